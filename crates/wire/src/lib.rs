@@ -1,0 +1,9 @@
+//! Sans-IO TLS/SSL wire codec.
+//!
+//! This crate builds and parses TLS and SSL messages and never touches a socket
+//! (the quinn-proto / rustls `msgs` idea). Everything it parses may come from a
+//! hostile peer: parsing is bounded, never panics and never allocates by a length
+//! field it has not checked against the bytes actually present.
+#![forbid(unsafe_code)]
+
+pub mod registry;

@@ -1,0 +1,28 @@
+//! Registries of TLS code points: cipher suites, named groups, signature schemes,
+//! extension types, alert descriptions and protocol versions.
+//!
+//! Every registry type is a newtype over the raw wire value, so a value this
+//! table has never heard of survives parsing and printing (`Unknown` in the
+//! rustls sense): `name()` falls back to a hex rendering. The tables themselves
+//! are generated from data files under `crates/wire/data/` (see `build.rs`),
+//! never typed in by hand.
+
+mod alerts;
+mod cipher_suites;
+mod extensions;
+mod groups;
+mod sigschemes;
+mod versions;
+
+pub use alerts::{AlertDescription, AlertInfo};
+pub use cipher_suites::{Auth, CipherSuite, CipherSuiteInfo, Encryption, KeyExchange, Mac, Mode};
+pub use extensions::ExtensionType;
+pub use groups::{GroupKind, NamedGroup};
+pub use sigschemes::SignatureScheme;
+pub use versions::ProtocolVersion;
+
+/// True for the GREASE values of RFC 8701 §2 (0x0A0A, 0x1A1A, ... 0xFAFA),
+/// which clients send to keep servers tolerant of unknown values.
+pub fn is_grease_u16(value: u16) -> bool {
+    (value & 0x0f0f) == 0x0a0a && (value >> 8) == (value & 0xff)
+}
