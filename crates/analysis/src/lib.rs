@@ -1,1 +1,56 @@
-//! placeholder
+//! Pure judgement over observations: which probes to run next, and what the
+//! observations mean (steps, diagnoses, verdict).
+//!
+//! Never does I/O. Everything from the outside world (the clock, trust
+//! stores, the client profile) comes in through [`Context`], so every
+//! diagnosis can be reproduced from a recorded [`model::Observations`].
+#![forbid(unsafe_code)]
+
+pub mod certs;
+pub mod fixes;
+pub mod interception;
+mod judge;
+mod plan;
+pub mod profiles;
+pub mod text;
+
+use model::{Observations, ProbeRequest, Report};
+use time::OffsetDateTime;
+
+pub use certs::TrustStores;
+pub use profiles::ClientProfile;
+
+/// What analysis knows besides the observations.
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// The time certificates are judged at (`--now`, or the local clock).
+    pub now: OffsetDateTime,
+    /// True when `now` came from `--now` rather than the clock.
+    pub now_overridden: bool,
+    pub client: ClientProfile,
+    pub trust: TrustStores,
+    /// The user gave a client certificate.
+    pub client_identity: bool,
+}
+
+/// The engine's next move.
+#[derive(Debug)]
+pub enum Next {
+    /// Run these probes (concurrently) and ask again.
+    Probe(Vec<ProbeRequest>),
+    /// Enough is known.
+    Done(Box<Report>),
+}
+
+/// Decides what to probe next for `diagnose`, or returns the report.
+pub fn next(obs: &Observations, ctx: &Context) -> Next {
+    match plan::next_probes(obs, ctx) {
+        Some(requests) if !requests.is_empty() => Next::Probe(requests),
+        _ => Next::Done(Box::new(judge::report(obs, ctx))),
+    }
+}
+
+/// Judges the observations as they are, without asking for more.
+pub fn judge(obs: &Observations, ctx: &Context) -> Report {
+    judge::report(obs, ctx)
+}

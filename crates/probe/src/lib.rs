@@ -1,1 +1,120 @@
-//! placeholder
+//! The I/O shell: runs [`ProbeRequest`]s against a target and records what the
+//! network showed into [`model::Observations`].
+//!
+//! This crate never judges. A certificate that expired last year, an alert, a
+//! reset: all are recorded as seen and left to `analysis`. Every network step
+//! has a deadline and every read is bounded, because the peer may be hostile.
+#![forbid(unsafe_code)]
+
+mod connect;
+mod handshake;
+mod hello;
+mod http;
+mod tee;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use model::{DnsObservation, ProbeKind, ProbeRecord, ProbeRequest, Target, TcpOutcome};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+pub use connect::resolve;
+
+/// A client certificate and its key, to present when a server asks.
+pub struct ClientIdentity {
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key: PrivateKeyDer<'static>,
+}
+
+/// How probes behave.
+#[derive(Clone)]
+pub struct ProbeOptions {
+    /// Deadline for each network step (connect, handshake, reading a reply).
+    pub timeout: Duration,
+    /// At most this many connections to the target at once.
+    pub max_connections: usize,
+    pub client_identity: Option<Arc<ClientIdentity>>,
+}
+
+impl Default for ProbeOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(5),
+            max_connections: 8,
+            client_identity: None,
+        }
+    }
+}
+
+/// Runs the requests (at most `max_connections` at a time) and returns one
+/// record per request, in request order.
+pub async fn run(
+    target: &Target,
+    dns: &DnsObservation,
+    requests: Vec<ProbeRequest>,
+    options: &ProbeOptions,
+) -> Vec<ProbeRecord> {
+    let limit = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
+    let mut tasks = Vec::with_capacity(requests.len());
+    for request in requests {
+        let target = target.clone();
+        let addresses = dns.addresses.clone();
+        let options = options.clone();
+        let limit = limit.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            run_one(&target, &addresses, request, &options).await
+        }));
+    }
+    let mut records = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        match task.await {
+            Ok(record) => records.push(record),
+            // A probe task never panics by design; if one did, the request is
+            // lost and the analysis sees fewer observations, never a crash.
+            Err(_) => {}
+        }
+    }
+    records
+}
+
+/// One connection.
+async fn run_one(
+    target: &Target,
+    addresses: &[IpAddr],
+    request: ProbeRequest,
+    options: &ProbeOptions,
+) -> ProbeRecord {
+    let started = Instant::now();
+    let (ip, tcp, stream) = connect::connect(addresses, target.port, options.timeout).await;
+    let mut record = ProbeRecord {
+        request,
+        ip,
+        tcp,
+        flight: None,
+        handshake: None,
+        elapsed_ms: 0,
+    };
+    if let Some(stream) = stream {
+        match &record.request.kind {
+            ProbeKind::Hello(spec) => {
+                record.flight = Some(hello::exchange(stream, spec, options.timeout).await);
+            }
+            ProbeKind::Handshake(spec) => {
+                let (flight, handshake) =
+                    handshake::handshake(stream, target, spec, options).await;
+                record.flight = flight;
+                record.handshake = Some(handshake);
+            }
+        }
+    } else if record.ip.is_none() && matches!(record.tcp, TcpOutcome::Connected { .. }) {
+        record.tcp = TcpOutcome::NotAttempted;
+    }
+    record.elapsed_ms = elapsed_ms(started);
+    record
+}
+
+fn elapsed_ms(since: Instant) -> u64 {
+    since.elapsed().as_millis().try_into().unwrap_or(u64::MAX)
+}

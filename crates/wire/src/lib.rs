@@ -6,4 +6,9 @@
 //! field it has not checked against the bytes actually present.
 #![forbid(unsafe_code)]
 
+pub mod alert;
+pub mod codec;
+pub mod handshake;
+pub mod keyshare;
+pub mod record;
 pub mod registry;

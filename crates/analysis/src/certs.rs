@@ -1,0 +1,330 @@
+//! Certificates: what each one says (x509-parser) and whether the chain is
+//! trusted (webpki), judged against several trust stores and clocks.
+//!
+//! Pure: the trust stores come in as DER, the time as a value.
+
+use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
+use ::time::OffsetDateTime;
+use webpki::{EndEntityCert, KeyUsage};
+use x509_parser::prelude::{FromDer, GeneralName, SubjectPublicKeyInfo, X509Certificate, X509Name};
+use x509_parser::public_key::PublicKey;
+use x509_parser::oid_registry::{OID_X509_COMMON_NAME, OID_X509_ORGANIZATION_NAME};
+
+use crate::text::sanitize;
+
+/// The facts about one certificate that diagnoses and reports use.
+/// Text fields are attacker-controlled and already stripped of control characters.
+#[derive(Clone, Debug)]
+pub struct CertInfo {
+    pub subject: String,
+    pub issuer: String,
+    /// Raw DER of the subject and issuer names, to link a chain.
+    pub subject_der: Vec<u8>,
+    pub issuer_der: Vec<u8>,
+    pub common_name: Option<String>,
+    pub issuer_organization: Option<String>,
+    pub issuer_common_name: Option<String>,
+    pub sans: Vec<String>,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    pub key: KeyInfo,
+    /// e.g. `sha256WithRSAEncryption`.
+    pub signature_algorithm: String,
+    /// SHA-1 or MD5 signature.
+    pub weak_signature: bool,
+    pub is_ca: bool,
+    pub self_issued: bool,
+    pub sha256_fingerprint: String,
+}
+
+/// The certificate's public key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// `RSA`, `EC`, `Ed25519`, ...
+    pub algorithm: String,
+    pub bits: u32,
+    /// Curve name for EC keys.
+    pub curve: Option<String>,
+}
+
+impl KeyInfo {
+    /// Keys that browsers and current libraries refuse: RSA/DSA under 2048
+    /// bits (CA/Browser Forum Baseline Requirements §6.1.5), EC under 256.
+    pub fn is_weak(&self) -> bool {
+        match self.algorithm.as_str() {
+            "RSA" | "DSA" => self.bits < 2048,
+            "EC" => self.bits < 256,
+            _ => false,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.curve {
+            Some(curve) => format!("{} {} ({} bits)", self.algorithm, curve, self.bits),
+            None => format!("{} {} bits", self.algorithm, self.bits),
+        }
+    }
+}
+
+/// Parses one DER certificate. `None` when it is not a certificate at all.
+pub fn parse(der: &[u8]) -> Option<CertInfo> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    let tbs = &cert.tbs_certificate;
+    let first = |name: &X509Name<'_>, oid| {
+        name.iter_by_oid(oid)
+            .next()
+            .and_then(|a| a.as_str().ok())
+            .map(sanitize)
+    };
+    let sans = tbs
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|ext| {
+            ext.value
+                .general_names
+                .iter()
+                .filter_map(|name| match name {
+                    GeneralName::DNSName(d) => Some(sanitize(d)),
+                    GeneralName::IPAddress(ip) => ip_text(ip),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let sig_oid = cert.signature_algorithm.algorithm.to_id_string();
+    let signature_algorithm = signature_name(&sig_oid);
+    let weak_signature = matches!(
+        sig_oid.as_str(),
+        "1.2.840.113549.1.1.5" | "1.2.840.113549.1.1.4" | "1.2.840.10045.4.1" | "1.2.840.10040.4.3" | "1.3.14.3.2.29"
+    );
+    let is_ca = tbs
+        .basic_constraints()
+        .ok()
+        .flatten()
+        .map(|bc| bc.value.ca)
+        .unwrap_or(false);
+    Some(CertInfo {
+        subject: sanitize(&tbs.subject.to_string()),
+        issuer: sanitize(&tbs.issuer.to_string()),
+        subject_der: tbs.subject.as_raw().to_vec(),
+        issuer_der: tbs.issuer.as_raw().to_vec(),
+        common_name: first(&tbs.subject, &OID_X509_COMMON_NAME),
+        issuer_organization: first(&tbs.issuer, &OID_X509_ORGANIZATION_NAME),
+        issuer_common_name: first(&tbs.issuer, &OID_X509_COMMON_NAME),
+        sans,
+        not_before: tbs.validity.not_before.to_datetime(),
+        not_after: tbs.validity.not_after.to_datetime(),
+        key: key_info(tbs.public_key()),
+        signature_algorithm,
+        weak_signature,
+        is_ca,
+        self_issued: tbs.subject.as_raw() == tbs.issuer.as_raw(),
+        sha256_fingerprint: sha256_hex(der),
+    })
+}
+
+fn ip_text(bytes: &[u8]) -> Option<String> {
+    match bytes.len() {
+        4 => Some(std::net::Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]).to_string()),
+        16 => {
+            let mut octets = [0u8; 16];
+            octets.copy_from_slice(bytes);
+            Some(std::net::Ipv6Addr::from(octets).to_string())
+        }
+        _ => None,
+    }
+}
+
+fn key_info(spki: &SubjectPublicKeyInfo<'_>) -> KeyInfo {
+    match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => KeyInfo {
+            algorithm: "RSA".into(),
+            bits: u32::try_from(rsa.key_size()).unwrap_or(0),
+            curve: None,
+        },
+        Ok(PublicKey::EC(point)) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|oid| curve_name(&oid.to_id_string()));
+            KeyInfo {
+                algorithm: "EC".into(),
+                bits: u32::try_from(point.key_size()).unwrap_or(0),
+                curve,
+            }
+        }
+        Ok(PublicKey::DSA(_)) => KeyInfo {
+            algorithm: "DSA".into(),
+            bits: 0,
+            curve: None,
+        },
+        _ => {
+            let oid = spki.algorithm.algorithm.to_id_string();
+            let (name, bits) = match oid.as_str() {
+                "1.3.101.112" => ("Ed25519", 256),
+                "1.3.101.113" => ("Ed448", 456),
+                _ => ("unknown", 0),
+            };
+            KeyInfo {
+                algorithm: name.into(),
+                bits,
+                curve: None,
+            }
+        }
+    }
+}
+
+fn curve_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.10045.3.1.7" => "P-256".into(),
+        "1.3.132.0.34" => "P-384".into(),
+        "1.3.132.0.35" => "P-521".into(),
+        other => other.into(),
+    }
+}
+
+fn signature_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "rsassaPss",
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        "1.3.101.112" => "Ed25519",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+fn sha256_hex(der: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
+    hex::encode_upper(digest.as_ref())
+}
+
+/// Where trust anchors come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Store {
+    /// Mozilla's root program (webpki-roots), what browsers and most
+    /// libraries trust.
+    Mozilla,
+    /// This machine's trust store.
+    System,
+    /// Roots the user passed with `--ca-file`.
+    CaFile,
+}
+
+impl Store {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Store::Mozilla => "Mozilla's root store",
+            Store::System => "this machine's trust store",
+            Store::CaFile => "the --ca-file roots",
+        }
+    }
+}
+
+/// Trust anchors, as DER, by store.
+#[derive(Clone, Debug, Default)]
+pub struct TrustStores {
+    pub system: Vec<Vec<u8>>,
+    pub ca_file: Vec<Vec<u8>>,
+}
+
+/// The outcome of verifying a chain against one store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathResult {
+    Trusted,
+    Expired,
+    NotYetValid,
+    UnknownIssuer,
+    BadSignature,
+    UnsupportedSignature,
+    Other(String),
+}
+
+/// Verifies the served chain (leaf first) for server authentication at `at`,
+/// against one store. Name checks are separate ([`valid_for_name`]).
+pub fn verify_path(chain: &[Vec<u8>], stores: &TrustStores, store: Store, at: OffsetDateTime) -> PathResult {
+    let Some(leaf) = chain.first() else {
+        return PathResult::Other("no certificate".into());
+    };
+    let leaf_der = CertificateDer::from(leaf.as_slice());
+    let Ok(leaf) = EndEntityCert::try_from(&leaf_der) else {
+        return PathResult::Other("the leaf certificate cannot be parsed".into());
+    };
+    let intermediates: Vec<CertificateDer<'_>> = chain[1..]
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
+    let owned_der: Vec<CertificateDer<'_>> = match store {
+        Store::Mozilla => Vec::new(),
+        Store::System => stores.system.iter().map(|c| CertificateDer::from(c.as_slice())).collect(),
+        Store::CaFile => stores.ca_file.iter().map(|c| CertificateDer::from(c.as_slice())).collect(),
+    };
+    let owned: Vec<TrustAnchor<'_>> = owned_der
+        .iter()
+        .filter_map(|c| webpki::anchor_from_trusted_cert(c).ok())
+        .collect();
+    let anchors: &[TrustAnchor<'_>] = match store {
+        Store::Mozilla => webpki_roots::TLS_SERVER_ROOTS,
+        _ => &owned,
+    };
+    if anchors.is_empty() {
+        return PathResult::UnknownIssuer;
+    }
+    let secs = u64::try_from(at.unix_timestamp()).unwrap_or(0);
+    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs));
+    match leaf.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        anchors,
+        &intermediates,
+        time,
+        KeyUsage::server_auth(),
+        None,
+        None,
+    ) {
+        Ok(_) => PathResult::Trusted,
+        Err(e) => classify(&e),
+    }
+}
+
+fn classify(e: &webpki::Error) -> PathResult {
+    use webpki::Error as E;
+    match e {
+        E::CertExpired { .. } => PathResult::Expired,
+        E::CertNotValidYet { .. } => PathResult::NotYetValid,
+        E::UnknownIssuer => PathResult::UnknownIssuer,
+        E::InvalidSignatureForPublicKey => {
+            PathResult::BadSignature
+        }
+        E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => PathResult::UnsupportedSignature,
+        other => PathResult::Other(format!("{other:?}")),
+    }
+}
+
+/// Whether the leaf is valid for the host name (or IP) the client checks.
+pub fn valid_for_name(leaf: &[u8], name: &str) -> bool {
+    let der = CertificateDer::from(leaf);
+    let Ok(cert) = EndEntityCert::try_from(&der) else {
+        return false;
+    };
+    let Ok(server_name) = ServerName::try_from(name) else {
+        return false;
+    };
+    cert.verify_is_valid_for_subject_name(&server_name).is_ok()
+}
+
+/// Whether `issuer`'s subject is `subject`'s issuer name. Names, not
+/// signatures: enough to tell the order a server sends its chain in.
+pub fn names_issuer(subject: &CertInfo, issuer: &CertInfo) -> bool {
+    subject.issuer_der == issuer.subject_der
+}

@@ -1,0 +1,1225 @@
+//! From observations to a report: walk the handshake's steps in order, judge
+//! each from what was seen, and stop at the first step that failed.
+
+use std::net::IpAddr;
+
+use model::{
+    Code, Diagnosis, FlightEnd, HandshakeError, Negotiated, Observations, ProbeRecord, Purpose,
+    Report, ServerFlight, Severity, Step, StepReport, StepStatus, TargetReport, TcpOutcome,
+    Verdict,
+};
+use time::OffsetDateTime;
+use wire::registry::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
+
+use crate::certs::{self, CertInfo, PathResult, Store};
+use crate::text::{printable_prefix, sanitize};
+use crate::{fixes, interception, Context};
+
+/// Certificates expiring within this many days get a warning.
+const EXPIRY_WARNING_DAYS: i64 = 30;
+/// A clock difference above this is worth blaming.
+const CLOCK_SKEW_SECONDS: i64 = 600;
+
+/// Collects steps and diagnoses while walking the handshake.
+struct Walk<'a> {
+    obs: &'a Observations,
+    ctx: &'a Context,
+    steps: Vec<StepReport>,
+    diagnoses: Vec<Diagnosis>,
+}
+
+impl Walk<'_> {
+    fn step(&mut self, step: Step, status: StepStatus, detail: impl Into<String>) {
+        self.steps.push(StepReport {
+            step,
+            status,
+            detail: detail.into(),
+        });
+    }
+
+    fn diagnose(
+        &mut self,
+        code: Code,
+        severity: Severity,
+        step: Step,
+        summary: impl Into<String>,
+        evidence: Vec<String>,
+        fix: Vec<String>,
+    ) {
+        self.diagnoses.push(Diagnosis {
+            code,
+            severity,
+            step,
+            summary: summary.into(),
+            evidence,
+            fix,
+        });
+    }
+
+    fn failed(&self) -> bool {
+        self.steps.iter().any(|s| s.status == StepStatus::Failed)
+    }
+}
+
+pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
+    let mut walk = Walk {
+        obs,
+        ctx,
+        steps: Vec::new(),
+        diagnoses: Vec::new(),
+    };
+    let main = obs
+        .probe(&Purpose::ClientHello)
+        .or_else(|| obs.probe(&Purpose::Handshake));
+    let handshake = obs.probe(&Purpose::Handshake);
+
+    dns_step(&mut walk);
+    if !walk.failed() {
+        tcp_step(&mut walk, main);
+    }
+    if !walk.failed() {
+        server_hello_step(&mut walk, main);
+    }
+    if !walk.failed() {
+        certificate_step(&mut walk, main, handshake);
+    }
+    if !walk.failed() {
+        client_certificate_step(&mut walk, main, handshake);
+    }
+    if !walk.failed() {
+        finished_step(&mut walk, main, handshake);
+    }
+    protocol_warnings(&mut walk);
+    for step in Step::ALL {
+        if !walk.steps.iter().any(|s| s.step == step) {
+            walk.step(step, StepStatus::NotReached, "not reached: an earlier step failed");
+        }
+    }
+
+    // Primary first: errors before warnings before notes, in step order.
+    walk.diagnoses
+        .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.step.cmp(&b.step)));
+    let verdict = match walk.diagnoses.first().map(|d| d.severity) {
+        Some(Severity::Error) => Verdict::Failed,
+        Some(Severity::Warning) => Verdict::Warning,
+        _ => Verdict::Ok,
+    };
+    let failed_step = walk
+        .steps
+        .iter()
+        .find(|s| s.status == StepStatus::Failed)
+        .map(|s| s.step);
+    let target = obs.target.clone();
+    Report {
+        schema_version: model::SCHEMA_VERSION,
+        target: TargetReport {
+            host: target.as_ref().map(|t| t.host.clone()).unwrap_or_default(),
+            port: target.as_ref().map(|t| t.port).unwrap_or(0),
+            ip: main.and_then(|p| p.ip),
+            sni: target.as_ref().and_then(|t| t.sni.clone()),
+        },
+        client: ctx.client.name.to_string(),
+        verdict,
+        failed_step,
+        steps: walk.steps,
+        negotiated: negotiated(main, handshake),
+        diagnoses: walk.diagnoses,
+        connections: obs.connections(),
+        elapsed_ms: obs.probes.iter().map(|p| p.elapsed_ms).max().unwrap_or(0),
+    }
+}
+
+fn dns_step(walk: &mut Walk<'_>) {
+    let host = walk.obs.target.as_ref().map(|t| t.host.clone()).unwrap_or_default();
+    let Some(dns) = walk.obs.dns.clone() else {
+        walk.step(Step::Dns, StepStatus::NotTested, "no look-up was recorded");
+        return;
+    };
+    if dns.skipped {
+        let ip = dns.addresses.first().map(IpAddr::to_string).unwrap_or_default();
+        walk.step(Step::Dns, StepStatus::Ok, format!("no look-up needed: connecting to {ip}"));
+    } else if let Some(error) = &dns.error {
+        let error = sanitize(error);
+        walk.step(Step::Dns, StepStatus::Failed, format!("{host} could not be resolved: {error}"));
+        walk.diagnose(
+            Code::DnsFailed,
+            Severity::Error,
+            Step::Dns,
+            format!("The name {host} does not resolve to an address, so no connection can start."),
+            vec![format!("resolver answer: {error}"), format!("after {} ms", dns.elapsed_ms)],
+            vec![
+                format!("Check the spelling of {host}."),
+                format!("Check the DNS records: `dig {host} A` and `dig {host} AAAA` should list the server's addresses."),
+                "If the name is new or changed, wait for the old records' TTL, or test with --connect-to IP.".into(),
+                "If other names fail too, the client's resolver (/etc/resolv.conf, VPN, corporate DNS) is the problem.".into(),
+            ],
+        );
+    } else {
+        let list: Vec<String> = dns.addresses.iter().map(IpAddr::to_string).collect();
+        walk.step(
+            Step::Dns,
+            StepStatus::Ok,
+            format!("{host} → {} ({} ms)", list.join(", "), dns.elapsed_ms),
+        );
+    }
+}
+
+fn tcp_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
+    let Some(main) = main else {
+        walk.step(Step::Tcp, StepStatus::NotTested, "no connection was attempted");
+        return;
+    };
+    let port = walk.obs.target.as_ref().map(|t| t.port).unwrap_or(0);
+    let addr = main
+        .ip
+        .map(|ip| std::net::SocketAddr::new(ip, port).to_string())
+        .unwrap_or_else(|| format!("port {port}"));
+    match &main.tcp {
+        TcpOutcome::Connected { elapsed_ms } => {
+            walk.step(Step::Tcp, StepStatus::Ok, format!("connected to {addr} in {elapsed_ms} ms"));
+        }
+        TcpOutcome::Refused { message } => {
+            walk.step(Step::Tcp, StepStatus::Failed, format!("{addr} refused the connection"));
+            walk.diagnose(
+                Code::TcpRefused,
+                Severity::Error,
+                Step::Tcp,
+                format!("Nothing accepts connections on {addr}: the connection was refused before TLS could start."),
+                vec![format!("connect: {}", sanitize(message))],
+                vec![
+                    format!("Server: make sure the TLS service is running and listening on port {port} (`ss -tlnp | grep :{port}`)."),
+                    "Server: check that a firewall is not rejecting the port.".into(),
+                    "Client: check the port number; HTTPS is 443 unless the site says otherwise.".into(),
+                ],
+            );
+        }
+        TcpOutcome::Timeout { after_ms } => {
+            walk.step(Step::Tcp, StepStatus::Failed, format!("no answer from {addr} within {after_ms} ms"));
+            walk.diagnose(
+                Code::TcpTimeout,
+                Severity::Error,
+                Step::Tcp,
+                format!("{addr} did not answer the connection attempt: packets are being dropped on the way or the host is down."),
+                vec![format!("no SYN-ACK within {after_ms} ms")],
+                vec![
+                    "Server: check that the host is up and that a firewall or security group allows the port.".into(),
+                    "Client: check the address (an old DNS record?) and whether a local firewall or proxy blocks outgoing connections.".into(),
+                ],
+            );
+        }
+        TcpOutcome::Unreachable { message } | TcpOutcome::Error { message } => {
+            walk.step(Step::Tcp, StepStatus::Failed, format!("cannot reach {addr}: {}", sanitize(message)));
+            walk.diagnose(
+                Code::TcpTimeout,
+                Severity::Error,
+                Step::Tcp,
+                format!("{addr} cannot be reached from here."),
+                vec![format!("connect: {}", sanitize(message))],
+                vec!["Client: check the network route (VPN, default gateway, IPv6 connectivity) to the server's address.".into()],
+            );
+        }
+        TcpOutcome::NotAttempted => {
+            walk.step(Step::Tcp, StepStatus::NotReached, "no address to connect to");
+        }
+    }
+}
+
+fn versions_text(versions: &[ProtocolVersion]) -> String {
+    versions.iter().map(|v| v.display_name()).collect::<Vec<_>>().join(", ")
+}
+
+fn suites_text(suites: &[CipherSuite], limit: usize) -> String {
+    let mut names: Vec<String> = suites.iter().take(limit).map(|s| s.name().to_string()).collect();
+    if suites.len() > limit {
+        names.push(format!("and {} more", suites.len() - limit));
+    }
+    names.join(", ")
+}
+
+fn groups_text(groups: &[NamedGroup]) -> String {
+    groups.iter().map(|g| g.name().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn alert_text(description: u8) -> (String, String) {
+    let alert = AlertDescription(description);
+    (alert.name().to_string(), alert.meaning().to_string())
+}
+
+/// The client offered; did the server pick?
+fn server_hello_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
+    let profile = &walk.ctx.client;
+    let sni = walk.obs.target.as_ref().and_then(|t| t.sni.clone());
+    walk.step(
+        Step::ClientHello,
+        StepStatus::Ok,
+        format!(
+            "offered {}; {} cipher suites; groups {}; SNI {}",
+            versions_text(&profile.versions),
+            profile.cipher_suites.len(),
+            groups_text(&profile.groups),
+            sni.as_deref().unwrap_or("(none)")
+        ),
+    );
+    let Some(flight) = main.and_then(|m| m.flight.as_ref()) else {
+        walk.step(Step::ServerHello, StepStatus::NotTested, "no reply was recorded");
+        return;
+    };
+    if let Some(sh) = &flight.server_hello {
+        let group = sh.group.map(|g| format!(", group {}", g.name())).unwrap_or_default();
+        walk.step(
+            Step::ServerHello,
+            StepStatus::Ok,
+            format!("server chose {}, {}{}", sh.version.display_name(), sh.cipher_suite.name(), group),
+        );
+        if let Some(ke) = &flight.key_exchange {
+            weak_dh_warning(walk, ke.dh_prime_bits);
+        }
+        return;
+    }
+    if let Some(group) = flight.hello_retry_group {
+        walk.step(
+            Step::ServerHello,
+            StepStatus::Ok,
+            format!("server asked for a key share in {} (HelloRetryRequest)", group.name()),
+        );
+        return;
+    }
+    let received = flight.bytes_received;
+    let timeout_ms = main.map(|m| m.elapsed_ms).unwrap_or(0);
+    match &flight.end {
+        FlightEnd::NotTls => not_tls(walk, flight),
+        FlightEnd::Malformed { message } => {
+            walk.step(Step::ServerHello, StepStatus::Failed, "the server's reply breaks TLS framing rules");
+            walk.diagnose(
+                Code::ProtocolViolation,
+                Severity::Error,
+                Step::ServerHello,
+                "The server answered with TLS records that no TLS implementation may send; every client will abort.",
+                vec![format!("parser: {}", sanitize(message)), format!("{received} bytes received")],
+                vec![
+                    "Server: this is a bug or a broken device (load balancer, TLS offloader) in front of the server; update or replace it.".into(),
+                    "Check that nothing on the path rewrites traffic on this port.".into(),
+                ],
+            );
+        }
+        FlightEnd::Timeout => {
+            let detail = if received == 0 {
+                format!("the server accepted TCP but sent nothing in {timeout_ms} ms")
+            } else {
+                format!("the server sent only {received} bytes in {timeout_ms} ms, then stalled")
+            };
+            walk.step(Step::ServerHello, StepStatus::Failed, detail.clone());
+            walk.diagnose(
+                Code::HandshakeTimeout,
+                Severity::Error,
+                Step::ServerHello,
+                "The server accepted the connection but did not complete its hello in time.",
+                vec![detail],
+                vec![
+                    "Server: check that the process on this port is a TLS server and is not overloaded (accept queue, worker limits).".into(),
+                    "If a proxy or load balancer fronts the server, check its health and back-end timeouts.".into(),
+                    "Client: retry with a longer --timeout to tell a slow server from a dead one.".into(),
+                ],
+            );
+        }
+        FlightEnd::Alert => {
+            let description = flight.alert().map(|a| a.description).unwrap_or(0);
+            if description == 112 {
+                sni_required(walk, sni.as_deref());
+            } else {
+                negotiation_failure(walk, flight, Some(description));
+            }
+        }
+        FlightEnd::Closed | FlightEnd::Reset => negotiation_failure(walk, flight, None),
+        FlightEnd::Complete => {
+            walk.step(Step::ServerHello, StepStatus::NotTested, "the reply held no ServerHello");
+        }
+    }
+}
+
+fn weak_dh_warning(walk: &mut Walk<'_>, bits: Option<u32>) {
+    if let Some(bits) = bits.filter(|b| *b < 2048) {
+        walk.diagnose(
+            Code::WeakDhGroup,
+            Severity::Warning,
+            Step::ServerHello,
+            format!("The server's Diffie-Hellman group has only {bits} bits: breakable by well-funded attackers (Logjam), and refused by current clients."),
+            vec![format!("ServerKeyExchange DH prime: {bits} bits")],
+            vec![
+                "Server: prefer ECDHE suites, and use a DH group of at least 2048 bits (RFC 7919 ffdhe2048) if DHE must stay.".into(),
+                "  nginx: ssl_dhparam /etc/ssl/ffdhe2048.pem;   Apache: SSLOpenSSLConfCmd DHParameters /etc/ssl/ffdhe2048.pem".into(),
+            ],
+        );
+    }
+}
+
+fn not_tls(walk: &mut Walk<'_>, flight: &ServerFlight) {
+    let shown = printable_prefix(&flight.first_bytes);
+    let (what, hint) = if flight.first_bytes.starts_with(b"HTTP/") || flight.first_bytes.starts_with(b"<") {
+        ("plain HTTP", "The port serves unencrypted HTTP: use http://, or enable TLS on this port (nginx: `listen 443 ssl;`).")
+    } else if flight.first_bytes.starts_with(b"SSH-") {
+        ("SSH", "The port is an SSH server; TLS is on another port.")
+    } else if flight.first_bytes.starts_with(b"220") {
+        ("a mail or FTP greeting", "The protocol starts in plain text and upgrades with STARTTLS; connect to the implicit-TLS port instead (465/993/995) or use STARTTLS.")
+    } else {
+        ("something that is not TLS", "Check which program listens on the port and that it is configured for TLS.")
+    };
+    walk.step(Step::ServerHello, StepStatus::Failed, format!("the server answered with {what}, not TLS"));
+    walk.diagnose(
+        Code::NotTls,
+        Severity::Error,
+        Step::ServerHello,
+        format!("This port does not speak TLS: it answered the ClientHello with {what}."),
+        vec![format!("first bytes from the server: {shown}")],
+        vec![
+            hint.into(),
+            "Server: if TLS is meant to be here, the listener is missing its TLS setting (nginx `ssl` on the listen line, Apache `SSLEngine on`, HAProxy `ssl crt ...` on the bind line).".into(),
+            "Behind a CDN (Cloudflare 525/526): the origin port must serve HTTPS, or the CDN's SSL mode must be set to match.".into(),
+        ],
+    );
+}
+
+fn sni_required(walk: &mut Walk<'_>, sni: Option<&str>) {
+    let (detail, fix) = match sni {
+        None => (
+            "the server refused a hello without a server name (alert unrecognized_name)".to_string(),
+            vec![
+                "Client: send the host name (SNI). Connect by name rather than IP; openssl: `-servername HOST`; curl does it by default for names; old clients (Java 6, Windows XP, Android 2) cannot.".to_string(),
+                "Server: to serve clients without SNI, set a default certificate (nginx: `listen 443 ssl default_server;`, Apache: the first VirtualHost for the port).".to_string(),
+            ],
+        ),
+        Some(name) => (
+            format!("the server has no site for the name {name} (alert unrecognized_name)"),
+            vec![
+                format!("Server: add {name} to the server's names (nginx `server_name {name};`, Apache `ServerName`/`ServerAlias`, HAProxy a crt for it, Caddy a site block for it)."),
+                "Client: check the host name; through a CDN or proxy, check the origin's expected name (--sni NAME).".to_string(),
+            ],
+        ),
+    };
+    walk.step(Step::ServerHello, StepStatus::Failed, detail.clone());
+    walk.diagnose(
+        Code::SniRequired,
+        Severity::Error,
+        Step::ServerHello,
+        "The server picks its certificate by the name the client sends (SNI), and refused this hello's name.",
+        vec![detail, format!("SNI sent: {}", sni.unwrap_or("(none)"))],
+        fix,
+    );
+}
+
+/// The versions the server accepted when offered everything.
+pub(crate) fn accepted_versions(obs: &Observations) -> Vec<ProtocolVersion> {
+    let mut versions: Vec<ProtocolVersion> = obs
+        .probes
+        .iter()
+        .filter_map(|p| match &p.request.purpose {
+            Purpose::Version { version } => {
+                let flight = p.flight.as_ref()?;
+                let accepted = flight.server_hello.as_ref().is_some_and(|sh| sh.version == *version)
+                    || (flight.hello_retry_group.is_some() && *version == ProtocolVersion::TLS1_3);
+                accepted.then_some(*version)
+            }
+            _ => None,
+        })
+        .collect();
+    versions.sort();
+    versions.dedup();
+    versions
+}
+
+/// The newest version the server accepted.
+pub(crate) fn best_accepted_version(obs: &Observations) -> Option<ProtocolVersion> {
+    accepted_versions(obs).into_iter().max()
+}
+
+/// The suites the server chose at `version` across the version and suite probes.
+pub(crate) fn accepted_suites(obs: &Observations, version: ProtocolVersion) -> Vec<CipherSuite> {
+    let mut suites = Vec::new();
+    for p in &obs.probes {
+        let relevant = match &p.request.purpose {
+            Purpose::Version { version: v } | Purpose::Suites { version: v, .. } => *v == version,
+            _ => false,
+        };
+        if let Some(sh) = p.flight.as_ref().and_then(|f| f.server_hello.as_ref()) {
+            if relevant && sh.version == version && !suites.contains(&sh.cipher_suite) {
+                suites.push(sh.cipher_suite);
+            }
+        }
+    }
+    suites
+}
+
+fn version_flight(obs: &Observations, version: ProtocolVersion) -> Option<&ServerFlight> {
+    obs.probe(&Purpose::Version { version }).and_then(|p| p.flight.as_ref())
+}
+
+/// The client's hello was refused: explain with what the server does accept.
+fn negotiation_failure(walk: &mut Walk<'_>, flight: &ServerFlight, alert: Option<u8>) {
+    let profile = walk.ctx.client.clone();
+    let refusal = match alert {
+        Some(d) => {
+            let (name, meaning) = alert_text(d);
+            format!("alert {name} ({meaning})")
+        }
+        None if flight.end == FlightEnd::Reset => "a reset (RST), with no alert".to_string(),
+        None => "a close, with no alert".to_string(),
+    };
+    let accepted = accepted_versions(walk.obs);
+    let common: Vec<ProtocolVersion> = accepted.iter().copied().filter(|v| profile.versions.contains(v)).collect();
+
+    if accepted.is_empty() {
+        if let Some(d) = alert {
+            server_alert(walk, Step::ServerHello, d, "even a hello offering every version and cipher suite was refused");
+        } else {
+            walk.step(Step::ServerHello, StepStatus::Failed, format!("the server answered the ClientHello with {refusal}"));
+            walk.diagnose(
+                Code::HandshakeReset,
+                Severity::Error,
+                Step::ServerHello,
+                "The connection was closed right after the ClientHello, without a TLS alert: typical of a firewall, IPS or middlebox that dislikes the hello, or of an overloaded server.",
+                vec![
+                    format!("reply: {refusal}"),
+                    "hellos offering every version (SSL 3.0 to TLS 1.3) were cut off the same way".into(),
+                ],
+                vec![
+                    "Check for a firewall, IPS or DPI device in front of the server (and on the client's network) that drops TLS.".into(),
+                    "Server: check the TLS server's error log for the connection.".into(),
+                    "Try from another network to tell the client's side from the server's.".into(),
+                ],
+            );
+        }
+        return;
+    }
+
+    if common.is_empty() {
+        let detail = format!(
+            "server accepts only {}; the client offers {}",
+            versions_text(&accepted),
+            versions_text(&profile.versions)
+        );
+        walk.step(Step::ServerHello, StepStatus::Failed, detail.clone());
+        let too_old = accepted.iter().all(|v| *v < ProtocolVersion::TLS1_2);
+        let mut fix = if too_old {
+            fixes::enable_modern_protocols()
+        } else {
+            vec![format!(
+                "Client: enable {} (update the client or its TLS library).",
+                versions_text(&accepted)
+            )]
+        };
+        if too_old {
+            fix.push(format!(
+                "Client (only if the server cannot change, and knowing it is insecure): allow {} — curl `--tlsv1.0 --ciphers DEFAULT@SECLEVEL=0`, openssl `-tls1 -cipher DEFAULT@SECLEVEL=0`, Java: remove TLSv1 from jdk.tls.disabledAlgorithms.",
+                versions_text(&accepted)
+            ));
+        }
+        walk.diagnose(
+            Code::ProtocolMismatch,
+            Severity::Error,
+            Step::ServerHello,
+            format!(
+                "No common protocol version: the server speaks only {}, the client only {}.",
+                versions_text(&accepted),
+                versions_text(&profile.versions)
+            ),
+            vec![
+                format!("the client's hello got {refusal}"),
+                format!("server accepted: {}", versions_text(&accepted)),
+                format!("server refused: {}", versions_text(&refused_versions(walk.obs))),
+            ],
+            fix,
+        );
+        return;
+    }
+
+    // A common version exists: what else did the server refuse?
+    let version = common.iter().copied().max().unwrap_or(ProtocolVersion::TLS1_2);
+    let server_suites = accepted_suites(walk.obs, version);
+    let overlap: Vec<CipherSuite> = server_suites
+        .iter()
+        .copied()
+        .filter(|s| profile.cipher_suites.contains(s))
+        .collect();
+    let vflight = version_flight(walk.obs, version);
+    if !server_suites.is_empty() && overlap.is_empty() {
+        let detail = format!(
+            "at {} the server accepts only {}; none is among the client's {} suites",
+            version.display_name(),
+            suites_text(&server_suites, 6),
+            profile.cipher_suites.len()
+        );
+        walk.step(Step::ServerHello, StepStatus::Failed, detail.clone());
+        walk.diagnose(
+            Code::CipherMismatch,
+            Severity::Error,
+            Step::ServerHello,
+            format!("No common cipher suite: at {} the server and the client share no suite.", version.display_name()),
+            vec![
+                format!("the client's hello got {refusal}"),
+                format!("server accepts at {}: {}", version.display_name(), suites_text(&server_suites, 12)),
+                format!("client offers: {}", suites_text(&profile.cipher_suites, 12)),
+            ],
+            fixes::enable_modern_ciphers(),
+        );
+        if let Some(ke) = vflight.and_then(|f| f.key_exchange.as_ref()) {
+            weak_dh_warning(walk, ke.dh_prime_bits);
+        }
+        return;
+    }
+
+    // Same version and suite possible: groups?
+    let server_group = vflight.and_then(|f| {
+        f.hello_retry_group
+            .or_else(|| f.server_hello.as_ref().and_then(|sh| sh.group))
+            .or_else(|| f.key_exchange.as_ref().and_then(|ke| ke.group))
+    });
+    if let Some(group) = server_group.filter(|g| !profile.groups.contains(g)) {
+        let detail = format!(
+            "the server wants key exchange group {}; the client offers {}",
+            group.name(),
+            groups_text(&profile.groups)
+        );
+        walk.step(Step::ServerHello, StepStatus::Failed, detail.clone());
+        walk.diagnose(
+            Code::GroupMismatch,
+            Severity::Error,
+            Step::ServerHello,
+            "No common key exchange group: the server and the client cannot agree on how to make the shared key.",
+            vec![format!("the client's hello got {refusal}"), detail],
+            fixes::enable_common_groups(),
+        );
+        return;
+    }
+    let server_scheme = vflight.and_then(|f| f.key_exchange.as_ref()).and_then(|ke| ke.signature_scheme);
+    if let Some(scheme) = server_scheme.filter(|s| !profile.signature_algorithms.contains(s)) {
+        let detail = format!("the server signs with {}, which the client does not accept", scheme.name());
+        walk.step(Step::ServerHello, StepStatus::Failed, detail.clone());
+        walk.diagnose(
+            Code::SigalgMismatch,
+            Severity::Error,
+            Step::ServerHello,
+            "No common signature algorithm: the server can only sign in a way the client does not accept.",
+            vec![format!("the client's hello got {refusal}"), detail],
+            vec![
+                "Server: use a certificate and key the client can verify (ECDSA P-256 or RSA 2048+ with SHA-256), and allow RSA-PSS / SHA-256 signatures.".into(),
+                "Client: enable the signature algorithms the server needs (update the client).".into(),
+            ],
+        );
+        return;
+    }
+    match alert {
+        Some(d) => server_alert(walk, Step::ServerHello, d, "a hello offering everything at the same version was accepted, so the refusal depends on something else in this client's hello"),
+        None => {
+            walk.step(Step::ServerHello, StepStatus::Failed, format!("the server answered the ClientHello with {refusal}"));
+            walk.diagnose(
+                Code::HandshakeReset,
+                Severity::Error,
+                Step::ServerHello,
+                "The connection was cut right after this client's hello, without an alert, although other hellos are accepted: a middlebox or the server dislikes something specific in it.",
+                vec![format!("reply: {refusal}"), format!("accepted with a broad offer: {}", versions_text(&accepted))],
+                vec!["Check for a firewall or IPS that filters TLS hellos (size, extensions), and the server's error log.".into()],
+            );
+        }
+    }
+}
+
+fn refused_versions(obs: &Observations) -> Vec<ProtocolVersion> {
+    let accepted = accepted_versions(obs);
+    ProtocolVersion::ALL
+        .iter()
+        .copied()
+        .filter(|v| obs.has(&Purpose::Version { version: *v }) && !accepted.contains(v))
+        .collect()
+}
+
+fn server_alert(walk: &mut Walk<'_>, step: Step, description: u8, context: &str) {
+    let (name, meaning) = alert_text(description);
+    walk.step(step, StepStatus::Failed, format!("the server sent alert {name}"));
+    walk.diagnose(
+        Code::ServerAlert,
+        Severity::Error,
+        step,
+        format!("The server ended the handshake with the alert {name}: {meaning}"),
+        vec![format!("fatal alert {name} ({description})"), context.to_string()],
+        vec![
+            "Server: its error log says why it sent this alert (nginx error_log at level info, Apache LogLevel ssl:info).".into(),
+            "Compare with `tlsdoctor scan` to see what the server accepts.".into(),
+        ],
+    );
+}
+
+fn negotiated(main: Option<&ProbeRecord>, handshake: Option<&ProbeRecord>) -> Option<Negotiated> {
+    if let Some(h) = handshake.and_then(|p| p.handshake.as_ref()).filter(|h| h.completed) {
+        return Some(Negotiated {
+            version: h.version.map(|v| v.to_string()).unwrap_or_default(),
+            cipher_suite: h.cipher_suite.map(|s| s.name().to_string()).unwrap_or_default(),
+            group: h.group.map(|g| g.name().to_string()),
+            alpn: h.alpn.clone(),
+        });
+    }
+    let sh = main?.flight.as_ref()?.server_hello.as_ref()?;
+    Some(Negotiated {
+        version: sh.version.to_string(),
+        cipher_suite: sh.cipher_suite.name().to_string(),
+        group: sh.group.map(|g| g.name().to_string()),
+        alpn: sh.alpn.clone(),
+    })
+}
+
+/// Parses an HTTP `Date` (RFC 9110 §5.6.7 IMF-fixdate).
+fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(text.trim(), &format)
+        .ok()
+        .map(|t| t.assume_utc())
+}
+
+fn date(t: OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.format(&format).unwrap_or_else(|_| t.to_string())
+}
+
+fn days_between(from: OffsetDateTime, to: OffsetDateTime) -> i64 {
+    (to - from).whole_days()
+}
+
+fn certificate_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Option<&ProbeRecord>) {
+    let recorded = handshake.and_then(|p| p.handshake.as_ref());
+    let chain: Vec<Vec<u8>> = match recorded.filter(|h| !h.chain.is_empty()) {
+        Some(h) => h.chain.iter().map(|c| c.0.clone()).collect(),
+        None => main
+            .and_then(|m| m.flight.as_ref())
+            .map(|f| f.certificates.iter().map(|c| c.0.clone()).collect())
+            .unwrap_or_default(),
+    };
+    if chain.is_empty() {
+        walk.step(Step::Certificate, StepStatus::NotTested, "the handshake stopped before the server's certificate could be read");
+        return;
+    }
+    let infos: Vec<CertInfo> = chain.iter().filter_map(|der| certs::parse(der)).collect();
+    let Some(leaf) = infos.first().cloned() else {
+        walk.step(Step::Certificate, StepStatus::Failed, "the server's certificate cannot be parsed");
+        walk.diagnose(
+            Code::ProtocolViolation,
+            Severity::Error,
+            Step::Certificate,
+            "The server sent a certificate that is not valid X.509 DER.",
+            vec![format!("{} bytes", chain[0].len())],
+            fixes::install_full_chain(),
+        );
+        return;
+    };
+    let name = walk.obs.target.as_ref().map(|t| t.verify_name().to_string()).unwrap_or_default();
+    let now = walk.ctx.now;
+    let before = walk.diagnoses.len();
+    let mut describe = format!(
+        "{} issued by {}, valid until {}",
+        leaf.common_name.clone().unwrap_or_else(|| leaf.subject.clone()),
+        leaf.issuer_common_name.clone().unwrap_or_else(|| leaf.issuer.clone()),
+        date(leaf.not_after)
+    );
+
+    // 1. Interception: the chain comes from an inspection product.
+    if let Some((product, field)) = infos.iter().find_map(|c| {
+        [c.issuer_organization.as_deref(), c.issuer_common_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .find_map(|f| interception::product_for(f).map(|p| (p, f.to_string())))
+    }) {
+        walk.diagnose(
+            Code::Intercepted,
+            Severity::Error,
+            Step::Certificate,
+            format!("The connection is intercepted: the certificate was issued by {product}'s inspection CA, not by the site's own CA. Something between this client and the server decrypts the traffic."),
+            vec![format!("issuer: {field}"), format!("chain: {}", infos.iter().map(|c| c.subject.clone()).collect::<Vec<_>>().join(" ← "))],
+            vec![
+                format!("If {product} is your organisation's proxy: install its root CA into this client's trust store (browsers use the system store; Python/requests use certifi: set REQUESTS_CA_BUNDLE; Java: keytool -importcert into cacerts; Node: NODE_EXTRA_CA_CERTS)."),
+                "Or ask the proxy's administrators to exempt this host from TLS inspection (certificate pinning and client certificates break under inspection).".into(),
+                "If you did not expect a proxy: treat the network as hostile and do not send credentials over it.".into(),
+            ],
+        );
+    }
+
+    // 2. Time: expired or not yet valid, and whose clock is wrong.
+    let time_problem = if now > leaf.not_after {
+        Some(Code::CertExpired)
+    } else if now < leaf.not_before {
+        Some(Code::CertNotYetValid)
+    } else {
+        None
+    };
+    if let Some(code) = time_problem {
+        let server_time = recorded
+            .and_then(|h| h.http.as_ref())
+            .and_then(|h| h.date.as_deref())
+            .and_then(parse_http_date);
+        let valid_at_server = server_time.is_some_and(|t| leaf.not_before <= t && t <= leaf.not_after);
+        let skew = server_time.map(|t| (now - t).whole_seconds());
+        if valid_at_server && skew.is_some_and(|s| s.abs() > CLOCK_SKEW_SECONDS) {
+            let server_time = server_time.unwrap_or(now);
+            walk.diagnose(
+                Code::ClientClockWrong,
+                Severity::Error,
+                Step::Certificate,
+                format!(
+                    "This client's clock is wrong: it says {}, the server says {}. The certificate is valid at the server's time, and only looks {} because of the local clock.",
+                    date(now),
+                    date(server_time),
+                    if code == Code::CertExpired { "expired" } else { "not yet valid" }
+                ),
+                vec![
+                    format!("local time{}: {}", if walk.ctx.now_overridden { " (--now)" } else { "" }, date(now)),
+                    format!("server time (HTTP Date header): {}", date(server_time)),
+                    format!("certificate valid {} to {}", date(leaf.not_before), date(leaf.not_after)),
+                ],
+                vec![
+                    "Client: set the clock right and keep it synchronised: `timedatectl set-ntp true` (Linux), Settings → Time → Set automatically (Windows/macOS/Android).".into(),
+                    "Devices without a battery-backed clock (Raspberry Pi, IoT) need NTP before any TLS connection.".into(),
+                ],
+            );
+        } else if code == Code::CertExpired {
+            let ago = days_between(leaf.not_after, now);
+            walk.diagnose(
+                Code::CertExpired,
+                Severity::Error,
+                Step::Certificate,
+                format!("The server's certificate expired {ago} days ago; every client refuses it."),
+                vec![
+                    format!("notAfter {}, {ago} days ago", date(leaf.not_after)),
+                    format!("subject {}", leaf.subject),
+                    match server_time {
+                        Some(t) => format!("the server's clock agrees: {}", date(t)),
+                        None => "the server's clock could not be read".into(),
+                    },
+                ],
+                {
+                    let mut fix = vec!["Server: renew the certificate and reload the server (certbot: `certbot renew && systemctl reload nginx`).".to_string()];
+                    fix.push("Automate renewal (certbot timer, Caddy's automatic HTTPS) and monitor expiry.".into());
+                    fix
+                },
+            );
+        } else {
+            let until = days_between(now, leaf.not_before);
+            walk.diagnose(
+                Code::CertNotYetValid,
+                Severity::Error,
+                Step::Certificate,
+                format!("The server's certificate only becomes valid in {until} days."),
+                vec![format!("notBefore {}, in {until} days", date(leaf.not_before))],
+                vec![
+                    "Server: install a certificate that is valid now (was the new certificate deployed early, or issued with a wrong start date?).".into(),
+                    "If the server's own clock is wrong, certificates it issues itself carry the wrong dates: fix its NTP.".into(),
+                ],
+            );
+        }
+    }
+
+    // 3. Trust, judged at a time when the leaf is valid so that expiry and
+    //    trust are separate findings.
+    let judge_time = if time_problem.is_some() {
+        leaf.not_before + (leaf.not_after - leaf.not_before) / 2
+    } else {
+        now
+    };
+    let stores = [Store::Mozilla, Store::System, Store::CaFile];
+    let results: Vec<(Store, PathResult)> = stores
+        .iter()
+        .map(|s| (*s, certs::verify_path(&chain, &walk.ctx.trust, *s, judge_time)))
+        .collect();
+    let trusted_by: Vec<Store> = results.iter().filter(|(_, r)| *r == PathResult::Trusted).map(|(s, _)| *s).collect();
+    let weak_sig = infos.iter().enumerate().find(|(i, c)| c.weak_signature && !(c.self_issued && *i > 0));
+    let intercepted = walk.diagnoses[before..].iter().any(|d| d.code == Code::Intercepted);
+
+    if let Some((index, cert)) = weak_sig {
+        walk.diagnose(
+            Code::CertWeakSignature,
+            Severity::Error,
+            Step::Certificate,
+            format!("The {} is signed with {}, which browsers and current TLS libraries refuse (SHA-1 collisions are practical since 2017).", if index == 0 { "server's certificate" } else { "chain" }, cert.signature_algorithm),
+            vec![format!("certificate {}: {} signed with {}", index + 1, cert.subject, cert.signature_algorithm)],
+            fixes::reissue_certificate("SHA-1 signature"),
+        );
+    } else if trusted_by.is_empty() && !intercepted {
+        untrusted(walk, &infos, &results);
+    } else if trusted_by == [Store::System] && !intercepted {
+        walk.diagnose(
+            Code::Intercepted,
+            Severity::Warning,
+            Step::Certificate,
+            "The chain is trusted only through a root installed on this machine that Mozilla's root store lacks: a corporate CA or a TLS-inspection proxy.",
+            vec![format!("trusted by {} only", Store::System.describe())],
+            vec!["If this is your organisation's CA, other clients (Python/certifi, Java, Node, containers) need the same root installed.".into()],
+        );
+    }
+
+    // 4. Weak key.
+    if leaf.key.is_weak() {
+        walk.diagnose(
+            Code::CertWeakKey,
+            Severity::Error,
+            Step::Certificate,
+            format!("The certificate's key is too short ({}); browsers and current libraries refuse keys under 2048 bits.", leaf.key.describe()),
+            vec![format!("public key: {}", leaf.key.describe())],
+            fixes::reissue_certificate("key under 2048 bits: generate a new key, e.g. `openssl req -new -newkey rsa:2048` or an ECDSA P-256 key"),
+        );
+    }
+
+    // 5. Host name.
+    if !name.is_empty() && !certs::valid_for_name(&chain[0], &name) {
+        let names = if leaf.sans.is_empty() {
+            format!("no subjectAltName; CN {}", leaf.common_name.clone().unwrap_or_default())
+        } else {
+            leaf.sans.join(", ")
+        };
+        walk.diagnose(
+            Code::CertHostnameMismatch,
+            Severity::Error,
+            Step::Certificate,
+            format!("The certificate is not for {name}: it names {names}."),
+            vec![format!("client asked for: {name}"), format!("certificate is for: {names}")],
+            vec![
+                format!("Server: install a certificate whose subjectAltName includes {name} (certbot: `-d {name}`), or serve the right one for this name (SNI / virtual host order)."),
+                "Client: connect with a name the certificate covers; behind a CDN, the origin needs a certificate for the name the CDN sends.".into(),
+            ],
+        );
+    }
+
+    // 6. Chain order.
+    if chain_misordered(&infos) {
+        walk.diagnose(
+            Code::CertChainOrder,
+            Severity::Warning,
+            Step::Certificate,
+            "The server sends its certificate chain in the wrong order. Browsers cope; strict clients (older OpenSSL, Java, embedded devices) fail.",
+            vec![format!("sent: {}", infos.iter().map(|c| c.common_name.clone().unwrap_or_else(|| c.subject.clone())).collect::<Vec<_>>().join(" → "))],
+            fixes::install_full_chain(),
+        );
+    }
+
+    // 7. Expiry soon.
+    let days_left = days_between(now, leaf.not_after);
+    if time_problem.is_none() && days_left < EXPIRY_WARNING_DAYS {
+        walk.diagnose(
+            Code::CertExpiresSoon,
+            Severity::Warning,
+            Step::Certificate,
+            format!("The certificate expires in {days_left} days."),
+            vec![format!("notAfter {}", date(leaf.not_after))],
+            vec!["Server: renew now and automate renewal (certbot timer, Caddy).".into()],
+        );
+    }
+
+    if !trusted_by.is_empty() {
+        describe.push_str(&format!(
+            "; trusted by {}",
+            trusted_by.iter().map(|s| s.describe()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let new = &walk.diagnoses[before..];
+    let status = if new.iter().any(|d| d.severity == Severity::Error) {
+        StepStatus::Failed
+    } else if new.iter().any(|d| d.severity == Severity::Warning) {
+        StepStatus::Warning
+    } else {
+        StepStatus::Ok
+    };
+    walk.step(Step::Certificate, status, describe);
+}
+
+/// The chain verifies nowhere: say why.
+fn untrusted(walk: &mut Walk<'_>, infos: &[CertInfo], results: &[(Store, PathResult)]) {
+    let leaf = &infos[0];
+    let top = infos.last().unwrap_or(leaf);
+    let anchors = all_anchor_subjects(walk.ctx);
+    let evidence_stores: Vec<String> = results
+        .iter()
+        .map(|(s, r)| format!("{}: {}", s.describe(), path_text(r)))
+        .collect();
+    if infos.len() == 1 && leaf.self_issued {
+        walk.diagnose(
+            Code::CertSelfSigned,
+            Severity::Error,
+            Step::Certificate,
+            "The server's certificate is self-signed: it vouches for itself, so no client trusts it unless told to.",
+            [vec![format!("subject = issuer = {}", leaf.subject)], evidence_stores].concat(),
+            [
+                fixes::reissue_certificate("self-signed"),
+                vec!["Client (private services only): trust this certificate explicitly (curl --cacert, --ca-file), never by disabling verification.".into()],
+            ]
+            .concat(),
+        );
+    } else if top.self_issued {
+        walk.diagnose(
+            Code::CertUntrustedRoot,
+            Severity::Error,
+            Step::Certificate,
+            format!("The chain ends in a root CA that no trust store here knows: {}.", top.subject),
+            [vec![format!("root sent by the server: {}", top.subject)], evidence_stores].concat(),
+            [
+                fixes::reissue_certificate("issued by a private or unknown CA"),
+                vec!["Client (private PKI): add that root to the client's trust store, or pass it with --ca-file / curl --cacert.".into()],
+            ]
+            .concat(),
+        );
+    } else if !anchors.contains(&top.issuer_der) {
+        walk.diagnose(
+            Code::CertChainIncomplete,
+            Severity::Error,
+            Step::Certificate,
+            format!("The server does not send the intermediate certificate that links its certificate to a trusted root: the issuer \"{}\" is missing.", top.issuer),
+            [
+                vec![
+                    format!("certificates sent: {}", infos.len()),
+                    format!("missing issuer: {}", top.issuer),
+                ],
+                evidence_stores,
+            ]
+            .concat(),
+            [
+                fixes::install_full_chain(),
+                vec!["Browsers may still work (they cache or fetch intermediates); curl, Python, Java, Go and Android fail — which is why it can \"work on my machine\".".into()],
+            ]
+            .concat(),
+        );
+    } else {
+        walk.diagnose(
+            Code::CertUntrustedRoot,
+            Severity::Error,
+            Step::Certificate,
+            "The certificate chain does not verify against any trust store here.",
+            evidence_stores,
+            fixes::reissue_certificate("chain does not verify"),
+        );
+    }
+}
+
+fn path_text(result: &PathResult) -> String {
+    match result {
+        PathResult::Trusted => "trusted".into(),
+        PathResult::Expired => "expired".into(),
+        PathResult::NotYetValid => "not yet valid".into(),
+        PathResult::UnknownIssuer => "unknown issuer".into(),
+        PathResult::BadSignature => "bad signature".into(),
+        PathResult::UnsupportedSignature => "unsupported signature algorithm".into(),
+        PathResult::Other(e) => sanitize(e),
+    }
+}
+
+/// Subject names of every trust anchor known (Mozilla, system, --ca-file).
+fn all_anchor_subjects(ctx: &Context) -> Vec<Vec<u8>> {
+    let mut subjects: Vec<Vec<u8>> = webpki_roots::TLS_SERVER_ROOTS
+        .iter()
+        .map(|a| der_sequence(a.subject.as_ref()))
+        .collect();
+    for der in ctx.trust.system.iter().chain(&ctx.trust.ca_file) {
+        if let Some(info) = certs::parse(der) {
+            subjects.push(info.subject_der);
+        }
+    }
+    subjects
+}
+
+/// webpki stores anchor subjects without their outer SEQUENCE header; put it back.
+fn der_sequence(content: &[u8]) -> Vec<u8> {
+    let len = content.len();
+    let mut out = vec![0x30];
+    if len < 0x80 {
+        out.push(len as u8);
+    } else if len < 0x100 {
+        out.extend([0x81, len as u8]);
+    } else {
+        out.extend([0x82, (len >> 8) as u8, len as u8]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// True when each certificate is not followed by its issuer although the
+/// issuer is somewhere in the chain (RFC 8446 §4.4.2 and RFC 5246 §7.4.2
+/// require leaf first, each next one certifying the previous).
+fn chain_misordered(infos: &[CertInfo]) -> bool {
+    infos.windows(2).enumerate().any(|(i, pair)| {
+        let (cert, next) = (&pair[0], &pair[1]);
+        !certs::names_issuer(cert, next)
+            && !cert.self_issued
+            && infos[i + 1..].iter().any(|c| certs::names_issuer(cert, c))
+    }) || infos.iter().skip(1).any(|c| certs::names_issuer(c, &infos[0]) && !c.self_issued)
+}
+
+fn client_certificate_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Option<&ProbeRecord>) {
+    let recorded = handshake.and_then(|p| p.handshake.as_ref());
+    let request = recorded
+        .and_then(|h| h.client_cert_request.clone())
+        .or_else(|| main.and_then(|m| m.flight.as_ref()).and_then(|f| f.certificate_request.clone()));
+    let Some(request) = request else {
+        walk.step(Step::ClientCertificate, StepStatus::Skipped, "the server did not ask for a client certificate");
+        return;
+    };
+    let names: Vec<String> = request.ca_names.iter().filter_map(|dn| dn_text(dn)).collect();
+    let accepted = if names.is_empty() {
+        "any CA".to_string()
+    } else {
+        names.join("; ")
+    };
+    let sent = recorded.is_some_and(|h| h.client_cert_sent);
+    let failure = recorded.and_then(|h| if h.completed { None } else { h.error.clone() });
+    match failure {
+        None => walk.step(
+            Step::ClientCertificate,
+            StepStatus::Ok,
+            if sent {
+                format!("the server asked for a client certificate (accepted CAs: {accepted}); one was sent and accepted")
+            } else {
+                format!("the server asked for a client certificate (accepted CAs: {accepted}) but went on without one")
+            },
+        ),
+        Some(error) => {
+            let reason = match &error {
+                HandshakeError::AlertReceived { description } => format!("alert {}", alert_text(*description).0),
+                other => format!("{other:?}"),
+            };
+            if sent {
+                walk.step(Step::ClientCertificate, StepStatus::Failed, format!("the server rejected the client certificate ({reason})"));
+                walk.diagnose(
+                    Code::ClientCertRejected,
+                    Severity::Error,
+                    Step::ClientCertificate,
+                    "The server asked for a client certificate, got one, and rejected it.",
+                    vec![format!("server's answer: {reason}"), format!("CAs the server accepts: {accepted}")],
+                    vec![
+                        format!("Client: use a certificate issued by one of: {accepted}; check that it is not expired and that the key matches."),
+                        "Server: check that the client CA file (nginx ssl_client_certificate, Apache SSLCACertificateFile) holds the CA that issued the client's certificate.".into(),
+                    ],
+                );
+            } else {
+                walk.step(Step::ClientCertificate, StepStatus::Failed, format!("the server requires a client certificate and none was sent ({reason})"));
+                walk.diagnose(
+                    Code::ClientCertRequired,
+                    Severity::Error,
+                    Step::ClientCertificate,
+                    "The server requires a client certificate (mutual TLS), and the client sent none.",
+                    vec![format!("server's answer: {reason}"), format!("CAs the server accepts: {accepted}")],
+                    vec![
+                        format!("Client: present a certificate issued by {accepted}: tlsdoctor/curl `--cert client.pem --key client.key`, openssl `-cert -key`, Python `ssl_context.load_cert_chain()`, Java `-Djavax.net.ssl.keyStore`."),
+                        "Server: if client certificates should be optional, use `ssl_verify_client optional;` (nginx) or `SSLVerifyClient optional` (Apache).".into(),
+                    ],
+                );
+            }
+        }
+    }
+}
+
+/// A DER distinguished name as text, when it parses.
+fn dn_text(der: &[u8]) -> Option<String> {
+    use x509_parser::prelude::FromDer;
+    let (_, name) = x509_parser::x509::X509Name::from_der(der).ok()?;
+    Some(sanitize(&name.to_string()))
+}
+
+fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Option<&ProbeRecord>) {
+    let Some(record) = handshake.and_then(|p| p.handshake.as_ref()) else {
+        walk.step(Step::Finished, StepStatus::NotTested, "no full handshake was attempted");
+        return;
+    };
+    if record.completed {
+        let http = record
+            .http
+            .as_ref()
+            .and_then(|h| h.status_line.clone())
+            .map(|s| format!("; HTTP answer: {s}"))
+            .unwrap_or_default();
+        walk.step(
+            Step::Finished,
+            StepStatus::Ok,
+            format!(
+                "handshake complete: {}, {}{}",
+                record.version.map(|v| v.display_name()).unwrap_or_default(),
+                record.cipher_suite.map(|s| s.name().to_string()).unwrap_or_default(),
+                http
+            ),
+        );
+        return;
+    }
+    // The raw hello succeeded but rustls could not follow: a legacy suite
+    // or version this client accepts but rustls does not implement.
+    let raw = main.and_then(|m| m.flight.as_ref()).and_then(|f| f.server_hello.as_ref());
+    if let Some(sh) = raw {
+        let rustls_can = sh.version >= ProtocolVersion::TLS1_2
+            && sh.cipher_suite.info().is_some_and(|i| i.forward_secrecy() && i.is_aead());
+        if !rustls_can {
+            walk.step(
+                Step::Finished,
+                StepStatus::NotTested,
+                format!(
+                    "not tested: the server chose {} {}, which tlsdoctor's TLS engine cannot complete; the steps up to the certificate were checked",
+                    sh.version.display_name(),
+                    sh.cipher_suite.name()
+                ),
+            );
+            return;
+        }
+    }
+    match record.error.clone() {
+        Some(HandshakeError::AlertReceived { description }) => {
+            server_alert(walk, Step::Finished, description, "after the server's hello and certificate");
+        }
+        Some(HandshakeError::Timeout { after_ms }) => {
+            walk.step(Step::Finished, StepStatus::Failed, format!("the handshake stalled after the server's hello ({after_ms} ms)"));
+            walk.diagnose(
+                Code::HandshakeTimeout,
+                Severity::Error,
+                Step::Finished,
+                "The server stopped answering in the middle of the handshake.",
+                vec![format!("no progress within {after_ms} ms")],
+                vec!["Server: check its load and error log; check for a middlebox that drops large packets (MTU).".into()],
+            );
+        }
+        Some(HandshakeError::Protocol { message }) => {
+            walk.step(Step::Finished, StepStatus::Failed, format!("the server broke the protocol: {}", sanitize(&message)));
+            walk.diagnose(
+                Code::ProtocolViolation,
+                Severity::Error,
+                Step::Finished,
+                "The server sent a message that breaks the TLS protocol.",
+                vec![sanitize(&message)],
+                vec!["Server: update the TLS library or the device terminating TLS.".into()],
+            );
+        }
+        Some(HandshakeError::NotTls) => {
+            walk.step(Step::Finished, StepStatus::Failed, "the server stopped speaking TLS");
+        }
+        Some(other) => {
+            walk.step(Step::Finished, StepStatus::Failed, format!("the connection was cut during the handshake ({other:?})"));
+            walk.diagnose(
+                Code::HandshakeReset,
+                Severity::Error,
+                Step::Finished,
+                "The connection was closed in the middle of the handshake without a TLS alert.",
+                vec![format!("{other:?}")],
+                vec!["Server: check its error log; check for a firewall or IPS that cuts TLS sessions.".into()],
+            );
+        }
+        None => walk.step(Step::Finished, StepStatus::NotTested, "the handshake did not finish"),
+    }
+}
+
+/// TLS 1.0/1.1 still enabled: a warning on an otherwise healthy server.
+fn protocol_warnings(walk: &mut Walk<'_>) {
+    let legacy: Vec<ProtocolVersion> = accepted_versions(walk.obs)
+        .into_iter()
+        .filter(|v| *v < ProtocolVersion::TLS1_2)
+        .collect();
+    if legacy.is_empty() || walk.diagnoses.iter().any(|d| d.code == Code::ProtocolMismatch) {
+        return;
+    }
+    walk.diagnose(
+        Code::LegacyProtocolsEnabled,
+        Severity::Warning,
+        Step::ServerHello,
+        format!("The server still accepts {}, deprecated since 2021 (RFC 8996) and refused by current browsers.", versions_text(&legacy)),
+        vec![format!("accepted: {}", versions_text(&legacy))],
+        fixes::enable_modern_protocols(),
+    );
+}

@@ -1,0 +1,201 @@
+//! Which probes `diagnose` needs next. Keep it to the probes that explain a
+//! failure: a healthy server costs 4 connections (run at once), a failing one
+//! at most about 12.
+
+use model::{
+    FlightEnd, HandshakeSpec, HelloSpec, Observations, ProbeKind, ProbeRequest, Purpose, Target,
+};
+use wire::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+
+use crate::Context;
+
+/// Rounds of suite enumeration when a cipher mismatch needs the server's list.
+const MAX_SUITE_ROUNDS: u16 = 4;
+
+pub(crate) fn next_probes(obs: &Observations, ctx: &Context) -> Option<Vec<ProbeRequest>> {
+    let target = obs.target.as_ref()?;
+    let dns = obs.dns.as_ref()?;
+    if dns.addresses.is_empty() {
+        return None;
+    }
+    if !obs.has(&Purpose::ClientHello) {
+        return Some(first_round(target, ctx));
+    }
+    let first = obs.probe(&Purpose::ClientHello)?;
+    if !first.tcp.is_connected() {
+        return None;
+    }
+    let flight = first.flight.as_ref()?;
+    if !negotiation_failed(flight) {
+        return None;
+    }
+    // The client's hello was refused: find what the server does accept.
+    let missing: Vec<ProbeRequest> = ProtocolVersion::ALL[1..]
+        .iter()
+        .filter(|v| !obs.has(&Purpose::Version { version: **v }))
+        .map(|v| version_probe(target, *v))
+        .collect();
+    if !missing.is_empty() {
+        return Some(missing);
+    }
+    suite_round(obs, target, ctx).map(|r| vec![r])
+}
+
+/// The client's own hello, the real handshake, and the two legacy versions
+/// whose being enabled is worth a warning: all at once.
+fn first_round(target: &Target, ctx: &Context) -> Vec<ProbeRequest> {
+    let profile = &ctx.client;
+    vec![
+        ProbeRequest {
+            purpose: Purpose::ClientHello,
+            kind: ProbeKind::Hello(HelloSpec {
+                versions: profile.versions.clone(),
+                cipher_suites: profile.cipher_suites.clone(),
+                groups: profile.groups.clone(),
+                key_shares: profile.key_shares.clone(),
+                signature_algorithms: profile.signature_algorithms.clone(),
+                sni: target.sni.clone(),
+                alpn: profile.alpn.clone(),
+                modern_extensions: true,
+            }),
+        },
+        ProbeRequest {
+            purpose: Purpose::Handshake,
+            kind: ProbeKind::Handshake(HandshakeSpec {
+                versions: profile.versions.clone(),
+                sni: target.sni.clone(),
+                alpn: profile.alpn.clone(),
+                client_cert: ctx.client_identity,
+                http_head: true,
+            }),
+        },
+        version_probe(target, ProtocolVersion::TLS1_0),
+        version_probe(target, ProtocolVersion::TLS1_1),
+    ]
+}
+
+/// A ClientHello alert or close that means "nothing in your offer works for
+/// me": worth finding out what would.
+fn negotiation_failed(flight: &model::ServerFlight) -> bool {
+    if flight.server_hello.is_some() || flight.hello_retry_group.is_some() {
+        return false;
+    }
+    match flight.end {
+        FlightEnd::Alert => flight
+            .alert()
+            .is_some_and(|a| matches!(a.description, 40 | 47 | 70 | 71 | 80 | 86)),
+        FlightEnd::Closed | FlightEnd::Reset => flight.bytes_received == 0,
+        _ => false,
+    }
+}
+
+/// Every suite the registry knows that is usable at `version`, except SCSVs.
+pub(crate) fn all_suites(version: ProtocolVersion) -> Vec<CipherSuite> {
+    CipherSuite::ALL
+        .iter()
+        .filter(|info| info.min_version <= version && version <= info.max_version)
+        .map(|info| CipherSuite(info.code))
+        .filter(|s| !s.is_scsv())
+        .collect()
+}
+
+/// Every named group a server might want, hybrids first.
+pub(crate) fn all_groups() -> Vec<NamedGroup> {
+    [
+        0x11ec, 0x11eb, 0x11ed, 0x001d, 0x0017, 0x0018, 0x0019, 0x001e, 0x0100, 0x0101, 0x0102,
+        0x0103, 0x0104, 0x001a, 0x001b, 0x001c, 0x0016, 0x0015, 0x0014, 0x0013, 0x0012, 0x0011,
+        0x0010, 0x000f, 0x000e, 0x000d, 0x000c, 0x000b, 0x000a, 0x0009, 0x0008, 0x0007, 0x0006,
+        0x0005, 0x0004, 0x0003, 0x0002, 0x0001,
+    ]
+    .into_iter()
+    .map(NamedGroup)
+    .collect()
+}
+
+/// Every signature scheme a server might sign with, strongest first.
+pub(crate) fn all_signature_schemes() -> Vec<SignatureScheme> {
+    [
+        0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b,
+        0x0401, 0x0501, 0x0601, 0x0303, 0x0203, 0x0201, 0x0301, 0x0402, 0x0502, 0x0602, 0x0202,
+        0x0302, 0x0101, 0x0102, 0x0103,
+    ]
+    .into_iter()
+    .map(SignatureScheme)
+    .collect()
+}
+
+/// A hello offering everything at one version: accepted iff the server speaks
+/// that version at all.
+pub(crate) fn broad_hello(target: &Target, version: ProtocolVersion, suites: Vec<CipherSuite>) -> HelloSpec {
+    HelloSpec {
+        versions: vec![version],
+        cipher_suites: suites,
+        groups: all_groups(),
+        key_shares: if version == ProtocolVersion::TLS1_3 {
+            vec![NamedGroup::X25519, NamedGroup::SECP256R1]
+        } else {
+            Vec::new()
+        },
+        signature_algorithms: all_signature_schemes(),
+        sni: target.sni.clone(),
+        alpn: Vec::new(),
+        modern_extensions: true,
+    }
+}
+
+fn version_probe(target: &Target, version: ProtocolVersion) -> ProbeRequest {
+    ProbeRequest {
+        purpose: Purpose::Version { version },
+        kind: ProbeKind::Hello(broad_hello(target, version, all_suites(version))),
+    }
+}
+
+/// The next round of "offer everything not yet accepted" at the version the
+/// server accepted, to list the suites it would take instead of the client's.
+fn suite_round(obs: &Observations, target: &Target, ctx: &Context) -> Option<ProbeRequest> {
+    let version = crate::judge::best_accepted_version(obs)?;
+    // Only worth it when the version is one the client offers: otherwise the
+    // diagnosis is a protocol mismatch, and the suites don't matter.
+    if !ctx.client.versions.contains(&version) {
+        return None;
+    }
+    let accepted = crate::judge::accepted_suites(obs, version);
+    // A suite the client offers is accepted: the mismatch is elsewhere
+    // (group, signature algorithm), and the suite list would not explain it.
+    if accepted.iter().any(|s| ctx.client.cipher_suites.contains(s)) {
+        return None;
+    }
+    let rounds = obs
+        .probes
+        .iter()
+        .filter(|p| matches!(p.request.purpose, Purpose::Suites { version: v, .. } if v == version))
+        .count() as u16;
+    if rounds >= MAX_SUITE_ROUNDS {
+        return None;
+    }
+    // Stop when the last round found nothing new.
+    if rounds > 0 {
+        let last = obs
+            .probes
+            .iter()
+            .rev()
+            .find(|p| matches!(p.request.purpose, Purpose::Suites { version: v, .. } if v == version))?;
+        if last.flight.as_ref()?.server_hello.is_none() {
+            return None;
+        }
+    }
+    let remaining: Vec<CipherSuite> = all_suites(version)
+        .into_iter()
+        .filter(|s| !accepted.contains(s))
+        .collect();
+    if remaining.is_empty() {
+        return None;
+    }
+    Some(ProbeRequest {
+        purpose: Purpose::Suites {
+            version,
+            round: rounds + 1,
+        },
+        kind: ProbeKind::Hello(broad_hello(target, version, remaining)),
+    })
+}

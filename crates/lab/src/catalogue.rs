@@ -1,0 +1,108 @@
+//! The list of lab servers: each one's name, its deliberate fault and the
+//! diagnosis code tlsdoctor must produce for it, in teaching order.
+//!
+//! This is data only; how each server behaves lives in [`crate::tls`],
+//! [`crate::scripted`] and [`crate::transport`].
+
+/// One lab server as the catalogue describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerSpec {
+    /// Stable name (`good`, `expired`, ...), used in `LabConfig::only`.
+    pub name: &'static str,
+    /// The deliberate fault, in one line for people.
+    pub fault: &'static str,
+    /// The diagnosis code tlsdoctor must report for this server.
+    pub expect: &'static str,
+}
+
+const fn spec(name: &'static str, fault: &'static str, expect: &'static str) -> ServerSpec {
+    ServerSpec { name, fault, expect }
+}
+
+static CATALOGUE: &[ServerSpec] = &[
+    // A healthy server first, so every other one reads as "good, except ...".
+    spec("good", "none: TLS 1.2 and 1.3, full chain to the lab root", "ok"),
+    spec("tls13-only", "none: TLS 1.3 only", "ok"),
+    // The certificate: time, name, trust, chain, strength.
+    spec("expired", "leaf certificate expired 30 days ago", "cert_expired"),
+    spec("not-yet-valid", "leaf certificate becomes valid in 30 days", "cert_not_yet_valid"),
+    spec("wrong-host", "leaf certificate is for wrong.example, not localhost", "cert_hostname_mismatch"),
+    spec("self-signed", "self-signed leaf certificate for localhost", "cert_self_signed"),
+    spec(
+        "untrusted-root",
+        "chain ends in a root that is not in the lab CA file",
+        "cert_untrusted_root",
+    ),
+    spec(
+        "incomplete-chain",
+        "sends the leaf without the intermediate that issued it",
+        "cert_chain_incomplete",
+    ),
+    spec(
+        "wrong-order",
+        "chain is leaf, intermediate, issuing CA: the leaf's issuer comes last",
+        "cert_chain_order",
+    ),
+    spec("sha1", "leaf certificate signed with SHA-1 (ecdsa-with-SHA1)", "cert_weak_signature"),
+    spec("weak-key", "leaf certificate has a 1024-bit RSA key (TLS 1.2, RSA key exchange)", "cert_weak_key"),
+    // The handshake: what the server demands or refuses.
+    spec(
+        "client-cert-required",
+        "requires a client certificate from the lab client CA",
+        "client_cert_required",
+    ),
+    spec(
+        "sni-required",
+        "fatal unrecognized_name alert unless SNI is localhost",
+        "sni_required",
+    ),
+    spec("tls10-only", "speaks TLS 1.0 only (RSA key exchange, CBC)", "protocol_mismatch"),
+    spec(
+        "legacy-ciphers-only",
+        "TLS 1.2 with only RSA key exchange CBC/3DES suites",
+        "cipher_mismatch",
+    ),
+    spec("dh-1024", "TLS 1.2 with only DHE suites over a 1024-bit prime", "cipher_mismatch"),
+    // Something in the middle.
+    spec(
+        "interceptor",
+        "TLS-terminating proxy (\"mitmproxy\" CA) in front of good",
+        "intercepted",
+    ),
+    // The transport: not TLS, or TLS that goes wrong.
+    spec("not-tls", "plain HTTP: answers 400 Bad Request", "not_tls"),
+    spec("garbage", "sends 512 random bytes and closes", "not_tls"),
+    spec("silent", "accepts TCP and never sends (closes after 30 s)", "handshake_timeout"),
+    spec("reset", "reads the ClientHello, then resets the connection (RST)", "handshake_reset"),
+    spec(
+        "huge-record",
+        "record length 0xFFFF > 2^14 with a ServerHello header claiming 16 MiB",
+        "protocol_violation",
+    ),
+    spec("slow-drip", "sends a ServerHello one byte per second (at most 60)", "handshake_timeout"),
+    spec(
+        "alert-storm",
+        "10 000 warning alerts, then a fatal internal_error",
+        "server_alert",
+    ),
+];
+
+/// Every lab server, good first, in the order a tutorial would show them.
+pub fn catalogue() -> &'static [ServerSpec] {
+    CATALOGUE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_good_is_first() {
+        let names: Vec<_> = catalogue().iter().map(|s| s.name).collect();
+        assert_eq!(names[0], "good");
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len());
+    }
+}

@@ -1,0 +1,233 @@
+//! What the network showed. Observations never hold a verdict: "the server
+//! sent alert 70" is an observation; "protocol mismatch" is analysis.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use wire::registry::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
+
+use crate::{Bytes, ProbeRequest, Purpose, Target};
+
+/// Everything recorded while diagnosing or scanning one target.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Observations {
+    pub target: Option<Target>,
+    pub dns: Option<DnsObservation>,
+    pub probes: Vec<ProbeRecord>,
+}
+
+impl Observations {
+    pub fn new(target: Target) -> Self {
+        Self {
+            target: Some(target),
+            dns: None,
+            probes: Vec::new(),
+        }
+    }
+
+    /// The first probe run for this purpose.
+    pub fn probe(&self, purpose: &Purpose) -> Option<&ProbeRecord> {
+        self.probes.iter().find(|p| &p.request.purpose == purpose)
+    }
+
+    /// Whether a probe for this purpose has run.
+    pub fn has(&self, purpose: &Purpose) -> bool {
+        self.probe(purpose).is_some()
+    }
+
+    /// How many TCP connections were attempted.
+    pub fn connections(&self) -> usize {
+        self.probes.iter().filter(|p| p.ip.is_some()).count()
+    }
+}
+
+/// Name resolution.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct DnsObservation {
+    /// True when no look-up was needed (an IP literal or `--connect-to`).
+    pub skipped: bool,
+    pub addresses: Vec<IpAddr>,
+    pub error: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+/// One connection: what was asked and what came back.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProbeRecord {
+    pub request: ProbeRequest,
+    /// The address connected to (`None` when there was none to try).
+    pub ip: Option<IpAddr>,
+    pub tcp: TcpOutcome,
+    /// The server's plaintext reply as parsed by `wire`: the whole first
+    /// flight for a crafted hello, the unencrypted part for a handshake.
+    pub flight: Option<ServerFlight>,
+    /// Present for [`crate::ProbeKind::Handshake`] probes that got past TCP.
+    pub handshake: Option<HandshakeObservation>,
+    pub elapsed_ms: u64,
+}
+
+/// The TCP connection attempt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum TcpOutcome {
+    Connected { elapsed_ms: u64 },
+    Refused { message: String },
+    Timeout { after_ms: u64 },
+    Unreachable { message: String },
+    Error { message: String },
+    /// Not attempted (DNS failed first).
+    NotAttempted,
+}
+
+impl TcpOutcome {
+    pub fn is_connected(&self) -> bool {
+        matches!(self, Self::Connected { .. })
+    }
+}
+
+/// The server's first flight, parsed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ServerFlight {
+    /// The first bytes the server sent (at most 64), to recognise non-TLS
+    /// protocols such as HTTP or SSH.
+    pub first_bytes: Bytes,
+    pub bytes_received: u64,
+    pub server_hello: Option<ServerHelloObservation>,
+    /// The group a HelloRetryRequest asked for.
+    pub hello_retry_group: Option<NamedGroup>,
+    /// DER certificates in the order the server sent them (TLS ≤ 1.2; TLS
+    /// 1.3 encrypts them, see [`HandshakeObservation::chain`]).
+    pub certificates: Vec<Bytes>,
+    pub key_exchange: Option<KeyExchangeObservation>,
+    pub certificate_request: Option<CertificateRequestObservation>,
+    pub ocsp_staple: Option<Bytes>,
+    pub alerts: Vec<AlertObservation>,
+    /// Records after the TLS 1.3 ServerHello (encrypted; counted, not read).
+    pub encrypted_records: u32,
+    pub end: FlightEnd,
+}
+
+impl ServerFlight {
+    /// The first fatal alert, or failing that the first alert.
+    pub fn alert(&self) -> Option<&AlertObservation> {
+        self.alerts
+            .iter()
+            .find(|a| a.level == 2)
+            .or_else(|| self.alerts.first())
+    }
+}
+
+/// How reading the server's first flight ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "end", rename_all = "snake_case")]
+pub enum FlightEnd {
+    /// ServerHelloDone, or the first encrypted TLS 1.3 record.
+    Complete,
+    /// A fatal alert.
+    Alert,
+    /// The server closed the connection without an alert.
+    Closed,
+    /// The connection was reset (RST).
+    Reset,
+    /// Nothing (more) arrived before the deadline.
+    #[default]
+    Timeout,
+    /// The reply is not TLS at all.
+    NotTls,
+    /// TLS framing that breaks the protocol's rules (an oversized record,
+    /// a 16 MiB handshake message, an unparseable ServerHello).
+    Malformed { message: String },
+}
+
+/// The parts of a ServerHello analysis needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerHelloObservation {
+    /// The negotiated version (supported_versions when present).
+    pub version: ProtocolVersion,
+    pub cipher_suite: CipherSuite,
+    /// TLS 1.3 key_share group.
+    pub group: Option<NamedGroup>,
+    pub extensions: Vec<ExtensionType>,
+    pub alpn: Option<String>,
+    /// The RFC 8446 §4.1.3 downgrade sentinel in the random, if any
+    /// (`tls1_2` or `tls1_1_or_below`).
+    pub downgrade_sentinel: Option<String>,
+    pub compression: u8,
+    pub session_id_len: u8,
+}
+
+/// ServerKeyExchange parameters (TLS ≤ 1.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyExchangeObservation {
+    /// `dhe` or `ecdhe`.
+    pub kind: String,
+    pub group: Option<NamedGroup>,
+    pub dh_prime_bits: Option<u32>,
+    pub dh_prime: Option<Bytes>,
+    pub dh_generator: Option<Bytes>,
+    pub signature_scheme: Option<SignatureScheme>,
+}
+
+/// A CertificateRequest: the server wants a client certificate.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateRequestObservation {
+    /// DER-encoded distinguished names of the CAs the server accepts.
+    pub ca_names: Vec<Bytes>,
+    pub signature_schemes: Vec<SignatureScheme>,
+}
+
+/// One alert record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertObservation {
+    /// 1 warning, 2 fatal.
+    pub level: u8,
+    pub description: u8,
+}
+
+/// A full rustls handshake.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct HandshakeObservation {
+    pub completed: bool,
+    pub version: Option<ProtocolVersion>,
+    pub cipher_suite: Option<CipherSuite>,
+    pub group: Option<NamedGroup>,
+    pub alpn: Option<String>,
+    pub error: Option<HandshakeError>,
+    /// The chain as presented (leaf first), recorded by the verifier, which
+    /// accepts every chain so the handshake can go on to teach us more.
+    pub chain: Vec<Bytes>,
+    pub ocsp_staple: Option<Bytes>,
+    /// The server asked for a client certificate.
+    pub client_cert_request: Option<CertificateRequestObservation>,
+    pub client_cert_sent: bool,
+    pub http: Option<HttpObservation>,
+}
+
+/// Why a handshake did not complete.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HandshakeError {
+    /// The server sent this fatal alert.
+    AlertReceived { description: u8 },
+    /// The server closed the connection without an alert.
+    Closed,
+    Reset,
+    Timeout { after_ms: u64 },
+    /// The reply was not TLS.
+    NotTls,
+    /// The server broke the protocol; rustls's message says how.
+    Protocol { message: String },
+    /// Anything else, with the library's message.
+    Other { message: String },
+}
+
+/// The reply to `HEAD /` over the established connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpObservation {
+    pub status_line: Option<String>,
+    /// The `Date` header: the server's clock.
+    pub date: Option<String>,
+    pub server: Option<String>,
+    pub strict_transport_security: Option<String>,
+    pub error: Option<String>,
+}

@@ -1,0 +1,101 @@
+//! Name resolution and TCP connection, each under a deadline.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use model::{DnsObservation, Target, TcpOutcome};
+use tokio::net::TcpStream;
+
+use crate::elapsed_ms;
+
+/// Resolves the target's host, unless it is an IP literal or `--connect-to`
+/// gave the address.
+pub async fn resolve(target: &Target, timeout: Duration) -> DnsObservation {
+    if let Some(ip) = target.connect_to {
+        return DnsObservation {
+            skipped: true,
+            addresses: vec![ip],
+            ..Default::default()
+        };
+    }
+    if let Ok(ip) = target.host.parse::<IpAddr>() {
+        return DnsObservation {
+            skipped: true,
+            addresses: vec![ip],
+            ..Default::default()
+        };
+    }
+    let started = Instant::now();
+    let lookup = tokio::net::lookup_host((target.host.as_str(), target.port));
+    let (addresses, error) = match tokio::time::timeout(timeout, lookup).await {
+        Ok(Ok(addrs)) => {
+            let mut ips: Vec<IpAddr> = Vec::new();
+            for addr in addrs {
+                if !ips.contains(&addr.ip()) {
+                    ips.push(addr.ip());
+                }
+            }
+            (ips, None)
+        }
+        Ok(Err(e)) => (Vec::new(), Some(e.to_string())),
+        Err(_) => (
+            Vec::new(),
+            Some(format!("no answer within {} ms", timeout.as_millis())),
+        ),
+    };
+    let error = match (&error, addresses.is_empty()) {
+        (None, true) => Some("the name has no addresses".to_string()),
+        _ => error,
+    };
+    DnsObservation {
+        skipped: false,
+        addresses,
+        error,
+        elapsed_ms: elapsed_ms(started),
+    }
+}
+
+/// Connects to the first address that answers. Returns the address tried
+/// last, the outcome, and the stream when connected.
+pub(crate) async fn connect(
+    addresses: &[IpAddr],
+    port: u16,
+    timeout: Duration,
+) -> (Option<IpAddr>, TcpOutcome, Option<TcpStream>) {
+    let mut last = (None, TcpOutcome::NotAttempted, None);
+    for &ip in addresses {
+        let started = Instant::now();
+        let attempt = tokio::time::timeout(timeout, TcpStream::connect(SocketAddr::new(ip, port)));
+        let outcome = match attempt.await {
+            Ok(Ok(stream)) => {
+                let _ = stream.set_nodelay(true);
+                return (
+                    Some(ip),
+                    TcpOutcome::Connected {
+                        elapsed_ms: elapsed_ms(started),
+                    },
+                    Some(stream),
+                );
+            }
+            Ok(Err(e)) => classify(&e),
+            Err(_) => TcpOutcome::Timeout {
+                after_ms: elapsed_ms(started),
+            },
+        };
+        last = (Some(ip), outcome, None);
+    }
+    last
+}
+
+fn classify(e: &io::Error) -> TcpOutcome {
+    let message = e.to_string();
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => TcpOutcome::Refused { message },
+        io::ErrorKind::TimedOut => TcpOutcome::Timeout { after_ms: 0 },
+        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
+            TcpOutcome::Unreachable { message }
+        }
+        _ => TcpOutcome::Error { message },
+    }
+}

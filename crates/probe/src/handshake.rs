@@ -1,0 +1,315 @@
+//! A real TLS 1.2/1.3 handshake with rustls, instrumented to observe rather
+//! than to judge: the certificate verifier records the chain and accepts it
+//! (analysis judges it later, against several trust stores and clocks), and the
+//! client-certificate resolver records the server's CertificateRequest.
+//!
+//! Handshake signatures are still verified for real, so a completed handshake
+//! means the server holds the key of the certificate it sent.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use model::{
+    Bytes, CertificateRequestObservation, HandshakeError, HandshakeObservation, HandshakeSpec,
+    ServerFlight, Target,
+};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::ResolvesClientCert;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use tokio::net::TcpStream;
+use wire::registry::{CipherSuite, NamedGroup, ProtocolVersion};
+
+use crate::tee::{Received, Tee};
+use crate::{elapsed_ms, ProbeOptions};
+
+/// What the instrumented callbacks saw during one handshake.
+#[derive(Default)]
+struct Recorded {
+    chain: Vec<Bytes>,
+    ocsp: Option<Bytes>,
+    cert_request: Option<CertificateRequestObservation>,
+    cert_sent: bool,
+}
+
+type Shared = Arc<Mutex<Recorded>>;
+
+/// Runs one handshake over `stream` and, when asked, `HEAD /` after it.
+pub(crate) async fn handshake(
+    stream: TcpStream,
+    target: &Target,
+    spec: &HandshakeSpec,
+    options: &ProbeOptions,
+) -> (Option<ServerFlight>, HandshakeObservation) {
+    let recorded: Shared = Arc::default();
+    let received = Received::default();
+    let mut observation = HandshakeObservation::default();
+
+    let config = match client_config(spec, options, &recorded) {
+        Ok(config) => config,
+        Err(message) => {
+            observation.error = Some(HandshakeError::Other { message });
+            return (None, observation);
+        }
+    };
+    // rustls needs a name to build the connection; with no SNI wanted, an IP
+    // name makes rustls omit the extension (RFC 6066 §3 forbids IP literals).
+    let server_name = match spec.sni.as_deref() {
+        Some(name) => ServerName::try_from(name.to_string()),
+        None => Ok(ServerName::from(
+            target
+                .connect_to
+                .or_else(|| target.host.parse().ok())
+                .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
+        )),
+    };
+    let server_name = match server_name {
+        Ok(name) => name,
+        Err(e) => {
+            observation.error = Some(HandshakeError::Other {
+                message: format!("invalid server name: {e}"),
+            });
+            return (None, observation);
+        }
+    };
+
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let started = Instant::now();
+    let connect = connector.connect(server_name, Tee::new(stream, received.clone()));
+    let result = tokio::time::timeout(options.timeout, connect).await;
+
+    match result {
+        Ok(Ok(mut tls)) => {
+            let (_, conn) = tls.get_ref();
+            observation.completed = true;
+            observation.version = conn.protocol_version().map(|v| ProtocolVersion(u16::from(v)));
+            observation.cipher_suite = conn
+                .negotiated_cipher_suite()
+                .map(|s| CipherSuite(u16::from(s.suite())));
+            observation.group = conn
+                .negotiated_key_exchange_group()
+                .map(|g| NamedGroup(u16::from(g.name())));
+            observation.alpn = conn
+                .alpn_protocol()
+                .map(|p| String::from_utf8_lossy(p).into_owned());
+            if spec.http_head {
+                observation.http = Some(
+                    crate::http::head(&mut tls, spec.sni.as_deref().unwrap_or(&target.host), options.timeout)
+                        .await,
+                );
+            }
+        }
+        Ok(Err(e)) => observation.error = Some(classify(&e)),
+        Err(_) => {
+            observation.error = Some(HandshakeError::Timeout {
+                after_ms: elapsed_ms(started),
+            })
+        }
+    }
+
+    if let Ok(mut rec) = recorded.lock() {
+        observation.chain = std::mem::take(&mut rec.chain);
+        observation.ocsp_staple = rec.ocsp.take();
+        observation.client_cert_request = rec.cert_request.take();
+        observation.client_cert_sent = rec.cert_sent;
+    }
+    let bytes = received.take();
+    let flight = crate::hello::parse_flight(&bytes, flight_end(&observation));
+    // A reply that is not TLS at all is the most useful thing to know.
+    if flight.end == model::FlightEnd::NotTls && !observation.completed {
+        observation.error = Some(HandshakeError::NotTls);
+    }
+    (Some(flight), observation)
+}
+
+/// How the byte stream ended, as far as the handshake knows.
+fn flight_end(observation: &HandshakeObservation) -> model::FlightEnd {
+    match &observation.error {
+        None => model::FlightEnd::Complete,
+        Some(HandshakeError::Reset) => model::FlightEnd::Reset,
+        Some(HandshakeError::Timeout { .. }) => model::FlightEnd::Timeout,
+        Some(HandshakeError::AlertReceived { .. }) => model::FlightEnd::Alert,
+        Some(_) => model::FlightEnd::Closed,
+    }
+}
+
+/// Maps the error tokio-rustls returns to what happened on the wire.
+fn classify(e: &std::io::Error) -> HandshakeError {
+    use std::io::ErrorKind;
+    if let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        return match tls {
+            rustls::Error::AlertReceived(alert) => HandshakeError::AlertReceived {
+                description: u8::from(*alert),
+            },
+            rustls::Error::InvalidMessage(_)
+            | rustls::Error::InappropriateMessage { .. }
+            | rustls::Error::InappropriateHandshakeMessage { .. }
+            | rustls::Error::PeerMisbehaved(_)
+            | rustls::Error::PeerIncompatible(_) => HandshakeError::Protocol {
+                message: tls.to_string(),
+            },
+            other => HandshakeError::Other {
+                message: other.to_string(),
+            },
+        };
+    }
+    match e.kind() {
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
+            HandshakeError::Reset
+        }
+        ErrorKind::UnexpectedEof => HandshakeError::Closed,
+        ErrorKind::TimedOut => HandshakeError::Timeout { after_ms: 0 },
+        _ => HandshakeError::Other {
+            message: e.to_string(),
+        },
+    }
+}
+
+fn client_config(
+    spec: &HandshakeSpec,
+    options: &ProbeOptions,
+    recorded: &Shared,
+) -> Result<rustls::ClientConfig, String> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
+    if spec.versions.contains(&ProtocolVersion::TLS1_3) {
+        versions.push(&rustls::version::TLS13);
+    }
+    if spec.versions.contains(&ProtocolVersion::TLS1_2) {
+        versions.push(&rustls::version::TLS12);
+    }
+    if versions.is_empty() {
+        return Err("rustls speaks only TLS 1.2 and 1.3".into());
+    }
+    let verifier = Arc::new(RecordingVerifier {
+        provider: provider.clone(),
+        recorded: recorded.clone(),
+    });
+    let resolver = Arc::new(RecordingClientAuth {
+        identity: options.client_identity.as_ref().and_then(|id| {
+            let key = provider.key_provider.load_private_key(id.key.clone_key()).ok()?;
+            Some(Arc::new(rustls::sign::CertifiedKey::new(id.chain.clone(), key)))
+        }),
+        wanted: spec.client_cert,
+        recorded: recorded.clone(),
+    });
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&versions)
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_client_cert_resolver(resolver);
+    config.alpn_protocols = spec.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    config.enable_sni = spec.sni.is_some();
+    config.resumption = rustls::client::Resumption::disabled();
+    Ok(config)
+}
+
+/// Records the chain and accepts it; analysis judges it afterwards.
+#[derive(Debug)]
+struct RecordingVerifier {
+    provider: Arc<CryptoProvider>,
+    recorded: Shared,
+}
+
+impl std::fmt::Debug for Recorded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Recorded({} certificates)", self.chain.len())
+    }
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut rec) = self.recorded.lock() {
+            rec.chain = std::iter::once(end_entity)
+                .chain(intermediates)
+                .map(|c| Bytes(c.to_vec()))
+                .collect();
+            if !ocsp_response.is_empty() {
+                rec.ocsp = Some(Bytes(ocsp_response.to_vec()));
+            }
+        }
+        // Not a judgement: analysis verifies the recorded chain against every
+        // trust store and clock it is given.
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// Records the server's CertificateRequest; presents the user's certificate
+/// when one was given and the probe wants it.
+#[derive(Debug)]
+struct RecordingClientAuth {
+    identity: Option<Arc<rustls::sign::CertifiedKey>>,
+    wanted: bool,
+    recorded: Shared,
+}
+
+impl ResolvesClientCert for RecordingClientAuth {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        let answer = if self.wanted { self.identity.clone() } else { None };
+        if let Ok(mut rec) = self.recorded.lock() {
+            rec.cert_request = Some(CertificateRequestObservation {
+                ca_names: root_hint_subjects.iter().map(|n| Bytes(n.to_vec())).collect(),
+                signature_schemes: sigschemes
+                    .iter()
+                    .map(|s| wire::registry::SignatureScheme(u16::from(*s)))
+                    .collect(),
+            });
+            rec.cert_sent = answer.is_some();
+        }
+        answer
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+#[allow(dead_code)]
+const _: Duration = Duration::ZERO;
