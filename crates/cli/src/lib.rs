@@ -1,1 +1,9 @@
-//! tlsdoctor library
+//! tlsdoctor as a library: the engine loop, report rendering and the demo.
+//! The binary (`main.rs`) only parses arguments and calls in here.
+#![forbid(unsafe_code)]
+
+pub mod demo;
+pub mod engine;
+pub mod render;
+pub mod target;
+pub mod trust;

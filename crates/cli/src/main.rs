@@ -1,1 +1,294 @@
-fn main() {}
+//! The `tlsdoctor` binary: argument parsing only. All work is in the library.
+
+use std::io::{IsTerminal, Write};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use time::OffsetDateTime;
+use tlsdoctor::engine::{self, Diagnose};
+use tlsdoctor::render::{self, Style};
+
+#[derive(Parser)]
+#[command(
+    name = "tlsdoctor",
+    version,
+    about = "Tells you why a TLS (SSL) handshake failed, and how to fix it.",
+    after_help = "Examples:\n  tlsdoctor diagnose example.com\n  tlsdoctor diagnose https://origin.example.com:8443 --connect-to 203.0.113.7\n  tlsdoctor demo\n  tlsdoctor lab --json"
+)]
+struct Cli {
+    /// Colour: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Walk the handshake step by step and explain the first failure.
+    #[command(after_help = "Example:\n  tlsdoctor diagnose example.com\n  tlsdoctor diagnose localhost:8443 --ca-file ca.pem --json")]
+    Diagnose(DiagnoseArgs),
+    /// Start the lab and diagnose every lab server (exit 0 when each gets its expected code).
+    #[command(after_help = "Example:\n  tlsdoctor demo\n  tlsdoctor demo --only good,expired")]
+    Demo(DemoArgs),
+    /// Run the lab: local TLS servers with deliberate faults, until interrupted.
+    #[command(after_help = "Example:\n  tlsdoctor lab\n  tlsdoctor lab --only expired,sni-required --json")]
+    Lab(LabArgs),
+}
+
+#[derive(Args)]
+struct DiagnoseArgs {
+    /// HOST[:PORT] or a URL such as https://host:8443/ (port 443 by default).
+    target: String,
+    /// Server name to send (SNI); defaults to the host when it is a name.
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    sni: Option<String>,
+    /// Send no SNI at all.
+    #[arg(long)]
+    no_sni: bool,
+    /// Connect to this IP address but present the target's host name (like curl --connect-to).
+    #[arg(long, value_name = "IP")]
+    connect_to: Option<IpAddr>,
+    /// Extra trusted root certificates (PEM).
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// Client certificate (PEM) to present when the server asks.
+    #[arg(long, value_name = "PEM", requires = "client_key")]
+    client_cert: Option<PathBuf>,
+    /// Private key (PEM) of the client certificate.
+    #[arg(long, value_name = "PEM", requires = "client_cert")]
+    client_key: Option<PathBuf>,
+    /// Behave like this client: browser (default), openssl3, tls12-only.
+    #[arg(long, value_name = "PROFILE", default_value = "browser")]
+    client: String,
+    /// Seconds to wait for each network step.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    timeout: f64,
+    /// Judge certificates as of this time (RFC 3339), instead of the clock.
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<String>,
+    /// Print the report as JSON (schema_version 1).
+    #[arg(long)]
+    json: bool,
+    /// Also write the raw observations (replayable JSON) to this file.
+    #[arg(long, value_name = "FILE")]
+    save_observations: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Only these lab servers (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    only: Option<Vec<String>>,
+    /// Seconds to wait for each network step (the silent servers take this long).
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    timeout: f64,
+    /// Print every report as JSON lines instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Also print each server's full diagnosis.
+    #[arg(long)]
+    verbose: bool,
+}
+
+#[derive(Args)]
+struct LabArgs {
+    /// Only these servers (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    only: Option<Vec<String>>,
+    /// Print the lab description as JSON first.
+    #[arg(long)]
+    json: bool,
+    /// Directory for the CA and client certificate files (default: a temporary one).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let style = Style {
+        color: match cli.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        },
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tlsdoctor: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Diagnose(args) => diagnose(args, style).await,
+            Command::Demo(args) => demo(args, style).await,
+            Command::Lab(args) => lab(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("tlsdoctor: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn timeout(seconds: f64) -> Result<Duration> {
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 600.0) {
+        bail!("--timeout must be between 0 and 600 seconds");
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+fn context(client: &str, now: Option<&str>, ca_file: Option<&PathBuf>) -> Result<analysis::Context> {
+    let client = analysis::profiles::by_name(client).with_context(|| {
+        let names: Vec<&str> = analysis::profiles::all().iter().map(|p| p.name).collect();
+        format!("unknown client profile {client:?}; choose one of: {}", names.join(", "))
+    })?;
+    let (now, now_overridden) = match now {
+        Some(text) => (
+            OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .with_context(|| format!("--now {text:?} is not an RFC 3339 time such as 2030-01-01T00:00:00Z"))?,
+            true,
+        ),
+        None => (OffsetDateTime::now_utc(), false),
+    };
+    let ca_file = match ca_file {
+        Some(path) => tlsdoctor::trust::load_certificates(path)?,
+        None => Vec::new(),
+    };
+    Ok(analysis::Context {
+        now,
+        now_overridden,
+        client,
+        trust: analysis::TrustStores {
+            system: tlsdoctor::trust::system_roots(),
+            ca_file,
+        },
+        client_identity: false,
+    })
+}
+
+async fn diagnose(args: DiagnoseArgs, style: Style) -> Result<ExitCode> {
+    let mut target = tlsdoctor::target::parse_target(&args.target).map_err(anyhow::Error::msg)?;
+    if args.no_sni {
+        target.sni = None;
+    } else if let Some(sni) = args.sni {
+        target.sni = Some(sni);
+    }
+    target.connect_to = args.connect_to;
+    let mut context = context(&args.client, args.now.as_deref(), args.ca_file.as_ref())?;
+    let identity = match (&args.client_cert, &args.client_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(tlsdoctor::trust::load_identity(cert, key)?)),
+        _ => None,
+    };
+    context.client_identity = identity.is_some();
+    let job = Diagnose {
+        target,
+        context,
+        probe: probe::ProbeOptions {
+            timeout: timeout(args.timeout)?,
+            client_identity: identity,
+            ..Default::default()
+        },
+    };
+    let (report, observations) = engine::diagnose(&job).await;
+    if let Some(path) = &args.save_observations {
+        std::fs::write(path, serde_json::to_vec_pretty(&observations)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", render::terminal::diagnosis(&report, style))?;
+    }
+    Ok(match report.verdict {
+        model::Verdict::Failed => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+async fn demo(args: DemoArgs, style: Style) -> Result<ExitCode> {
+    let context = context("browser", None, None)?;
+    let options = tlsdoctor::demo::DemoOptions {
+        timeout: timeout(args.timeout)?,
+        only: args.only,
+    };
+    eprintln!("Starting the lab and diagnosing every server (this takes about {} s)...", args.timeout.ceil());
+    let rows = tlsdoctor::demo::run(&options, &context).await?;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        for row in &rows {
+            serde_json::to_writer(&mut stdout, &serde_json::json!({
+                "server": row.server, "fault": row.fault, "expect": row.expect,
+                "passed": row.passed(), "report": row.report,
+            }))?;
+            writeln!(stdout)?;
+        }
+    } else {
+        if args.verbose {
+            for row in &rows {
+                writeln!(stdout, "=== lab server {} ({})", row.server, row.fault)?;
+                write!(stdout, "{}", render::terminal::diagnosis(&row.report, style))?;
+                writeln!(stdout)?;
+            }
+        }
+        write!(stdout, "{}", tlsdoctor::demo::table(&rows, style))?;
+    }
+    Ok(if rows.iter().all(|r| r.passed()) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+async fn lab(args: LabArgs) -> Result<ExitCode> {
+    let lab = lab::Lab::start(lab::LabConfig {
+        only: args.only,
+        dir: args.dir,
+        ..Default::default()
+    })
+    .await?;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        let servers: Vec<serde_json::Value> = lab
+            .servers()
+            .iter()
+            .map(|s| serde_json::json!({"name": s.name, "addr": s.addr.to_string(), "fault": s.fault, "expect": s.expect}))
+            .collect();
+        serde_json::to_writer(&mut stdout, &serde_json::json!({
+            "ca_file": lab.ca_file(), "client_cert": lab.client_cert(), "client_key": lab.client_key(),
+            "servers": servers,
+        }))?;
+        writeln!(stdout)?;
+    } else {
+        writeln!(stdout, "{:<22} {:<22} {:<26} fault", "server", "address", "expected diagnosis")?;
+        for s in lab.servers() {
+            writeln!(stdout, "{:<22} {:<22} {:<26} {}", s.name, s.addr.to_string(), s.expect, s.fault)?;
+        }
+        writeln!(stdout, "\nCA certificate: {}", lab.ca_file().display())?;
+        writeln!(stdout, "Client certificate: {} (key {})", lab.client_cert().display(), lab.client_key().display())?;
+        writeln!(stdout, "Try: curl --cacert {} https://localhost:PORT/   — press Ctrl-C to stop.", lab.ca_file().display())?;
+    }
+    stdout.flush()?;
+    drop(stdout);
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    lab.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -16,18 +16,42 @@ pub struct ServerSpec {
 }
 
 const fn spec(name: &'static str, fault: &'static str, expect: &'static str) -> ServerSpec {
-    ServerSpec { name, fault, expect }
+    ServerSpec {
+        name,
+        fault,
+        expect,
+    }
 }
 
 static CATALOGUE: &[ServerSpec] = &[
     // A healthy server first, so every other one reads as "good, except ...".
-    spec("good", "none: TLS 1.2 and 1.3, full chain to the lab root", "ok"),
+    spec(
+        "good",
+        "none: TLS 1.2 and 1.3, full chain to the lab root",
+        "ok",
+    ),
     spec("tls13-only", "none: TLS 1.3 only", "ok"),
     // The certificate: time, name, trust, chain, strength.
-    spec("expired", "leaf certificate expired 30 days ago", "cert_expired"),
-    spec("not-yet-valid", "leaf certificate becomes valid in 30 days", "cert_not_yet_valid"),
-    spec("wrong-host", "leaf certificate is for wrong.example, not localhost", "cert_hostname_mismatch"),
-    spec("self-signed", "self-signed leaf certificate for localhost", "cert_self_signed"),
+    spec(
+        "expired",
+        "leaf certificate expired 30 days ago",
+        "cert_expired",
+    ),
+    spec(
+        "not-yet-valid",
+        "leaf certificate becomes valid in 30 days",
+        "cert_not_yet_valid",
+    ),
+    spec(
+        "wrong-host",
+        "leaf certificate is for wrong.example, not localhost",
+        "cert_hostname_mismatch",
+    ),
+    spec(
+        "self-signed",
+        "self-signed leaf certificate for localhost",
+        "cert_self_signed",
+    ),
     spec(
         "untrusted-root",
         "chain ends in a root that is not in the lab CA file",
@@ -43,8 +67,16 @@ static CATALOGUE: &[ServerSpec] = &[
         "chain is leaf, intermediate, issuing CA: the leaf's issuer comes last",
         "cert_chain_order",
     ),
-    spec("sha1", "leaf certificate signed with SHA-1 (ecdsa-with-SHA1)", "cert_weak_signature"),
-    spec("weak-key", "leaf certificate has a 1024-bit RSA key (TLS 1.2, RSA key exchange)", "cert_weak_key"),
+    spec(
+        "sha1",
+        "leaf certificate signed with SHA-1 (ecdsa-with-SHA1)",
+        "cert_weak_signature",
+    ),
+    spec(
+        "weak-key",
+        "leaf certificate has a 1024-bit RSA key (TLS 1.2, RSA key exchange)",
+        "cert_weak_key",
+    ),
     // The handshake: what the server demands or refuses.
     spec(
         "client-cert-required",
@@ -56,13 +88,21 @@ static CATALOGUE: &[ServerSpec] = &[
         "fatal unrecognized_name alert unless SNI is localhost",
         "sni_required",
     ),
-    spec("tls10-only", "speaks TLS 1.0 only (RSA key exchange, CBC)", "protocol_mismatch"),
+    spec(
+        "tls10-only",
+        "speaks TLS 1.0 only (RSA key exchange, CBC)",
+        "protocol_mismatch",
+    ),
     spec(
         "legacy-ciphers-only",
         "TLS 1.2 with only RSA key exchange CBC/3DES suites",
         "cipher_mismatch",
     ),
-    spec("dh-1024", "TLS 1.2 with only DHE suites over a 1024-bit prime", "cipher_mismatch"),
+    spec(
+        "dh-1024",
+        "TLS 1.2 with only DHE suites over a 1024-bit prime",
+        "cipher_mismatch",
+    ),
     // Something in the middle.
     spec(
         "interceptor",
@@ -72,14 +112,26 @@ static CATALOGUE: &[ServerSpec] = &[
     // The transport: not TLS, or TLS that goes wrong.
     spec("not-tls", "plain HTTP: answers 400 Bad Request", "not_tls"),
     spec("garbage", "sends 512 random bytes and closes", "not_tls"),
-    spec("silent", "accepts TCP and never sends (closes after 30 s)", "handshake_timeout"),
-    spec("reset", "reads the ClientHello, then resets the connection (RST)", "handshake_reset"),
+    spec(
+        "silent",
+        "accepts TCP and never sends (closes after 30 s)",
+        "handshake_timeout",
+    ),
+    spec(
+        "reset",
+        "reads the ClientHello, then resets the connection (RST)",
+        "handshake_reset",
+    ),
     spec(
         "huge-record",
         "record length 0xFFFF > 2^14 with a ServerHello header claiming 16 MiB",
         "protocol_violation",
     ),
-    spec("slow-drip", "sends a ServerHello one byte per second (at most 60)", "handshake_timeout"),
+    spec(
+        "slow-drip",
+        "sends a ServerHello one byte per second (at most 60)",
+        "handshake_timeout",
+    ),
     spec(
         "alert-storm",
         "10 000 warning alerts, then a fatal internal_error",

@@ -66,7 +66,10 @@ async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> bool {
             return !head.is_empty();
         }
         head.extend_from_slice(&buf[..n]);
-        if head.len() >= MAX_HEAD || head.windows(4).any(|w| w == b"\r\n\r\n") || head.windows(2).any(|w| w == b"\n\n") {
+        if head.len() >= MAX_HEAD
+            || head.windows(4).any(|w| w == b"\r\n\r\n")
+            || head.windows(2).any(|w| w == b"\n\n")
+        {
             return true;
         }
     }
@@ -86,7 +89,10 @@ mod tests {
     async fn answers_a_request_with_date() {
         let (mut client, mut server) = tokio::io::duplex(4096);
         let task = tokio::spawn(async move { answer(&mut server, "good").await });
-        client.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
+        client
+            .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await
+            .unwrap();
         let mut out = String::new();
         client.read_to_string(&mut out).await.unwrap();
         task.await.unwrap();

@@ -263,13 +263,23 @@ fn select(only: Option<&[String]>) -> Result<Vec<&'static ServerSpec>, LabError>
     let Some(only) = only else {
         return Ok(catalogue().iter().collect());
     };
-    if let Some(unknown) = only.iter().find(|n| !catalogue().iter().any(|s| s.name == n.as_str())) {
+    if let Some(unknown) = only
+        .iter()
+        .find(|n| !catalogue().iter().any(|s| s.name == n.as_str()))
+    {
         return Err(LabError::UnknownServer {
             name: unknown.clone(),
-            known: catalogue().iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
+            known: catalogue()
+                .iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
-    Ok(catalogue().iter().filter(|s| only.iter().any(|n| n == s.name)).collect())
+    Ok(catalogue()
+        .iter()
+        .filter(|s| only.iter().any(|n| n == s.name))
+        .collect())
 }
 
 /// A directory name under the system temp dir no other lab uses.
@@ -393,7 +403,11 @@ fn spawn_server(
         "untrusted-root" => tasks.spawn(https(listener, &pki.untrusted_root, BOTH)?),
         "incomplete-chain" => tasks.spawn(https(listener, &pki.incomplete, BOTH)?),
         "wrong-order" => tasks.spawn(https(listener, &pki.wrong_order, BOTH)?),
-        "sha1" => tasks.spawn(https(listener, pki.sha1.as_ref().ok_or_else(|| missing("SHA-1 leaf"))?, BOTH)?),
+        "sha1" => tasks.spawn(https(
+            listener,
+            pki.sha1.as_ref().ok_or_else(|| missing("SHA-1 leaf"))?,
+            BOTH,
+        )?),
         "client-cert-required" => {
             let verifier = tls::client_verifier(&pki.client_ca_der)?;
             let acceptor = TlsAcceptor::from(tls::server_config(&pki.good, BOTH, Some(verifier))?);
@@ -417,12 +431,16 @@ fn spawn_server(
         }
         "tls10-only" | "legacy-ciphers-only" | "dh-1024" | "weak-key" => {
             let chain = if name == "weak-key" {
-                pki.weak_key.as_ref().ok_or_else(|| missing("RSA 1024 leaf"))?
+                pki.weak_key
+                    .as_ref()
+                    .ok_or_else(|| missing("RSA 1024 leaf"))?
             } else {
                 pki.rsa.as_ref().ok_or_else(|| missing("RSA 2048 leaf"))?
             };
             let server = Arc::new(scripted::Scripted::new(name, chain)?);
-            tasks.spawn(accept_loop(listener, move |stream| server.clone().serve(stream)))
+            tasks.spawn(accept_loop(listener, move |stream| {
+                server.clone().serve(stream)
+            }))
         }
         "not-tls" => tasks.spawn(accept_loop(listener, transport::not_tls)),
         "garbage" => tasks.spawn(accept_loop(listener, transport::garbage)),

@@ -22,7 +22,9 @@ use wire::handshake::{
     HandshakeType, ServerHello, ServerHelloDone, ServerKeyExchange,
 };
 use wire::record::{write_record, ContentType, HandshakeReassembler, RecordReader};
-use wire::registry::{AlertDescription, CipherSuite, ExtensionType, ProtocolVersion, SignatureScheme};
+use wire::registry::{
+    AlertDescription, CipherSuite, ExtensionType, ProtocolVersion, SignatureScheme,
+};
 
 use crate::pki::Chain;
 use crate::LabError;
@@ -97,9 +99,11 @@ impl Scripted {
         };
         let signing_key = if kind == Kind::Dh1024 {
             Some(
-                aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&chain.key_pkcs8).map_err(|e| LabError::Certificate {
-                    what: "RSA signing key for dh-1024",
-                    detail: e.to_string(),
+                aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&chain.key_pkcs8).map_err(|e| {
+                    LabError::Certificate {
+                        what: "RSA signing key for dh-1024",
+                        detail: e.to_string(),
+                    }
                 })?,
             )
         } else {
@@ -156,7 +160,9 @@ impl Scripted {
         let _ = aws_lc_rs::rand::fill(&mut server_random);
         // RFC 5746: answer renegotiation_info when the client signalled support.
         let secure_renegotiation = hello.extension(ExtensionType::RENEGOTIATION_INFO).is_some()
-            || hello.cipher_suites.contains(&CipherSuite(RENEGOTIATION_SCSV));
+            || hello
+                .cipher_suites
+                .contains(&CipherSuite(RENEGOTIATION_SCSV));
         let server_hello = ServerHello {
             legacy_version: self.version(),
             random: server_random,
@@ -174,15 +180,28 @@ impl Scripted {
         let certificate = CertificateMessage::Tls12 {
             certificates: self.certificates.clone(),
         };
-        flight.extend(encode_handshake(HandshakeType::Certificate, &certificate.get_encoding()));
+        flight.extend(encode_handshake(
+            HandshakeType::Certificate,
+            &certificate.get_encoding(),
+        ));
         if let Some(key) = &self.signing_key {
             match self.dhe_key_exchange(key, hello, &server_random) {
-                Some(ske) => flight.extend(encode_handshake(HandshakeType::ServerKeyExchange, &ske.get_encoding())),
+                Some(ske) => flight.extend(encode_handshake(
+                    HandshakeType::ServerKeyExchange,
+                    &ske.get_encoding(),
+                )),
                 None => return Answer::Alert(AlertDescription(80)), // internal_error
             }
         }
-        flight.extend(encode_handshake(HandshakeType::ServerHelloDone, &ServerHelloDone.get_encoding()));
-        Answer::Flight(write_record(ContentType::Handshake, self.version(), &flight))
+        flight.extend(encode_handshake(
+            HandshakeType::ServerHelloDone,
+            &ServerHelloDone.get_encoding(),
+        ));
+        Answer::Flight(write_record(
+            ContentType::Handshake,
+            self.version(),
+            &flight,
+        ))
     }
 
     /// RFC 5246 §7.4.3 ServerKeyExchange for DHE_RSA over the 1024-bit Oakley
@@ -216,16 +235,28 @@ impl Scripted {
 
         // rsa_pkcs1_sha256 unless the client only offers rsa_pss_rsae_sha256.
         let pss = SignatureScheme(0x0804);
-        let offers = |s: SignatureScheme| hello.signature_algorithms().is_some_and(|list| list.contains(&s));
+        let offers = |s: SignatureScheme| {
+            hello
+                .signature_algorithms()
+                .is_some_and(|list| list.contains(&s))
+        };
         let (scheme, encoding): (_, &'static dyn aws_lc_rs::signature::RsaEncoding) =
             if !offers(SignatureScheme(0x0401)) && offers(pss) {
                 (pss, &aws_lc_rs::signature::RSA_PSS_SHA256)
             } else {
-                (SignatureScheme(0x0401), &aws_lc_rs::signature::RSA_PKCS1_SHA256)
+                (
+                    SignatureScheme(0x0401),
+                    &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                )
             };
         let mut signature = vec![0u8; key.public_modulus_len()];
-        key.sign(encoding, &aws_lc_rs::rand::SystemRandom::new(), &signed_data, &mut signature)
-            .ok()?;
+        key.sign(
+            encoding,
+            &aws_lc_rs::rand::SystemRandom::new(),
+            &signed_data,
+            &mut signature,
+        )
+        .ok()?;
         Some(ServerKeyExchange::Dh {
             params,
             signature: Some(DigitallySigned {
@@ -237,7 +268,8 @@ impl Scripted {
 
     /// Serves one connection.
     pub(crate) async fn serve(self: Arc<Self>, mut stream: TcpStream) {
-        let hello = match tokio::time::timeout(HELLO_TIMEOUT, read_client_hello(&mut stream)).await {
+        let hello = match tokio::time::timeout(HELLO_TIMEOUT, read_client_hello(&mut stream)).await
+        {
             Ok(Ok(hello)) => hello,
             Ok(Err(Some(alert))) => {
                 let _ = stream.write_all(&self.alert_record(alert)).await;
@@ -271,14 +303,20 @@ impl Scripted {
     }
 
     fn alert_record(&self, description: AlertDescription) -> Vec<u8> {
-        write_record(ContentType::Alert, self.version(), &Alert::fatal(description).get_encoding())
+        write_record(
+            ContentType::Alert,
+            self.version(),
+            &Alert::fatal(description).get_encoding(),
+        )
     }
 }
 
 /// Reads records until one complete ClientHello arrived. `Err(Some(alert))`
 /// when the bytes are TLS but not a valid hello, `Err(None)` when the client
 /// went away or sent something that is not TLS at all.
-async fn read_client_hello(stream: &mut TcpStream) -> Result<ClientHello, Option<AlertDescription>> {
+async fn read_client_hello(
+    stream: &mut TcpStream,
+) -> Result<ClientHello, Option<AlertDescription>> {
     const DECODE_ERROR: AlertDescription = AlertDescription(50);
     const UNEXPECTED_MESSAGE: AlertDescription = AlertDescription(10);
     let mut records = RecordReader::new().with_max_buffered(64 * 1024);
@@ -294,7 +332,9 @@ async fn read_client_hello(stream: &mut TcpStream) -> Result<ClientHello, Option
             if record.content_type != ContentType::Handshake {
                 return Err(Some(UNEXPECTED_MESSAGE));
             }
-            messages.push(&record.payload).map_err(|_| Some(DECODE_ERROR))?;
+            messages
+                .push(&record.payload)
+                .map_err(|_| Some(DECODE_ERROR))?;
             if let Some(message) = messages.next_message() {
                 if message.typ != HandshakeType::ClientHello {
                     return Err(Some(UNEXPECTED_MESSAGE));
@@ -321,7 +361,11 @@ pub(crate) fn drip_server_hello() -> Vec<u8> {
         compression_method: 0,
         extensions: vec![Extension::RenegotiationInfo(Vec::new())],
     };
-    write_record(ContentType::Handshake, ProtocolVersion::TLS1_2, &hello.encode_handshake())
+    write_record(
+        ContentType::Handshake,
+        ProtocolVersion::TLS1_2,
+        &hello.encode_handshake(),
+    )
 }
 
 #[cfg(test)]
@@ -329,7 +373,11 @@ mod tests {
     use super::*;
     use wire::record::Record;
 
-    fn hello(legacy: ProtocolVersion, versions: Option<&[ProtocolVersion]>, suites: &[u16]) -> ClientHello {
+    fn hello(
+        legacy: ProtocolVersion,
+        versions: Option<&[ProtocolVersion]>,
+        suites: &[u16],
+    ) -> ClientHello {
         let mut extensions = vec![Extension::RenegotiationInfo(Vec::new())];
         if let Some(v) = versions {
             extensions.push(Extension::SupportedVersions(v.to_vec()));
@@ -361,7 +409,8 @@ mod tests {
         };
         let record = Record::read(&mut wire::codec::Reader::new(&bytes)).unwrap();
         assert_eq!(record.version, ProtocolVersion::TLS1_0);
-        let sh = ServerHello::read_bytes(&record.payload[4..4 + usize::from(record.payload[3])]).unwrap();
+        let sh = ServerHello::read_bytes(&record.payload[4..4 + usize::from(record.payload[3])])
+            .unwrap();
         assert_eq!(sh.legacy_version, ProtocolVersion::TLS1_0);
         assert_eq!(sh.cipher_suite, CipherSuite(0x002f));
 
@@ -370,9 +419,15 @@ mod tests {
             Some(&[ProtocolVersion::TLS1_3, ProtocolVersion::TLS1_2]),
             &[0x1301, 0x002f],
         );
-        assert_eq!(s.answer(&modern), Answer::Alert(AlertDescription::PROTOCOL_VERSION));
+        assert_eq!(
+            s.answer(&modern),
+            Answer::Alert(AlertDescription::PROTOCOL_VERSION)
+        );
         let t12 = hello(ProtocolVersion::TLS1_2, None, &[0x002f]);
-        assert_eq!(s.answer(&t12), Answer::Alert(AlertDescription::PROTOCOL_VERSION));
+        assert_eq!(
+            s.answer(&t12),
+            Answer::Alert(AlertDescription::PROTOCOL_VERSION)
+        );
     }
 
     #[test]
@@ -380,7 +435,10 @@ mod tests {
         let s = server(Kind::LegacyCiphersOnly);
         let v = Some(&[ProtocolVersion::TLS1_3, ProtocolVersion::TLS1_2][..]);
         let modern = hello(ProtocolVersion::TLS1_2, v, &[0x1301, 0xc02f, 0xc02b]);
-        assert_eq!(s.answer(&modern), Answer::Alert(AlertDescription::HANDSHAKE_FAILURE));
+        assert_eq!(
+            s.answer(&modern),
+            Answer::Alert(AlertDescription::HANDSHAKE_FAILURE)
+        );
         let old = hello(ProtocolVersion::TLS1_2, v, &[0xc02f, 0x000a]);
         assert!(matches!(s.answer(&old), Answer::Flight(_)));
     }

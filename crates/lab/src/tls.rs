@@ -16,7 +16,7 @@ use rustls::server::danger::ClientCertVerifier;
 use rustls::server::{Acceptor, WebPkiClientVerifier};
 use rustls::{ClientConfig, RootCertStore, ServerConfig, SupportedProtocolVersion};
 use rustls_pki_types::{CertificateDer, ServerName};
-use tokio::io::{AsyncWriteExt, AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::{LazyConfigAcceptor, TlsAcceptor, TlsConnector};
 
@@ -64,7 +64,9 @@ pub(crate) fn server_config(
 
 /// A verifier that demands a client certificate issued by `client_ca`; its
 /// CertificateRequest names that CA.
-pub(crate) fn client_verifier(client_ca: &CertificateDer<'static>) -> Result<Arc<dyn ClientCertVerifier>, LabError> {
+pub(crate) fn client_verifier(
+    client_ca: &CertificateDer<'static>,
+) -> Result<Arc<dyn ClientCertVerifier>, LabError> {
     let mut roots = RootCertStore::empty();
     roots.add(client_ca.clone()).map_err(tls_err("client CA"))?;
     WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
@@ -76,7 +78,9 @@ pub(crate) fn client_verifier(client_ca: &CertificateDer<'static>) -> Result<Arc
 }
 
 /// Client configuration of the interceptor's upstream leg: trusts the lab root.
-pub(crate) fn upstream_config(root: &CertificateDer<'static>) -> Result<Arc<ClientConfig>, LabError> {
+pub(crate) fn upstream_config(
+    root: &CertificateDer<'static>,
+) -> Result<Arc<ClientConfig>, LabError> {
     let mut roots = RootCertStore::empty();
     roots.add(root.clone()).map_err(tls_err("lab root"))?;
     let config = ClientConfig::builder_with_provider(provider())
@@ -89,7 +93,8 @@ pub(crate) fn upstream_config(root: &CertificateDer<'static>) -> Result<Arc<Clie
 
 /// Handshake, then one HTTP exchange.
 pub(crate) async fn serve_https(stream: TcpStream, acceptor: TlsAcceptor, server: &'static str) {
-    let Ok(Ok(mut tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await else {
+    let Ok(Ok(mut tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+    else {
         return;
     };
     crate::http::answer(&mut tls, server).await;
@@ -109,7 +114,9 @@ pub(crate) async fn serve_sni_required(mut stream: TcpStream, config: Arc<Server
         return;
     };
     if start.client_hello().server_name() == Some(SNI_NAME) {
-        let Ok(Ok(mut tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, start.into_stream(config)).await else {
+        let Ok(Ok(mut tls)) =
+            tokio::time::timeout(HANDSHAKE_TIMEOUT, start.into_stream(config)).await
+        else {
             return;
         };
         crate::http::answer(&mut tls, "sni-required").await;
@@ -131,7 +138,8 @@ pub(crate) async fn serve_interceptor(
     connector: TlsConnector,
     upstream: SocketAddr,
 ) {
-    let Ok(Ok(downstream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await else {
+    let Ok(Ok(downstream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+    else {
         return;
     };
     let connect = async {

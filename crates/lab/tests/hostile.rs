@@ -20,7 +20,8 @@ fn client_hello() -> Vec<u8> {
         .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth();
     let mut conn =
-        rustls::ClientConnection::new(Arc::new(config), ServerName::try_from("localhost").unwrap()).unwrap();
+        rustls::ClientConnection::new(Arc::new(config), ServerName::try_from("localhost").unwrap())
+            .unwrap();
     let mut out = Vec::new();
     conn.write_tls(&mut out).unwrap();
     out
@@ -46,7 +47,9 @@ enum End {
 fn exchange(addr: SocketAddr, hello: &[u8], deadline: Duration) -> Seen {
     let start = Instant::now();
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_millis(250))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(250)))
+        .unwrap();
     stream.write_all(hello).expect("send hello");
     let mut bytes = Vec::new();
     let mut buf = [0u8; 8192];
@@ -77,7 +80,15 @@ async fn in_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_servers_are_bounded() {
-    let names = ["not-tls", "garbage", "silent", "reset", "huge-record", "slow-drip", "alert-storm"];
+    let names = [
+        "not-tls",
+        "garbage",
+        "silent",
+        "reset",
+        "huge-record",
+        "slow-drip",
+        "alert-storm",
+    ];
     let lab = Lab::start(LabConfig {
         only: Some(names.iter().map(|s| s.to_string()).collect()),
         ..LabConfig::default()
@@ -89,14 +100,24 @@ async fn hostile_servers_are_bounded() {
     let mut clients = Vec::new();
     for name in names {
         let (a, h) = (addr(name), hello.clone());
-        clients.push((name, tokio::task::spawn_blocking(move || exchange(a, &h, Duration::from_secs(4)))));
+        clients.push((
+            name,
+            tokio::task::spawn_blocking(move || exchange(a, &h, Duration::from_secs(4))),
+        ));
     }
     for (name, client) in clients {
         let seen = client.await.unwrap();
-        assert!(seen.took < Duration::from_secs(6), "{name} took {:?}", seen.took);
+        assert!(
+            seen.took < Duration::from_secs(6),
+            "{name} took {:?}",
+            seen.took
+        );
         match name {
             "not-tls" => {
-                assert!(seen.bytes.starts_with(b"HTTP/1.1 400 Bad Request\r\n"), "{seen:?}");
+                assert!(
+                    seen.bytes.starts_with(b"HTTP/1.1 400 Bad Request\r\n"),
+                    "{seen:?}"
+                );
                 assert_eq!(seen.end, End::Eof);
             }
             "garbage" => {
@@ -112,7 +133,10 @@ async fn hostile_servers_are_bounded() {
                 assert_eq!(seen.end, End::Error(ErrorKind::ConnectionReset));
             }
             "huge-record" => {
-                assert_eq!(seen.bytes, [0x16, 0x03, 0x03, 0xff, 0xff, 0x02, 0xff, 0xff, 0xff]);
+                assert_eq!(
+                    seen.bytes,
+                    [0x16, 0x03, 0x03, 0xff, 0xff, 0x02, 0xff, 0xff, 0xff]
+                );
                 assert_eq!(seen.end, End::Deadline);
             }
             "slow-drip" => {
@@ -123,8 +147,12 @@ async fn hostile_servers_are_bounded() {
             }
             "alert-storm" => {
                 assert_eq!(seen.bytes.len(), 7 * 10_001);
-                assert!(seen.bytes.starts_with(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x01]));
-                assert!(seen.bytes.ends_with(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 80]));
+                assert!(seen
+                    .bytes
+                    .starts_with(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x01]));
+                assert!(seen
+                    .bytes
+                    .ends_with(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 80]));
                 assert_eq!(seen.end, End::Eof);
             }
             _ => unreachable!(),
@@ -166,8 +194,18 @@ async fn lab_starts_fast_and_stops_cleanly() {
     assert_eq!(lab.servers().len(), lab::catalogue().len());
     assert_eq!(lab.servers()[0].name, "good");
     assert!(lab.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));
-    for path in [lab.ca_file(), lab.client_cert(), lab.client_key(), lab.foreign_client_cert(), lab.foreign_client_key()] {
-        assert!(path.starts_with(lab.dir()) && path.is_file(), "{}", path.display());
+    for path in [
+        lab.ca_file(),
+        lab.client_cert(),
+        lab.client_key(),
+        lab.foreign_client_cert(),
+        lab.foreign_client_key(),
+    ] {
+        assert!(
+            path.starts_with(lab.dir()) && path.is_file(),
+            "{}",
+            path.display()
+        );
     }
 
     // A connection held open by `silent` must not keep shutdown waiting.
@@ -177,10 +215,17 @@ async fn lab_starts_fast_and_stops_cleanly() {
     let dir = lab.dir().to_path_buf();
     let t = Instant::now();
     lab.shutdown().await;
-    assert!(t.elapsed() < Duration::from_secs(2), "shutdown took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "shutdown took {:?}",
+        t.elapsed()
+    );
     assert!(!dir.exists(), "lab dir not removed");
     for addr in addrs {
-        assert!(TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err(), "{addr} still accepts");
+        assert!(
+            TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err(),
+            "{addr} still accepts"
+        );
     }
 }
 
@@ -209,23 +254,33 @@ async fn rustls_client_gets_the_date() {
     let response = in_thread(move || {
         let mut roots = rustls::RootCertStore::empty();
         roots.add(root).unwrap();
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let mut conn = rustls::ClientConnection::new(Arc::new(config), ServerName::try_from("localhost").unwrap()).unwrap();
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let mut conn = rustls::ClientConnection::new(
+            Arc::new(config),
+            ServerName::try_from("localhost").unwrap(),
+        )
+        .unwrap();
         let mut sock = TcpStream::connect(addr).unwrap();
         sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let mut tls = rustls::Stream::new(&mut conn, &mut sock);
-        tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+        tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .unwrap();
         let mut out = Vec::new();
         let _ = tls.read_to_end(&mut out);
         String::from_utf8_lossy(&out).into_owned()
     })
     .await;
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
-    let date = response.lines().find_map(|l| l.strip_prefix("Date: ")).expect("Date header");
+    let date = response
+        .lines()
+        .find_map(|l| l.strip_prefix("Date: "))
+        .expect("Date header");
     assert!(date.ends_with(" GMT") && date.len() == 29, "{date}");
     lab.shutdown().await;
 }

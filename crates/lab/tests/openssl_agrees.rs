@@ -42,7 +42,11 @@ impl Run {
     #[track_caller]
     fn expect_none(&self, needles: &[&str]) {
         for n in needles {
-            assert!(!self.has(n), "did not expect {n:?} in client output:\n{}", self.text);
+            assert!(
+                !self.has(n),
+                "did not expect {n:?} in client output:\n{}",
+                self.text
+            );
         }
     }
 }
@@ -112,9 +116,15 @@ async fn good_and_tls13_only_verify() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certificate_time_and_name_faults() {
     let lab = lab(&["expired", "not-yet-valid", "wrong-host", "self-signed"]).await;
-    s_client(&lab, "expired", &[]).await.expect_any(&["certificate has expired"]);
-    s_client(&lab, "not-yet-valid", &[]).await.expect_any(&["certificate is not yet valid"]);
-    s_client(&lab, "wrong-host", &[]).await.expect_any(&["Hostname mismatch"]);
+    s_client(&lab, "expired", &[])
+        .await
+        .expect_any(&["certificate has expired"]);
+    s_client(&lab, "not-yet-valid", &[])
+        .await
+        .expect_any(&["certificate is not yet valid"]);
+    s_client(&lab, "wrong-host", &[])
+        .await
+        .expect_any(&["Hostname mismatch"]);
     s_client(&lab, "self-signed", &[])
         .await
         .expect_any(&["self-signed certificate", "self signed certificate"]);
@@ -142,14 +152,24 @@ async fn chain_faults() {
     order.expect_any(&[OK]);
     let depth1 = order.text.find(" 1 s:").expect("depth 1 printed");
     let depth2 = order.text.find(" 2 s:").expect("depth 2 printed");
-    assert!(order.text[depth1..depth2].contains("intermediate CA"), "{}", order.text);
-    assert!(order.text[depth2..].contains("issuing CA"), "{}", order.text);
+    assert!(
+        order.text[depth1..depth2].contains("intermediate CA"),
+        "{}",
+        order.text
+    );
+    assert!(
+        order.text[depth2..].contains("issuing CA"),
+        "{}",
+        order.text
+    );
 
     s_client(&lab, "sha1", &[])
         .await
         .expect_any(&["CA signature digest algorithm too weak", "ca md too weak"]);
     // At security level 0 OpenSSL still accepts SHA-1: the chain is otherwise fine.
-    s_client(&lab, "sha1", &["-cipher", "DEFAULT:@SECLEVEL=0"]).await.expect_any(&[OK]);
+    s_client(&lab, "sha1", &["-cipher", "DEFAULT:@SECLEVEL=0"])
+        .await
+        .expect_any(&[OK]);
     lab.shutdown().await;
 }
 
@@ -162,16 +182,25 @@ async fn client_certificate_required() {
 
     let cert = lab.client_cert().display().to_string();
     let key = lab.client_key().display().to_string();
-    let with = s_client(&lab, "client-cert-required", &["-cert", &cert, "-key", &key]).await;
+    let with = s_client(
+        &lab,
+        "client-cert-required",
+        &["-cert", &cert, "-key", &key],
+    )
+    .await;
     with.expect_any(&[OK]);
     with.expect_none(&["alert"]);
     assert_eq!(with.status, Some(0), "{}", with.text);
 
     let cert = lab.foreign_client_cert().display().to_string();
     let key = lab.foreign_client_key().display().to_string();
-    s_client(&lab, "client-cert-required", &["-tls1_2", "-cert", &cert, "-key", &key])
-        .await
-        .expect_any(&["alert unknown ca", "alert bad certificate"]);
+    s_client(
+        &lab,
+        "client-cert-required",
+        &["-tls1_2", "-cert", &cert, "-key", &key],
+    )
+    .await
+    .expect_any(&["alert unknown ca", "alert bad certificate"]);
     lab.shutdown().await;
 }
 
@@ -205,14 +234,23 @@ async fn legacy_servers() {
     s_client(&lab, "tls10-only", &[])
         .await
         .expect_any(&["alert protocol version", "unsupported protocol"]);
-    s_client(&lab, "tls10-only", &["-tls1", "-cipher", "ALL:@SECLEVEL=0", "-msg"])
-        .await
-        .expect_any(&["ServerHello"]);
+    s_client(
+        &lab,
+        "tls10-only",
+        &["-tls1", "-cipher", "ALL:@SECLEVEL=0", "-msg"],
+    )
+    .await
+    .expect_any(&["ServerHello"]);
 
     s_client(&lab, "legacy-ciphers-only", &["-cipher", "ECDHE+AESGCM"])
         .await
         .expect_any(&["alert handshake failure"]);
-    let rsa = s_client(&lab, "legacy-ciphers-only", &["-cipher", "AES128-SHA", "-msg"]).await;
+    let rsa = s_client(
+        &lab,
+        "legacy-ciphers-only",
+        &["-cipher", "AES128-SHA", "-msg"],
+    )
+    .await;
     rsa.expect_any(&["ServerHelloDone"]);
 
     s_client(&lab, "dh-1024", &["-cipher", "ECDHE+AESGCM"])
@@ -230,12 +268,25 @@ async fn legacy_servers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_transports() {
-    let lab = lab(&["not-tls", "garbage", "reset", "huge-record", "alert-storm", "silent", "slow-drip"]).await;
+    let lab = lab(&[
+        "not-tls",
+        "garbage",
+        "reset",
+        "huge-record",
+        "alert-storm",
+        "silent",
+        "slow-drip",
+    ])
+    .await;
     s_client(&lab, "not-tls", &[])
         .await
         .expect_any(&["wrong version number", "packet length too long"]);
     let garbage = s_client(&lab, "garbage", &[]).await;
-    garbage.expect_any(&["wrong version number", "packet length too long", "record layer failure"]);
+    garbage.expect_any(&[
+        "wrong version number",
+        "packet length too long",
+        "record layer failure",
+    ]);
     s_client(&lab, "reset", &[])
         .await
         .expect_any(&["errno=104", "connection reset"]);
@@ -249,7 +300,13 @@ async fn broken_transports() {
     // Nothing completes: `timeout` has to stop s_client (exit 124).
     for server in ["silent", "slow-drip"] {
         let info = lab.server(server).unwrap();
-        let args = ["s_client", "-connect", &info.addr.to_string(), "-servername", "localhost"];
+        let args = [
+            "s_client",
+            "-connect",
+            &info.addr.to_string(),
+            "-servername",
+            "localhost",
+        ];
         let run = run(3, "openssl", args.iter().map(|s| s.to_string()).collect()).await;
         assert_eq!(run.status, Some(124), "{server}: {}", run.text);
     }
@@ -266,7 +323,12 @@ async fn run_curl(lab: &Lab, args: &[&str]) -> Run {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_agrees() {
     let lab = lab(&["good", "expired", "client-cert-required"]).await;
-    let url = |name: &str| format!("https://localhost:{}/", lab.server(name).unwrap().addr.port());
+    let url = |name: &str| {
+        format!(
+            "https://localhost:{}/",
+            lab.server(name).unwrap().addr.port()
+        )
+    };
 
     let good = run_curl(&lab, &["-i", &url("good")]).await;
     assert_eq!(good.status, Some(0), "{}", good.text);
@@ -280,7 +342,11 @@ async fn curl_agrees() {
 
     let cert = lab.client_cert().display().to_string();
     let key = lab.client_key().display().to_string();
-    let with = run_curl(&lab, &["--cert", &cert, "--key", &key, &url("client-cert-required")]).await;
+    let with = run_curl(
+        &lab,
+        &["--cert", &cert, "--key", &key, &url("client-cert-required")],
+    )
+    .await;
     with.expect_any(&["tlsdoctor lab: client-cert-required"]);
     lab.shutdown().await;
 }

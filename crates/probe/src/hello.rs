@@ -3,7 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use model::{Bytes, FlightEnd, HelloSpec, ServerFlight};
+use model::{
+    AlertObservation, Bytes, CertificateRequestObservation, FlightEnd, HelloSpec,
+    KeyExchangeObservation, ServerFlight, ServerHelloObservation,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -59,17 +62,163 @@ fn io_end(e: &std::io::Error) -> FlightEnd {
 }
 
 /// Builds the ClientHello record for a spec.
-pub(crate) fn build(_spec: &HelloSpec) -> Vec<u8> {
-    Vec::new()
+pub(crate) fn build(spec: &HelloSpec) -> Vec<u8> {
+    use wire::handshake::ClientHelloBuilder;
+    use wire::registry::ProtocolVersion;
+
+    let highest = spec.versions.iter().copied().max().unwrap_or(ProtocolVersion::TLS1_2);
+    let tls13 = spec.versions.contains(&ProtocolVersion::TLS1_3);
+    let legacy = if tls13 { ProtocolVersion::TLS1_2 } else { highest };
+    // Record version: TLS 1.0 for TLS 1.0+ hellos (what browsers send, and
+    // what old servers tolerate); SSL 3.0 for an SSL 3.0 hello.
+    let record = if highest <= ProtocolVersion::SSL3 {
+        ProtocolVersion::SSL3
+    } else {
+        ProtocolVersion::TLS1_0
+    };
+    let mut builder = ClientHelloBuilder::new()
+        .record_version(record)
+        .legacy_version(legacy)
+        .cipher_suites(spec.cipher_suites.iter().copied());
+    if highest <= ProtocolVersion::SSL3 {
+        // SSL 3.0 has no extensions (RFC 6101); the SCSV signals renegotiation support.
+        return builder.renegotiation_scsv().build_record();
+    }
+    if let Some(sni) = &spec.sni {
+        builder = builder.server_name(sni);
+    }
+    if tls13 {
+        let mut versions = spec.versions.clone();
+        versions.sort_by(|a, b| b.cmp(a));
+        builder = builder
+            .supported_versions(&versions)
+            .key_share(&spec.key_shares)
+            .psk_key_exchange_modes(&[1]);
+    }
+    if !spec.groups.is_empty() {
+        builder = builder.supported_groups(&spec.groups).ec_point_formats(&[0]);
+    }
+    if !spec.signature_algorithms.is_empty() && highest >= ProtocolVersion::TLS1_2 {
+        builder = builder.signature_algorithms(&spec.signature_algorithms);
+    }
+    if !spec.alpn.is_empty() {
+        let alpn: Vec<&str> = spec.alpn.iter().map(String::as_str).collect();
+        builder = builder.alpn(&alpn);
+    }
+    if spec.modern_extensions {
+        builder = builder
+            .renegotiation_info(&[])
+            .extended_master_secret()
+            .session_ticket(&[])
+            .status_request()
+            .signed_certificate_timestamp();
+    }
+    // Some servers (F5 and others) hang on hellos of 256-511 bytes; pad past them.
+    builder.padding_to(517).build_record()
 }
 
 /// Parses what the server sent. `end` is how the stream ended when the parse
 /// itself does not find an end (a complete flight, an alert, garbage).
 pub(crate) fn parse_flight(bytes: &[u8], end: FlightEnd) -> ServerFlight {
-    ServerFlight {
+    use wire::flight::{ServerEvent, ServerFlight as Parser};
+
+    let mut parser = Parser::new();
+    parser.push(bytes);
+    let mut flight = ServerFlight {
         first_bytes: Bytes(bytes[..bytes.len().min(64)].to_vec()),
         bytes_received: bytes.len() as u64,
         end,
         ..Default::default()
+    };
+    let mut terminal: Option<FlightEnd> = None;
+    for event in parser.drain_events() {
+        match event {
+            ServerEvent::ServerHello(sh) => flight.server_hello = Some(server_hello(&sh)),
+            ServerEvent::HelloRetryRequest(hrr) => flight.hello_retry_group = hrr.key_share_group(),
+            ServerEvent::Certificate(certs) => {
+                flight.certificates = certs.certificates().into_iter().map(Bytes::from).collect();
+            }
+            ServerEvent::ServerKeyExchange(ske) => {
+                use wire::handshake::ServerKeyExchange as Ske;
+                let dh = match &ske {
+                    Ske::Dh { params, .. } => Some(params.clone()),
+                    _ => None,
+                };
+                let kind = match &ske {
+                    Ske::Dh { .. } => "dhe",
+                    Ske::Ecdh { .. } => "ecdhe",
+                    Ske::RsaExport { .. } => "rsa_export",
+                    _ => "unknown",
+                };
+                flight.key_exchange = Some(KeyExchangeObservation {
+                    kind: kind.into(),
+                    group: ske.group(),
+                    dh_prime_bits: ske.dh_prime_bits().map(|b| b as u32),
+                    dh_prime: dh.as_ref().map(|p| Bytes(p.p.clone())),
+                    dh_generator: dh.as_ref().map(|p| Bytes(p.g.clone())),
+                    signature_scheme: ske.signature_scheme(),
+                });
+            }
+            ServerEvent::CertificateRequest(req) => {
+                flight.certificate_request = Some(CertificateRequestObservation {
+                    ca_names: req.certificate_authorities().iter().map(|n| Bytes(n.clone())).collect(),
+                    signature_schemes: req.signature_algorithms().map(<[_]>::to_vec).unwrap_or_default(),
+                });
+            }
+            ServerEvent::CertificateStatus(status) => flight.ocsp_staple = Some(Bytes(status.response)),
+            ServerEvent::Alert(alert) => {
+                let level = alert.level.to_u8();
+                flight.alerts.push(AlertObservation {
+                    level,
+                    description: alert.description.0,
+                });
+                if level != 1 {
+                    terminal.get_or_insert(FlightEnd::Alert);
+                }
+                // A flood of warnings is bounded by the flight size limit.
+            }
+            ServerEvent::Encrypted { .. } => flight.encrypted_records += 1,
+            ServerEvent::NotTls { .. } => {
+                terminal.get_or_insert(FlightEnd::NotTls);
+            }
+            ServerEvent::Malformed(error) => {
+                if is_terminal(&error) {
+                    terminal.get_or_insert(FlightEnd::Malformed {
+                        message: error.to_string(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(end) = terminal {
+        flight.end = end;
+    } else if parser.is_complete() {
+        flight.end = FlightEnd::Complete;
+    }
+    flight
+}
+
+fn is_terminal(error: &wire::flight::FlightError) -> bool {
+    matches!(
+        error,
+        wire::flight::FlightError::Record(_) | wire::flight::FlightError::Ssl2(_)
+    ) || matches!(error, wire::flight::FlightError::Handshake { typ, .. } if *typ == wire::handshake::HandshakeType::ServerHello)
+}
+
+fn server_hello(sh: &wire::handshake::ServerHello) -> ServerHelloObservation {
+    use wire::handshake::DowngradeSentinel;
+    ServerHelloObservation {
+        version: sh.selected_version(),
+        cipher_suite: sh.cipher_suite,
+        group: sh.key_share_group(),
+        extensions: sh.extensions.iter().map(|e| e.typ()).collect(),
+        alpn: sh.alpn().map(|p| String::from_utf8_lossy(p).chars().filter(|c| !c.is_control()).collect()),
+        downgrade_sentinel: sh.downgrade_sentinel().map(|s| match s {
+            DowngradeSentinel::Tls12 => "tls1_2".to_string(),
+            DowngradeSentinel::Tls11OrBelow => "tls1_1_or_below".to_string(),
+        }),
+        compression: sh.compression_method,
+        session_id_len: sh.session_id.len() as u8,
     }
 }

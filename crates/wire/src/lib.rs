@@ -8,7 +8,10 @@
 
 pub mod alert;
 pub mod codec;
+pub mod flight;
 pub mod handshake;
 pub mod keyshare;
+pub mod pcap;
 pub mod record;
 pub mod registry;
+pub mod sslv2;

@@ -18,7 +18,9 @@ pub const MAX_RECORD_LEN_2: usize = 0x7fff;
 
 /// An SSL 2.0 CIPHER-KIND: three bytes on the wire. A TLS suite sent in a
 /// v2-format hello is `0x00XXYY`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Ssl2CipherSpec(pub u32);
 
 impl Ssl2CipherSpec {
@@ -304,7 +306,11 @@ pub fn read_record(bytes: &[u8]) -> Result<Option<(&[u8], usize)>, DecodeError> 
         return Ok(None);
     }
     let (len, header, padding) = if bytes[0] & 0x80 != 0 {
-        (usize::from(u16::from_be_bytes([bytes[0] & 0x7f, bytes[1]])), 2, 0)
+        (
+            usize::from(u16::from_be_bytes([bytes[0] & 0x7f, bytes[1]])),
+            2,
+            0,
+        )
     } else {
         if bytes.len() < 3 {
             return Ok(None);
@@ -362,7 +368,10 @@ mod tests {
         };
         let mut body = Vec::new();
         sh.encode(&mut body);
-        assert_eq!(Ssl2Message::read_bytes(&body).unwrap(), Ssl2Message::ServerHello(sh));
+        assert_eq!(
+            Ssl2Message::read_bytes(&body).unwrap(),
+            Ssl2Message::ServerHello(sh)
+        );
         assert!(looks_like_ssl2_reply(&encode_record(&body)));
     }
 }

@@ -139,7 +139,10 @@ fn server_params(
         .map_err(rcgen_err("server certificate names"))?;
     p.distinguished_name = name(sans[0], "tlsdoctor lab");
     p.key_usages = if rsa {
-        vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment]
+        vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ]
     } else {
         vec![KeyUsagePurpose::DigitalSignature]
     };
@@ -215,12 +218,30 @@ impl Pki {
 
         let org = "tlsdoctor lab";
         let root = new_ca("tlsdoctor lab root CA", org, None, None, now)?;
-        let inter = new_ca("tlsdoctor lab intermediate CA", org, Some(1), Some(&root), now)?;
+        let inter = new_ca(
+            "tlsdoctor lab intermediate CA",
+            org,
+            Some(1),
+            Some(&root),
+            now,
+        )?;
         let issuing = new_ca("tlsdoctor lab issuing CA", org, Some(0), Some(&inter), now)?;
-        let other_root = new_ca("tlsdoctor lab other root CA", "tlsdoctor other lab", None, None, now)?;
+        let other_root = new_ca(
+            "tlsdoctor lab other root CA",
+            "tlsdoctor other lab",
+            None,
+            None,
+            now,
+        )?;
         let mitm = new_ca("mitmproxy", "mitmproxy", None, None, now)?;
         let client_ca = new_ca("tlsdoctor lab client CA", org, None, None, now)?;
-        let foreign_ca = new_ca("tlsdoctor other client CA", "tlsdoctor other lab", None, None, now)?;
+        let foreign_ca = new_ca(
+            "tlsdoctor other client CA",
+            "tlsdoctor other lab",
+            None,
+            None,
+            now,
+        )?;
 
         // The `openssl` route needs the intermediate on disk; start it early.
         let inter_pem = inter.pem();
@@ -289,8 +310,16 @@ impl Pki {
             }
         };
 
-        let client = issue(&client_params("tlsdoctor lab client", now), ecdsa_key()?, &client_ca)?;
-        let foreign = issue(&client_params("tlsdoctor other client", now), ecdsa_key()?, &foreign_ca)?;
+        let client = issue(
+            &client_params("tlsdoctor lab client", now),
+            ecdsa_key()?,
+            &client_ca,
+        )?;
+        let foreign = issue(
+            &client_params("tlsdoctor other client", now),
+            ecdsa_key()?,
+            &foreign_ca,
+        )?;
 
         let rsa = match rsa_key {
             Some(handle) => {

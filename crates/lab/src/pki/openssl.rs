@@ -34,14 +34,24 @@ pub(super) struct Jobs {
 }
 
 /// Writes the intermediate and its key into `dir` and starts the jobs `needs` asks for.
-pub(super) fn start(dir: &Path, inter_pem: &str, inter_key_pem: &str, needs: Needs) -> Result<Jobs, LabError> {
+pub(super) fn start(
+    dir: &Path,
+    inter_pem: &str,
+    inter_key_pem: &str,
+    needs: Needs,
+) -> Result<Jobs, LabError> {
     let ca = dir.join("intermediate.pem");
     let ca_key = dir.join("intermediate-key.pem");
     let ext = dir.join("server-ext.cnf");
     super::write(&ca, inter_pem)?;
     super::write(&ca_key, inter_key_pem)?;
     super::write(&ext, SERVER_EXTENSIONS)?;
-    let signer = Signer { dir: dir.to_path_buf(), ca, ca_key, ext };
+    let signer = Signer {
+        dir: dir.to_path_buf(),
+        ca,
+        ca_key,
+        ext,
+    };
 
     let sha1 = if needs.sha1 {
         // An ECDSA P-256 key made here; the certificate's signature is ecdsa-with-SHA1.
@@ -49,7 +59,9 @@ pub(super) fn start(dir: &Path, inter_pem: &str, inter_key_pem: &str, needs: Nee
         let key_path = dir.join("sha1-key.pem");
         super::write(&key_path, &key_pem)?;
         let s = signer.clone();
-        Some(std::thread::spawn(move || s.leaf("sha1", &key_path, "-sha1")))
+        Some(std::thread::spawn(move || {
+            s.leaf("sha1", &key_path, "-sha1")
+        }))
     } else {
         None
     };
@@ -59,7 +71,16 @@ pub(super) fn start(dir: &Path, inter_pem: &str, inter_key_pem: &str, needs: Nee
             let key_path = s.dir.join("rsa1024-key.pem");
             s.run(
                 "generate the 1024-bit RSA key",
-                Command::new("openssl").args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out"]).arg(&key_path),
+                Command::new("openssl")
+                    .args([
+                        "genpkey",
+                        "-algorithm",
+                        "RSA",
+                        "-pkeyopt",
+                        "rsa_keygen_bits:1024",
+                        "-out",
+                    ])
+                    .arg(&key_path),
             )?;
             s.leaf("rsa1024", &key_path, "-sha256")
         }))
@@ -75,11 +96,13 @@ impl Jobs {
         let join = |job: Option<Job>| -> Result<Option<Chain>, LabError> {
             match job {
                 None => Ok(None),
-                Some(job) => job.join().map_err(|_| LabError::Openssl {
-                    step: "run openssl".into(),
-                    detail: "worker thread panicked".into(),
-                })?
-                .map(Some),
+                Some(job) => job
+                    .join()
+                    .map_err(|_| LabError::Openssl {
+                        step: "run openssl".into(),
+                        detail: "worker thread panicked".into(),
+                    })?
+                    .map(Some),
             }
         };
         let sha1 = join(self.sha1);
@@ -104,7 +127,13 @@ impl Signer {
         self.run(
             "make a certificate request",
             Command::new("openssl")
-                .args(["req", "-new", "-subj", "/O=tlsdoctor lab/CN=localhost", "-key"])
+                .args([
+                    "req",
+                    "-new",
+                    "-subj",
+                    "/O=tlsdoctor lab/CN=localhost",
+                    "-key",
+                ])
                 .arg(key_path)
                 .arg("-out")
                 .arg(&csr),
@@ -133,13 +162,18 @@ impl Signer {
             step: format!("read the {what} openssl wrote for {stem}"),
             detail,
         };
-        let cert_der = CertificateDer::from_pem_file(&cert).map_err(|e| read_err("certificate", e.to_string()))?;
-        let key = PrivateKeyDer::from_pem_file(key_path).map_err(|e| read_err("key", e.to_string()))?;
+        let cert_der = CertificateDer::from_pem_file(&cert)
+            .map_err(|e| read_err("certificate", e.to_string()))?;
+        let key =
+            PrivateKeyDer::from_pem_file(key_path).map_err(|e| read_err("key", e.to_string()))?;
         let key_pkcs8 = match key {
             PrivateKeyDer::Pkcs8(k) => k.secret_pkcs8_der().to_vec(),
             _ => return Err(read_err("key", "not a PKCS#8 key".into())),
         };
-        Ok(Chain { certs: vec![cert_der], key_pkcs8 })
+        Ok(Chain {
+            certs: vec![cert_der],
+            key_pkcs8,
+        })
     }
 
     fn run(&self, step: &str, cmd: &mut Command) -> Result<(), LabError> {

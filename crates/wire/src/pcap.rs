@@ -1,0 +1,703 @@
+//! Reading TLS ClientHellos out of packet captures (pcap and pcapng), so a
+//! capture can feed the same analysis as a live probe and JA3/JA4 can be checked
+//! against published vectors.
+//!
+//! Sans-IO: [`client_hellos`] takes the whole file as bytes. It understands classic
+//! pcap (both byte orders, micro- and nanosecond timestamps) and pcapng (section
+//! header, interface description, enhanced, simple and obsolete packet blocks, in
+//! either byte order); link types Ethernet (with 802.1Q/802.1ad tags), raw IPv4/IPv6,
+//! Linux cooked capture v1 and v2, and BSD/OpenBSD loopback; IPv4 and IPv6 (with
+//! extension headers) carrying TCP.
+//!
+//! Each TCP direction is reassembled by sequence number (retransmissions and
+//! overlaps trimmed, out-of-order segments held back) and read as a stream of TLS
+//! records; handshake messages are reassembled across records and segments and
+//! every ClientHello is returned whole. Streams are numbered in the order their
+//! first packet appears, as Wireshark's `tcp.stream` numbers them, and a new SYN
+//! after FIN/RST on the same addresses starts a new stream.
+//!
+//! A capture is untrusted input: nothing here panics on garbage, every length is
+//! checked against the bytes present, and memory per TCP direction is bounded
+//! ([`MAX_PENDING_BYTES`], [`MAX_HANDSHAKE_MESSAGE`]). A direction that stops looking
+//! like plaintext TLS handshake traffic is dropped. It never decrypts anything and
+//! never reads files or sockets itself.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Out-of-order bytes held per TCP direction while waiting for a gap to fill.
+pub const MAX_PENDING_BYTES: usize = 256 * 1024;
+/// Largest handshake message reassembled; a ClientHello is far smaller in practice
+/// (RFC 8446 §4.1.2 allows 2^24-1, but no client sends more than a few KiB).
+pub const MAX_HANDSHAKE_MESSAGE: usize = 128 * 1024;
+/// RFC 8446 §5.1/§5.2: a record fragment is at most 2^14 bytes plus expansion.
+const MAX_RECORD: usize = (1 << 14) + 2048;
+/// VLAN tags followed before giving up on an Ethernet frame.
+const MAX_VLAN_TAGS: usize = 4;
+/// IPv6 extension headers followed before giving up.
+const MAX_IPV6_EXT_HEADERS: usize = 8;
+
+/// One ClientHello found in a capture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CapturedHello {
+    /// TCP stream index: streams are numbered from 0 in the order their first
+    /// packet appears (Wireshark's `tcp.stream`).
+    pub stream: u32,
+    /// Position of this hello within its stream's client→server direction, from 0
+    /// (a second hello follows a HelloRetryRequest, RFC 8446 §4.1.4).
+    pub index_in_stream: u32,
+    /// The client (the sender of the hello).
+    pub src: IpAddr,
+    pub src_port: u16,
+    /// The server.
+    pub dst: IpAddr,
+    pub dst_port: u16,
+    /// Index (from 0) of the packet that completed the hello.
+    pub packet_index: u64,
+    /// The handshake message: 4-byte header (type 1, 24-bit length) and body.
+    pub message: Vec<u8>,
+}
+
+/// Why a capture could not be read at all. Damage after a valid header is not an
+/// error: reading stops there and the hellos found so far are returned.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PcapError {
+    /// The file starts with neither a pcap nor a pcapng magic number.
+    #[error("not a pcap or pcapng file (magic {0:02x?})")]
+    UnknownFormat([u8; 4]),
+    /// The file header is shorter than its format requires.
+    #[error("capture file header is truncated")]
+    TruncatedHeader,
+    /// A pcapng section header has an unknown byte-order magic.
+    #[error("pcapng section header has an invalid byte-order magic")]
+    BadByteOrder,
+}
+
+/// Extracts every TLS ClientHello sent over TCP in a pcap or pcapng capture, in
+/// the order the hellos complete.
+pub fn client_hellos(bytes: &[u8]) -> Result<Vec<CapturedHello>, PcapError> {
+    let mut tracker = Tracker::default();
+    for_each_packet(bytes, |index, link, data| tracker.packet(index, link, data))?;
+    Ok(tracker.hellos)
+}
+
+// ---------------------------------------------------------------------------
+// File formats
+
+#[derive(Clone, Copy)]
+enum Endian {
+    Little,
+    Big,
+}
+
+impl Endian {
+    fn u16(self, b: &[u8], at: usize) -> Option<u16> {
+        let s: [u8; 2] = b.get(at..at.checked_add(2)?)?.try_into().ok()?;
+        Some(match self {
+            Self::Little => u16::from_le_bytes(s),
+            Self::Big => u16::from_be_bytes(s),
+        })
+    }
+    fn u32(self, b: &[u8], at: usize) -> Option<u32> {
+        let s: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(match self {
+            Self::Little => u32::from_le_bytes(s),
+            Self::Big => u32::from_be_bytes(s),
+        })
+    }
+}
+
+/// Calls `f(packet_index, link_type, data)` for every packet in the capture.
+fn for_each_packet(
+    bytes: &[u8],
+    mut f: impl FnMut(u64, u32, &[u8]),
+) -> Result<(), PcapError> {
+    let magic: [u8; 4] = bytes
+        .get(..4)
+        .and_then(|m| m.try_into().ok())
+        .ok_or(PcapError::TruncatedHeader)?;
+    match magic {
+        // Classic pcap: a1b2c3d4 (microseconds) or a1b23c4d (nanoseconds).
+        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => pcap(bytes, Endian::Little, &mut f),
+        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => pcap(bytes, Endian::Big, &mut f),
+        // pcapng Section Header Block type, the same in both byte orders.
+        [0x0a, 0x0d, 0x0d, 0x0a] => pcapng(bytes, &mut f),
+        other => Err(PcapError::UnknownFormat(other)),
+    }
+}
+
+/// Classic libpcap format: 24-byte file header, then 16-byte record headers.
+fn pcap(bytes: &[u8], e: Endian, f: &mut impl FnMut(u64, u32, &[u8])) -> Result<(), PcapError> {
+    // The link type sits in the low 16 bits; the upper bits may carry FCS flags.
+    let link = e.u32(bytes, 20).ok_or(PcapError::TruncatedHeader)? & 0xffff;
+    let mut at = 24usize;
+    let mut index = 0u64;
+    while let Some(caplen) = e.u32(bytes, at + 8) {
+        let start = at + 16;
+        let Some(data) = usize::try_from(caplen)
+            .ok()
+            .and_then(|len| bytes.get(start..start.checked_add(len)?))
+        else {
+            break; // truncated last record: keep what we have
+        };
+        f(index, link, data);
+        index += 1;
+        at = start + data.len();
+    }
+    Ok(())
+}
+
+/// pcapng: a sequence of blocks; each section (SHB) fixes the byte order and
+/// numbers its interfaces (IDBs) from 0.
+fn pcapng(bytes: &[u8], f: &mut impl FnMut(u64, u32, &[u8])) -> Result<(), PcapError> {
+    const SHB: u32 = 0x0a0d_0d0a;
+    const IDB: u32 = 1;
+    const OBSOLETE_PB: u32 = 2;
+    const SPB: u32 = 3;
+    const EPB: u32 = 6;
+
+    let mut e = Endian::Little;
+    let mut links: Vec<u32> = Vec::new();
+    let mut at = 0usize;
+    let mut index = 0u64;
+    let mut first = true;
+    while at + 12 <= bytes.len() {
+        let typ = e.u32(bytes, at).unwrap_or(0);
+        if typ == SHB {
+            e = match bytes.get(at + 8..at + 12) {
+                Some([0x4d, 0x3c, 0x2b, 0x1a]) => Endian::Little,
+                Some([0x1a, 0x2b, 0x3c, 0x4d]) => Endian::Big,
+                _ if first => return Err(PcapError::BadByteOrder),
+                _ => break,
+            };
+            links.clear();
+        }
+        first = false;
+        let Some(len) = e.u32(bytes, at + 4).and_then(|l| usize::try_from(l).ok()) else {
+            break;
+        };
+        if len < 12 || at.checked_add(len).is_none_or(|end| end > bytes.len()) {
+            break;
+        }
+        let block = &bytes[at..at + len];
+        let body = &block[8..len - 4];
+        match typ {
+            IDB => links.push(e.u16(body, 0).map_or(u32::MAX, u32::from)),
+            EPB => {
+                let iface = e.u32(body, 0);
+                let caplen = e.u32(body, 12).and_then(|l| usize::try_from(l).ok());
+                if let (Some(iface), Some(caplen)) = (iface, caplen) {
+                    let link = usize::try_from(iface).ok().and_then(|i| links.get(i));
+                    if let (Some(&link), Some(data)) = (link, body.get(20..20usize.saturating_add(caplen))) {
+                        f(index, link, data);
+                    }
+                }
+                index += 1;
+            }
+            SPB => {
+                // The captured length is what the block holds, at most the original length.
+                let orig = e.u32(body, 0).and_then(|l| usize::try_from(l).ok()).unwrap_or(0);
+                if let (Some(&link), Some(data)) = (links.first(), body.get(4..)) {
+                    f(index, link, &data[..data.len().min(orig)]);
+                }
+                index += 1;
+            }
+            OBSOLETE_PB => {
+                let iface = e.u16(body, 0).map(usize::from);
+                let caplen = e.u32(body, 12).and_then(|l| usize::try_from(l).ok());
+                if let (Some(iface), Some(caplen)) = (iface, caplen) {
+                    if let (Some(&link), Some(data)) = (links.get(iface), body.get(20..20usize.saturating_add(caplen))) {
+                        f(index, link, data);
+                    }
+                }
+                index += 1;
+            }
+            _ => {}
+        }
+        at += len;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Link, network and transport layers
+
+/// The parts of a TCP segment reassembly needs.
+struct Segment<'a> {
+    src: IpAddr,
+    dst: IpAddr,
+    src_port: u16,
+    dst_port: u16,
+    seq: u32,
+    syn: bool,
+    ack: bool,
+    fin_or_rst: bool,
+    payload: &'a [u8],
+}
+
+/// Strips the link-layer header and returns the IP packet, for the link types
+/// tcpdump.org's LINKTYPE list defines that we support.
+fn link_payload(link: u32, data: &[u8]) -> Option<&[u8]> {
+    match link {
+        // LINKTYPE_NULL (BSD loopback, host byte order family) and LINKTYPE_LOOP
+        // (OpenBSD, network byte order): a 4-byte address family. The IP version
+        // nibble tells IPv4 from IPv6 whatever the family numbering.
+        0 | 108 => data.get(4..),
+        // LINKTYPE_ETHERNET.
+        1 => {
+            let mut ethertype = u16::from_be_bytes([*data.get(12)?, *data.get(13)?]);
+            let mut at = 14;
+            for _ in 0..MAX_VLAN_TAGS {
+                // 802.1Q, 802.1ad and the old QinQ tag.
+                if !matches!(ethertype, 0x8100 | 0x88a8 | 0x9100) {
+                    break;
+                }
+                ethertype = u16::from_be_bytes([*data.get(at + 2)?, *data.get(at + 3)?]);
+                at += 4;
+            }
+            matches!(ethertype, 0x0800 | 0x86dd).then(|| data.get(at..))?
+        }
+        // LINKTYPE_RAW (and the DLT_RAW values some systems write), IPV4, IPV6.
+        12 | 14 | 101 | 228 | 229 => Some(data),
+        // LINKTYPE_LINUX_SLL: 16-byte header, protocol at offset 14.
+        113 => {
+            let proto = u16::from_be_bytes([*data.get(14)?, *data.get(15)?]);
+            matches!(proto, 0x0800 | 0x86dd).then(|| data.get(16..))?
+        }
+        // LINKTYPE_LINUX_SLL2: 20-byte header, protocol at offset 0.
+        276 => {
+            let proto = u16::from_be_bytes([*data.first()?, *data.get(1)?]);
+            matches!(proto, 0x0800 | 0x86dd).then(|| data.get(20..))?
+        }
+        _ => None,
+    }
+}
+
+/// Parses IPv4 (RFC 791) or IPv6 (RFC 8200) and then TCP (RFC 9293 §3.1).
+fn tcp_segment(ip: &[u8]) -> Option<Segment<'_>> {
+    let (src, dst, tcp) = match ip.first()? >> 4 {
+        4 => {
+            let ihl = usize::from(ip[0] & 0x0f) * 4;
+            let total = usize::from(u16::from_be_bytes([*ip.get(2)?, *ip.get(3)?]));
+            let flags_frag = u16::from_be_bytes([*ip.get(6)?, *ip.get(7)?]);
+            // Fragments (MF set or a non-zero offset) are not reassembled.
+            if ihl < 20 || total < ihl || flags_frag & 0x3fff != 0 || *ip.get(9)? != 6 {
+                return None;
+            }
+            let src: [u8; 4] = ip.get(12..16)?.try_into().ok()?;
+            let dst: [u8; 4] = ip.get(16..20)?.try_into().ok()?;
+            // Bound by the total length so Ethernet padding is not taken as payload;
+            // a snap-length cut leaves less than `total`, which is fine.
+            let end = total.min(ip.len());
+            (
+                IpAddr::V4(Ipv4Addr::from(src)),
+                IpAddr::V4(Ipv4Addr::from(dst)),
+                ip.get(ihl..end)?,
+            )
+        }
+        6 => {
+            let payload_len = usize::from(u16::from_be_bytes([*ip.get(4)?, *ip.get(5)?]));
+            let src: [u8; 16] = ip.get(8..24)?.try_into().ok()?;
+            let dst: [u8; 16] = ip.get(24..40)?.try_into().ok()?;
+            // A zero payload length means a jumbogram (RFC 2675): take what is there.
+            let end = if payload_len == 0 { ip.len() } else { (40 + payload_len).min(ip.len()) };
+            let mut next = *ip.get(6)?;
+            let mut at = 40usize;
+            let mut hops = 0;
+            while next != 6 {
+                hops += 1;
+                if hops > MAX_IPV6_EXT_HEADERS {
+                    return None;
+                }
+                let len = match next {
+                    0 | 43 | 60 => (usize::from(*ip.get(at + 1)?) + 1) * 8,
+                    44 => {
+                        let off_m = u16::from_be_bytes([*ip.get(at + 2)?, *ip.get(at + 3)?]);
+                        if off_m & 0xfff9 != 0 {
+                            return None; // a fragment
+                        }
+                        8
+                    }
+                    51 => (usize::from(*ip.get(at + 1)?) + 2) * 4,
+                    _ => return None,
+                };
+                next = *ip.get(at)?;
+                at = at.checked_add(len)?;
+            }
+            (
+                IpAddr::V6(Ipv6Addr::from(src)),
+                IpAddr::V6(Ipv6Addr::from(dst)),
+                ip.get(at..end)?,
+            )
+        }
+        _ => return None,
+    };
+    let data_offset = usize::from(*tcp.get(12)? >> 4) * 4;
+    if data_offset < 20 {
+        return None;
+    }
+    let flags = *tcp.get(13)?;
+    Some(Segment {
+        src,
+        dst,
+        src_port: u16::from_be_bytes([tcp[0], tcp[1]]),
+        dst_port: u16::from_be_bytes([tcp[2], tcp[3]]),
+        seq: u32::from_be_bytes([tcp[4], tcp[5], tcp[6], tcp[7]]),
+        syn: flags & 0x02 != 0,
+        ack: flags & 0x10 != 0,
+        fin_or_rst: flags & 0x05 != 0,
+        payload: tcp.get(data_offset..)?,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// TCP streams
+
+type Endpoint = (IpAddr, u16);
+
+#[derive(Default)]
+struct Tracker {
+    /// Conversation (endpoint pair, lower endpoint first) → its current stream.
+    conversations: HashMap<(Endpoint, Endpoint), usize>,
+    streams: Vec<Stream>,
+    hellos: Vec<CapturedHello>,
+}
+
+struct Stream {
+    index: u32,
+    /// `dirs[0]` carries data from the lower endpoint of the pair.
+    dirs: [Direction; 2],
+    closing: bool,
+    hellos_seen: u32,
+}
+
+impl Tracker {
+    fn packet(&mut self, index: u64, link: u32, data: &[u8]) {
+        let Some(seg) = link_payload(link, data).and_then(tcp_segment) else {
+            return;
+        };
+        let a = (seg.src, seg.src_port);
+        let b = (seg.dst, seg.dst_port);
+        let (key, dir) = if a <= b { ((a, b), 0) } else { ((b, a), 1) };
+        let new_stream = |streams: &mut Vec<Stream>| {
+            let index = u32::try_from(streams.len()).unwrap_or(u32::MAX);
+            streams.push(Stream {
+                index,
+                dirs: [Direction::default(), Direction::default()],
+                closing: false,
+                hellos_seen: 0,
+            });
+            streams.len() - 1
+        };
+        let slot = match self.conversations.get(&key) {
+            Some(&s) => {
+                // Port reuse: a fresh SYN on a conversation that closed, or with a
+                // different initial sequence number, begins a new stream.
+                let st = &self.streams[s];
+                let reused = seg.syn
+                    && !seg.ack
+                    && (st.closing || st.dirs[dir].isn.is_some_and(|isn| isn != seg.seq));
+                if reused {
+                    let s = new_stream(&mut self.streams);
+                    self.conversations.insert(key, s);
+                    s
+                } else {
+                    s
+                }
+            }
+            None => {
+                let s = new_stream(&mut self.streams);
+                self.conversations.insert(key, s);
+                s
+            }
+        };
+        let stream = &mut self.streams[slot];
+        if seg.fin_or_rst {
+            stream.closing = true;
+        }
+        let mut found = Vec::new();
+        stream.dirs[dir].segment(seg.seq, seg.syn, seg.payload, &mut found);
+        for message in found {
+            self.hellos.push(CapturedHello {
+                stream: stream.index,
+                index_in_stream: stream.hellos_seen,
+                src: seg.src,
+                src_port: seg.src_port,
+                dst: seg.dst,
+                dst_port: seg.dst_port,
+                packet_index: index,
+                message,
+            });
+            stream.hellos_seen += 1;
+        }
+    }
+}
+
+/// One direction of a TCP connection: in-order reassembly feeding a TLS scanner.
+#[derive(Default)]
+struct Direction {
+    isn: Option<u32>,
+    /// The sequence number of the next byte expected, once known.
+    next_seq: Option<u32>,
+    /// Segments ahead of `next_seq`, keyed by their distance from it at insertion.
+    pending: BTreeMap<u32, Vec<u8>>,
+    pending_bytes: usize,
+    scanner: HelloScanner,
+}
+
+impl Direction {
+    fn segment(&mut self, seq: u32, syn: bool, payload: &[u8], out: &mut Vec<Vec<u8>>) {
+        if syn {
+            self.isn = Some(seq);
+            if self.next_seq.is_none() {
+                self.next_seq = Some(seq.wrapping_add(1));
+            }
+        }
+        if self.scanner.done || payload.is_empty() {
+            return;
+        }
+        // Data carried by a SYN (TCP Fast Open) starts after the SYN's own number.
+        let seq = if syn { seq.wrapping_add(1) } else { seq };
+        let next = *self.next_seq.get_or_insert(seq);
+        // Wrapping distance: negative means (partly) old data.
+        let rel = seq.wrapping_sub(next) as i32;
+        if rel <= 0 {
+            let skip = rel.unsigned_abs() as usize;
+            if skip >= payload.len() {
+                return; // pure retransmission
+            }
+            self.deliver(&payload[skip..], out);
+            self.drain(out);
+        } else if self.pending_bytes + payload.len() <= MAX_PENDING_BYTES {
+            // Keyed by absolute sequence number; `drain` compares against next_seq.
+            let entry = self.pending.entry(seq).or_default();
+            if payload.len() > entry.len() {
+                self.pending_bytes += payload.len() - entry.len();
+                *entry = payload.to_vec();
+            }
+        } else {
+            // Too much out-of-order data: a gap we will never see filled.
+            self.scanner.finish();
+            self.pending.clear();
+            self.pending_bytes = 0;
+        }
+    }
+
+    fn deliver(&mut self, data: &[u8], out: &mut Vec<Vec<u8>>) {
+        if let Some(n) = &mut self.next_seq {
+            *n = n.wrapping_add(data.len() as u32);
+        }
+        self.scanner.feed(data, out);
+        if self.scanner.done {
+            self.pending.clear();
+            self.pending_bytes = 0;
+        }
+    }
+
+    /// Delivers held-back segments that have become contiguous.
+    fn drain(&mut self, out: &mut Vec<Vec<u8>>) {
+        loop {
+            let Some(next) = self.next_seq else { return };
+            let ready = self
+                .pending
+                .iter()
+                .map(|(seq, _)| *seq)
+                .find(|seq| (seq.wrapping_sub(next) as i32) <= 0);
+            let Some(seq) = ready else { return };
+            let Some(data) = self.pending.remove(&seq) else { return };
+            self.pending_bytes -= data.len();
+            let skip = (next.wrapping_sub(seq)) as usize;
+            if skip < data.len() {
+                self.deliver(&data[skip..], out);
+            }
+            if self.scanner.done {
+                return;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// TLS records and handshake messages
+
+/// Reads one direction of a connection as TLS records (RFC 8446 §5.1) and
+/// collects every plaintext ClientHello.
+#[derive(Default)]
+struct HelloScanner {
+    /// Record-layer bytes not yet consumed.
+    buf: Vec<u8>,
+    /// Handshake bytes of a message that spans records.
+    hs: Vec<u8>,
+    /// A ChangeCipherSpec went by: later handshake records are encrypted (TLS 1.2)
+    /// unless they open a fresh ClientHello (TLS 1.3 after HelloRetryRequest).
+    after_ccs: bool,
+    done: bool,
+}
+
+impl HelloScanner {
+    fn finish(&mut self) {
+        self.done = true;
+        self.buf = Vec::new();
+        self.hs = Vec::new();
+    }
+
+    fn feed(&mut self, data: &[u8], out: &mut Vec<Vec<u8>>) {
+        if self.done {
+            return;
+        }
+        self.buf.extend_from_slice(data);
+        let mut at = 0;
+        while !self.done {
+            let Some(header) = self.buf.get(at..at + 5) else { break };
+            let (typ, major, len) = (header[0], header[1], usize::from(u16::from_be_bytes([header[3], header[4]])));
+            // RFC 8446 §5.1 content types 20..=24, record versions 3.x.
+            if !(20..=24).contains(&typ) || major != 3 || len > MAX_RECORD {
+                self.finish();
+                return;
+            }
+            let Some(fragment) = self.buf.get(at + 5..at + 5 + len) else { break };
+            let fragment = fragment.to_vec();
+            at += 5 + len;
+            match typ {
+                20 => {
+                    self.after_ccs = true;
+                    self.hs.clear();
+                }
+                22 => self.handshake(&fragment, out),
+                _ => {} // alerts, application data (0-RTT), heartbeats
+            }
+        }
+        if !self.done {
+            self.buf.drain(..at.min(self.buf.len()));
+        }
+    }
+
+    fn handshake(&mut self, fragment: &[u8], out: &mut Vec<Vec<u8>>) {
+        if self.after_ccs && self.hs.is_empty() && fragment.first() != Some(&1) {
+            // An encrypted Finished or renegotiation: nothing more to read here.
+            self.finish();
+            return;
+        }
+        self.hs.extend_from_slice(fragment);
+        loop {
+            let Some(h) = self.hs.get(..4) else { return };
+            let len = usize::from(h[1]) << 16 | usize::from(h[2]) << 8 | usize::from(h[3]);
+            if len > MAX_HANDSHAKE_MESSAGE {
+                self.finish();
+                return;
+            }
+            if self.hs.len() < 4 + len {
+                return;
+            }
+            let message: Vec<u8> = self.hs.drain(..4 + len).collect();
+            if message[0] == 1 && looks_like_client_hello(&message[4..]) {
+                out.push(message);
+            } else if self.after_ccs {
+                self.finish();
+                return;
+            }
+        }
+    }
+}
+
+/// A cheap plausibility check that keeps ciphertext that happens to start with
+/// byte 1 from being reported: `legacy_version` is 3.x and the fixed-size fields
+/// fit (RFC 8446 §4.1.2).
+fn looks_like_client_hello(body: &[u8]) -> bool {
+    body.len() >= 2 + 32 + 1 + 2 + 1 && body[0] == 3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hello_record(body_len: usize) -> Vec<u8> {
+        let mut body = vec![3, 3];
+        body.resize(body_len, 0);
+        let mut msg = vec![1, 0, (body_len >> 8) as u8, body_len as u8];
+        msg.extend_from_slice(&body);
+        let mut rec = vec![22, 3, 1, (msg.len() >> 8) as u8, msg.len() as u8];
+        rec.extend_from_slice(&msg);
+        rec
+    }
+
+    fn ipv4_tcp(seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let total = 20 + 20 + payload.len();
+        let mut p = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6, 0, 0];
+        p.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
+        p.extend_from_slice(&1234u16.to_be_bytes());
+        p.extend_from_slice(&443u16.to_be_bytes());
+        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&[0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        p.extend_from_slice(payload);
+        p
+    }
+
+    fn pcap_file(packets: &[Vec<u8>]) -> Vec<u8> {
+        let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        f.extend_from_slice(&[0; 8]);
+        f.extend_from_slice(&65535u32.to_le_bytes());
+        f.extend_from_slice(&101u32.to_le_bytes()); // LINKTYPE_RAW
+        for p in packets {
+            f.extend_from_slice(&[0; 8]);
+            f.extend_from_slice(&(p.len() as u32).to_le_bytes());
+            f.extend_from_slice(&(p.len() as u32).to_le_bytes());
+            f.extend_from_slice(p);
+        }
+        f
+    }
+
+    #[test]
+    fn reassembles_out_of_order_and_retransmitted_segments() {
+        let rec = hello_record(300);
+        let (a, b) = rec.split_at(100);
+        let file = pcap_file(&[
+            ipv4_tcp(999, 0x02, &[]),
+            ipv4_tcp(1100, 0x18, b),
+            ipv4_tcp(1000, 0x18, a),
+            ipv4_tcp(1000, 0x18, a),
+        ]);
+        let hellos = client_hellos(&file).unwrap();
+        assert_eq!(hellos.len(), 1);
+        assert_eq!(hellos[0].message, rec[5..]);
+        assert_eq!(hellos[0].stream, 0);
+        assert_eq!(hellos[0].src_port, 1234);
+        assert_eq!(hellos[0].packet_index, 2);
+    }
+
+    #[test]
+    fn hello_spanning_records() {
+        let rec = hello_record(300);
+        let msg = &rec[5..];
+        let mut data = Vec::new();
+        for chunk in msg.chunks(64) {
+            data.extend_from_slice(&[22, 3, 1, 0, chunk.len() as u8]);
+            data.extend_from_slice(chunk);
+        }
+        let file = pcap_file(&[ipv4_tcp(5, 0x18, &data)]);
+        let hellos = client_hellos(&file).unwrap();
+        assert_eq!(hellos.len(), 1);
+        assert_eq!(hellos[0].message, msg);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        assert!(matches!(client_hellos(b"nope"), Err(PcapError::UnknownFormat(_))));
+        assert_eq!(client_hellos(&[]), Err(PcapError::TruncatedHeader));
+        let mut file = pcap_file(&[ipv4_tcp(5, 0x18, &hello_record(80))]);
+        for cut in 0..file.len() {
+            let _ = client_hellos(&file[..cut]);
+        }
+        let mut seed = 0x1234_5678u32;
+        for i in 24..file.len() {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            file[i] ^= (seed >> 16) as u8;
+            let _ = client_hellos(&file);
+        }
+        let mut ng = vec![0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a];
+        ng.extend_from_slice(&[1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0]);
+        ng.extend_from_slice(&[6, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f]);
+        assert_eq!(client_hellos(&ng), Ok(vec![]));
+    }
+}
