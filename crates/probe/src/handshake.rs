@@ -7,7 +7,7 @@
 //! means the server holds the key of the certificate it sent.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use model::{
     Bytes, CertificateRequestObservation, HandshakeError, HandshakeObservation, HandshakeSpec,
@@ -94,10 +94,25 @@ pub(crate) async fn handshake(
                 .alpn_protocol()
                 .map(|p| String::from_utf8_lossy(p).into_owned());
             if spec.http_head {
-                observation.http = Some(
-                    crate::http::head(&mut tls, spec.sni.as_deref().unwrap_or(&target.host), options.timeout)
-                        .await,
-                );
+                let host = spec.sni.as_deref().unwrap_or(&target.host);
+                match crate::http::head(&mut tls, host, options.timeout).await {
+                    Ok(http) => observation.http = Some(http),
+                    Err(e) => match classify(&e) {
+                        // The server aborted right after our Finished: in TLS
+                        // 1.3 that is where it judges the client certificate,
+                        // so the handshake did not really complete.
+                        alert @ HandshakeError::AlertReceived { .. } => {
+                            observation.completed = false;
+                            observation.error = Some(alert);
+                        }
+                        _ => {
+                            observation.http = Some(model::HttpObservation {
+                                error: Some(e.to_string()),
+                                ..Default::default()
+                            })
+                        }
+                    },
+                }
             }
         }
         Ok(Err(e)) => observation.error = Some(classify(&e)),
@@ -310,6 +325,3 @@ impl ResolvesClientCert for RecordingClientAuth {
         true
     }
 }
-
-#[allow(dead_code)]
-const _: Duration = Duration::ZERO;

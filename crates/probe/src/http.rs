@@ -8,21 +8,21 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 const MAX_HEADERS: usize = 16 * 1024;
 
+/// Sends `HEAD /` and reads the headers. An I/O error is returned as such, so
+/// the caller can tell a TLS alert the server sent after the handshake (a
+/// TLS 1.3 server rejects a client certificate only then) from an HTTP problem.
 pub(crate) async fn head<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     host: &str,
     timeout: Duration,
-) -> HttpObservation {
+) -> Result<HttpObservation, std::io::Error> {
     match tokio::time::timeout(timeout, exchange(stream, host)).await {
-        Ok(Ok(bytes)) => parse(&bytes),
-        Ok(Err(e)) => HttpObservation {
-            error: Some(e.to_string()),
-            ..Default::default()
-        },
-        Err(_) => HttpObservation {
+        Ok(Ok(bytes)) => Ok(parse(&bytes)),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Ok(HttpObservation {
             error: Some(format!("no HTTP reply within {} ms", timeout.as_millis())),
             ..Default::default()
-        },
+        }),
     }
 }
 
