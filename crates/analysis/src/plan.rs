@@ -57,6 +57,7 @@ fn first_round(target: &Target, ctx: &Context) -> Vec<ProbeRequest> {
                 sni: target.sni.clone(),
                 alpn: profile.alpn.clone(),
                 modern_extensions: true,
+                ..Default::default()
             }),
         },
         ProbeRequest {
@@ -140,6 +141,7 @@ pub(crate) fn broad_hello(target: &Target, version: ProtocolVersion, suites: Vec
         sni: target.sni.clone(),
         alpn: Vec::new(),
         modern_extensions: true,
+        ..Default::default()
     }
 }
 

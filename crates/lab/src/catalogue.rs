@@ -95,7 +95,7 @@ static CATALOGUE: &[ServerSpec] = &[
     ),
     spec(
         "legacy-ciphers-only",
-        "TLS 1.2 with only RSA key exchange CBC/3DES suites",
+        "TLS 1.2 with only 3DES and RC4 suites (RSA key exchange)",
         "cipher_mismatch",
     ),
     spec(

@@ -128,7 +128,10 @@ pub struct ServerInfo {
     pub fault: &'static str,
     /// The diagnosis code tlsdoctor must report.
     pub expect: &'static str,
-    /// The host name a client should present (SNI and verification): `localhost`.
+    /// The name a client should connect to (SNI and verification) to see
+    /// this server's fault: `localhost`, except for `sni-required`, where it
+    /// is the bound IP address (clients send no SNI for an IP address, which
+    /// is what that server refuses; with SNI `localhost` it works).
     pub host: String,
 }
 
@@ -337,7 +340,11 @@ async fn start_servers(
             addr,
             fault: spec.fault,
             expect: spec.expect,
-            host: tls::SNI_NAME.to_string(),
+            host: if spec.name == "sni-required" {
+                ip.to_string()
+            } else {
+                tls::SNI_NAME.to_string()
+            },
         });
     }
 
@@ -424,9 +431,16 @@ fn spawn_server(
         "interceptor" => {
             let acceptor = TlsAcceptor::from(tls::server_config(&pki.interceptor, BOTH, None)?);
             let connector = TlsConnector::from(tls::upstream_config(&pki.root_der)?);
+            let upstream_name = tls::upstream_name()?;
             let upstream = good_addr.ok_or_else(|| missing("interceptor upstream"))?;
             tasks.spawn(accept_loop(listener, move |stream| {
-                tls::serve_interceptor(stream, acceptor.clone(), connector.clone(), upstream)
+                tls::serve_interceptor(
+                    stream,
+                    acceptor.clone(),
+                    connector.clone(),
+                    upstream,
+                    upstream_name.clone(),
+                )
             }))
         }
         "tls10-only" | "legacy-ciphers-only" | "dh-1024" | "weak-key" => {

@@ -1,6 +1,6 @@
 //! Scripted legacy servers: just enough TLS, spoken with the `wire` codec, to
 //! show the faults rustls (rightly) refuses to produce: a TLS 1.0-only server,
-//! a server with only RSA key exchange CBC/3DES suites, a server with only
+//! a server with only RSA key exchange 3DES/RC4 suites, a server with only
 //! 1024-bit finite-field DHE, and a server whose certificate has a 1024-bit
 //! RSA key.
 //!
@@ -50,6 +50,11 @@ const OAKLEY_GROUP_2: [u8; 128] = [
 
 /// TLS_RSA_WITH_AES_128_CBC_SHA, TLS_RSA_WITH_AES_256_CBC_SHA, TLS_RSA_WITH_3DES_EDE_CBC_SHA.
 const RSA_CBC_SUITES: &[u16] = &[0x002f, 0x0035, 0x000a];
+/// TLS_RSA_WITH_3DES_EDE_CBC_SHA, TLS_RSA_WITH_RC4_128_SHA, TLS_RSA_WITH_RC4_128_MD5:
+/// what a server configured in the 2000s offers and no current browser or
+/// OpenSSL default does. (TLS_RSA_WITH_AES_*_CBC_SHA would not do: Chrome
+/// and OpenSSL's default list still offer them.)
+const LEGACY_SUITES: &[u16] = &[0x000a, 0x0005, 0x0004];
 /// The DHE_RSA suites: AES-GCM, AES-CBC (SHA-256 and SHA-1), 3DES.
 const DHE_SUITES: &[u16] = &[0x009e, 0x009f, 0x0067, 0x006b, 0x0033, 0x0039, 0x0016];
 /// RSA key exchange suites of TLS 1.2: AES-GCM, then AES-CBC.
@@ -127,7 +132,8 @@ impl Scripted {
     /// Suites in server preference order.
     fn suites(&self) -> &'static [u16] {
         match self.kind {
-            Kind::Tls10Only | Kind::LegacyCiphersOnly => RSA_CBC_SUITES,
+            Kind::Tls10Only => RSA_CBC_SUITES,
+            Kind::LegacyCiphersOnly => LEGACY_SUITES,
             Kind::Dh1024 => DHE_SUITES,
             Kind::WeakKey => RSA_KX_SUITES,
         }
@@ -434,7 +440,11 @@ mod tests {
     fn legacy_ciphers_need_an_rsa_cbc_suite() {
         let s = server(Kind::LegacyCiphersOnly);
         let v = Some(&[ProtocolVersion::TLS1_3, ProtocolVersion::TLS1_2][..]);
-        let modern = hello(ProtocolVersion::TLS1_2, v, &[0x1301, 0xc02f, 0xc02b]);
+        let modern = hello(
+            ProtocolVersion::TLS1_2,
+            v,
+            &[0x1301, 0xc02f, 0xc02b, 0x002f, 0x0035],
+        );
         assert_eq!(
             s.answer(&modern),
             Answer::Alert(AlertDescription::HANDSHAKE_FAILURE)

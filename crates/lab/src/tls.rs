@@ -77,6 +77,14 @@ pub(crate) fn client_verifier(
         })
 }
 
+/// The name the interceptor checks `good`'s certificate against.
+pub(crate) fn upstream_name() -> Result<ServerName<'static>, LabError> {
+    ServerName::try_from(SNI_NAME).map_err(|e| LabError::Tls {
+        what: "upstream server name",
+        detail: e.to_string(),
+    })
+}
+
 /// Client configuration of the interceptor's upstream leg: trusts the lab root.
 pub(crate) fn upstream_config(
     root: &CertificateDer<'static>,
@@ -137,6 +145,7 @@ pub(crate) async fn serve_interceptor(
     acceptor: TlsAcceptor,
     connector: TlsConnector,
     upstream: SocketAddr,
+    upstream_name: ServerName<'static>,
 ) {
     let Ok(Ok(downstream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
     else {
@@ -144,9 +153,7 @@ pub(crate) async fn serve_interceptor(
     };
     let connect = async {
         let tcp = TcpStream::connect(upstream).await?;
-        connector
-            .connect(ServerName::try_from(SNI_NAME).expect("static name"), tcp)
-            .await
+        connector.connect(upstream_name, tcp).await
     };
     let Ok(Ok(upstream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, connect).await else {
         return;

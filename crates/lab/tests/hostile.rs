@@ -324,3 +324,91 @@ async fn ipv6_loopback_and_caller_directory() {
     assert!(dir.join("ca.pem").is_file(), "a caller's directory is kept");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The handshake messages (type, body) in `bytes`, parsed with `wire`.
+fn handshake_messages(bytes: &[u8]) -> Vec<(wire::handshake::HandshakeType, Vec<u8>)> {
+    let mut records = wire::record::RecordReader::new();
+    let mut messages = wire::record::HandshakeReassembler::new();
+    records.push(bytes).unwrap();
+    let mut out = Vec::new();
+    while let Some(record) = records.next_record().unwrap() {
+        assert_eq!(record.content_type, wire::record::ContentType::Handshake);
+        messages.push(&record.payload).unwrap();
+        while let Some(m) = messages.next_message() {
+            out.push((m.typ, m.body));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripted_servers_send_their_first_flight_to_an_old_client() {
+    use wire::codec::Codec;
+    use wire::handshake::{ClientHello, HandshakeType, ServerHello, ServerKeyExchange};
+    use wire::registry::{CipherSuite, ProtocolVersion};
+
+    let cases = [
+        ("tls10-only", ProtocolVersion::TLS1_0, 0x002f_u16),
+        ("legacy-ciphers-only", ProtocolVersion::TLS1_2, 0x000a),
+        ("dh-1024", ProtocolVersion::TLS1_2, 0x0033),
+        ("weak-key", ProtocolVersion::TLS1_2, 0x002f),
+    ];
+    let lab = Lab::start(LabConfig {
+        only: Some(cases.iter().map(|c| c.0.to_string()).collect()),
+        ..LabConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut clients = Vec::new();
+    for (name, version, suite) in cases {
+        let hello = ClientHello {
+            legacy_version: version,
+            random: [9; 32],
+            session_id: Vec::new(),
+            cipher_suites: vec![CipherSuite(suite), CipherSuite(0x00ff)],
+            compression_methods: vec![0],
+            extensions: Vec::new(),
+        }
+        .encode_record(ProtocolVersion::TLS1_0);
+        let addr = lab.server(name).unwrap().addr;
+        clients.push((
+            name,
+            version,
+            suite,
+            tokio::task::spawn_blocking(move || exchange(addr, &hello, Duration::from_secs(6))),
+        ));
+    }
+    for (name, version, suite, client) in clients {
+        let seen = client.await.unwrap();
+        assert_eq!(seen.end, End::Eof, "{name} did not close after waiting");
+        let messages = handshake_messages(&seen.bytes);
+        let types: Vec<_> = messages.iter().map(|m| m.0).collect();
+        let mut expected = vec![HandshakeType::ServerHello, HandshakeType::Certificate];
+        if name == "dh-1024" {
+            expected.push(HandshakeType::ServerKeyExchange);
+        }
+        expected.push(HandshakeType::ServerHelloDone);
+        assert_eq!(types, expected, "{name}");
+        let sh = ServerHello::read_bytes(&messages[0].1).unwrap();
+        assert_eq!(
+            (sh.legacy_version, sh.cipher_suite),
+            (version, CipherSuite(suite)),
+            "{name}"
+        );
+        assert_eq!(
+            sh.renegotiation_info(),
+            Some(&[][..]),
+            "{name}: RFC 5746 answer"
+        );
+        if name == "dh-1024" {
+            let ske = ServerKeyExchange::read_bytes(
+                &messages[2].1,
+                wire::handshake::KeyExchangeKind::Dhe,
+                ProtocolVersion::TLS1_2,
+            )
+            .unwrap();
+            assert_eq!(ske.dh_prime_bits(), Some(1024));
+        }
+    }
+    lab.shutdown().await;
+}

@@ -15,12 +15,14 @@ mod bytes;
 mod observations;
 mod report;
 mod request;
+mod scan;
 mod target;
 
 pub use bytes::Bytes;
 pub use observations::*;
 pub use report::*;
 pub use request::*;
+pub use scan::*;
 pub use target::*;
 
 /// Version of the JSON documents tlsdoctor prints (`schema_version`).

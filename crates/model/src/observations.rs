@@ -95,6 +95,12 @@ pub struct ServerFlight {
     pub server_hello: Option<ServerHelloObservation>,
     /// The group a HelloRetryRequest asked for.
     pub hello_retry_group: Option<NamedGroup>,
+    /// The cipher suite a HelloRetryRequest chose.
+    #[serde(default)]
+    pub hello_retry_suite: Option<CipherSuite>,
+    /// An SSL 2.0 SERVER-HELLO.
+    #[serde(default)]
+    pub ssl2: Option<Ssl2ServerHelloObservation>,
     /// DER certificates in the order the server sent them (TLS ≤ 1.2; TLS
     /// 1.3 encrypts them, see [`HandshakeObservation::chain`]).
     pub certificates: Vec<Bytes>,
@@ -137,6 +143,17 @@ pub enum FlightEnd {
     /// TLS framing that breaks the protocol's rules (an oversized record,
     /// a 16 MiB handshake message, an unparseable ServerHello).
     Malformed { message: String },
+}
+
+/// An SSL 2.0 SERVER-HELLO: the server lists every cipher spec it shares
+/// with the client's offer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ssl2ServerHelloObservation {
+    pub version: ProtocolVersion,
+    /// SSL 2.0 cipher kinds (3-byte code points).
+    pub cipher_specs: Vec<u32>,
+    /// The server's X.509 certificate (DER), when it sent one.
+    pub certificate: Option<Bytes>,
 }
 
 /// The parts of a ServerHello analysis needs.

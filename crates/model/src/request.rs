@@ -24,6 +24,27 @@ pub enum Purpose {
     Groups,
     /// TLS 1.3/1.2 with every signature scheme, to find the server's.
     SignatureAlgorithms,
+    /// Scan: the accepted suites offered in reverse order, to learn whether
+    /// the server enforces its own preference.
+    SuiteOrder { version: ProtocolVersion },
+    /// Scan: recovering the server's full suite order by offering the
+    /// remaining accepted suites (only when enumeration had to be chunked).
+    SuiteOrderRound { version: ProtocolVersion, round: u16 },
+    /// Scan: which groups the server accepts at this version (offer and remove).
+    ScanGroups { version: ProtocolVersion, round: u16 },
+    /// Scan: the groups offered in reverse order (server preference?).
+    GroupOrder { version: ProtocolVersion },
+    /// Scan: which signature schemes the server signs with (TLS 1.2 offer and remove).
+    ScanSignatures { round: u16 },
+    /// Scan: the server's DHE parameters.
+    DhParams,
+    /// Scan: a hello without SNI, for the default certificate.
+    NoSni,
+    /// Scan: a hello asking for one certificate type (`rsa`, `ecdsa`).
+    CertificateKind { kind: String },
+    /// Scan: a hello probing optional features (`extensions`, `encrypt_then_mac`,
+    /// `fallback_scsv`).
+    Feature { name: String },
 }
 
 /// One connection to run.
@@ -46,10 +67,14 @@ pub enum ProbeKind {
     /// verifier records the chain instead of judging it, then an HTTP HEAD
     /// to learn the server's clock.
     Handshake(HandshakeSpec),
+    /// Send an SSL 2.0 CLIENT-HELLO offering these cipher specs and record the
+    /// SERVER-HELLO (or what came instead).
+    Ssl2 { cipher_specs: Vec<u32> },
 }
 
-/// Everything that goes into a crafted ClientHello.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Everything that goes into a crafted ClientHello. Fields added after the
+/// first release default, so build specs with `..Default::default()`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HelloSpec {
     /// Versions offered, highest first. TLS 1.3 in the list means the
     /// `supported_versions` extension is sent; otherwise the highest is the
@@ -65,6 +90,18 @@ pub struct HelloSpec {
     /// Send the extensions a current client sends besides the above
     /// (status_request, SCT, EMS, renegotiation_info, session_ticket, ...).
     pub modern_extensions: bool,
+    /// Append TLS_FALLBACK_SCSV (RFC 7507) to the suites.
+    #[serde(default)]
+    pub fallback_scsv: bool,
+    /// Compression methods to offer; empty means just null (0).
+    #[serde(default)]
+    pub compression_methods: Vec<u8>,
+    /// Send the heartbeat extension (RFC 6520, peer_allowed_to_send).
+    #[serde(default)]
+    pub heartbeat: bool,
+    /// Send encrypt_then_mac (RFC 7366).
+    #[serde(default)]
+    pub encrypt_then_mac: bool,
 }
 
 /// A full rustls handshake.

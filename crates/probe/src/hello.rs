@@ -16,10 +16,20 @@ const MAX_FLIGHT: usize = 128 * 1024;
 
 /// Sends the hello and reads until the flight is complete, an alert, close,
 /// or the deadline.
-pub(crate) async fn exchange(mut stream: TcpStream, spec: &HelloSpec, timeout: Duration) -> ServerFlight {
-    let hello = build(spec);
+pub(crate) async fn exchange(stream: TcpStream, spec: &HelloSpec, timeout: Duration) -> ServerFlight {
+    send_and_read(stream, &build(spec), timeout).await
+}
+
+/// Sends an SSL 2.0 CLIENT-HELLO offering `cipher_specs` and reads the reply.
+pub(crate) async fn exchange_ssl2(stream: TcpStream, cipher_specs: &[u32], timeout: Duration) -> ServerFlight {
+    use wire::sslv2::{Ssl2CipherSpec, Ssl2ClientHello};
+    let specs: Vec<Ssl2CipherSpec> = cipher_specs.iter().map(|&c| Ssl2CipherSpec(c)).collect();
+    send_and_read(stream, &Ssl2ClientHello::new(&specs).build_record(), timeout).await
+}
+
+async fn send_and_read(mut stream: TcpStream, hello: &[u8], timeout: Duration) -> ServerFlight {
     let deadline = Instant::now() + timeout;
-    if let Err(e) = tokio::time::timeout(timeout, stream.write_all(&hello)).await.unwrap_or_else(|_| {
+    if let Err(e) = tokio::time::timeout(timeout, stream.write_all(hello)).await.unwrap_or_else(|_| {
         Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "write timed out"))
     }) {
         let mut flight = ServerFlight::default();
@@ -80,6 +90,12 @@ pub(crate) fn build(spec: &HelloSpec) -> Vec<u8> {
         .record_version(record)
         .legacy_version(legacy)
         .cipher_suites(spec.cipher_suites.iter().copied());
+    if spec.fallback_scsv {
+        builder = builder.fallback_scsv();
+    }
+    if !spec.compression_methods.is_empty() {
+        builder = builder.compression_methods(&spec.compression_methods);
+    }
     if highest <= ProtocolVersion::SSL3 {
         // SSL 3.0 has no extensions (RFC 6101); the SCSV signals renegotiation support.
         return builder.renegotiation_scsv().build_record();
@@ -113,6 +129,12 @@ pub(crate) fn build(spec: &HelloSpec) -> Vec<u8> {
             .status_request()
             .signed_certificate_timestamp();
     }
+    if spec.encrypt_then_mac {
+        builder = builder.encrypt_then_mac();
+    }
+    if spec.heartbeat {
+        builder = builder.heartbeat(1);
+    }
     // Some servers (F5 and others) hang on hellos of 256-511 bytes; pad past them.
     builder.padding_to(517).build_record()
 }
@@ -134,7 +156,17 @@ pub(crate) fn parse_flight(bytes: &[u8], end: FlightEnd) -> ServerFlight {
     for event in parser.drain_events() {
         match event {
             ServerEvent::ServerHello(sh) => flight.server_hello = Some(server_hello(&sh)),
-            ServerEvent::HelloRetryRequest(hrr) => flight.hello_retry_group = hrr.key_share_group(),
+            ServerEvent::HelloRetryRequest(hrr) => {
+                flight.hello_retry_group = hrr.key_share_group();
+                flight.hello_retry_suite = Some(hrr.cipher_suite);
+            }
+            ServerEvent::Ssl2ServerHello(sh) => {
+                flight.ssl2 = Some(model::Ssl2ServerHelloObservation {
+                    version: sh.version,
+                    cipher_specs: sh.cipher_specs.iter().map(|c| c.0).collect(),
+                    certificate: (!sh.certificate.is_empty()).then(|| Bytes(sh.certificate.clone())),
+                });
+            }
             ServerEvent::Certificate(certs) => {
                 flight.certificates = certs.certificates().into_iter().map(Bytes::from).collect();
             }

@@ -101,6 +101,9 @@ async fn run_one(
             ProbeKind::Hello(spec) => {
                 record.flight = Some(hello::exchange(stream, spec, options.timeout).await);
             }
+            ProbeKind::Ssl2 { cipher_specs } => {
+                record.flight = Some(hello::exchange_ssl2(stream, cipher_specs, options.timeout).await);
+            }
             ProbeKind::Handshake(spec) => {
                 let (flight, handshake) =
                     handshake::handshake(stream, target, spec, options).await;

@@ -225,7 +225,7 @@ impl ServerFlight {
             [t] if (20..=24).contains(t) => None,
             [t, 3, ..] if (20..=24).contains(t) => Some(Mode::Tls),
             [h, ..] if h & 0x80 != 0 => match b.as_slice() {
-                [_, _] => None,
+                [_] | [_, _] => None,
                 _ if sslv2::looks_like_ssl2_reply(&b) => Some(Mode::Ssl2),
                 _ => Some(Mode::Stopped),
             },
@@ -430,6 +430,18 @@ impl ServerFlight {
 mod tests {
     use super::*;
     use crate::record::write_record;
+
+    #[test]
+    fn ssl2_detection_waits_for_three_bytes() {
+        let mut f = ServerFlight::new();
+        f.push(&[0x80]);
+        assert!(f.next_event().is_none());
+        f.push(&[0x03]);
+        assert!(f.next_event().is_none());
+        f.push(&[0x00, 0x00, 0x01]);
+        assert_eq!(f.next_event(), Some(ServerEvent::Ssl2Error(1)));
+        assert!(f.is_complete());
+    }
 
     #[test]
     fn http_banner_is_not_tls() {

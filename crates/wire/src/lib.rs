@@ -10,6 +10,8 @@ pub mod alert;
 pub mod codec;
 pub mod flight;
 pub mod handshake;
+pub mod ja3;
+pub mod ja4;
 pub mod keyshare;
 pub mod pcap;
 pub mod record;

@@ -8,7 +8,10 @@ use std::path::PathBuf;
 use wire::pcap::{client_hellos, CapturedHello};
 
 fn testdata() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/ja4"));
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata/ja4"
+    ));
     if dir.is_dir() {
         return Some(dir);
     }
@@ -48,13 +51,23 @@ fn finds_every_expected_hello_with_its_stream_and_endpoints() {
         }
         for e in expected.as_array().unwrap() {
             let stream = e["stream"].as_u64().unwrap() as u32;
-            let count = e.as_object().unwrap().keys().filter(|k| k.starts_with("JA4.")).count();
+            let count = e
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| k.starts_with("JA4."))
+                .count();
             let got = by_stream
                 .get(&stream)
                 .unwrap_or_else(|| panic!("{}: no hello in stream {stream}", path.display()));
             assert_eq!(got.len(), count, "{}: stream {stream}", path.display());
             let h = got[0];
-            assert_eq!(h.src.to_string(), e["src"].as_str().unwrap(), "{}", path.display());
+            assert_eq!(
+                h.src.to_string(),
+                e["src"].as_str().unwrap(),
+                "{}",
+                path.display()
+            );
             assert_eq!(h.dst.to_string(), e["dst"].as_str().unwrap());
             assert_eq!(h.src_port.to_string(), e["srcport"].as_str().unwrap());
             assert_eq!(h.dst_port.to_string(), e["dstport"].as_str().unwrap());

@@ -14,7 +14,10 @@ use wire::registry::{
 #[test]
 fn counts() {
     let iana = CipherSuite::ALL.iter().filter(|i| i.iana).count();
-    let openssl = CipherSuite::ALL.iter().filter(|i| i.openssl_name.is_some()).count();
+    let openssl = CipherSuite::ALL
+        .iter()
+        .filter(|i| i.openssl_name.is_some())
+        .count();
     println!(
         "cipher suites: {} ({iana} IANA, {} historical; {openssl} with an OpenSSL name)",
         CipherSuite::ALL.len(),
@@ -37,7 +40,10 @@ fn counts() {
 fn no_duplicates_and_sorted() {
     fn check(what: &str, codes: impl Iterator<Item = u16>, names: impl Iterator<Item = String>) {
         let codes: Vec<u16> = codes.collect();
-        assert!(codes.windows(2).all(|w| w[0] < w[1]), "{what}: codes not strictly sorted");
+        assert!(
+            codes.windows(2).all(|w| w[0] < w[1]),
+            "{what}: codes not strictly sorted"
+        );
         let mut seen = HashSet::new();
         for n in names {
             assert!(seen.insert(n.clone()), "{what}: duplicate name {n}");
@@ -48,7 +54,10 @@ fn no_duplicates_and_sorted() {
         CipherSuite::ALL.iter().map(|i| i.code),
         CipherSuite::ALL.iter().map(|i| i.iana_name.to_owned()),
     );
-    let openssl: Vec<_> = CipherSuite::ALL.iter().filter_map(|i| i.openssl_name).collect();
+    let openssl: Vec<_> = CipherSuite::ALL
+        .iter()
+        .filter_map(|i| i.openssl_name)
+        .collect();
     check("openssl names", 0..0, openssl.iter().map(|s| s.to_string()));
     check(
         "groups",
@@ -77,7 +86,12 @@ fn every_entry_round_trips_through_its_name() {
     for i in CipherSuite::ALL {
         let s = CipherSuite(i.code);
         assert_eq!(s.info(), Some(i));
-        assert_eq!(CipherSuite::from_name(i.iana_name), Some(s), "{}", i.iana_name);
+        assert_eq!(
+            CipherSuite::from_name(i.iana_name),
+            Some(s),
+            "{}",
+            i.iana_name
+        );
         if let Some(o) = i.openssl_name {
             assert_eq!(CipherSuite::from_name(o), Some(s), "{o}");
         }
@@ -112,14 +126,23 @@ fn cipher_suite_facts() {
     assert_eq!(c02f.bits, 128);
     assert_eq!(c02f.mode, Mode::Gcm);
     assert_eq!(c02f.mac, Mac::Aead);
-    assert_eq!((c02f.min_version, c02f.max_version), (ProtocolVersion::TLS1_2, ProtocolVersion::TLS1_2));
+    assert_eq!(
+        (c02f.min_version, c02f.max_version),
+        (ProtocolVersion::TLS1_2, ProtocolVersion::TLS1_2)
+    );
     assert!(c02f.forward_secrecy() && c02f.is_aead() && !c02f.is_anonymous());
     assert!(c02f.usable_in(ProtocolVersion::TLS1_2) && !c02f.usable_in(ProtocolVersion::TLS1_3));
-    assert_eq!(CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, CipherSuite(0xc02f));
+    assert_eq!(
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite(0xc02f)
+    );
 
     let rc4 = CipherSuite(0x0004).info().unwrap();
     assert_eq!(rc4.iana_name, "TLS_RSA_WITH_RC4_128_MD5");
-    assert_eq!((rc4.enc, rc4.mode, rc4.bits, rc4.mac), (Encryption::Rc4, Mode::Stream, 128, Mac::Md5));
+    assert_eq!(
+        (rc4.enc, rc4.mode, rc4.bits, rc4.mac),
+        (Encryption::Rc4, Mode::Stream, 128, Mac::Md5)
+    );
     assert!(!rc4.forward_secrecy() && !rc4.export);
 
     let exp = CipherSuite(0x0003).info().unwrap();
@@ -134,17 +157,29 @@ fn cipher_suite_facts() {
 
     let t13 = CipherSuite::TLS_AES_128_GCM_SHA256.info().unwrap();
     assert_eq!(t13.code, 0x1301);
-    assert_eq!((t13.min_version, t13.max_version), (ProtocolVersion::TLS1_3, ProtocolVersion::TLS1_3));
+    assert_eq!(
+        (t13.min_version, t13.max_version),
+        (ProtocolVersion::TLS1_3, ProtocolVersion::TLS1_3)
+    );
     assert_eq!(t13.openssl_name, Some("TLS_AES_128_GCM_SHA256"));
     assert_eq!(t13.kx, KeyExchange::Any);
     assert!(t13.forward_secrecy());
 
-    let anon = CipherSuite::from_name("ADH-AES128-SHA").unwrap().info().unwrap();
+    let anon = CipherSuite::from_name("ADH-AES128-SHA")
+        .unwrap()
+        .info()
+        .unwrap();
     assert!(anon.is_anonymous());
     assert_eq!(anon.code, 0x0034);
-    let null = CipherSuite::from_name("TLS_RSA_WITH_NULL_SHA256").unwrap().info().unwrap();
+    let null = CipherSuite::from_name("TLS_RSA_WITH_NULL_SHA256")
+        .unwrap()
+        .info()
+        .unwrap();
     assert!(null.is_null_encryption());
-    assert_eq!(CipherSuite::from_name("ecdhe-rsa-aes128-gcm-sha256"), Some(CipherSuite(0xc02f)));
+    assert_eq!(
+        CipherSuite::from_name("ecdhe-rsa-aes128-gcm-sha256"),
+        Some(CipherSuite(0xc02f))
+    );
     assert_eq!(CipherSuite::from_name("0xabcd"), Some(CipherSuite(0xabcd)));
     assert_eq!(CipherSuite::from_name("no such suite"), None);
 
@@ -153,7 +188,10 @@ fn cipher_suite_facts() {
         let i = CipherSuite(code).info().unwrap();
         assert!(!i.iana, "0x{code:04x}");
     }
-    assert_eq!(CipherSuite(0x0062).openssl_name(), Some("EXP1024-DES-CBC-SHA"));
+    assert_eq!(
+        CipherSuite(0x0062).openssl_name(),
+        Some("EXP1024-DES-CBC-SHA")
+    );
 
     assert!(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV.is_scsv());
     assert!(CipherSuite::TLS_FALLBACK_SCSV.is_scsv());
@@ -172,7 +210,10 @@ fn other_registry_facts() {
     assert_eq!(NamedGroup(0x0201).kind(), Some(GroupKind::PostQuantum));
     assert_eq!(NamedGroup(0x0100).kind(), Some(GroupKind::Ffdhe));
     assert_eq!(NamedGroup::X25519.name(), "x25519");
-    assert_eq!(NamedGroup::from_name("prime256v1"), Some(NamedGroup::SECP256R1));
+    assert_eq!(
+        NamedGroup::from_name("prime256v1"),
+        Some(NamedGroup::SECP256R1)
+    );
     assert_eq!(NamedGroup::from_name("X25519"), Some(NamedGroup::X25519));
     assert_eq!(NamedGroup(0x4a4a).name(), "GREASE");
     assert_eq!(NamedGroup(0x1f).name(), "brainpoolP256r1tls13");
@@ -182,13 +223,19 @@ fn other_registry_facts() {
     assert_eq!(SignatureScheme(0x0101).name(), "rsa_pkcs1_md5");
     assert_eq!(SignatureScheme(0x0202).name(), "dsa_sha1");
     assert_eq!(SignatureScheme(0x0905).name(), "mldsa65");
-    assert_eq!(SignatureScheme(0x0804), SignatureScheme::RSA_PSS_RSAE_SHA256);
+    assert_eq!(
+        SignatureScheme(0x0804),
+        SignatureScheme::RSA_PSS_RSAE_SHA256
+    );
 
     assert_eq!(ExtensionType(0).name(), "server_name");
     assert_eq!(ExtensionType(10).name(), "supported_groups");
     assert_eq!(ExtensionType(11).name(), "ec_point_formats");
     assert_eq!(ExtensionType(13).name(), "signature_algorithms");
-    assert_eq!(ExtensionType(16).name(), "application_layer_protocol_negotiation");
+    assert_eq!(
+        ExtensionType(16).name(),
+        "application_layer_protocol_negotiation"
+    );
     assert_eq!(ExtensionType(51).name(), "key_share");
     assert_eq!(ExtensionType(0xff01).name(), "renegotiation_info");
     assert_eq!(ExtensionType(0xfe0d).name(), "encrypted_client_hello");
@@ -197,11 +244,17 @@ fn other_registry_facts() {
 
     let pv = AlertDescription::PROTOCOL_VERSION;
     assert_eq!(pv.name(), "protocol_version");
-    assert_eq!(pv.meaning(), "The peer does not support any protocol version this side offered.");
+    assert_eq!(
+        pv.meaning(),
+        "The peer does not support any protocol version this side offered."
+    );
     assert_eq!(AlertDescription(40).name(), "handshake_failure");
     assert_eq!(AlertDescription(121).name(), "ech_required");
     assert_eq!(AlertDescription(200).name(), "alert(200)");
-    assert_eq!(AlertDescription::from_name("unknown_ca"), Some(AlertDescription(48)));
+    assert_eq!(
+        AlertDescription::from_name("unknown_ca"),
+        Some(AlertDescription(48))
+    );
     assert_eq!(AlertDescription(48).info().unwrap().code, 48);
 }
 
@@ -232,7 +285,11 @@ fn check_openssl_lines(lines: &[(u16, String, String)]) {
             .info()
             .unwrap_or_else(|| panic!("OpenSSL lists 0x{code:04x} {name}, the table does not"));
         assert_eq!(info.openssl_name, Some(name.as_str()), "0x{code:04x}");
-        assert_eq!(CipherSuite::from_name(name), Some(CipherSuite(*code)), "{name}");
+        assert_eq!(
+            CipherSuite::from_name(name),
+            Some(CipherSuite(*code)),
+            "{name}"
+        );
         let min = match version.as_str() {
             "SSLv3" => ProtocolVersion::SSL3,
             "TLSv1" => ProtocolVersion::TLS1_0,
@@ -259,7 +316,9 @@ fn table_agrees_with_recorded_openssl_output() {
 fn table_agrees_with_local_openssl() {
     let run = |args: &[&str]| -> Option<String> {
         let out = Command::new("openssl").args(args).output().ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     };
     let Some(all) = run(&["ciphers", "-V", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"]) else {
         eprintln!("openssl not found: skipping the live comparison");
@@ -276,7 +335,10 @@ fn table_agrees_with_local_openssl() {
     ]) {
         lines.extend(parse_openssl_v(&t13));
     }
-    assert!(!lines.is_empty(), "could not parse `openssl ciphers -V` output");
+    assert!(
+        !lines.is_empty(),
+        "could not parse `openssl ciphers -V` output"
+    );
     println!("openssl lists {} suites; all are in the table", lines.len());
     check_openssl_lines(&lines);
 }

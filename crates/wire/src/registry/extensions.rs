@@ -76,7 +76,11 @@ impl ExtensionType {
         EXTENSIONS
             .iter()
             .find(|i| i.name == name)
-            .or_else(|| EXTENSIONS.iter().find(|i| i.name.eq_ignore_ascii_case(name)))
+            .or_else(|| {
+                EXTENSIONS
+                    .iter()
+                    .find(|i| i.name.eq_ignore_ascii_case(name))
+            })
             .map(ExtensionTypeInfo::extension_type)
             .or_else(|| super::parse_hex_u16(name).map(Self))
     }

@@ -1,0 +1,188 @@
+//! Helpers for tests against real servers: certificates (rcgen), free ports,
+//! and `openssl s_server` / `gnutls-serv` children that die with the test.
+#![allow(dead_code, unreachable_pub)]
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use time::OffsetDateTime;
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "tlsdoctor-test-{tag}-{}-{}",
+            std::process::id(),
+            OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        Self(dir)
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+    pub fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, contents).expect("write file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub type Ca = CertifiedIssuer<'static, KeyPair>;
+
+fn ca_params(cn: &str) -> CertificateParams {
+    let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.distinguished_name.push(DnType::OrganizationName, "tlsdoctor tests");
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let now = OffsetDateTime::now_utc();
+    p.not_before = now - time::Duration::days(2);
+    p.not_after = now + time::Duration::days(365);
+    p
+}
+
+pub fn root(cn: &str) -> Ca {
+    CertifiedIssuer::self_signed(ca_params(cn), KeyPair::generate().expect("key")).expect("root")
+}
+
+pub fn intermediate(cn: &str, parent: &Ca) -> Ca {
+    CertifiedIssuer::signed_by(ca_params(cn), KeyPair::generate().expect("key"), parent).expect("intermediate")
+}
+
+/// A leaf for `names`, valid from `days_from`..`days_to` relative to now.
+/// Returns (certificate PEM, key PEM).
+pub fn leaf(names: &[&str], days_from: i64, days_to: i64, issuer: Option<&Ca>) -> (String, String) {
+    let mut p = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).expect("params");
+    p.distinguished_name.push(DnType::CommonName, names[0]);
+    let now = OffsetDateTime::now_utc();
+    p.not_before = now + time::Duration::days(days_from);
+    p.not_after = now + time::Duration::days(days_to);
+    let key = KeyPair::generate().expect("key");
+    let cert = match issuer {
+        Some(ca) => p.signed_by(&key, ca).expect("leaf"),
+        None => p.self_signed(&key).expect("self-signed"),
+    };
+    (cert.pem(), key.serialize_pem())
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// Waits until something accepts connections on the port.
+pub fn wait_for_port(port: u16, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), Duration::from_millis(200)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("server exited early with {status}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("server on port {port} did not start");
+}
+
+/// A child process killed when the test ends.
+pub struct Server {
+    pub port: u16,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `openssl s_server` on 127.0.0.1 with the certificate, key and extra arguments.
+pub fn openssl_server(cert: &Path, key: &Path, extra: &[&str]) -> Server {
+    let port = free_port();
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-cert"])
+        .arg(cert)
+        .arg("-key")
+        .arg(key)
+        .args(["-quiet", "-naccept", "1000"])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().expect("openssl s_server starts");
+    wait_for_port(port, &mut child);
+    Server { port, child }
+}
+
+/// Starts `gnutls-serv` when installed; `None` (test skipped) only outside CI.
+pub fn gnutls_server(cert: &Path, key: &Path, extra: &[&str]) -> Option<Server> {
+    if Command::new("gnutls-serv").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "gnutls-serv must be installed in CI (.ci/run installs gnutls-bin)");
+        eprintln!("skipped: gnutls-serv is not installed");
+        return None;
+    }
+    let port = free_port();
+    let mut child = Command::new("gnutls-serv")
+        .args(["--port", &port.to_string(), "--x509certfile"])
+        .arg(cert)
+        .arg("--x509keyfile")
+        .arg(key)
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gnutls-serv starts");
+    wait_for_port(port, &mut child);
+    Some(Server { port, child })
+}
+
+/// Starts `python3 -m http.server` (a plain-HTTP server) on 127.0.0.1.
+pub fn http_server(dir: &Path) -> Server {
+    let port = free_port();
+    let mut child = Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string()])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 http.server starts");
+    wait_for_port(port, &mut child);
+    Server { port, child }
+}
+
+/// Diagnoses `localhost:port` on 127.0.0.1 with the given CA file, as the browser profile.
+pub async fn diagnose(port: u16, ca_file: Option<&Path>, tweak: impl FnOnce(&mut tlsdoctor::engine::Diagnose)) -> model::Report {
+    let mut target = model::Target::new("localhost", port);
+    target.connect_to = Some([127, 0, 0, 1].into());
+    let ca = ca_file.map(|p| tlsdoctor::trust::load_certificates(p).expect("CA file")).unwrap_or_default();
+    let mut job = tlsdoctor::engine::Diagnose {
+        target,
+        context: analysis::Context {
+            now: OffsetDateTime::now_utc(),
+            now_overridden: false,
+            client: analysis::profiles::default_profile(),
+            trust: analysis::TrustStores { system: Vec::new(), ca_file: ca },
+            client_identity: false,
+        },
+        probe: probe::ProbeOptions {
+            timeout: Duration::from_secs(3),
+            ..Default::default()
+        },
+    };
+    tweak(&mut job);
+    tlsdoctor::engine::diagnose(&job).await.0
+}

@@ -1,0 +1,185 @@
+//! The answer of `scan`: everything a server will and will not negotiate.
+//! Field names here are the stable JSON contract (`schema_version` 1).
+
+use serde::{Deserialize, Serialize};
+
+use crate::TargetReport;
+
+/// The answer of `scan` (`--json` prints exactly this).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanReport {
+    pub schema_version: u32,
+    pub target: TargetReport,
+    pub protocols: Protocols,
+    /// Signature schemes the server signs its key exchange with (TLS 1.2),
+    /// in the server's preference order.
+    pub signature_algorithms: Vec<String>,
+    /// Finite-field DHE parameters, when the server has DHE suites.
+    pub dh: Option<DhReport>,
+    /// Every distinct certificate chain the server presented.
+    pub certificates: Vec<ChainReport>,
+    pub features: Features,
+    /// TCP connections the scan made.
+    pub connections: usize,
+    pub elapsed_ms: u64,
+    /// Why parts of the results may be incomplete (empty when they are not).
+    pub incomplete: Vec<String>,
+}
+
+impl ScanReport {
+    /// The report of one protocol by its stable name (`tls1_2`).
+    pub fn protocol(&self, name: &str) -> Option<&ProtocolReport> {
+        self.protocols.iter().find(|(n, _)| *n == name).map(|(_, p)| p)
+    }
+}
+
+/// Every protocol version, by its stable name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Protocols {
+    pub ssl2: ProtocolReport,
+    pub ssl3: ProtocolReport,
+    pub tls1_0: ProtocolReport,
+    pub tls1_1: ProtocolReport,
+    pub tls1_2: ProtocolReport,
+    pub tls1_3: ProtocolReport,
+}
+
+impl Protocols {
+    /// `(name, report)`, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &ProtocolReport)> {
+        [
+            ("ssl2", &self.ssl2),
+            ("ssl3", &self.ssl3),
+            ("tls1_0", &self.tls1_0),
+            ("tls1_1", &self.tls1_1),
+            ("tls1_2", &self.tls1_2),
+            ("tls1_3", &self.tls1_3),
+        ]
+        .into_iter()
+    }
+
+    /// The report of a protocol by its stable name, to fill in.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut ProtocolReport> {
+        Some(match name {
+            "ssl2" => &mut self.ssl2,
+            "ssl3" => &mut self.ssl3,
+            "tls1_0" => &mut self.tls1_0,
+            "tls1_1" => &mut self.tls1_1,
+            "tls1_2" => &mut self.tls1_2,
+            "tls1_3" => &mut self.tls1_3,
+            _ => return None,
+        })
+    }
+}
+
+/// One protocol version.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolReport {
+    pub supported: bool,
+    /// What showed it (`ServerHello tls1_2`, `alert protocol_version`, `closed`).
+    pub evidence: String,
+    /// IANA names (SSL 2.0: `SSL_CK_*` names), in the server's order when
+    /// `server_order` is true, else in the order the server chose them from
+    /// our offers.
+    pub cipher_suites: Vec<String>,
+    /// True when the server picks by its own preference, false when it
+    /// follows the client's; null when it cannot tell (fewer than two suites).
+    pub server_order: Option<bool>,
+    /// Named groups (key exchange), in the server's order when
+    /// `group_server_order` is true.
+    pub groups: Vec<String>,
+    pub group_server_order: Option<bool>,
+    /// The version the groups were measured at, when it is another one
+    /// (TLS 1.0/1.1 share the curves measured at the highest TLS ≤ 1.2).
+    pub groups_measured_at: Option<String>,
+}
+
+/// The server's finite-field Diffie-Hellman parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DhReport {
+    pub prime_bits: u32,
+    /// The name of the well-known prime (`ffdhe2048`, `rfc3526_modp_2048`,
+    /// `rfc2409_group2`), or null for a custom prime.
+    pub well_known: Option<String>,
+    pub generator: Option<u64>,
+}
+
+/// One certificate chain as the server sent it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainReport {
+    /// Where it was seen: `sni`, `no_sni`, and the protocol names.
+    pub seen_with: Vec<String>,
+    /// The leaf's key type (`rsa`, `ecdsa`, `ed25519`, ...).
+    pub key_type: String,
+    /// Leaf first, in the order the server sent them.
+    pub certificates: Vec<CertificateReport>,
+    /// Trust per store (`mozilla`, `system`, `ca_file`).
+    pub trust: Vec<TrustReport>,
+    /// Each certificate is followed by its issuer.
+    pub order_ok: bool,
+    /// The chain ends at a self-issued certificate or at one a store trusts
+    /// directly (no missing intermediate).
+    pub complete: bool,
+    /// The leaf is valid for the name the scan checked.
+    pub hostname_match: bool,
+    pub hostname: String,
+    /// An OCSP response was stapled with this chain.
+    pub ocsp_stapled: bool,
+}
+
+/// One certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateReport {
+    pub subject: String,
+    pub issuer: String,
+    pub sans: Vec<String>,
+    /// RFC 3339.
+    pub not_before: String,
+    pub not_after: String,
+    pub key_type: String,
+    pub key_bits: u32,
+    pub curve: Option<String>,
+    pub signature_algorithm: String,
+    pub sha256_fingerprint: String,
+    pub is_ca: bool,
+    pub self_issued: bool,
+}
+
+/// Verification against one trust store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustReport {
+    pub store: String,
+    pub trusted: bool,
+    /// `trusted`, `expired`, `not_yet_valid`, `unknown_issuer`, ...
+    pub result: String,
+}
+
+/// Optional features. `null` means the scan could not measure it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Features {
+    /// The protocol the server chose from `h2, http/1.1`.
+    pub alpn: Option<String>,
+    /// The server hands out session IDs (TLS ≤ 1.2) for resumption.
+    pub session_id: Option<bool>,
+    /// The server announces session tickets (TLS ≤ 1.2 session_ticket extension).
+    pub session_tickets: Option<bool>,
+    /// renegotiation_info in the ServerHello (RFC 5746).
+    pub secure_renegotiation: Option<bool>,
+    /// extended_master_secret (RFC 7627).
+    pub extended_master_secret: Option<bool>,
+    /// encrypt_then_mac with a CBC suite (RFC 7366).
+    pub encrypt_then_mac: Option<bool>,
+    /// The server accepted DEFLATE compression (CRIME).
+    pub compression: Option<bool>,
+    /// The server echoed the heartbeat extension (RFC 6520).
+    pub heartbeat: Option<bool>,
+    /// A hello below the highest version with TLS_FALLBACK_SCSV got
+    /// inappropriate_fallback (RFC 7507).
+    pub fallback_scsv: Option<bool>,
+    /// The server staples an OCSP response when asked (status_request).
+    pub ocsp_stapling: Option<bool>,
+    /// The Strict-Transport-Security header over HTTP, when the port speaks HTTP.
+    pub hsts: Option<String>,
+    /// The HTTP status line, when the port speaks HTTP.
+    pub http_status: Option<String>,
+}
