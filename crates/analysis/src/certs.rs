@@ -3,12 +3,12 @@
 //!
 //! Pure: the trust stores come in as DER, the time as a value.
 
-use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use ::time::OffsetDateTime;
+use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use webpki::{EndEntityCert, KeyUsage};
+use x509_parser::oid_registry::{OID_X509_COMMON_NAME, OID_X509_ORGANIZATION_NAME};
 use x509_parser::prelude::{FromDer, GeneralName, SubjectPublicKeyInfo, X509Certificate, X509Name};
 use x509_parser::public_key::PublicKey;
-use x509_parser::oid_registry::{OID_X509_COMMON_NAME, OID_X509_ORGANIZATION_NAME};
 
 use crate::text::sanitize;
 
@@ -96,7 +96,11 @@ pub fn parse(der: &[u8]) -> Option<CertInfo> {
     let signature_algorithm = signature_name(&sig_oid);
     let weak_signature = matches!(
         sig_oid.as_str(),
-        "1.2.840.113549.1.1.5" | "1.2.840.113549.1.1.4" | "1.2.840.10045.4.1" | "1.2.840.10040.4.3" | "1.3.14.3.2.29"
+        "1.2.840.113549.1.1.5"
+            | "1.2.840.113549.1.1.4"
+            | "1.2.840.10045.4.1"
+            | "1.2.840.10040.4.3"
+            | "1.3.14.3.2.29"
     );
     let is_ca = tbs
         .basic_constraints()
@@ -252,7 +256,12 @@ pub enum PathResult {
 
 /// Verifies the served chain (leaf first) for server authentication at `at`,
 /// against one store. Name checks are separate ([`valid_for_name`]).
-pub fn verify_path(chain: &[Vec<u8>], stores: &TrustStores, store: Store, at: OffsetDateTime) -> PathResult {
+pub fn verify_path(
+    chain: &[Vec<u8>],
+    stores: &TrustStores,
+    store: Store,
+    at: OffsetDateTime,
+) -> PathResult {
     let Some(leaf) = chain.first() else {
         return PathResult::Other("no certificate".into());
     };
@@ -266,8 +275,16 @@ pub fn verify_path(chain: &[Vec<u8>], stores: &TrustStores, store: Store, at: Of
         .collect();
     let owned_der: Vec<CertificateDer<'_>> = match store {
         Store::Mozilla => Vec::new(),
-        Store::System => stores.system.iter().map(|c| CertificateDer::from(c.as_slice())).collect(),
-        Store::CaFile => stores.ca_file.iter().map(|c| CertificateDer::from(c.as_slice())).collect(),
+        Store::System => stores
+            .system
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()))
+            .collect(),
+        Store::CaFile => stores
+            .ca_file
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()))
+            .collect(),
     };
     let owned: Vec<TrustAnchor<'_>> = owned_der
         .iter()
@@ -302,11 +319,11 @@ fn classify(e: &webpki::Error) -> PathResult {
         E::CertExpired { .. } => PathResult::Expired,
         E::CertNotValidYet { .. } => PathResult::NotYetValid,
         E::UnknownIssuer => PathResult::UnknownIssuer,
-        E::InvalidSignatureForPublicKey => {
-            PathResult::BadSignature
-        }
+        E::InvalidSignatureForPublicKey => PathResult::BadSignature,
         E::UnsupportedSignatureAlgorithmContext(_)
-        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => PathResult::UnsupportedSignature,
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            PathResult::UnsupportedSignature
+        }
         other => PathResult::Other(format!("{other:?}")),
     }
 }

@@ -92,7 +92,11 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
     protocol_warnings(&mut walk);
     for step in Step::ALL {
         if !walk.steps.iter().any(|s| s.step == step) {
-            walk.step(step, StepStatus::NotReached, "not reached: an earlier step failed");
+            walk.step(
+                step,
+                StepStatus::NotReached,
+                "not reached: an earlier step failed",
+            );
         }
     }
 
@@ -130,17 +134,34 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
 }
 
 fn dns_step(walk: &mut Walk<'_>) {
-    let host = walk.obs.target.as_ref().map(|t| t.host.clone()).unwrap_or_default();
+    let host = walk
+        .obs
+        .target
+        .as_ref()
+        .map(|t| t.host.clone())
+        .unwrap_or_default();
     let Some(dns) = walk.obs.dns.clone() else {
         walk.step(Step::Dns, StepStatus::NotTested, "no look-up was recorded");
         return;
     };
     if dns.skipped {
-        let ip = dns.addresses.first().map(IpAddr::to_string).unwrap_or_default();
-        walk.step(Step::Dns, StepStatus::Ok, format!("no look-up needed: connecting to {ip}"));
+        let ip = dns
+            .addresses
+            .first()
+            .map(IpAddr::to_string)
+            .unwrap_or_default();
+        walk.step(
+            Step::Dns,
+            StepStatus::Ok,
+            format!("no look-up needed: connecting to {ip}"),
+        );
     } else if let Some(error) = &dns.error {
         let error = sanitize(error);
-        walk.step(Step::Dns, StepStatus::Failed, format!("{host} could not be resolved: {error}"));
+        walk.step(
+            Step::Dns,
+            StepStatus::Failed,
+            format!("{host} could not be resolved: {error}"),
+        );
         walk.diagnose(
             Code::DnsFailed,
             Severity::Error,
@@ -166,7 +187,11 @@ fn dns_step(walk: &mut Walk<'_>) {
 
 fn tcp_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
     let Some(main) = main else {
-        walk.step(Step::Tcp, StepStatus::NotTested, "no connection was attempted");
+        walk.step(
+            Step::Tcp,
+            StepStatus::NotTested,
+            "no connection was attempted",
+        );
         return;
     };
     let port = walk.obs.target.as_ref().map(|t| t.port).unwrap_or(0);
@@ -176,10 +201,18 @@ fn tcp_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
         .unwrap_or_else(|| format!("port {port}"));
     match &main.tcp {
         TcpOutcome::Connected { elapsed_ms } => {
-            walk.step(Step::Tcp, StepStatus::Ok, format!("connected to {addr} in {elapsed_ms} ms"));
+            walk.step(
+                Step::Tcp,
+                StepStatus::Ok,
+                format!("connected to {addr} in {elapsed_ms} ms"),
+            );
         }
         TcpOutcome::Refused { message } => {
-            walk.step(Step::Tcp, StepStatus::Failed, format!("{addr} refused the connection"));
+            walk.step(
+                Step::Tcp,
+                StepStatus::Failed,
+                format!("{addr} refused the connection"),
+            );
             walk.diagnose(
                 Code::TcpRefused,
                 Severity::Error,
@@ -194,7 +227,11 @@ fn tcp_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
             );
         }
         TcpOutcome::Timeout { after_ms } => {
-            walk.step(Step::Tcp, StepStatus::Failed, format!("no answer from {addr} within {after_ms} ms"));
+            walk.step(
+                Step::Tcp,
+                StepStatus::Failed,
+                format!("no answer from {addr} within {after_ms} ms"),
+            );
             walk.diagnose(
                 Code::TcpTimeout,
                 Severity::Error,
@@ -208,7 +245,11 @@ fn tcp_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
             );
         }
         TcpOutcome::Unreachable { message } | TcpOutcome::Error { message } => {
-            walk.step(Step::Tcp, StepStatus::Failed, format!("cannot reach {addr}: {}", sanitize(message)));
+            walk.step(
+                Step::Tcp,
+                StepStatus::Failed,
+                format!("cannot reach {addr}: {}", sanitize(message)),
+            );
             walk.diagnose(
                 Code::TcpTimeout,
                 Severity::Error,
@@ -219,17 +260,29 @@ fn tcp_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
             );
         }
         TcpOutcome::NotAttempted => {
-            walk.step(Step::Tcp, StepStatus::NotReached, "no address to connect to");
+            walk.step(
+                Step::Tcp,
+                StepStatus::NotReached,
+                "no address to connect to",
+            );
         }
     }
 }
 
 fn versions_text(versions: &[ProtocolVersion]) -> String {
-    versions.iter().map(|v| v.display_name()).collect::<Vec<_>>().join(", ")
+    versions
+        .iter()
+        .map(|v| v.display_name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn suites_text(suites: &[CipherSuite], limit: usize) -> String {
-    let mut names: Vec<String> = suites.iter().take(limit).map(|s| s.name().to_string()).collect();
+    let mut names: Vec<String> = suites
+        .iter()
+        .take(limit)
+        .map(|s| s.name().to_string())
+        .collect();
     if suites.len() > limit {
         names.push(format!("and {} more", suites.len() - limit));
     }
@@ -237,7 +290,11 @@ fn suites_text(suites: &[CipherSuite], limit: usize) -> String {
 }
 
 fn groups_text(groups: &[NamedGroup]) -> String {
-    groups.iter().map(|g| g.name().to_string()).collect::<Vec<_>>().join(", ")
+    groups
+        .iter()
+        .map(|g| g.name().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn alert_text(description: u8) -> (String, String) {
@@ -261,15 +318,27 @@ fn server_hello_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
         ),
     );
     let Some(flight) = main.and_then(|m| m.flight.as_ref()) else {
-        walk.step(Step::ServerHello, StepStatus::NotTested, "no reply was recorded");
+        walk.step(
+            Step::ServerHello,
+            StepStatus::NotTested,
+            "no reply was recorded",
+        );
         return;
     };
     if let Some(sh) = &flight.server_hello {
-        let group = sh.group.map(|g| format!(", group {}", g.name())).unwrap_or_default();
+        let group = sh
+            .group
+            .map(|g| format!(", group {}", g.name()))
+            .unwrap_or_default();
         walk.step(
             Step::ServerHello,
             StepStatus::Ok,
-            format!("server chose {}, {}{}", sh.version.display_name(), sh.cipher_suite.name(), group),
+            format!(
+                "server chose {}, {}{}",
+                sh.version.display_name(),
+                sh.cipher_suite.name(),
+                group
+            ),
         );
         if let Some(ke) = &flight.key_exchange {
             weak_dh_warning(walk, ke.dh_prime_bits);
@@ -280,7 +349,10 @@ fn server_hello_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
         walk.step(
             Step::ServerHello,
             StepStatus::Ok,
-            format!("server asked for a key share in {} (HelloRetryRequest)", group.name()),
+            format!(
+                "server asked for a key share in {} (HelloRetryRequest)",
+                group.name()
+            ),
         );
         return;
     }
@@ -289,7 +361,11 @@ fn server_hello_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
     match &flight.end {
         FlightEnd::NotTls => not_tls(walk, flight),
         FlightEnd::Malformed { message } => {
-            walk.step(Step::ServerHello, StepStatus::Failed, "the server's reply breaks TLS framing rules");
+            walk.step(
+                Step::ServerHello,
+                StepStatus::Failed,
+                "the server's reply breaks TLS framing rules",
+            );
             walk.diagnose(
                 Code::ProtocolViolation,
                 Severity::Error,
@@ -332,7 +408,11 @@ fn server_hello_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
         }
         FlightEnd::Closed | FlightEnd::Reset => negotiation_failure(walk, flight, None),
         FlightEnd::Complete => {
-            walk.step(Step::ServerHello, StepStatus::NotTested, "the reply held no ServerHello");
+            walk.step(
+                Step::ServerHello,
+                StepStatus::NotTested,
+                "the reply held no ServerHello",
+            );
         }
     }
 }
@@ -355,16 +435,25 @@ fn weak_dh_warning(walk: &mut Walk<'_>, bits: Option<u32>) {
 
 fn not_tls(walk: &mut Walk<'_>, flight: &ServerFlight) {
     let shown = printable_prefix(&flight.first_bytes);
-    let (what, hint) = if flight.first_bytes.starts_with(b"HTTP/") || flight.first_bytes.starts_with(b"<") {
+    let (what, hint) = if flight.first_bytes.starts_with(b"HTTP/")
+        || flight.first_bytes.starts_with(b"<")
+    {
         ("plain HTTP", "The port serves unencrypted HTTP: use http://, or enable TLS on this port (nginx: `listen 443 ssl;`).")
     } else if flight.first_bytes.starts_with(b"SSH-") {
         ("SSH", "The port is an SSH server; TLS is on another port.")
     } else if flight.first_bytes.starts_with(b"220") {
         ("a mail or FTP greeting", "The protocol starts in plain text and upgrades with STARTTLS; connect to the implicit-TLS port instead (465/993/995) or use STARTTLS.")
     } else {
-        ("something that is not TLS", "Check which program listens on the port and that it is configured for TLS.")
+        (
+            "something that is not TLS",
+            "Check which program listens on the port and that it is configured for TLS.",
+        )
     };
-    walk.step(Step::ServerHello, StepStatus::Failed, format!("the server answered with {what}, not TLS"));
+    walk.step(
+        Step::ServerHello,
+        StepStatus::Failed,
+        format!("the server answered with {what}, not TLS"),
+    );
     walk.diagnose(
         Code::NotTls,
         Severity::Error,
@@ -415,7 +504,10 @@ pub(crate) fn accepted_versions(obs: &Observations) -> Vec<ProtocolVersion> {
         .filter_map(|p| match &p.request.purpose {
             Purpose::Version { version } => {
                 let flight = p.flight.as_ref()?;
-                let accepted = flight.server_hello.as_ref().is_some_and(|sh| sh.version == *version)
+                let accepted = flight
+                    .server_hello
+                    .as_ref()
+                    .is_some_and(|sh| sh.version == *version)
                     || (flight.hello_retry_group.is_some() && *version == ProtocolVersion::TLS1_3);
                 accepted.then_some(*version)
             }
@@ -450,7 +542,8 @@ pub(crate) fn accepted_suites(obs: &Observations, version: ProtocolVersion) -> V
 }
 
 fn version_flight(obs: &Observations, version: ProtocolVersion) -> Option<&ServerFlight> {
-    obs.probe(&Purpose::Version { version }).and_then(|p| p.flight.as_ref())
+    obs.probe(&Purpose::Version { version })
+        .and_then(|p| p.flight.as_ref())
 }
 
 /// The client's hello was refused: explain with what the server does accept.
@@ -465,13 +558,26 @@ fn negotiation_failure(walk: &mut Walk<'_>, flight: &ServerFlight, alert: Option
         None => "a close, with no alert".to_string(),
     };
     let accepted = accepted_versions(walk.obs);
-    let common: Vec<ProtocolVersion> = accepted.iter().copied().filter(|v| profile.versions.contains(v)).collect();
+    let common: Vec<ProtocolVersion> = accepted
+        .iter()
+        .copied()
+        .filter(|v| profile.versions.contains(v))
+        .collect();
 
     if accepted.is_empty() {
         if let Some(d) = alert {
-            server_alert(walk, Step::ServerHello, d, "even a hello offering every version and cipher suite was refused");
+            server_alert(
+                walk,
+                Step::ServerHello,
+                d,
+                "even a hello offering every version and cipher suite was refused",
+            );
         } else {
-            walk.step(Step::ServerHello, StepStatus::Failed, format!("the server answered the ClientHello with {refusal}"));
+            walk.step(
+                Step::ServerHello,
+                StepStatus::Failed,
+                format!("the server answered the ClientHello with {refusal}"),
+            );
             walk.diagnose(
                 Code::HandshakeReset,
                 Severity::Error,
@@ -525,7 +631,10 @@ fn negotiation_failure(walk: &mut Walk<'_>, flight: &ServerFlight, alert: Option
             vec![
                 format!("the client's hello got {refusal}"),
                 format!("server accepted: {}", versions_text(&accepted)),
-                format!("server refused: {}", versions_text(&refused_versions(walk.obs))),
+                format!(
+                    "server refused: {}",
+                    versions_text(&refused_versions(walk.obs))
+                ),
             ],
             fix,
         );
@@ -533,7 +642,11 @@ fn negotiation_failure(walk: &mut Walk<'_>, flight: &ServerFlight, alert: Option
     }
 
     // A common version exists: what else did the server refuse?
-    let version = common.iter().copied().max().unwrap_or(ProtocolVersion::TLS1_2);
+    let version = common
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(ProtocolVersion::TLS1_2);
     let server_suites = accepted_suites(walk.obs, version);
     let overlap: Vec<CipherSuite> = server_suites
         .iter()
@@ -553,10 +666,17 @@ fn negotiation_failure(walk: &mut Walk<'_>, flight: &ServerFlight, alert: Option
             Code::CipherMismatch,
             Severity::Error,
             Step::ServerHello,
-            format!("No common cipher suite: at {} the server and the client share no suite.", version.display_name()),
+            format!(
+                "No common cipher suite: at {} the server and the client share no suite.",
+                version.display_name()
+            ),
             vec![
                 format!("the client's hello got {refusal}"),
-                format!("server accepts at {}: {}", version.display_name(), suites_text(&server_suites, 12)),
+                format!(
+                    "server accepts at {}: {}",
+                    version.display_name(),
+                    suites_text(&server_suites, 12)
+                ),
                 format!("client offers: {}", suites_text(&profile.cipher_suites, 12)),
             ],
             fixes::enable_modern_ciphers(),
@@ -590,9 +710,14 @@ fn negotiation_failure(walk: &mut Walk<'_>, flight: &ServerFlight, alert: Option
         );
         return;
     }
-    let server_scheme = vflight.and_then(|f| f.key_exchange.as_ref()).and_then(|ke| ke.signature_scheme);
+    let server_scheme = vflight
+        .and_then(|f| f.key_exchange.as_ref())
+        .and_then(|ke| ke.signature_scheme);
     if let Some(scheme) = server_scheme.filter(|s| !profile.signature_algorithms.contains(s)) {
-        let detail = format!("the server signs with {}, which the client does not accept", scheme.name());
+        let detail = format!(
+            "the server signs with {}, which the client does not accept",
+            scheme.name()
+        );
         walk.step(Step::ServerHello, StepStatus::Failed, detail.clone());
         walk.diagnose(
             Code::SigalgMismatch,
@@ -634,7 +759,11 @@ fn refused_versions(obs: &Observations) -> Vec<ProtocolVersion> {
 
 fn server_alert(walk: &mut Walk<'_>, step: Step, description: u8, context: &str) {
     let (name, meaning) = alert_text(description);
-    walk.step(step, StepStatus::Failed, format!("the server sent alert {name}"));
+    walk.step(
+        step,
+        StepStatus::Failed,
+        format!("the server sent alert {name}"),
+    );
     walk.diagnose(
         Code::ServerAlert,
         Severity::Error,
@@ -649,10 +778,16 @@ fn server_alert(walk: &mut Walk<'_>, step: Step, description: u8, context: &str)
 }
 
 fn negotiated(main: Option<&ProbeRecord>, handshake: Option<&ProbeRecord>) -> Option<Negotiated> {
-    if let Some(h) = handshake.and_then(|p| p.handshake.as_ref()).filter(|h| h.completed) {
+    if let Some(h) = handshake
+        .and_then(|p| p.handshake.as_ref())
+        .filter(|h| h.completed)
+    {
         return Some(Negotiated {
             version: h.version.map(|v| v.to_string()).unwrap_or_default(),
-            cipher_suite: h.cipher_suite.map(|s| s.name().to_string()).unwrap_or_default(),
+            cipher_suite: h
+                .cipher_suite
+                .map(|s| s.name().to_string())
+                .unwrap_or_default(),
             group: h.group.map(|g| g.name().to_string()),
             alpn: h.alpn.clone(),
         });
@@ -677,7 +812,8 @@ fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
 }
 
 fn date(t: OffsetDateTime) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     t.format(&format).unwrap_or_else(|_| t.to_string())
 }
 
@@ -685,7 +821,11 @@ fn days_between(from: OffsetDateTime, to: OffsetDateTime) -> i64 {
     (to - from).whole_days()
 }
 
-fn certificate_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Option<&ProbeRecord>) {
+fn certificate_step(
+    walk: &mut Walk<'_>,
+    main: Option<&ProbeRecord>,
+    handshake: Option<&ProbeRecord>,
+) {
     let recorded = handshake.and_then(|p| p.handshake.as_ref());
     let chain: Vec<Vec<u8>> = match recorded.filter(|h| !h.chain.is_empty()) {
         Some(h) => h.chain.iter().map(|c| c.0.clone()).collect(),
@@ -695,12 +835,20 @@ fn certificate_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: 
             .unwrap_or_default(),
     };
     if chain.is_empty() {
-        walk.step(Step::Certificate, StepStatus::NotTested, "the handshake stopped before the server's certificate could be read");
+        walk.step(
+            Step::Certificate,
+            StepStatus::NotTested,
+            "the handshake stopped before the server's certificate could be read",
+        );
         return;
     }
     let infos: Vec<CertInfo> = chain.iter().filter_map(|der| certs::parse(der)).collect();
     let Some(leaf) = infos.first().cloned() else {
-        walk.step(Step::Certificate, StepStatus::Failed, "the server's certificate cannot be parsed");
+        walk.step(
+            Step::Certificate,
+            StepStatus::Failed,
+            "the server's certificate cannot be parsed",
+        );
         walk.diagnose(
             Code::ProtocolViolation,
             Severity::Error,
@@ -711,22 +859,34 @@ fn certificate_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: 
         );
         return;
     };
-    let name = walk.obs.target.as_ref().map(|t| t.verify_name().to_string()).unwrap_or_default();
+    let name = walk
+        .obs
+        .target
+        .as_ref()
+        .map(|t| t.verify_name().to_string())
+        .unwrap_or_default();
     let now = walk.ctx.now;
     let before = walk.diagnoses.len();
     let mut describe = format!(
         "{} issued by {}, valid until {}",
-        leaf.common_name.clone().unwrap_or_else(|| leaf.subject.clone()),
-        leaf.issuer_common_name.clone().unwrap_or_else(|| leaf.issuer.clone()),
+        leaf.common_name
+            .clone()
+            .unwrap_or_else(|| leaf.subject.clone()),
+        leaf.issuer_common_name
+            .clone()
+            .unwrap_or_else(|| leaf.issuer.clone()),
         date(leaf.not_after)
     );
 
     // 1. Interception: the chain comes from an inspection product.
     if let Some((product, field)) = infos.iter().find_map(|c| {
-        [c.issuer_organization.as_deref(), c.issuer_common_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .find_map(|f| interception::product_for(f).map(|p| (p, f.to_string())))
+        [
+            c.issuer_organization.as_deref(),
+            c.issuer_common_name.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|f| interception::product_for(f).map(|p| (p, f.to_string())))
     }) {
         walk.diagnose(
             Code::Intercepted,
@@ -755,7 +915,8 @@ fn certificate_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: 
             .and_then(|h| h.http.as_ref())
             .and_then(|h| h.date.as_deref())
             .and_then(parse_http_date);
-        let valid_at_server = server_time.is_some_and(|t| leaf.not_before <= t && t <= leaf.not_after);
+        let valid_at_server =
+            server_time.is_some_and(|t| leaf.not_before <= t && t <= leaf.not_after);
         let skew = server_time.map(|t| (now - t).whole_seconds());
         if valid_at_server && skew.is_some_and(|s| s.abs() > CLOCK_SKEW_SECONDS) {
             let server_time = server_time.unwrap_or(now);
@@ -826,11 +987,25 @@ fn certificate_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: 
     let stores = [Store::Mozilla, Store::System, Store::CaFile];
     let results: Vec<(Store, PathResult)> = stores
         .iter()
-        .map(|s| (*s, certs::verify_path(&chain, &walk.ctx.trust, *s, judge_time)))
+        .map(|s| {
+            (
+                *s,
+                certs::verify_path(&chain, &walk.ctx.trust, *s, judge_time),
+            )
+        })
         .collect();
-    let trusted_by: Vec<Store> = results.iter().filter(|(_, r)| *r == PathResult::Trusted).map(|(s, _)| *s).collect();
-    let weak_sig = infos.iter().enumerate().find(|(i, c)| c.weak_signature && !(c.self_issued && *i > 0));
-    let intercepted = walk.diagnoses[before..].iter().any(|d| d.code == Code::Intercepted);
+    let trusted_by: Vec<Store> = results
+        .iter()
+        .filter(|(_, r)| *r == PathResult::Trusted)
+        .map(|(s, _)| *s)
+        .collect();
+    let weak_sig = infos
+        .iter()
+        .enumerate()
+        .find(|(i, c)| c.weak_signature && !(c.self_issued && *i > 0));
+    let intercepted = walk.diagnoses[before..]
+        .iter()
+        .any(|d| d.code == Code::Intercepted);
 
     if let Some((index, cert)) = weak_sig {
         walk.diagnose(
@@ -869,7 +1044,10 @@ fn certificate_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: 
     // 5. Host name.
     if !name.is_empty() && !certs::valid_for_name(&chain[0], &name) {
         let names = if leaf.sans.is_empty() {
-            format!("no subjectAltName; CN {}", leaf.common_name.clone().unwrap_or_default())
+            format!(
+                "no subjectAltName; CN {}",
+                leaf.common_name.clone().unwrap_or_default()
+            )
         } else {
             leaf.sans.join(", ")
         };
@@ -914,7 +1092,11 @@ fn certificate_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: 
     if !trusted_by.is_empty() {
         describe.push_str(&format!(
             "; trusted by {}",
-            trusted_by.iter().map(|s| s.describe()).collect::<Vec<_>>().join(", ")
+            trusted_by
+                .iter()
+                .map(|s| s.describe())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     let new = &walk.diagnoses[before..];
@@ -1045,19 +1227,37 @@ fn chain_misordered(infos: &[CertInfo]) -> bool {
         !certs::names_issuer(cert, next)
             && !cert.self_issued
             && infos[i + 1..].iter().any(|c| certs::names_issuer(cert, c))
-    }) || infos.iter().skip(1).any(|c| certs::names_issuer(c, &infos[0]) && !c.self_issued)
+    }) || infos
+        .iter()
+        .skip(1)
+        .any(|c| certs::names_issuer(c, &infos[0]) && !c.self_issued)
 }
 
-fn client_certificate_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Option<&ProbeRecord>) {
+fn client_certificate_step(
+    walk: &mut Walk<'_>,
+    main: Option<&ProbeRecord>,
+    handshake: Option<&ProbeRecord>,
+) {
     let recorded = handshake.and_then(|p| p.handshake.as_ref());
     let request = recorded
         .and_then(|h| h.client_cert_request.clone())
-        .or_else(|| main.and_then(|m| m.flight.as_ref()).and_then(|f| f.certificate_request.clone()));
+        .or_else(|| {
+            main.and_then(|m| m.flight.as_ref())
+                .and_then(|f| f.certificate_request.clone())
+        });
     let Some(request) = request else {
-        walk.step(Step::ClientCertificate, StepStatus::Skipped, "the server did not ask for a client certificate");
+        walk.step(
+            Step::ClientCertificate,
+            StepStatus::Skipped,
+            "the server did not ask for a client certificate",
+        );
         return;
     };
-    let names: Vec<String> = request.ca_names.iter().filter_map(|dn| dn_text(dn)).collect();
+    let names: Vec<String> = request
+        .ca_names
+        .iter()
+        .filter_map(|dn| dn_text(dn))
+        .collect();
     let accepted = if names.is_empty() {
         "any CA".to_string()
     } else {
@@ -1120,7 +1320,11 @@ fn dn_text(der: &[u8]) -> Option<String> {
 
 fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Option<&ProbeRecord>) {
     let Some(record) = handshake.and_then(|p| p.handshake.as_ref()) else {
-        walk.step(Step::Finished, StepStatus::NotTested, "no full handshake was attempted");
+        walk.step(
+            Step::Finished,
+            StepStatus::NotTested,
+            "no full handshake was attempted",
+        );
         return;
     };
     if record.completed {
@@ -1136,7 +1340,10 @@ fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opt
             format!(
                 "handshake complete: {}, {}{}",
                 record.version.map(|v| v.display_name()).unwrap_or_default(),
-                record.cipher_suite.map(|s| s.name().to_string()).unwrap_or_default(),
+                record
+                    .cipher_suite
+                    .map(|s| s.name().to_string())
+                    .unwrap_or_default(),
                 http
             ),
         );
@@ -1144,10 +1351,15 @@ fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opt
     }
     // The raw hello succeeded but rustls could not follow: a legacy suite
     // or version this client accepts but rustls does not implement.
-    let raw = main.and_then(|m| m.flight.as_ref()).and_then(|f| f.server_hello.as_ref());
+    let raw = main
+        .and_then(|m| m.flight.as_ref())
+        .and_then(|f| f.server_hello.as_ref());
     if let Some(sh) = raw {
         let rustls_can = sh.version >= ProtocolVersion::TLS1_2
-            && sh.cipher_suite.info().is_some_and(|i| i.forward_secrecy() && i.is_aead());
+            && sh
+                .cipher_suite
+                .info()
+                .is_some_and(|i| i.forward_secrecy() && i.is_aead());
         if !rustls_can {
             walk.step(
                 Step::Finished,
@@ -1163,10 +1375,19 @@ fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opt
     }
     match record.error.clone() {
         Some(HandshakeError::AlertReceived { description }) => {
-            server_alert(walk, Step::Finished, description, "after the server's hello and certificate");
+            server_alert(
+                walk,
+                Step::Finished,
+                description,
+                "after the server's hello and certificate",
+            );
         }
         Some(HandshakeError::Timeout { after_ms }) => {
-            walk.step(Step::Finished, StepStatus::Failed, format!("the handshake stalled after the server's hello ({after_ms} ms)"));
+            walk.step(
+                Step::Finished,
+                StepStatus::Failed,
+                format!("the handshake stalled after the server's hello ({after_ms} ms)"),
+            );
             walk.diagnose(
                 Code::HandshakeTimeout,
                 Severity::Error,
@@ -1177,7 +1398,11 @@ fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opt
             );
         }
         Some(HandshakeError::Protocol { message }) => {
-            walk.step(Step::Finished, StepStatus::Failed, format!("the server broke the protocol: {}", sanitize(&message)));
+            walk.step(
+                Step::Finished,
+                StepStatus::Failed,
+                format!("the server broke the protocol: {}", sanitize(&message)),
+            );
             walk.diagnose(
                 Code::ProtocolViolation,
                 Severity::Error,
@@ -1188,10 +1413,18 @@ fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opt
             );
         }
         Some(HandshakeError::NotTls) => {
-            walk.step(Step::Finished, StepStatus::Failed, "the server stopped speaking TLS");
+            walk.step(
+                Step::Finished,
+                StepStatus::Failed,
+                "the server stopped speaking TLS",
+            );
         }
         Some(other) => {
-            walk.step(Step::Finished, StepStatus::Failed, format!("the connection was cut during the handshake ({other:?})"));
+            walk.step(
+                Step::Finished,
+                StepStatus::Failed,
+                format!("the connection was cut during the handshake ({other:?})"),
+            );
             walk.diagnose(
                 Code::HandshakeReset,
                 Severity::Error,
@@ -1201,7 +1434,11 @@ fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opt
                 vec!["Server: check its error log; check for a firewall or IPS that cuts TLS sessions.".into()],
             );
         }
-        None => walk.step(Step::Finished, StepStatus::NotTested, "the handshake did not finish"),
+        None => walk.step(
+            Step::Finished,
+            StepStatus::NotTested,
+            "the handshake did not finish",
+        ),
     }
 }
 
@@ -1211,7 +1448,12 @@ fn protocol_warnings(walk: &mut Walk<'_>) {
         .into_iter()
         .filter(|v| *v < ProtocolVersion::TLS1_2)
         .collect();
-    if legacy.is_empty() || walk.diagnoses.iter().any(|d| d.code == Code::ProtocolMismatch) {
+    if legacy.is_empty()
+        || walk
+            .diagnoses
+            .iter()
+            .any(|d| d.code == Code::ProtocolMismatch)
+    {
         return;
     }
     walk.diagnose(

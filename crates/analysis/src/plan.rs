@@ -127,7 +127,11 @@ pub(crate) fn all_signature_schemes() -> Vec<SignatureScheme> {
 
 /// A hello offering everything at one version: accepted iff the server speaks
 /// that version at all.
-pub(crate) fn broad_hello(target: &Target, version: ProtocolVersion, suites: Vec<CipherSuite>) -> HelloSpec {
+pub(crate) fn broad_hello(
+    target: &Target,
+    version: ProtocolVersion,
+    suites: Vec<CipherSuite>,
+) -> HelloSpec {
     HelloSpec {
         versions: vec![version],
         cipher_suites: suites,
@@ -164,7 +168,10 @@ fn suite_round(obs: &Observations, target: &Target, ctx: &Context) -> Option<Pro
     let accepted = crate::judge::accepted_suites(obs, version);
     // A suite the client offers is accepted: the mismatch is elsewhere
     // (group, signature algorithm), and the suite list would not explain it.
-    if accepted.iter().any(|s| ctx.client.cipher_suites.contains(s)) {
+    if accepted
+        .iter()
+        .any(|s| ctx.client.cipher_suites.contains(s))
+    {
         return None;
     }
     let rounds = obs
@@ -177,14 +184,10 @@ fn suite_round(obs: &Observations, target: &Target, ctx: &Context) -> Option<Pro
     }
     // Stop when the last round found nothing new.
     if rounds > 0 {
-        let last = obs
-            .probes
-            .iter()
-            .rev()
-            .find(|p| matches!(p.request.purpose, Purpose::Suites { version: v, .. } if v == version))?;
-        if last.flight.as_ref()?.server_hello.is_none() {
-            return None;
-        }
+        let last = obs.probes.iter().rev().find(
+            |p| matches!(p.request.purpose, Purpose::Suites { version: v, .. } if v == version),
+        )?;
+        last.flight.as_ref()?.server_hello.as_ref()?;
     }
     let remaining: Vec<CipherSuite> = all_suites(version)
         .into_iter()

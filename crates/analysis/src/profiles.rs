@@ -33,7 +33,9 @@ fn schemes(codes: &[u16]) -> Vec<SignatureScheme> {
 }
 
 /// Chrome's signature algorithms since Chrome 70.
-const BROWSER_SIGALGS: &[u16] = &[0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601];
+const BROWSER_SIGALGS: &[u16] = &[
+    0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601,
+];
 
 /// Every profile `--client` accepts.
 pub fn all() -> Vec<ClientProfile> {

@@ -55,7 +55,11 @@ pub async fn run(options: &DemoOptions, base: &analysis::Context) -> Result<Vec<
                 ..Default::default()
             },
         };
-        let (name, fault, expect) = (server.name.to_string(), server.fault.to_string(), server.expect.to_string());
+        let (name, fault, expect) = (
+            server.name.to_string(),
+            server.fault.to_string(),
+            server.expect.to_string(),
+        );
         tasks.push(tokio::spawn(async move {
             let (report, _) = engine::diagnose(&job).await;
             DemoRow {
@@ -79,8 +83,8 @@ pub fn table(rows: &[DemoRow], style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<22} {:<8} {:<24} {:<5} {}",
-        "server", "verdict", "diagnosis", "match", "first step of the fix"
+        "{:<22} {:<8} {:<24} {:<5} first step of the fix",
+        "server", "verdict", "diagnosis", "match"
     );
     for row in rows {
         let verdict = format!("{:?}", row.report.verdict).to_lowercase();
@@ -103,7 +107,11 @@ pub fn table(rows: &[DemoRow], style: Style) -> String {
             model::Verdict::Warning => style.yellow(&format!("{verdict:<8}")),
             model::Verdict::Failed => style.red(&format!("{verdict:<8}")),
         };
-        let _ = writeln!(out, "{:<22} {} {:<24} {:<5} {}", row.server, verdict, code, matched, fix);
+        let _ = writeln!(
+            out,
+            "{:<22} {} {:<24} {:<5} {}",
+            row.server, verdict, code, matched, fix
+        );
     }
     let passed = rows.iter().filter(|r| r.passed()).count();
     let total_conns: usize = rows.iter().map(|r| r.report.connections).sum();

@@ -38,13 +38,17 @@ enum ColorChoice {
 #[derive(Subcommand)]
 enum Command {
     /// Walk the handshake step by step and explain the first failure.
-    #[command(after_help = "Example:\n  tlsdoctor diagnose example.com\n  tlsdoctor diagnose localhost:8443 --ca-file ca.pem --json")]
+    #[command(
+        after_help = "Example:\n  tlsdoctor diagnose example.com\n  tlsdoctor diagnose localhost:8443 --ca-file ca.pem --json"
+    )]
     Diagnose(DiagnoseArgs),
     /// Start the lab and diagnose every lab server (exit 0 when each gets its expected code).
     #[command(after_help = "Example:\n  tlsdoctor demo\n  tlsdoctor demo --only good,expired")]
     Demo(DemoArgs),
     /// Run the lab: local TLS servers with deliberate faults, until interrupted.
-    #[command(after_help = "Example:\n  tlsdoctor lab\n  tlsdoctor lab --only expired,sni-required --json")]
+    #[command(
+        after_help = "Example:\n  tlsdoctor lab\n  tlsdoctor lab --only expired,sni-required --json"
+    )]
     Lab(LabArgs),
 }
 
@@ -122,10 +126,15 @@ fn main() -> ExitCode {
         color: match cli.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
         },
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("tlsdoctor: cannot start the async runtime: {e}");
@@ -142,7 +151,10 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("tlsdoctor: {e:#}");
@@ -158,15 +170,24 @@ fn timeout(seconds: f64) -> Result<Duration> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-fn context(client: &str, now: Option<&str>, ca_file: Option<&PathBuf>) -> Result<analysis::Context> {
+fn context(
+    client: &str,
+    now: Option<&str>,
+    ca_file: Option<&PathBuf>,
+) -> Result<analysis::Context> {
     let client = analysis::profiles::by_name(client).with_context(|| {
         let names: Vec<&str> = analysis::profiles::all().iter().map(|p| p.name).collect();
-        format!("unknown client profile {client:?}; choose one of: {}", names.join(", "))
+        format!(
+            "unknown client profile {client:?}; choose one of: {}",
+            names.join(", ")
+        )
     })?;
     let (now, now_overridden) = match now {
         Some(text) => (
             OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-                .with_context(|| format!("--now {text:?} is not an RFC 3339 time such as 2030-01-01T00:00:00Z"))?,
+                .with_context(|| {
+                    format!("--now {text:?} is not an RFC 3339 time such as 2030-01-01T00:00:00Z")
+                })?,
             true,
         ),
         None => (OffsetDateTime::now_utc(), false),
@@ -234,28 +255,42 @@ async fn demo(args: DemoArgs, style: Style) -> Result<ExitCode> {
         timeout: timeout(args.timeout)?,
         only: args.only,
     };
-    eprintln!("Starting the lab and diagnosing every server (this takes about {} s)...", args.timeout.ceil());
+    eprintln!(
+        "Starting the lab and diagnosing every server (this takes about {} s)...",
+        args.timeout.ceil()
+    );
     let rows = tlsdoctor::demo::run(&options, &context).await?;
     let mut stdout = std::io::stdout().lock();
     if args.json {
         for row in &rows {
-            serde_json::to_writer(&mut stdout, &serde_json::json!({
-                "server": row.server, "fault": row.fault, "expect": row.expect,
-                "passed": row.passed(), "report": row.report,
-            }))?;
+            serde_json::to_writer(
+                &mut stdout,
+                &serde_json::json!({
+                    "server": row.server, "fault": row.fault, "expect": row.expect,
+                    "passed": row.passed(), "report": row.report,
+                }),
+            )?;
             writeln!(stdout)?;
         }
     } else {
         if args.verbose {
             for row in &rows {
                 writeln!(stdout, "=== lab server {} ({})", row.server, row.fault)?;
-                write!(stdout, "{}", render::terminal::diagnosis(&row.report, style))?;
+                write!(
+                    stdout,
+                    "{}",
+                    render::terminal::diagnosis(&row.report, style)
+                )?;
                 writeln!(stdout)?;
             }
         }
         write!(stdout, "{}", tlsdoctor::demo::table(&rows, style))?;
     }
-    Ok(if rows.iter().all(|r| r.passed()) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if rows.iter().all(|r| r.passed()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 async fn lab(args: LabArgs) -> Result<ExitCode> {
@@ -272,23 +307,48 @@ async fn lab(args: LabArgs) -> Result<ExitCode> {
             .iter()
             .map(|s| serde_json::json!({"name": s.name, "addr": s.addr.to_string(), "fault": s.fault, "expect": s.expect}))
             .collect();
-        serde_json::to_writer(&mut stdout, &serde_json::json!({
-            "ca_file": lab.ca_file(), "client_cert": lab.client_cert(), "client_key": lab.client_key(),
-            "servers": servers,
-        }))?;
+        serde_json::to_writer(
+            &mut stdout,
+            &serde_json::json!({
+                "ca_file": lab.ca_file(), "client_cert": lab.client_cert(), "client_key": lab.client_key(),
+                "servers": servers,
+            }),
+        )?;
         writeln!(stdout)?;
     } else {
-        writeln!(stdout, "{:<22} {:<22} {:<26} fault", "server", "address", "expected diagnosis")?;
+        writeln!(
+            stdout,
+            "{:<22} {:<22} {:<26} fault",
+            "server", "address", "expected diagnosis"
+        )?;
         for s in lab.servers() {
-            writeln!(stdout, "{:<22} {:<22} {:<26} {}", s.name, s.addr.to_string(), s.expect, s.fault)?;
+            writeln!(
+                stdout,
+                "{:<22} {:<22} {:<26} {}",
+                s.name,
+                s.addr.to_string(),
+                s.expect,
+                s.fault
+            )?;
         }
         writeln!(stdout, "\nCA certificate: {}", lab.ca_file().display())?;
-        writeln!(stdout, "Client certificate: {} (key {})", lab.client_cert().display(), lab.client_key().display())?;
-        writeln!(stdout, "Try: curl --cacert {} https://localhost:PORT/   — press Ctrl-C to stop.", lab.ca_file().display())?;
+        writeln!(
+            stdout,
+            "Client certificate: {} (key {})",
+            lab.client_cert().display(),
+            lab.client_key().display()
+        )?;
+        writeln!(
+            stdout,
+            "Try: curl --cacert {} https://localhost:PORT/   — press Ctrl-C to stop.",
+            lab.ca_file().display()
+        )?;
     }
     stdout.flush()?;
     drop(stdout);
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
     lab.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }

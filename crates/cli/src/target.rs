@@ -39,9 +39,14 @@ pub fn parse_target(input: &str) -> Result<Target, String> {
         return Err(format!("no host name in {input}"));
     }
     if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("the host name {host:?} contains spaces or control characters"));
+        return Err(format!(
+            "the host name {host:?} contains spaces or control characters"
+        ));
     }
-    Ok(Target::new(host.trim_end_matches('.').to_ascii_lowercase(), port))
+    Ok(Target::new(
+        host.trim_end_matches('.').to_ascii_lowercase(),
+        port,
+    ))
 }
 
 fn parse_port(text: &str) -> Result<u16, String> {
@@ -59,7 +64,11 @@ fn scheme_port(scheme: &str) -> Result<u16, String> {
         "pop3s" => 995,
         "ldaps" => 636,
         "ftps" => 990,
-        other => return Err(format!("unsupported URL scheme {other}:// (use https:// or HOST:PORT)")),
+        other => {
+            return Err(format!(
+                "unsupported URL scheme {other}:// (use https:// or HOST:PORT)"
+            ))
+        }
     })
 }
 
@@ -70,11 +79,17 @@ mod tests {
     #[test]
     fn parses_the_forms_users_type() {
         let t = parse_target("example.com").unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.sni.as_deref()), ("example.com", 443, Some("example.com")));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.sni.as_deref()),
+            ("example.com", 443, Some("example.com"))
+        );
         let t = parse_target("https://Example.com:8443/path?x=1").unwrap();
         assert_eq!((t.host.as_str(), t.port), ("example.com", 8443));
         let t = parse_target("[::1]:4433").unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.sni.as_deref()), ("::1", 4433, None));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.sni.as_deref()),
+            ("::1", 4433, None)
+        );
         let t = parse_target("::1").unwrap();
         assert_eq!((t.host.as_str(), t.port), ("::1", 443));
         let t = parse_target("127.0.0.1:443").unwrap();

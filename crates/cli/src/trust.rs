@@ -14,7 +14,10 @@ pub fn load_certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
         .collect::<Result<_, _>>()
         .with_context(|| format!("{} is not a valid PEM certificate file", path.display()))?;
     if certs.is_empty() {
-        bail!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display());
+        bail!(
+            "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        );
     }
     Ok(certs)
 }

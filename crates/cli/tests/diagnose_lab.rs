@@ -18,11 +18,18 @@ async fn lab(only: &[&str]) -> lab::Lab {
 
 #[tokio::test]
 async fn every_lab_server_gets_its_expected_code() {
-    let lab = lab::Lab::start(lab::LabConfig::default()).await.expect("lab starts");
+    let lab = lab::Lab::start(lab::LabConfig::default())
+        .await
+        .expect("lab starts");
     let mut failures = Vec::new();
     let mut tasks = Vec::new();
     for server in lab.servers() {
-        let (name, expect, port, ca) = (server.name, server.expect, server.addr.port(), lab.ca_file().to_path_buf());
+        let (name, expect, port, ca) = (
+            server.name,
+            server.expect,
+            server.addr.port(),
+            lab.ca_file().to_path_buf(),
+        );
         let host = server.host.clone();
         tasks.push(tokio::spawn(async move {
             let report = common::diagnose(port, Some(&ca), |job| {
@@ -37,10 +44,18 @@ async fn every_lab_server_gets_its_expected_code() {
     for task in tasks {
         let (name, expect, report) = task.await.expect("task");
         if report.primary_code().as_str() != expect {
-            failures.push(format!("{name}: expected {expect}, got {} ({:?})", report.primary_code(), report.diagnoses.first().map(|d| &d.summary)));
+            failures.push(format!(
+                "{name}: expected {expect}, got {} ({:?})",
+                report.primary_code(),
+                report.diagnoses.first().map(|d| &d.summary)
+            ));
         }
         // A failing server needs at most about 12 connections.
-        assert!(report.connections <= 13, "{name} used {} connections", report.connections);
+        assert!(
+            report.connections <= 13,
+            "{name} used {} connections",
+            report.connections
+        );
     }
     lab.shutdown().await;
     assert!(failures.is_empty(), "{failures:#?}");
@@ -52,7 +67,11 @@ async fn client_certificate_from_the_right_ca_is_accepted_and_a_foreign_one_reje
     let server = lab.server("client-cert-required").unwrap();
     for (cert, key, expected) in [
         (lab.client_cert(), lab.client_key(), Code::Ok),
-        (lab.foreign_client_cert(), lab.foreign_client_key(), Code::ClientCertRejected),
+        (
+            lab.foreign_client_cert(),
+            lab.foreign_client_key(),
+            Code::ClientCertRejected,
+        ),
     ] {
         let identity = Arc::new(tlsdoctor::trust::load_identity(cert, key).expect("identity"));
         let report = common::diagnose(server.addr.port(), Some(lab.ca_file()), |job| {

@@ -4,14 +4,25 @@
 
 mod common;
 
-use common::{diagnose, gnutls_server, http_server, intermediate, leaf, openssl_server, root, TempDir};
+use common::{
+    diagnose, gnutls_server, http_server, intermediate, leaf, openssl_server, root, TempDir,
+};
 use model::{Code, Step, Verdict};
 
 /// A root CA file, and a leaf signed by it, written to `dir`.
-fn good_pki(dir: &TempDir, names: &[&str], days_from: i64, days_to: i64) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+fn good_pki(
+    dir: &TempDir,
+    names: &[&str],
+    days_from: i64,
+    days_to: i64,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
     let ca = root("tlsdoctor test root");
     let (cert, key) = leaf(names, days_from, days_to, Some(&ca));
-    (dir.write("ca.pem", &ca.pem()), dir.write("cert.pem", &cert), dir.write("key.pem", &key))
+    (
+        dir.write("ca.pem", &ca.pem()),
+        dir.write("cert.pem", &cert),
+        dir.write("key.pem", &key),
+    )
 }
 
 #[tokio::test]
@@ -31,7 +42,11 @@ async fn openssl_wrong_host() {
     let (ca, cert, key) = good_pki(&dir, &["other.example"], -1, 30);
     let server = openssl_server(&cert, &key, &[]);
     let report = diagnose(server.port, Some(&ca), |_| {}).await;
-    assert_eq!(report.primary_code(), Code::CertHostnameMismatch, "{report:#?}");
+    assert_eq!(
+        report.primary_code(),
+        Code::CertHostnameMismatch,
+        "{report:#?}"
+    );
 }
 
 #[tokio::test]
@@ -55,7 +70,11 @@ async fn openssl_incomplete_chain() {
     let (cert, key) = (dir.write("cert.pem", &cert), dir.write("key.pem", &key));
     let server = openssl_server(&cert, &key, &[]);
     let report = diagnose(server.port, Some(&ca_file), |_| {}).await;
-    assert_eq!(report.primary_code(), Code::CertChainIncomplete, "{report:#?}");
+    assert_eq!(
+        report.primary_code(),
+        Code::CertChainIncomplete,
+        "{report:#?}"
+    );
 
     // The same leaf with its intermediate (-cert_chain) is healthy.
     let chain = dir.write("chain.pem", &inter.pem());
@@ -72,7 +91,12 @@ async fn openssl_tls10_only() {
     let report = diagnose(server.port, Some(&ca), |_| {}).await;
     assert_eq!(report.primary_code(), Code::ProtocolMismatch, "{report:#?}");
     let d = &report.diagnoses[0];
-    assert!(d.evidence.iter().any(|e| e.contains("server accepted: TLS 1.0")), "{d:#?}");
+    assert!(
+        d.evidence
+            .iter()
+            .any(|e| e.contains("server accepted: TLS 1.0")),
+        "{d:#?}"
+    );
 }
 
 #[tokio::test]
@@ -82,7 +106,18 @@ async fn openssl_suite_no_browser_offers() {
     let cert = dir.path("rsa.pem");
     let key = dir.path("rsa.key");
     let ok = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "2", "-keyout"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-days",
+            "2",
+            "-keyout",
+        ])
         .arg(&key)
         .arg("-out")
         .arg(&cert)
@@ -96,7 +131,9 @@ async fn openssl_suite_no_browser_offers() {
     assert_eq!(report.primary_code(), Code::CipherMismatch, "{report:#?}");
     let d = &report.diagnoses[0];
     assert!(
-        d.evidence.iter().any(|e| e.contains("TLS_RSA_WITH_AES_128_CBC_SHA256")),
+        d.evidence
+            .iter()
+            .any(|e| e.contains("TLS_RSA_WITH_AES_128_CBC_SHA256")),
         "the evidence names the server's only suite: {d:#?}"
     );
 }
@@ -105,9 +142,17 @@ async fn openssl_suite_no_browser_offers() {
 async fn openssl_requires_client_certificate() {
     let dir = TempDir::new("verify");
     let (ca, cert, key) = good_pki(&dir, &["localhost"], -1, 30);
-    let server = openssl_server(&cert, &key, &["-Verify", "1", "-CAfile", ca.to_str().unwrap()]);
+    let server = openssl_server(
+        &cert,
+        &key,
+        &["-Verify", "1", "-CAfile", ca.to_str().unwrap()],
+    );
     let report = diagnose(server.port, Some(&ca), |_| {}).await;
-    assert_eq!(report.primary_code(), Code::ClientCertRequired, "{report:#?}");
+    assert_eq!(
+        report.primary_code(),
+        Code::ClientCertRequired,
+        "{report:#?}"
+    );
     assert_eq!(report.failed_step, Some(Step::ClientCertificate));
 }
 
@@ -118,7 +163,11 @@ async fn plain_http_is_not_tls() {
     let report = diagnose(server.port, None, |_| {}).await;
     assert_eq!(report.primary_code(), Code::NotTls, "{report:#?}");
     // Python answers a binary hello as HTTP/0.9: the HTML error page alone.
-    assert!(report.diagnoses[0].summary.contains("plain HTTP"), "{:#?}", report.diagnoses[0]);
+    assert!(
+        report.diagnoses[0].summary.contains("plain HTTP"),
+        "{:#?}",
+        report.diagnoses[0]
+    );
 }
 
 #[tokio::test]
@@ -127,7 +176,13 @@ async fn gnutls_healthy_is_ok() {
     let (ca, cert, key) = good_pki(&dir, &["localhost"], -1, 365);
     // GnuTLS's NORMAL still enables TLS 1.0/1.1 (a warning); a healthy
     // server in 2026 has them off.
-    let Some(server) = gnutls_server(&cert, &key, &["--priority", "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1"]) else { return };
+    let Some(server) = gnutls_server(
+        &cert,
+        &key,
+        &["--priority", "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1"],
+    ) else {
+        return;
+    };
     let report = diagnose(server.port, Some(&ca), |_| {}).await;
     assert_eq!(report.primary_code(), Code::Ok, "{report:#?}");
     assert_eq!(report.verdict, Verdict::Ok);

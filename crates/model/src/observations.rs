@@ -70,11 +70,21 @@ pub struct ProbeRecord {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum TcpOutcome {
-    Connected { elapsed_ms: u64 },
-    Refused { message: String },
-    Timeout { after_ms: u64 },
-    Unreachable { message: String },
-    Error { message: String },
+    Connected {
+        elapsed_ms: u64,
+    },
+    Refused {
+        message: String,
+    },
+    Timeout {
+        after_ms: u64,
+    },
+    Unreachable {
+        message: String,
+    },
+    Error {
+        message: String,
+    },
     /// Not attempted (DNS failed first).
     NotAttempted,
 }
@@ -225,17 +235,25 @@ pub struct HandshakeObservation {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HandshakeError {
     /// The server sent this fatal alert.
-    AlertReceived { description: u8 },
+    AlertReceived {
+        description: u8,
+    },
     /// The server closed the connection without an alert.
     Closed,
     Reset,
-    Timeout { after_ms: u64 },
+    Timeout {
+        after_ms: u64,
+    },
     /// The reply was not TLS.
     NotTls,
     /// The server broke the protocol; rustls's message says how.
-    Protocol { message: String },
+    Protocol {
+        message: String,
+    },
     /// Anything else, with the library's message.
-    Other { message: String },
+    Other {
+        message: String,
+    },
 }
 
 /// The reply to `HEAD /` over the established connection.

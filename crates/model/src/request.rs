@@ -17,7 +17,10 @@ pub enum Purpose {
     Version { version: ProtocolVersion },
     /// Which suites does the server accept at this version (round `round` of
     /// the offer-and-remove enumeration)?
-    Suites { version: ProtocolVersion, round: u16 },
+    Suites {
+        version: ProtocolVersion,
+        round: u16,
+    },
     /// The client's hello with SNI removed or changed.
     Sni { sni: Option<String> },
     /// TLS 1.3 with every known group, to find the server's groups.
@@ -29,9 +32,15 @@ pub enum Purpose {
     SuiteOrder { version: ProtocolVersion },
     /// Scan: recovering the server's full suite order by offering the
     /// remaining accepted suites (only when enumeration had to be chunked).
-    SuiteOrderRound { version: ProtocolVersion, round: u16 },
+    SuiteOrderRound {
+        version: ProtocolVersion,
+        round: u16,
+    },
     /// Scan: which groups the server accepts at this version (offer and remove).
-    ScanGroups { version: ProtocolVersion, round: u16 },
+    ScanGroups {
+        version: ProtocolVersion,
+        round: u16,
+    },
     /// Scan: the groups offered in reverse order (server preference?).
     GroupOrder { version: ProtocolVersion },
     /// Scan: which signature schemes the server signs with (TLS 1.2 offer and remove).

@@ -29,7 +29,10 @@ pub struct ScanReport {
 impl ScanReport {
     /// The report of one protocol by its stable name (`tls1_2`).
     pub fn protocol(&self, name: &str) -> Option<&ProtocolReport> {
-        self.protocols.iter().find(|(n, _)| *n == name).map(|(_, p)| p)
+        self.protocols
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, p)| p)
     }
 }
 

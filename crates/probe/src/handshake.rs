@@ -83,7 +83,9 @@ pub(crate) async fn handshake(
         Ok(Ok(mut tls)) => {
             let (_, conn) = tls.get_ref();
             observation.completed = true;
-            observation.version = conn.protocol_version().map(|v| ProtocolVersion(u16::from(v)));
+            observation.version = conn
+                .protocol_version()
+                .map(|v| ProtocolVersion(u16::from(v)));
             observation.cipher_suite = conn
                 .negotiated_cipher_suite()
                 .map(|s| CipherSuite(u16::from(s.suite())));
@@ -152,7 +154,10 @@ fn flight_end(observation: &HandshakeObservation) -> model::FlightEnd {
 /// Maps the error tokio-rustls returns to what happened on the wire.
 fn classify(e: &std::io::Error) -> HandshakeError {
     use std::io::ErrorKind;
-    if let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+    if let Some(tls) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
         return match tls {
             rustls::Error::AlertReceived(alert) => HandshakeError::AlertReceived {
                 description: u8::from(*alert),
@@ -203,8 +208,14 @@ fn client_config(
     });
     let resolver = Arc::new(RecordingClientAuth {
         identity: options.client_identity.as_ref().and_then(|id| {
-            let key = provider.key_provider.load_private_key(id.key.clone_key()).ok()?;
-            Some(Arc::new(rustls::sign::CertifiedKey::new(id.chain.clone(), key)))
+            let key = provider
+                .key_provider
+                .load_private_key(id.key.clone_key())
+                .ok()?;
+            Some(Arc::new(rustls::sign::CertifiedKey::new(
+                id.chain.clone(),
+                key,
+            )))
         }),
         wanted: spec.client_cert,
         recorded: recorded.clone(),
@@ -307,10 +318,17 @@ impl ResolvesClientCert for RecordingClientAuth {
         root_hint_subjects: &[&[u8]],
         sigschemes: &[SignatureScheme],
     ) -> Option<Arc<rustls::sign::CertifiedKey>> {
-        let answer = if self.wanted { self.identity.clone() } else { None };
+        let answer = if self.wanted {
+            self.identity.clone()
+        } else {
+            None
+        };
         if let Ok(mut rec) = self.recorded.lock() {
             rec.cert_request = Some(CertificateRequestObservation {
-                ca_names: root_hint_subjects.iter().map(|n| Bytes(n.to_vec())).collect(),
+                ca_names: root_hint_subjects
+                    .iter()
+                    .map(|n| Bytes(n.to_vec()))
+                    .collect(),
                 signature_schemes: sigschemes
                     .iter()
                     .map(|s| wire::registry::SignatureScheme(u16::from(*s)))

@@ -16,25 +16,45 @@ const MAX_FLIGHT: usize = 128 * 1024;
 
 /// Sends the hello and reads until the flight is complete, an alert, close,
 /// or the deadline.
-pub(crate) async fn exchange(stream: TcpStream, spec: &HelloSpec, timeout: Duration) -> ServerFlight {
+pub(crate) async fn exchange(
+    stream: TcpStream,
+    spec: &HelloSpec,
+    timeout: Duration,
+) -> ServerFlight {
     send_and_read(stream, &build(spec), timeout).await
 }
 
 /// Sends an SSL 2.0 CLIENT-HELLO offering `cipher_specs` and reads the reply.
-pub(crate) async fn exchange_ssl2(stream: TcpStream, cipher_specs: &[u32], timeout: Duration) -> ServerFlight {
+pub(crate) async fn exchange_ssl2(
+    stream: TcpStream,
+    cipher_specs: &[u32],
+    timeout: Duration,
+) -> ServerFlight {
     use wire::sslv2::{Ssl2CipherSpec, Ssl2ClientHello};
     let specs: Vec<Ssl2CipherSpec> = cipher_specs.iter().map(|&c| Ssl2CipherSpec(c)).collect();
-    send_and_read(stream, &Ssl2ClientHello::new(&specs).build_record(), timeout).await
+    send_and_read(
+        stream,
+        &Ssl2ClientHello::new(&specs).build_record(),
+        timeout,
+    )
+    .await
 }
 
 async fn send_and_read(mut stream: TcpStream, hello: &[u8], timeout: Duration) -> ServerFlight {
     let deadline = Instant::now() + timeout;
-    if let Err(e) = tokio::time::timeout(timeout, stream.write_all(hello)).await.unwrap_or_else(|_| {
-        Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "write timed out"))
-    }) {
-        let mut flight = ServerFlight::default();
-        flight.end = io_end(&e);
-        return flight;
+    if let Err(e) = tokio::time::timeout(timeout, stream.write_all(hello))
+        .await
+        .unwrap_or_else(|_| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "write timed out",
+            ))
+        })
+    {
+        return ServerFlight {
+            end: io_end(&e),
+            ..Default::default()
+        };
     }
     let mut received = Vec::with_capacity(4096);
     let mut chunk = [0u8; 8192];
@@ -65,7 +85,9 @@ fn flight_finished(flight: &ServerFlight) -> bool {
 
 fn io_end(e: &std::io::Error) -> FlightEnd {
     match e.kind() {
-        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::BrokenPipe => FlightEnd::Reset,
+        std::io::ErrorKind::ConnectionReset
+        | std::io::ErrorKind::ConnectionAborted
+        | std::io::ErrorKind::BrokenPipe => FlightEnd::Reset,
         std::io::ErrorKind::TimedOut => FlightEnd::Timeout,
         _ => FlightEnd::Closed,
     }
@@ -76,9 +98,18 @@ pub(crate) fn build(spec: &HelloSpec) -> Vec<u8> {
     use wire::handshake::ClientHelloBuilder;
     use wire::registry::ProtocolVersion;
 
-    let highest = spec.versions.iter().copied().max().unwrap_or(ProtocolVersion::TLS1_2);
+    let highest = spec
+        .versions
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(ProtocolVersion::TLS1_2);
     let tls13 = spec.versions.contains(&ProtocolVersion::TLS1_3);
-    let legacy = if tls13 { ProtocolVersion::TLS1_2 } else { highest };
+    let legacy = if tls13 {
+        ProtocolVersion::TLS1_2
+    } else {
+        highest
+    };
     // Record version: TLS 1.0 for TLS 1.0+ hellos (what browsers send, and
     // what old servers tolerate); SSL 3.0 for an SSL 3.0 hello.
     let record = if highest <= ProtocolVersion::SSL3 {
@@ -112,7 +143,9 @@ pub(crate) fn build(spec: &HelloSpec) -> Vec<u8> {
             .psk_key_exchange_modes(&[1]);
     }
     if !spec.groups.is_empty() {
-        builder = builder.supported_groups(&spec.groups).ec_point_formats(&[0]);
+        builder = builder
+            .supported_groups(&spec.groups)
+            .ec_point_formats(&[0]);
     }
     if !spec.signature_algorithms.is_empty() && highest >= ProtocolVersion::TLS1_2 {
         builder = builder.signature_algorithms(&spec.signature_algorithms);
@@ -164,7 +197,8 @@ pub(crate) fn parse_flight(bytes: &[u8], end: FlightEnd) -> ServerFlight {
                 flight.ssl2 = Some(model::Ssl2ServerHelloObservation {
                     version: sh.version,
                     cipher_specs: sh.cipher_specs.iter().map(|c| c.0).collect(),
-                    certificate: (!sh.certificate.is_empty()).then(|| Bytes(sh.certificate.clone())),
+                    certificate: (!sh.certificate.is_empty())
+                        .then(|| Bytes(sh.certificate.clone())),
                 });
             }
             ServerEvent::Certificate(certs) => {
@@ -193,11 +227,20 @@ pub(crate) fn parse_flight(bytes: &[u8], end: FlightEnd) -> ServerFlight {
             }
             ServerEvent::CertificateRequest(req) => {
                 flight.certificate_request = Some(CertificateRequestObservation {
-                    ca_names: req.certificate_authorities().iter().map(|n| Bytes(n.clone())).collect(),
-                    signature_schemes: req.signature_algorithms().map(<[_]>::to_vec).unwrap_or_default(),
+                    ca_names: req
+                        .certificate_authorities()
+                        .iter()
+                        .map(|n| Bytes(n.clone()))
+                        .collect(),
+                    signature_schemes: req
+                        .signature_algorithms()
+                        .map(<[_]>::to_vec)
+                        .unwrap_or_default(),
                 });
             }
-            ServerEvent::CertificateStatus(status) => flight.ocsp_staple = Some(Bytes(status.response)),
+            ServerEvent::CertificateStatus(status) => {
+                flight.ocsp_staple = Some(Bytes(status.response))
+            }
             ServerEvent::Alert(alert) => {
                 let level = alert.level.to_u8();
                 flight.alerts.push(AlertObservation {
@@ -213,12 +256,10 @@ pub(crate) fn parse_flight(bytes: &[u8], end: FlightEnd) -> ServerFlight {
             ServerEvent::NotTls { .. } => {
                 terminal.get_or_insert(FlightEnd::NotTls);
             }
-            ServerEvent::Malformed(error) => {
-                if is_terminal(&error) {
-                    terminal.get_or_insert(FlightEnd::Malformed {
-                        message: error.to_string(),
-                    });
-                }
+            ServerEvent::Malformed(error) if is_terminal(&error) => {
+                terminal.get_or_insert(FlightEnd::Malformed {
+                    message: error.to_string(),
+                });
             }
             _ => {}
         }
@@ -245,7 +286,12 @@ fn server_hello(sh: &wire::handshake::ServerHello) -> ServerHelloObservation {
         cipher_suite: sh.cipher_suite,
         group: sh.key_share_group(),
         extensions: sh.extensions.iter().map(|e| e.typ()).collect(),
-        alpn: sh.alpn().map(|p| String::from_utf8_lossy(p).chars().filter(|c| !c.is_control()).collect()),
+        alpn: sh.alpn().map(|p| {
+            String::from_utf8_lossy(p)
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect()
+        }),
         downgrade_sentinel: sh.downgrade_sentinel().map(|s| match s {
             DowngradeSentinel::Tls12 => "tls1_2".to_string(),
             DowngradeSentinel::Tls11OrBelow => "tls1_1_or_below".to_string(),

@@ -98,7 +98,10 @@ mod tests {
         let obs = parse(b"HTTP/1.1 200 OK\r\nDate: Tue, 03 Nov 2026 10:00:00 GMT\r\nStrict-Transport-Security: max-age=63072000\r\n\r\n");
         assert_eq!(obs.status_line.as_deref(), Some("HTTP/1.1 200 OK"));
         assert_eq!(obs.date.as_deref(), Some("Tue, 03 Nov 2026 10:00:00 GMT"));
-        assert_eq!(obs.strict_transport_security.as_deref(), Some("max-age=63072000"));
+        assert_eq!(
+            obs.strict_transport_security.as_deref(),
+            Some("max-age=63072000")
+        );
     }
 
     #[test]

@@ -69,11 +69,10 @@ pub async fn run(
     }
     let mut records = Vec::with_capacity(tasks.len());
     for task in tasks {
-        match task.await {
-            Ok(record) => records.push(record),
-            // A probe task never panics by design; if one did, the request is
-            // lost and the analysis sees fewer observations, never a crash.
-            Err(_) => {}
+        // A probe task never panics by design; if one did, the request is
+        // lost and the analysis sees fewer observations, never a crash.
+        if let Ok(record) = task.await {
+            records.push(record);
         }
     }
     records
@@ -102,11 +101,11 @@ async fn run_one(
                 record.flight = Some(hello::exchange(stream, spec, options.timeout).await);
             }
             ProbeKind::Ssl2 { cipher_specs } => {
-                record.flight = Some(hello::exchange_ssl2(stream, cipher_specs, options.timeout).await);
+                record.flight =
+                    Some(hello::exchange_ssl2(stream, cipher_specs, options.timeout).await);
             }
             ProbeKind::Handshake(spec) => {
-                let (flight, handshake) =
-                    handshake::handshake(stream, target, spec, options).await;
+                let (flight, handshake) = handshake::handshake(stream, target, spec, options).await;
                 record.flight = flight;
                 record.handshake = Some(handshake);
             }

@@ -17,7 +17,10 @@ pub(crate) struct Received(Arc<Mutex<Vec<u8>>>);
 
 impl Received {
     pub(crate) fn take(&self) -> Vec<u8> {
-        self.0.lock().map(|mut b| std::mem::take(&mut *b)).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|mut b| std::mem::take(&mut *b))
+            .unwrap_or_default()
     }
 
     fn extend(&self, bytes: &[u8]) {

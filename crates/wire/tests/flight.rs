@@ -157,7 +157,11 @@ fn hello_retry_request_completes() {
 
 #[test]
 fn banners_are_not_tls() {
-    for banner in [&b"SSH-2.0-OpenSSH_9.2\r\n"[..], b"HTTP/1.1 400 Bad Request\r\n", b"220 mail ESMTP\r\n"] {
+    for banner in [
+        &b"SSH-2.0-OpenSSH_9.2\r\n"[..],
+        b"HTTP/1.1 400 Bad Request\r\n",
+        b"220 mail ESMTP\r\n",
+    ] {
         let (events, complete) = events_of(banner, banner.len());
         assert!(complete);
         assert_eq!(

@@ -10,7 +10,11 @@ use super::{clean, Style};
 /// Renders a diagnosis report.
 pub fn diagnosis(report: &Report, style: Style) -> String {
     let mut out = String::new();
-    let ip = report.target.ip.map(|ip| format!(" ({ip})")).unwrap_or_default();
+    let ip = report
+        .target
+        .ip
+        .map(|ip| format!(" ({ip})"))
+        .unwrap_or_default();
     let sni = match &report.target.sni {
         Some(sni) => format!("SNI {}", clean(sni)),
         None => "no SNI".into(),
@@ -73,7 +77,12 @@ fn write_diagnosis(out: &mut String, d: &Diagnosis, primary: bool, style: Style)
         Severity::Info => style.dim("note"),
     };
     let which = if primary { "Diagnosis" } else { "Also" };
-    let _ = writeln!(out, "{which} ({label}) {} [step {}]", style.bold(d.code.as_str()), d.step.as_str());
+    let _ = writeln!(
+        out,
+        "{which} ({label}) {} [step {}]",
+        style.bold(d.code.as_str()),
+        d.step.as_str()
+    );
     for line in wrap(&clean(&d.summary), 78) {
         let _ = writeln!(out, "  {line}");
     }

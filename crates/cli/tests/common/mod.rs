@@ -44,7 +44,8 @@ pub type Ca = CertifiedIssuer<'static, KeyPair>;
 fn ca_params(cn: &str) -> CertificateParams {
     let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
     p.distinguished_name.push(DnType::CommonName, cn);
-    p.distinguished_name.push(DnType::OrganizationName, "tlsdoctor tests");
+    p.distinguished_name
+        .push(DnType::OrganizationName, "tlsdoctor tests");
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let now = OffsetDateTime::now_utc();
     p.not_before = now - time::Duration::days(2);
@@ -57,13 +58,15 @@ pub fn root(cn: &str) -> Ca {
 }
 
 pub fn intermediate(cn: &str, parent: &Ca) -> Ca {
-    CertifiedIssuer::signed_by(ca_params(cn), KeyPair::generate().expect("key"), parent).expect("intermediate")
+    CertifiedIssuer::signed_by(ca_params(cn), KeyPair::generate().expect("key"), parent)
+        .expect("intermediate")
 }
 
 /// A leaf for `names`, valid from `days_from`..`days_to` relative to now.
 /// Returns (certificate PEM, key PEM).
 pub fn leaf(names: &[&str], days_from: i64, days_to: i64, issuer: Option<&Ca>) -> (String, String) {
-    let mut p = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).expect("params");
+    let mut p = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+        .expect("params");
     p.distinguished_name.push(DnType::CommonName, names[0]);
     let now = OffsetDateTime::now_utc();
     p.not_before = now + time::Duration::days(days_from);
@@ -78,14 +81,23 @@ pub fn leaf(names: &[&str], days_from: i64, days_to: i64, issuer: Option<&Ca>) -
 
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 /// Waits until something accepts connections on the port.
 pub fn wait_for_port(port: u16, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
-        if TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), Duration::from_millis(200)).is_ok() {
+        if TcpStream::connect_timeout(
+            &SocketAddr::from(([127, 0, 0, 1], port)),
+            Duration::from_millis(200),
+        )
+        .is_ok()
+        {
             return;
         }
         if let Ok(Some(status)) = child.try_wait() {
@@ -129,8 +141,15 @@ pub fn openssl_server(cert: &Path, key: &Path, extra: &[&str]) -> Server {
 
 /// Starts `gnutls-serv` when installed; `None` (test skipped) only outside CI.
 pub fn gnutls_server(cert: &Path, key: &Path, extra: &[&str]) -> Option<Server> {
-    if Command::new("gnutls-serv").arg("--version").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "gnutls-serv must be installed in CI (.ci/run installs gnutls-bin)");
+    if Command::new("gnutls-serv")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "gnutls-serv must be installed in CI (.ci/run installs gnutls-bin)"
+        );
         eprintln!("skipped: gnutls-serv is not installed");
         return None;
     }
@@ -154,7 +173,13 @@ pub fn gnutls_server(cert: &Path, key: &Path, extra: &[&str]) -> Option<Server> 
 pub fn http_server(dir: &Path) -> Server {
     let port = free_port();
     let mut child = Command::new("python3")
-        .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string()])
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
         .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -165,17 +190,26 @@ pub fn http_server(dir: &Path) -> Server {
 }
 
 /// Diagnoses `localhost:port` on 127.0.0.1 with the given CA file, as the browser profile.
-pub async fn diagnose(port: u16, ca_file: Option<&Path>, tweak: impl FnOnce(&mut tlsdoctor::engine::Diagnose)) -> model::Report {
+pub async fn diagnose(
+    port: u16,
+    ca_file: Option<&Path>,
+    tweak: impl FnOnce(&mut tlsdoctor::engine::Diagnose),
+) -> model::Report {
     let mut target = model::Target::new("localhost", port);
     target.connect_to = Some([127, 0, 0, 1].into());
-    let ca = ca_file.map(|p| tlsdoctor::trust::load_certificates(p).expect("CA file")).unwrap_or_default();
+    let ca = ca_file
+        .map(|p| tlsdoctor::trust::load_certificates(p).expect("CA file"))
+        .unwrap_or_default();
     let mut job = tlsdoctor::engine::Diagnose {
         target,
         context: analysis::Context {
             now: OffsetDateTime::now_utc(),
             now_overridden: false,
             client: analysis::profiles::default_profile(),
-            trust: analysis::TrustStores { system: Vec::new(), ca_file: ca },
+            trust: analysis::TrustStores {
+                system: Vec::new(),
+                ca_file: ca,
+            },
             client_identity: false,
         },
         probe: probe::ProbeOptions {
