@@ -12,6 +12,7 @@ pub mod interception;
 mod judge;
 mod plan;
 pub mod profiles;
+pub mod scan;
 pub mod text;
 
 use model::{Observations, ProbeRequest, Report};

@@ -68,6 +68,8 @@ fn first_round(target: &Target, ctx: &Context) -> Vec<ProbeRequest> {
                 alpn: profile.alpn.clone(),
                 client_cert: ctx.client_identity,
                 http_head: true,
+                http_get: false,
+                http_timeout_ms: None,
             }),
         },
         version_probe(target, ProtocolVersion::TLS1_0),

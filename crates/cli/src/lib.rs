@@ -5,5 +5,6 @@
 pub mod demo;
 pub mod engine;
 pub mod render;
+pub mod scan;
 pub mod target;
 pub mod trust;

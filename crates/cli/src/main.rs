@@ -42,6 +42,9 @@ enum Command {
         after_help = "Example:\n  tlsdoctor diagnose example.com\n  tlsdoctor diagnose localhost:8443 --ca-file ca.pem --json"
     )]
     Diagnose(DiagnoseArgs),
+    /// Everything the server will and will not negotiate: protocols, suites, groups, certificates, features.
+    #[command(after_help = "Example:\n  tlsdoctor scan example.com\n  tlsdoctor scan localhost:8443 --ca-file ca.pem --json")]
+    Scan(ScanArgs),
     /// Start the lab and diagnose every lab server (exit 0 when each gets its expected code).
     #[command(after_help = "Example:\n  tlsdoctor demo\n  tlsdoctor demo --only good,expired")]
     Demo(DemoArgs),
@@ -83,6 +86,45 @@ struct DiagnoseArgs {
     /// Judge certificates as of this time (RFC 3339), instead of the clock.
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
+    /// Print the report as JSON (schema_version 1).
+    #[arg(long)]
+    json: bool,
+    /// Also write the raw observations (replayable JSON) to this file.
+    #[arg(long, value_name = "FILE")]
+    save_observations: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// HOST[:PORT] or a URL such as https://host:8443/ (port 443 by default).
+    target: String,
+    /// Server name to send (SNI); defaults to the host when it is a name.
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    sni: Option<String>,
+    /// Send no SNI at all.
+    #[arg(long)]
+    no_sni: bool,
+    /// Connect to this IP address but present the target's host name (like curl --connect-to).
+    #[arg(long, value_name = "IP")]
+    connect_to: Option<IpAddr>,
+    /// Extra trusted root certificates (PEM).
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// Client certificate (PEM) to present when the server asks.
+    #[arg(long, value_name = "PEM", requires = "client_key")]
+    client_cert: Option<PathBuf>,
+    /// Private key (PEM) of the client certificate.
+    #[arg(long, value_name = "PEM", requires = "client_cert")]
+    client_key: Option<PathBuf>,
+    /// Seconds to wait for each network step.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    timeout: f64,
+    /// Judge certificates as of this time (RFC 3339), instead of the clock.
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<String>,
+    /// At most this many connections to the server at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    max_connections: u16,
     /// Print the report as JSON (schema_version 1).
     #[arg(long)]
     json: bool,
@@ -144,6 +186,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Diagnose(args) => diagnose(args, style).await,
+            Command::Scan(args) => scan(args, style).await,
             Command::Demo(args) => demo(args, style).await,
             Command::Lab(args) => lab(args).await,
         }
@@ -247,6 +290,47 @@ async fn diagnose(args: DiagnoseArgs, style: Style) -> Result<ExitCode> {
         model::Verdict::Failed => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })
+}
+
+async fn scan(args: ScanArgs, style: Style) -> Result<ExitCode> {
+    let mut target = tlsdoctor::target::parse_target(&args.target).map_err(anyhow::Error::msg)?;
+    if args.no_sni {
+        target.sni = None;
+    } else if let Some(sni) = args.sni {
+        target.sni = Some(sni);
+    }
+    target.connect_to = args.connect_to;
+    let base = context("browser", args.now.as_deref(), args.ca_file.as_ref())?;
+    let identity = match (&args.client_cert, &args.client_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(tlsdoctor::trust::load_identity(cert, key)?)),
+        _ => None,
+    };
+    let job = tlsdoctor::scan::Scan {
+        target,
+        context: analysis::scan::ScanContext {
+            now: base.now,
+            trust: base.trust,
+            client_identity: identity.is_some(),
+        },
+        probe: probe::ProbeOptions {
+            timeout: timeout(args.timeout)?,
+            max_connections: usize::from(args.max_connections),
+            client_identity: identity,
+        },
+    };
+    let (report, observations) = tlsdoctor::scan::scan(&job).await;
+    if let Some(path) = &args.save_observations {
+        std::fs::write(path, serde_json::to_vec_pretty(&observations)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", render::scan::scan(&report, style))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn demo(args: DemoArgs, style: Style) -> Result<ExitCode> {

@@ -123,4 +123,11 @@ pub struct HandshakeSpec {
     pub client_cert: bool,
     /// After the handshake, send `HEAD /` and record the reply's headers.
     pub http_head: bool,
+    /// Send `GET /` instead of `HEAD /` (some servers, `openssl s_server
+    /// -www` among them, answer only GET). Only the headers are read.
+    #[serde(default)]
+    pub http_get: bool,
+    /// Wait at most this long for the HTTP reply (default: the probe timeout).
+    #[serde(default)]
+    pub http_timeout_ms: Option<u64>,
 }

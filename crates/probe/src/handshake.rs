@@ -97,7 +97,12 @@ pub(crate) async fn handshake(
                 .map(|p| String::from_utf8_lossy(p).into_owned());
             if spec.http_head {
                 let host = spec.sni.as_deref().unwrap_or(&target.host);
-                match crate::http::head(&mut tls, host, options.timeout).await {
+                let wait = spec
+                    .http_timeout_ms
+                    .map(std::time::Duration::from_millis)
+                    .map_or(options.timeout, |t| t.min(options.timeout));
+                let method = if spec.http_get { "GET" } else { "HEAD" };
+                match crate::http::request(&mut tls, host, method, wait).await {
                     Ok(http) => observation.http = Some(http),
                     Err(e) => match classify(&e) {
                         // The server aborted right after our Finished: in TLS

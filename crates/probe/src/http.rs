@@ -11,12 +11,14 @@ const MAX_HEADERS: usize = 16 * 1024;
 /// Sends `HEAD /` and reads the headers. An I/O error is returned as such, so
 /// the caller can tell a TLS alert the server sent after the handshake (a
 /// TLS 1.3 server rejects a client certificate only then) from an HTTP problem.
-pub(crate) async fn head<S: AsyncRead + AsyncWrite + Unpin>(
+/// `method` is `HEAD` or `GET` (only the headers are read either way).
+pub(crate) async fn request<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     host: &str,
+    method: &str,
     timeout: Duration,
 ) -> Result<HttpObservation, std::io::Error> {
-    match tokio::time::timeout(timeout, exchange(stream, host)).await {
+    match tokio::time::timeout(timeout, exchange(stream, host, method)).await {
         Ok(Ok(bytes)) => Ok(parse(&bytes)),
         Ok(Err(e)) => Err(e),
         Err(_) => Ok(HttpObservation {
@@ -29,10 +31,11 @@ pub(crate) async fn head<S: AsyncRead + AsyncWrite + Unpin>(
 async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     host: &str,
+    method: &str,
 ) -> std::io::Result<Vec<u8>> {
     let host: String = host.chars().filter(|c| c.is_ascii_graphic()).collect();
     let request = format!(
-        "HEAD / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tlsdoctor\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+        "{method} / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tlsdoctor\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     );
     stream.write_all(request.as_bytes()).await?;
     stream.flush().await?;

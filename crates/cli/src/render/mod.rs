@@ -1,5 +1,6 @@
 //! Reports for people (terminal) and programs (JSON).
 
+pub mod scan;
 pub mod terminal;
 
 /// Whether to colour terminal output.

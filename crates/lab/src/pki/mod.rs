@@ -6,7 +6,8 @@
 //! client certificate from a foreign CA. Keys are ECDSA P-256 (fast) except the
 //! RSA 2048 leaf that RSA key exchange needs. What rcgen cannot make (a SHA-1
 //! signature, a 1024-bit RSA key) comes from the `openssl` command line; see
-//! [`openssl`].
+//! [`openssl`]. Server leaves are valid from a day ago (as real CAs backdate),
+//! so a client whose clock lags a little still sees the intended fault only.
 //!
 //! This module must never write outside the lab directory it is given, and it
 //! only generates what the chosen servers need.
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SerialNumber,
+    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SerialNumber, SubjectPublicKeyInfo,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::{Duration, OffsetDateTime};
@@ -216,6 +217,12 @@ impl Pki {
             })
         });
 
+        // So does `openssl genpkey` for the 1024-bit key.
+        let weak_key_job = needs.weak_key.then(|| {
+            let dir = dir.to_path_buf();
+            std::thread::spawn(move || openssl::rsa_1024_key(&dir))
+        });
+
         let org = "tlsdoctor lab";
         let root = new_ca("tlsdoctor lab root CA", org, None, None, now)?;
         let inter = new_ca(
@@ -243,20 +250,34 @@ impl Pki {
             now,
         )?;
 
-        // The `openssl` route needs the intermediate on disk; start it early.
-        let inter_pem = inter.pem();
-        let inter_key_pem = inter.key().serialize_pem();
-        let openssl_jobs = if needs.sha1 || needs.weak_key {
-            Some(openssl::start(dir, &inter_pem, &inter_key_pem, needs)?)
-        } else {
-            None
-        };
-
         let with_inter = |(leaf, key): (CertificateDer<'static>, Vec<u8>)| Chain {
             certs: vec![leaf, inter.der().clone()],
             key_pkcs8: key,
         };
         let local = |from, to| server_params(&LOCAL_NAMES, from, to, false);
+
+        // SHA-1: an rcgen leaf, re-signed by `openssl` with SHA-1 by the intermediate.
+        let sha1_job = if needs.sha1 {
+            let ca = dir.join("intermediate.pem");
+            let ca_key = dir.join("intermediate-key.pem");
+            write(&ca, &inter.pem())?;
+            write(&ca_key, &inter.key().serialize_pem())?;
+            // `openssl x509 -CA` insists on a self-signed input; without an
+            // authority key identifier, which would name the wrong key.
+            let key = ecdsa_key()?;
+            let mut params = local(valid_from, valid_to)?;
+            params.use_authority_key_identifier_extension = false;
+            let leaf = params
+                .self_signed(&key)
+                .map_err(rcgen_err("leaf certificate"))?;
+            let (dir, leaf_pem) = (dir.to_path_buf(), leaf.pem());
+            let job = std::thread::spawn(move || {
+                openssl::resign_with_sha1(&dir, &leaf_pem, &ca, &ca_key)
+            });
+            Some((job, key.serialize_der()))
+        } else {
+            None
+        };
 
         let good = with_inter(issue(&local(valid_from, valid_to)?, ecdsa_key()?, &inter)?);
         let expired = with_inter(issue(
@@ -336,18 +357,27 @@ impl Pki {
             None => None,
         };
 
-        let (sha1, weak_key) = match openssl_jobs {
-            Some(jobs) => {
-                let (sha1, weak) = jobs.finish()?;
-                let add_inter = |c: Option<Chain>| {
-                    c.map(|mut c| {
-                        c.certs.push(inter.der().clone());
-                        c
-                    })
-                };
-                (add_inter(sha1), add_inter(weak))
+        let sha1 = match sha1_job {
+            Some((job, key_pkcs8)) => Some(Chain {
+                certs: vec![join(job)?, inter.der().clone()],
+                key_pkcs8,
+            }),
+            None => None,
+        };
+        let weak_key = match weak_key_job {
+            Some(job) => {
+                let (public_pem, key_pkcs8) = join(job)?;
+                let public = SubjectPublicKeyInfo::from_pem(&public_pem)
+                    .map_err(rcgen_err("RSA 1024 public key"))?;
+                let cert = server_params(&LOCAL_NAMES, valid_from, valid_to, true)?
+                    .signed_by(&public, &inter)
+                    .map_err(rcgen_err("RSA 1024 leaf"))?;
+                Some(Chain {
+                    certs: vec![cert.der().clone(), inter.der().clone()],
+                    key_pkcs8,
+                })
             }
-            None => (None, None),
+            None => None,
         };
 
         let files = Files {
@@ -383,6 +413,14 @@ impl Pki {
         };
         Ok((pki, files))
     }
+}
+
+/// Waits for an `openssl` job.
+fn join<T>(job: std::thread::JoinHandle<Result<T, LabError>>) -> Result<T, LabError> {
+    job.join().map_err(|_| LabError::Openssl {
+        step: "run openssl".into(),
+        detail: "worker thread panicked".into(),
+    })?
 }
 
 fn write(path: &Path, contents: &str) -> Result<(), LabError> {

@@ -1,193 +1,104 @@
-//! The second route for certificates rcgen will not make: a leaf signed with
-//! SHA-1 and a leaf with a 1024-bit RSA key, made by the `openssl` command line
-//! at run time from the intermediate CA that rcgen generated.
+//! The second route for what rcgen will not make, through the `openssl`
+//! command line at run time: a SHA-1 signature and a 1024-bit RSA key.
 //!
-//! Every file lives in the lab directory; each job runs on its own thread so
-//! the lab start does not wait for the processes one after another.
+//! rcgen still decides every field (names, dates relative to now, backdated
+//! like real CAs do, extensions): for `sha1`, `openssl x509 -CA -preserve_dates`
+//! has the intermediate sign a self-signed rcgen leaf again with
+//! ecdsa-with-SHA1; for
+//! `weak-key`, `openssl genpkey` makes the key and rcgen certifies its public
+//! half. Every file lives in the lab directory. Never used for anything a
+//! client is meant to trust as healthy.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::thread::JoinHandle;
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-use super::{ecdsa_key, Chain, Needs};
 use crate::LabError;
 
-/// Extensions of both leaves, in `openssl x509 -extfile` syntax.
-const SERVER_EXTENSIONS: &str = "\
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-";
-
-type Job = JoinHandle<Result<Chain, LabError>>;
-
-/// The running `openssl` jobs.
-pub(super) struct Jobs {
-    sha1: Option<Job>,
-    weak_key: Option<Job>,
+fn read_err(step: &str, detail: impl ToString) -> LabError {
+    LabError::Openssl {
+        step: step.into(),
+        detail: detail.to_string(),
+    }
 }
 
-/// Writes the intermediate and its key into `dir` and starts the jobs `needs` asks for.
-pub(super) fn start(
+fn run(step: &str, cmd: &mut Command) -> Result<(), LabError> {
+    let out = cmd
+        .output()
+        .map_err(|e| read_err(step, format!("cannot run openssl: {e}")))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(read_err(step, String::from_utf8_lossy(&out.stderr).trim()))
+    }
+}
+
+/// Has the CA in `ca`/`ca_key` sign the self-signed `leaf_pem` again with
+/// SHA-1, keeping its subject, key, dates and extensions, with a fresh serial.
+pub(super) fn resign_with_sha1(
     dir: &Path,
-    inter_pem: &str,
-    inter_key_pem: &str,
-    needs: Needs,
-) -> Result<Jobs, LabError> {
-    let ca = dir.join("intermediate.pem");
-    let ca_key = dir.join("intermediate-key.pem");
-    let ext = dir.join("server-ext.cnf");
-    super::write(&ca, inter_pem)?;
-    super::write(&ca_key, inter_key_pem)?;
-    super::write(&ext, SERVER_EXTENSIONS)?;
-    let signer = Signer {
-        dir: dir.to_path_buf(),
-        ca,
-        ca_key,
-        ext,
-    };
-
-    let sha1 = if needs.sha1 {
-        // An ECDSA P-256 key made here; the certificate's signature is ecdsa-with-SHA1.
-        let key_pem = ecdsa_key()?.serialize_pem();
-        let key_path = dir.join("sha1-key.pem");
-        super::write(&key_path, &key_pem)?;
-        let s = signer.clone();
-        Some(std::thread::spawn(move || {
-            s.leaf("sha1", &key_path, "-sha1")
-        }))
-    } else {
-        None
-    };
-    let weak_key = if needs.weak_key {
-        let s = signer.clone();
-        Some(std::thread::spawn(move || {
-            let key_path = s.dir.join("rsa1024-key.pem");
-            s.run(
-                "generate the 1024-bit RSA key",
-                Command::new("openssl")
-                    .args([
-                        "genpkey",
-                        "-algorithm",
-                        "RSA",
-                        "-pkeyopt",
-                        "rsa_keygen_bits:1024",
-                        "-out",
-                    ])
-                    .arg(&key_path),
-            )?;
-            s.leaf("rsa1024", &key_path, "-sha256")
-        }))
-    } else {
-        None
-    };
-    Ok(Jobs { sha1, weak_key })
+    leaf_pem: &str,
+    ca: &Path,
+    ca_key: &Path,
+) -> Result<CertificateDer<'static>, LabError> {
+    let input = dir.join("sha1-input.pem");
+    let output = dir.join("sha1.pem");
+    super::write(&input, leaf_pem)?;
+    let serial: String = super::random_serial()
+        .to_bytes()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    run(
+        "re-sign the leaf with SHA-1",
+        Command::new("openssl")
+            .args(["x509", "-sha1", "-preserve_dates", "-in"])
+            .arg(&input)
+            .arg("-CA")
+            .arg(ca)
+            .arg("-CAkey")
+            .arg(ca_key)
+            .arg("-set_serial")
+            .arg(format!("0x{serial}"))
+            .arg("-out")
+            .arg(&output),
+    )?;
+    CertificateDer::from_pem_file(&output).map_err(|e| read_err("read the SHA-1 certificate", e))
 }
 
-impl Jobs {
-    /// Waits for the jobs: (SHA-1 leaf, RSA 1024 leaf), each without the intermediate.
-    pub(super) fn finish(self) -> Result<(Option<Chain>, Option<Chain>), LabError> {
-        let join = |job: Option<Job>| -> Result<Option<Chain>, LabError> {
-            match job {
-                None => Ok(None),
-                Some(job) => job
-                    .join()
-                    .map_err(|_| LabError::Openssl {
-                        step: "run openssl".into(),
-                        detail: "worker thread panicked".into(),
-                    })?
-                    .map(Some),
-            }
-        };
-        let sha1 = join(self.sha1);
-        let weak = join(self.weak_key);
-        Ok((sha1?, weak?))
-    }
-}
-
-#[derive(Clone)]
-struct Signer {
-    dir: PathBuf,
-    ca: PathBuf,
-    ca_key: PathBuf,
-    ext: PathBuf,
-}
-
-impl Signer {
-    /// Makes a CSR for `key_path` and has the intermediate sign it with `digest`.
-    fn leaf(&self, stem: &str, key_path: &Path, digest: &str) -> Result<Chain, LabError> {
-        let csr = self.dir.join(format!("{stem}.csr"));
-        let cert = self.dir.join(format!("{stem}.pem"));
-        self.run(
-            "make a certificate request",
-            Command::new("openssl")
-                .args([
-                    "req",
-                    "-new",
-                    "-subj",
-                    "/O=tlsdoctor lab/CN=localhost",
-                    "-key",
-                ])
-                .arg(key_path)
-                .arg("-out")
-                .arg(&csr),
-        )?;
-        let mut serial = [0u8; 16];
-        let _ = aws_lc_rs::rand::fill(&mut serial);
-        serial[0] = (serial[0] & 0x7f) | 0x01;
-        let serial: String = serial.iter().map(|b| format!("{b:02X}")).collect();
-        self.run(
-            "sign the certificate",
-            Command::new("openssl")
-                .args(["x509", "-req", digest, "-days", "90", "-set_serial"])
-                .arg(format!("0x{serial}"))
-                .arg("-in")
-                .arg(&csr)
-                .arg("-CA")
-                .arg(&self.ca)
-                .arg("-CAkey")
-                .arg(&self.ca_key)
-                .arg("-extfile")
-                .arg(&self.ext)
-                .arg("-out")
-                .arg(&cert),
-        )?;
-        let read_err = |what: &str, detail: String| LabError::Openssl {
-            step: format!("read the {what} openssl wrote for {stem}"),
-            detail,
-        };
-        let cert_der = CertificateDer::from_pem_file(&cert)
-            .map_err(|e| read_err("certificate", e.to_string()))?;
-        let key =
-            PrivateKeyDer::from_pem_file(key_path).map_err(|e| read_err("key", e.to_string()))?;
-        let key_pkcs8 = match key {
+/// A fresh 1024-bit RSA key: (SubjectPublicKeyInfo PEM, PKCS#8 DER).
+pub(super) fn rsa_1024_key(dir: &Path) -> Result<(String, Vec<u8>), LabError> {
+    let key = dir.join("rsa1024-key.pem");
+    let public = dir.join("rsa1024-pub.pem");
+    run(
+        "generate a 1024-bit RSA key",
+        Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:1024",
+                "-out",
+            ])
+            .arg(&key),
+    )?;
+    run(
+        "extract the RSA public key",
+        Command::new("openssl")
+            .args(["pkey", "-pubout", "-in"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&public),
+    )?;
+    let public_pem =
+        std::fs::read_to_string(&public).map_err(|e| read_err("read the RSA public key", e))?;
+    let pkcs8 =
+        match PrivateKeyDer::from_pem_file(&key).map_err(|e| read_err("read the RSA key", e))? {
             PrivateKeyDer::Pkcs8(k) => k.secret_pkcs8_der().to_vec(),
-            _ => return Err(read_err("key", "not a PKCS#8 key".into())),
+            _ => return Err(read_err("read the RSA key", "not a PKCS#8 key")),
         };
-        Ok(Chain {
-            certs: vec![cert_der],
-            key_pkcs8,
-        })
-    }
-
-    fn run(&self, step: &str, cmd: &mut Command) -> Result<(), LabError> {
-        let out = cmd.output().map_err(|e| LabError::Openssl {
-            step: step.into(),
-            detail: format!("cannot run openssl: {e}"),
-        })?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(LabError::Openssl {
-                step: step.into(),
-                detail: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            })
-        }
-    }
+    Ok((public_pem, pkcs8))
 }

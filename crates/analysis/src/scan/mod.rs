@@ -1,0 +1,751 @@
+//! `scan`: everything a server will and will not negotiate, as pure
+//! functions. [`next`] plans the next round of probes from what has been
+//! observed so far; [`report`] turns the observations into a
+//! [`ScanReport`]. Never does I/O.
+//!
+//! The plan is a set of independent *chains* that advance in lock-step, one
+//! connection per chain per round, so a round runs all its probes at once:
+//!
+//! * round 1: one hello per protocol (SSL 2.0 … TLS 1.3) offering every suite
+//!   the registry knows for it, and one real handshake (TLS 1.3 chain, HTTP
+//!   headers). Each hello is also the first step of that protocol's suite
+//!   enumeration.
+//! * then per supported protocol: offer everything not yet accepted, remove
+//!   what the server picks, until it refuses (accepted + 1 connections). One
+//!   hello with the whole list reversed, sent alongside the second step, says
+//!   whether the server enforces its own order; when it does, the pick order
+//!   of the enumeration *is* the server's order, since each offer held every
+//!   remaining accepted suite.
+//! * alongside: the same offer-and-remove for groups (TLS 1.3 through
+//!   HelloRetryRequest with no key share: no signature, cheap), for ECDHE
+//!   curves and signature schemes at the best TLS ≤ 1.2, one hello each for
+//!   DHE parameters, the default certificate (no SNI), extensions, encrypt-
+//!   then-MAC, and TLS_FALLBACK_SCSV.
+//!
+//! Servers that choke on a large hello (no answer at all to the full offer)
+//! are enumerated in chunks of [`CHUNK`] suites; their order is then
+//! recovered by offering the remaining accepted suites until one is left.
+
+mod dh_primes;
+mod report;
+
+use model::{
+    FlightEnd, HandshakeSpec, HelloSpec, Observations, ProbeKind, ProbeRecord, ProbeRequest,
+    Purpose, ScanReport, Target, TcpOutcome,
+};
+use time::OffsetDateTime;
+use wire::registry::{
+    Auth, CipherSuite, GroupKind, KeyExchange, Mode, NamedGroup, ProtocolVersion, SignatureScheme,
+};
+
+use crate::certs::TrustStores;
+use crate::plan::{all_signature_schemes, all_suites};
+
+pub use report::{report, well_known_prime};
+
+/// Suites per hello for servers that do not answer the full offer.
+pub const CHUNK: usize = 64;
+
+/// The ALPN protocols offered to learn the server's choice.
+pub const ALPN: [&str; 2] = ["h2", "http/1.1"];
+
+/// How long the scan waits for an HTTP reply after its handshake: a port
+/// that speaks HTTP answers at once, and one that does not should not hold
+/// the scan up.
+pub const HTTP_TIMEOUT_MS: u64 = 2000;
+
+/// What a scan knows besides the observations.
+#[derive(Clone, Debug)]
+pub struct ScanContext {
+    /// The time certificates are judged at.
+    pub now: OffsetDateTime,
+    pub trust: TrustStores,
+    /// The user gave a client certificate (the handshake presents it when asked).
+    pub client_identity: bool,
+}
+
+/// The engine's next move.
+#[derive(Debug)]
+pub enum ScanNext {
+    /// Run these probes (concurrently) and ask again.
+    Probe(Vec<ProbeRequest>),
+    /// The scan is complete.
+    Done(Box<ScanReport>),
+}
+
+/// Plans the next round, or returns the report when nothing is left to ask.
+pub fn next(obs: &Observations, ctx: &ScanContext) -> ScanNext {
+    let requests = plan(obs, ctx);
+    if requests.is_empty() {
+        ScanNext::Done(Box::new(report(obs, ctx)))
+    } else {
+        ScanNext::Probe(requests)
+    }
+}
+
+/// The protocols a TLS hello can probe (SSL 2.0 has its own hello).
+const TLS_VERSIONS: [ProtocolVersion; 5] = [
+    ProtocolVersion::SSL3,
+    ProtocolVersion::TLS1_0,
+    ProtocolVersion::TLS1_1,
+    ProtocolVersion::TLS1_2,
+    ProtocolVersion::TLS1_3,
+];
+
+fn plan(obs: &Observations, ctx: &ScanContext) -> Vec<ProbeRequest> {
+    let (Some(target), Some(dns)) = (obs.target.as_ref(), obs.dns.as_ref()) else {
+        return Vec::new();
+    };
+    if dns.addresses.is_empty() {
+        return Vec::new();
+    }
+    let ssl2 = Purpose::Version {
+        version: ProtocolVersion::SSL2,
+    };
+    if !obs.has(&ssl2) {
+        return first_round(target, ctx);
+    }
+    // Nothing listens, or every first-round connection failed: stop.
+    if !obs.probes.iter().any(|p| p.tcp.is_connected()) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for version in TLS_VERSIONS {
+        out.extend(suite_requests(obs, target, version));
+    }
+    let best12 = best_legacy_version(obs);
+    if supports(obs, ProtocolVersion::TLS1_3) {
+        out.extend(group_requests(obs, target, ProtocolVersion::TLS1_3));
+    }
+    if let Some(v) = best12 {
+        if v >= ProtocolVersion::TLS1_0 {
+            out.extend(group_requests(obs, target, v));
+        }
+        if v == ProtocolVersion::TLS1_2 {
+            out.extend(signature_request(obs, target));
+        }
+        out.extend(single_requests(obs, target, v));
+    }
+    out.extend(no_sni_request(obs, target, best12, ctx));
+    out.extend(fallback_request(obs, target));
+    out
+}
+
+fn first_round(target: &Target, ctx: &ScanContext) -> Vec<ProbeRequest> {
+    let mut out = vec![ProbeRequest {
+        purpose: Purpose::Version {
+            version: ProtocolVersion::SSL2,
+        },
+        kind: ProbeKind::Ssl2 {
+            cipher_specs: wire::sslv2::Ssl2CipherSpec::ALL.iter().map(|c| c.0).collect(),
+        },
+    }];
+    for version in TLS_VERSIONS {
+        out.push(ProbeRequest {
+            purpose: Purpose::Version { version },
+            kind: ProbeKind::Hello(suite_hello(target, version, suite_list(version))),
+        });
+    }
+    out.push(ProbeRequest {
+        purpose: Purpose::Handshake,
+        kind: ProbeKind::Handshake(HandshakeSpec {
+            versions: vec![ProtocolVersion::TLS1_3, ProtocolVersion::TLS1_2],
+            sni: target.sni.clone(),
+            alpn: ALPN.iter().map(|s| s.to_string()).collect(),
+            client_cert: ctx.client_identity,
+            http_head: true,
+            http_get: true,
+            http_timeout_ms: Some(HTTP_TIMEOUT_MS),
+        }),
+    });
+    out
+}
+
+// ---------------------------------------------------------------- offers
+
+/// Every suite the registry knows for `version`, in registry order.
+pub fn suite_list(version: ProtocolVersion) -> Vec<CipherSuite> {
+    all_suites(version)
+}
+
+/// Every group worth offering at `version`: all known groups for TLS 1.3,
+/// the elliptic curves for TLS ≤ 1.2 (RFC 8422 §5.1.1).
+pub fn group_list(version: ProtocolVersion) -> Vec<NamedGroup> {
+    NamedGroup::INFOS
+        .iter()
+        .filter(|g| !matches!(g.code, 0xff01 | 0xff02))
+        .filter(|g| version == ProtocolVersion::TLS1_3 || g.kind == GroupKind::Ecdhe)
+        .map(|g| g.group())
+        .collect()
+}
+
+/// A hello offering `suites` at exactly `version`, with every group and
+/// signature scheme, and the extensions a current client sends.
+fn suite_hello(target: &Target, version: ProtocolVersion, suites: Vec<CipherSuite>) -> HelloSpec {
+    let tls13 = version == ProtocolVersion::TLS1_3;
+    HelloSpec {
+        versions: vec![version],
+        cipher_suites: suites,
+        groups: if version >= ProtocolVersion::TLS1_0 {
+            group_list(version)
+        } else {
+            Vec::new()
+        },
+        key_shares: if tls13 {
+            vec![NamedGroup::X25519, NamedGroup::SECP256R1]
+        } else {
+            Vec::new()
+        },
+        signature_algorithms: all_signature_schemes(),
+        sni: target.sni.clone(),
+        modern_extensions: true,
+        ..Default::default()
+    }
+}
+
+fn request(purpose: Purpose, spec: HelloSpec) -> ProbeRequest {
+    ProbeRequest {
+        purpose,
+        kind: ProbeKind::Hello(spec),
+    }
+}
+
+fn offered_suites(record: &ProbeRecord) -> &[CipherSuite] {
+    match &record.request.kind {
+        ProbeKind::Hello(spec) => &spec.cipher_suites,
+        _ => &[],
+    }
+}
+
+// ---------------------------------------------------------------- reading
+
+/// The suite the server chose at `version` in this probe, if it did.
+pub(crate) fn picked_suite(record: &ProbeRecord, version: ProtocolVersion) -> Option<CipherSuite> {
+    let flight = record.flight.as_ref()?;
+    if let Some(sh) = &flight.server_hello {
+        return (sh.version == version).then_some(sh.cipher_suite);
+    }
+    if version == ProtocolVersion::TLS1_3 {
+        return flight.hello_retry_suite;
+    }
+    None
+}
+
+/// The group the server chose in this probe (HelloRetryRequest, TLS 1.3
+/// key_share, or the ServerKeyExchange curve).
+fn picked_group(record: &ProbeRecord) -> Option<NamedGroup> {
+    let flight = record.flight.as_ref()?;
+    flight
+        .hello_retry_group
+        .or_else(|| flight.server_hello.as_ref().and_then(|sh| sh.group))
+        .or_else(|| flight.key_exchange.as_ref().and_then(|k| k.group))
+}
+
+fn picked_signature(record: &ProbeRecord) -> Option<SignatureScheme> {
+    record
+        .flight
+        .as_ref()?
+        .key_exchange
+        .as_ref()?
+        .signature_scheme
+}
+
+/// The server answered with nothing at all: no bytes, then a close, a reset
+/// or silence. Large hellos do that to some servers.
+fn choked(record: &ProbeRecord) -> bool {
+    record.tcp.is_connected()
+        && record.flight.as_ref().is_some_and(|f| {
+            f.bytes_received == 0
+                && matches!(f.end, FlightEnd::Closed | FlightEnd::Reset | FlightEnd::Timeout)
+        })
+}
+
+/// A chain of offer-and-remove probes: what the server picked, in order.
+#[derive(Debug, Default)]
+pub(crate) struct Chain<T> {
+    pub(crate) picks: Vec<T>,
+    /// Probes of the chain that have run.
+    pub(crate) rounds: u16,
+    /// The chain is over (a refusal, or a pick that was not new).
+    pub(crate) ended: bool,
+    /// It ended on a pick that was not new or not offered: the server is
+    /// inconsistent, and the list may be incomplete.
+    pub(crate) anomaly: bool,
+}
+
+fn walk<T: PartialEq + Copy>(
+    obs: &Observations,
+    purpose: impl Fn(u16) -> Purpose,
+    pick: impl Fn(&ProbeRecord) -> Option<T>,
+) -> Chain<T> {
+    let mut chain = Chain {
+        picks: Vec::new(),
+        rounds: 0,
+        ended: false,
+        anomaly: false,
+    };
+    while let Some(record) = obs.probe(&purpose(chain.rounds)) {
+        chain.rounds += 1;
+        match pick(record) {
+            Some(t) if !chain.picks.contains(&t) => chain.picks.push(t),
+            Some(_) => {
+                chain.ended = true;
+                chain.anomaly = true;
+                break;
+            }
+            None => {
+                chain.ended = true;
+                break;
+            }
+        }
+    }
+    chain
+}
+
+/// Suite enumeration at one version.
+#[derive(Debug, Default)]
+pub(crate) struct SuiteScan {
+    /// Accepted suites in the order the server picked them.
+    pub(crate) accepted: Vec<CipherSuite>,
+    /// The full offer had no answer: enumerated in chunks.
+    pub(crate) chunked: bool,
+    /// Suites offered in chunks that the server refused.
+    pub(crate) excluded: Vec<CipherSuite>,
+    pub(crate) done: bool,
+    pub(crate) anomaly: bool,
+    pub(crate) rounds: u16,
+}
+
+fn suites_purpose(version: ProtocolVersion) -> impl Fn(u16) -> Purpose {
+    move |r| {
+        if r == 0 {
+            Purpose::Version { version }
+        } else {
+            Purpose::Suites { version, round: r }
+        }
+    }
+}
+
+pub(crate) fn suite_scan(obs: &Observations, version: ProtocolVersion) -> SuiteScan {
+    let Some(first) = obs.probe(&Purpose::Version { version }) else {
+        return SuiteScan::default();
+    };
+    let chunked = version <= ProtocolVersion::TLS1_2 && choked(first);
+    if !chunked {
+        let chain = walk(obs, suites_purpose(version), |r| {
+            picked_suite(r, version).filter(|s| offered_suites(r).contains(s))
+        });
+        return SuiteScan {
+            accepted: chain.picks,
+            chunked: false,
+            excluded: Vec::new(),
+            done: chain.ended,
+            anomaly: chain.anomaly,
+            rounds: chain.rounds,
+        };
+    }
+    // Chunked: rounds 1.. each offer up to CHUNK suites not yet decided.
+    let mut scan = SuiteScan {
+        chunked: true,
+        rounds: 1,
+        ..Default::default()
+    };
+    let mut round = 1;
+    while let Some(record) = obs.probe(&Purpose::Suites { version, round }) {
+        scan.rounds += 1;
+        round += 1;
+        match picked_suite(record, version) {
+            Some(s) if offered_suites(record).contains(&s) && !scan.accepted.contains(&s) => {
+                scan.accepted.push(s)
+            }
+            Some(_) => {
+                scan.anomaly = true;
+                scan.done = true;
+                return scan;
+            }
+            None if scan.accepted.is_empty() => {
+                // Not even a small offer is answered: the version is off.
+                scan.done = true;
+                return scan;
+            }
+            None => scan.excluded.extend_from_slice(offered_suites(record)),
+        }
+    }
+    scan.done = remaining_chunk(&scan, version).is_empty();
+    scan
+}
+
+fn remaining_chunk(scan: &SuiteScan, version: ProtocolVersion) -> Vec<CipherSuite> {
+    suite_list(version)
+        .into_iter()
+        .filter(|s| !scan.accepted.contains(s) && !scan.excluded.contains(s))
+        .take(if scan.chunked { CHUNK } else { usize::MAX })
+        .collect()
+}
+
+/// Whether the server speaks `version`.
+pub(crate) fn supports(obs: &Observations, version: ProtocolVersion) -> bool {
+    if version == ProtocolVersion::SSL2 {
+        return obs
+            .probe(&Purpose::Version { version })
+            .and_then(|p| p.flight.as_ref())
+            .and_then(|f| f.ssl2.as_ref())
+            .is_some_and(|s| !s.cipher_specs.is_empty());
+    }
+    !suite_scan(obs, version).accepted.is_empty()
+}
+
+/// The newest version below TLS 1.3 the server speaks.
+fn best_legacy_version(obs: &Observations) -> Option<ProtocolVersion> {
+    TLS_VERSIONS[..4]
+        .iter()
+        .rev()
+        .copied()
+        .find(|v| supports(obs, *v))
+}
+
+/// What the server picked from the reversed offer.
+pub(crate) fn order_pick(obs: &Observations, version: ProtocolVersion) -> Option<CipherSuite> {
+    picked_suite(obs.probe(&Purpose::SuiteOrder { version })?, version)
+}
+
+/// Whether the server enforces its own suite order (None: fewer than two
+/// suites, or not measured).
+pub(crate) fn server_order(obs: &Observations, version: ProtocolVersion) -> Option<bool> {
+    let scan = suite_scan(obs, version);
+    if scan.accepted.len() < 2 {
+        return None;
+    }
+    let pick = order_pick(obs, version)?;
+    let first = if scan.chunked {
+        *recovered_order(obs, version).picks.first()?
+    } else {
+        scan.accepted[0]
+    };
+    Some(pick == first)
+}
+
+/// The server's order recovered after chunked enumeration.
+pub(crate) fn recovered_order(obs: &Observations, version: ProtocolVersion) -> Chain<CipherSuite> {
+    walk(
+        obs,
+        |r| Purpose::SuiteOrderRound {
+            version,
+            round: r + 1,
+        },
+        |rec| picked_suite(rec, version),
+    )
+}
+
+// ---------------------------------------------------------------- planning
+
+fn suite_requests(obs: &Observations, target: &Target, version: ProtocolVersion) -> Vec<ProbeRequest> {
+    let scan = suite_scan(obs, version);
+    let mut out = Vec::new();
+    if !scan.done {
+        let offer = remaining_chunk(&scan, version);
+        if !offer.is_empty() {
+            out.push(request(
+                Purpose::Suites {
+                    version,
+                    round: scan.rounds,
+                },
+                suite_hello(target, version, offer),
+            ));
+        }
+    }
+    let order = Purpose::SuiteOrder { version };
+    if !scan.chunked && scan.accepted.len() == 1 && !scan.done && !obs.has(&order) {
+        // Alongside the second step: the whole list reversed. A client-order
+        // server now picks the last suite it accepts, a server-order server
+        // its favourite again.
+        let mut reversed = suite_list(version);
+        reversed.reverse();
+        out.push(request(order.clone(), suite_hello(target, version, reversed)));
+    }
+    if scan.chunked && scan.done && scan.accepted.len() >= 2 {
+        // The accepted set reversed, and (first step of the order recovery)
+        // forwards: a client-order server picks different ends, a
+        // server-order server its favourite twice.
+        if !obs.has(&order) {
+            let mut reversed = scan.accepted.clone();
+            reversed.reverse();
+            out.push(request(order, suite_hello(target, version, reversed)));
+        }
+        let chain = recovered_order(obs, version);
+        let left: Vec<CipherSuite> = scan
+            .accepted
+            .iter()
+            .copied()
+            .filter(|s| !chain.picks.contains(s))
+            .collect();
+        let go_on = chain.rounds == 0 || server_order(obs, version) == Some(true);
+        if go_on && !chain.ended && left.len() >= 2 {
+            out.push(request(
+                Purpose::SuiteOrderRound {
+                    version,
+                    round: chain.rounds + 1,
+                },
+                suite_hello(target, version, left),
+            ));
+        }
+    }
+    out
+}
+
+fn groups_purpose(version: ProtocolVersion) -> impl Fn(u16) -> Purpose {
+    move |r| Purpose::ScanGroups {
+        version,
+        round: r + 1,
+    }
+}
+
+pub(crate) fn group_chain(obs: &Observations, version: ProtocolVersion) -> Chain<NamedGroup> {
+    walk(obs, groups_purpose(version), picked_group)
+}
+
+/// A hello that makes the server name a group: TLS 1.3 with no key share
+/// (the server answers with a HelloRetryRequest naming its choice, before
+/// any signature), or TLS ≤ 1.2 with only ECDHE suites (the curve is in the
+/// ServerKeyExchange).
+fn group_hello(target: &Target, version: ProtocolVersion, groups: Vec<NamedGroup>) -> HelloSpec {
+    if version == ProtocolVersion::TLS1_3 {
+        HelloSpec {
+            versions: vec![version],
+            cipher_suites: suite_list(version),
+            groups,
+            key_shares: Vec::new(),
+            signature_algorithms: all_signature_schemes(),
+            sni: target.sni.clone(),
+            modern_extensions: true,
+            ..Default::default()
+        }
+    } else {
+        let suites = suite_list(version)
+            .into_iter()
+            .filter(|s| s.info().is_some_and(|i| i.kx == KeyExchange::Ecdhe))
+            .collect();
+        HelloSpec {
+            groups,
+            ..suite_hello(target, version, suites)
+        }
+    }
+}
+
+fn group_requests(obs: &Observations, target: &Target, version: ProtocolVersion) -> Vec<ProbeRequest> {
+    let chain = group_chain(obs, version);
+    let mut out = Vec::new();
+    if !chain.ended {
+        let offer: Vec<NamedGroup> = group_list(version)
+            .into_iter()
+            .filter(|g| !chain.picks.contains(g))
+            .collect();
+        if !offer.is_empty() {
+            out.push(request(
+                groups_purpose(version)(chain.rounds),
+                group_hello(target, version, offer),
+            ));
+        }
+    }
+    let order = Purpose::GroupOrder { version };
+    if chain.picks.len() == 1 && !chain.ended && !obs.has(&order) {
+        let mut reversed = group_list(version);
+        reversed.reverse();
+        out.push(request(order, group_hello(target, version, reversed)));
+    }
+    out
+}
+
+/// Whether the server picks groups by its own preference.
+pub(crate) fn group_server_order(obs: &Observations, version: ProtocolVersion) -> Option<bool> {
+    let chain = group_chain(obs, version);
+    if chain.picks.len() < 2 {
+        return None;
+    }
+    let pick = picked_group(obs.probe(&Purpose::GroupOrder { version })?)?;
+    Some(pick == chain.picks[0])
+}
+
+fn signatures_purpose(r: u16) -> Purpose {
+    Purpose::ScanSignatures { round: r + 1 }
+}
+
+pub(crate) fn signature_chain(obs: &Observations) -> Chain<SignatureScheme> {
+    walk(obs, signatures_purpose, picked_signature)
+}
+
+/// Suites whose ServerKeyExchange carries the server's signature.
+fn signed_kx_suites(version: ProtocolVersion) -> Vec<CipherSuite> {
+    suite_list(version)
+        .into_iter()
+        .filter(|s| {
+            s.info().is_some_and(|i| {
+                matches!(i.kx, KeyExchange::Ecdhe | KeyExchange::Dhe)
+                    && matches!(i.auth, Auth::Rsa | Auth::Ecdsa | Auth::Dss)
+            })
+        })
+        .collect()
+}
+
+fn signature_request(obs: &Observations, target: &Target) -> Option<ProbeRequest> {
+    let chain = signature_chain(obs);
+    if chain.ended {
+        return None;
+    }
+    let offer: Vec<SignatureScheme> = all_signature_schemes()
+        .into_iter()
+        .filter(|s| !chain.picks.contains(s))
+        .collect();
+    if offer.is_empty() {
+        return None;
+    }
+    let version = ProtocolVersion::TLS1_2;
+    Some(request(
+        signatures_purpose(chain.rounds),
+        HelloSpec {
+            signature_algorithms: offer,
+            ..suite_hello(target, version, signed_kx_suites(version))
+        },
+    ))
+}
+
+/// One-off hellos at the best TLS ≤ 1.2 version: DHE parameters, the
+/// extensions probe, and encrypt-then-MAC with CBC suites only.
+fn single_requests(obs: &Observations, target: &Target, version: ProtocolVersion) -> Vec<ProbeRequest> {
+    let mut out = Vec::new();
+    let suites_where = |keep: &dyn Fn(&wire::registry::CipherSuiteInfo) -> bool| -> Vec<CipherSuite> {
+        suite_list(version)
+            .into_iter()
+            .filter(|s| s.info().is_some_and(keep))
+            .collect()
+    };
+    if !obs.has(&Purpose::DhParams) {
+        let dhe = suites_where(&|i| i.kx == KeyExchange::Dhe);
+        if !dhe.is_empty() {
+            out.push(request(Purpose::DhParams, suite_hello(target, version, dhe)));
+        }
+    }
+    if version >= ProtocolVersion::TLS1_0 {
+        let extensions = Purpose::Feature {
+            name: "extensions".into(),
+        };
+        if !obs.has(&extensions) {
+            out.push(request(
+                extensions,
+                HelloSpec {
+                    alpn: ALPN.iter().map(|s| s.to_string()).collect(),
+                    heartbeat: true,
+                    compression_methods: vec![1, 0],
+                    ..suite_hello(target, version, suite_list(version))
+                },
+            ));
+        }
+        let etm = Purpose::Feature {
+            name: "encrypt_then_mac".into(),
+        };
+        if !obs.has(&etm) {
+            let cbc = suites_where(&|i| i.mode == Mode::Cbc);
+            out.push(request(
+                etm,
+                HelloSpec {
+                    encrypt_then_mac: true,
+                    ..suite_hello(target, version, cbc)
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// The default certificate: the same hello without SNI.
+fn no_sni_request(
+    obs: &Observations,
+    target: &Target,
+    best12: Option<ProtocolVersion>,
+    ctx: &ScanContext,
+) -> Option<ProbeRequest> {
+    target.sni.as_ref()?;
+    if obs.has(&Purpose::NoSni) {
+        return None;
+    }
+    if let Some(version) = best12.filter(|v| *v >= ProtocolVersion::SSL3) {
+        return Some(request(
+            Purpose::NoSni,
+            HelloSpec {
+                sni: None,
+                ..suite_hello(target, version, suite_list(version))
+            },
+        ));
+    }
+    if supports(obs, ProtocolVersion::TLS1_3) {
+        // TLS 1.3 encrypts the certificate: a real handshake reads it.
+        return Some(ProbeRequest {
+            purpose: Purpose::NoSni,
+            kind: ProbeKind::Handshake(HandshakeSpec {
+                versions: vec![ProtocolVersion::TLS1_3],
+                sni: None,
+                alpn: Vec::new(),
+                client_cert: ctx.client_identity,
+                http_head: false,
+                http_get: false,
+                http_timeout_ms: None,
+            }),
+        });
+    }
+    None
+}
+
+/// A hello at the second-newest version with TLS_FALLBACK_SCSV: a server
+/// that knows RFC 7507 answers inappropriate_fallback.
+fn fallback_request(obs: &Observations, target: &Target) -> Option<ProbeRequest> {
+    let purpose = Purpose::Feature {
+        name: "fallback_scsv".into(),
+    };
+    if obs.has(&purpose) {
+        return None;
+    }
+    let version = fallback_version(obs)?;
+    Some(request(
+        purpose,
+        HelloSpec {
+            fallback_scsv: true,
+            ..suite_hello(target, version, suite_list(version))
+        },
+    ))
+}
+
+/// The version a fallback hello is sent at: the second-newest supported.
+pub(crate) fn fallback_version(obs: &Observations) -> Option<ProtocolVersion> {
+    let supported: Vec<ProtocolVersion> = TLS_VERSIONS
+        .iter()
+        .copied()
+        .filter(|v| supports(obs, *v))
+        .collect();
+    (supported.len() >= 2).then(|| supported[supported.len() - 2])
+}
+
+/// True when a failed probe looks like the server (or a firewall) limiting
+/// our rate rather than answering: the TCP connection itself failed although
+/// earlier ones to the same server succeeded, or a hello the server had
+/// already answered at this version got a bare reset.
+pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations) -> bool {
+    let earlier_ok = obs.probes.iter().any(|p| p.tcp.is_connected());
+    match &record.tcp {
+        TcpOutcome::Refused { .. } | TcpOutcome::Timeout { .. } | TcpOutcome::Error { .. } => {
+            earlier_ok
+        }
+        TcpOutcome::Connected { .. } => {
+            let continuation = matches!(
+                record.request.purpose,
+                Purpose::Suites { round, .. } | Purpose::ScanGroups { round, .. } | Purpose::ScanSignatures { round }
+                    if round > 1
+            );
+            continuation
+                && record
+                    .flight
+                    .as_ref()
+                    .is_some_and(|f| f.bytes_received == 0 && f.end == FlightEnd::Reset)
+        }
+        _ => false,
+    }
+}

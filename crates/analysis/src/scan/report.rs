@@ -1,0 +1,537 @@
+//! Observations of a scan → [`ScanReport`]. Pure: the same observations give
+//! the same report.
+
+use model::{
+    Bytes, CertificateReport, ChainReport, DhReport, Features, FlightEnd,
+    Observations, ProbeKind, ProbeRecord, ProtocolReport, Protocols, Purpose, ScanReport,
+    ServerFlight, ServerHelloObservation, TargetReport, TcpOutcome, TrustReport,
+};
+use wire::registry::{AlertDescription, ExtensionType, KeyExchange, ProtocolVersion};
+
+use super::{
+    best_legacy_version, fallback_version, group_chain, group_server_order, recovered_order,
+    server_order, signature_chain, suite_scan, ScanContext, TLS_VERSIONS,
+};
+use crate::certs::{self, PathResult, Store};
+
+const EXT_STATUS_REQUEST: u16 = 5;
+const EXT_HEARTBEAT: u16 = 15;
+const EXT_ENCRYPT_THEN_MAC: u16 = 22;
+const EXT_EXTENDED_MASTER_SECRET: u16 = 23;
+const EXT_SESSION_TICKET: u16 = 35;
+const EXT_RENEGOTIATION_INFO: u16 = 0xff01;
+/// RFC 7507 `inappropriate_fallback`.
+const ALERT_INAPPROPRIATE_FALLBACK: u8 = 86;
+
+/// Judges a scan's observations.
+pub fn report(obs: &Observations, ctx: &ScanContext) -> ScanReport {
+    let mut incomplete = Vec::new();
+    let target = match &obs.target {
+        Some(t) => TargetReport {
+            host: t.host.clone(),
+            port: t.port,
+            ip: obs.probes.iter().find_map(|p| p.ip),
+            sni: t.sni.clone(),
+        },
+        None => TargetReport {
+            host: String::new(),
+            port: 0,
+            ip: None,
+            sni: None,
+        },
+    };
+    if let Some(dns) = &obs.dns {
+        if let Some(error) = &dns.error {
+            incomplete.push(format!("name resolution failed: {}", crate::text::sanitize(error)));
+        }
+    }
+    if !obs.probes.is_empty() && !obs.probes.iter().any(|p| p.tcp.is_connected()) {
+        let why = obs
+            .probes
+            .first()
+            .map(|p| tcp_text(&p.tcp))
+            .unwrap_or_default();
+        incomplete.push(format!("no connection to the server succeeded ({why})"));
+    }
+
+    let mut protocols = Protocols::default();
+    fill_ssl2(obs, &mut protocols.ssl2);
+    let best12 = best_legacy_version(obs);
+    for version in TLS_VERSIONS {
+        let name = version.name().unwrap_or("unknown");
+        let Some(slot) = protocols.get_mut(name) else {
+            continue;
+        };
+        fill_protocol(obs, version, best12, slot, &mut incomplete);
+    }
+    if protocols.tls1_3.supported && !protocols.tls1_2.supported {
+        incomplete.push(
+            "signature algorithms are measured at TLS 1.2 only (TLS 1.3 encrypts the server's signature)"
+                .into(),
+        );
+    }
+    let signatures = signature_chain(obs);
+    if signatures.anomaly {
+        incomplete.push("the server chose a signature scheme it had already been refused; the signature list may be incomplete".into());
+    }
+
+    ScanReport {
+        schema_version: model::SCHEMA_VERSION,
+        target,
+        protocols,
+        signature_algorithms: signatures.picks.iter().map(|s| s.name()).collect(),
+        dh: dh_report(obs),
+        certificates: chains(obs, ctx),
+        features: features(obs, best12),
+        connections: obs.connections(),
+        elapsed_ms: 0,
+        incomplete,
+    }
+}
+
+fn fill_ssl2(obs: &Observations, slot: &mut ProtocolReport) {
+    let Some(record) = obs.probe(&Purpose::Version {
+        version: ProtocolVersion::SSL2,
+    }) else {
+        slot.evidence = "not tested".into();
+        return;
+    };
+    match record.flight.as_ref().and_then(|f| f.ssl2.as_ref()) {
+        Some(hello) => {
+            slot.supported = !hello.cipher_specs.is_empty();
+            slot.cipher_suites = hello
+                .cipher_specs
+                .iter()
+                .map(|&c| wire::sslv2::Ssl2CipherSpec(c).name())
+                .collect();
+            slot.evidence = if slot.supported {
+                "SSL 2.0 SERVER-HELLO".into()
+            } else {
+                "SSL 2.0 SERVER-HELLO with no cipher in common".into()
+            };
+        }
+        None => slot.evidence = refusal(record),
+    }
+}
+
+fn fill_protocol(
+    obs: &Observations,
+    version: ProtocolVersion,
+    best12: Option<ProtocolVersion>,
+    slot: &mut ProtocolReport,
+    incomplete: &mut Vec<String>,
+) {
+    let name = version.name().unwrap_or("unknown");
+    let Some(first) = obs.probe(&Purpose::Version { version }) else {
+        slot.evidence = "not tested".into();
+        return;
+    };
+    let scan = suite_scan(obs, version);
+    slot.supported = !scan.accepted.is_empty();
+    slot.evidence = if slot.supported {
+        match first.flight.as_ref().and_then(|f| f.server_hello.as_ref()) {
+            Some(sh) => format!("ServerHello {} with {}", sh.version, sh.cipher_suite),
+            None if version == ProtocolVersion::TLS1_3 => "HelloRetryRequest".into(),
+            None => "ServerHello to a smaller offer (the full offer got no answer)".into(),
+        }
+    } else {
+        refusal(first)
+    };
+    if !slot.supported {
+        return;
+    }
+    slot.server_order = server_order(obs, version);
+    let mut suites = scan.accepted.clone();
+    if scan.chunked {
+        incomplete.push(format!(
+            "{name}: the server did not answer a hello offering every suite; suites were enumerated in chunks of {}",
+            super::CHUNK
+        ));
+        if slot.server_order == Some(true) {
+            let chain = recovered_order(obs, version);
+            let mut order = chain.picks.clone();
+            order.extend(suites.iter().copied().filter(|s| !chain.picks.contains(s)));
+            suites = order;
+        }
+    }
+    if scan.anomaly {
+        incomplete.push(format!(
+            "{name}: the server chose a suite it had already chosen or was not offered; the suite list may be incomplete"
+        ));
+    } else if !scan.done {
+        incomplete.push(format!("{name}: suite enumeration did not finish"));
+    }
+    slot.cipher_suites = suites.iter().map(|s| s.name()).collect();
+
+    let group_version = if version == ProtocolVersion::TLS1_3 {
+        Some(version)
+    } else if version >= ProtocolVersion::TLS1_0 {
+        best12.filter(|b| *b >= ProtocolVersion::TLS1_0)
+    } else {
+        None
+    };
+    let Some(group_version) = group_version else {
+        return;
+    };
+    let has_ecdhe = version == ProtocolVersion::TLS1_3
+        || suites
+            .iter()
+            .any(|s| s.info().is_some_and(|i| i.kx == KeyExchange::Ecdhe));
+    if !has_ecdhe {
+        return;
+    }
+    let chain = group_chain(obs, group_version);
+    if chain.anomaly {
+        incomplete.push(format!(
+            "{name}: the server chose a group it had already chosen; the group list may be incomplete"
+        ));
+    }
+    slot.groups = chain.picks.iter().map(|g| g.name()).collect();
+    slot.group_server_order = group_server_order(obs, group_version);
+    if group_version != version {
+        slot.groups_measured_at = group_version.name().map(str::to_string);
+    }
+}
+
+/// Why a protocol probe got no ServerHello, in a few words.
+fn refusal(record: &ProbeRecord) -> String {
+    if !record.tcp.is_connected() {
+        return tcp_text(&record.tcp);
+    }
+    let Some(flight) = &record.flight else {
+        return "no reply".into();
+    };
+    if let Some(sh) = &flight.server_hello {
+        return format!("answered with {} instead", sh.version);
+    }
+    if let Some(alert) = flight.alert() {
+        return format!("alert {}", AlertDescription(alert.description).name());
+    }
+    match &flight.end {
+        FlightEnd::Closed => "closed without an alert".into(),
+        FlightEnd::Reset => "reset without an alert".into(),
+        FlightEnd::Timeout => "no answer before the timeout".into(),
+        FlightEnd::NotTls => "the reply is not TLS".into(),
+        FlightEnd::Malformed { message } => {
+            format!("malformed reply: {}", crate::text::sanitize(message))
+        }
+        FlightEnd::Complete | FlightEnd::Alert => "no ServerHello".into(),
+    }
+}
+
+fn tcp_text(tcp: &TcpOutcome) -> String {
+    match tcp {
+        TcpOutcome::Connected { .. } => "connected".into(),
+        TcpOutcome::Refused { .. } => "connection refused".into(),
+        TcpOutcome::Timeout { .. } => "connection timed out".into(),
+        TcpOutcome::Unreachable { message } | TcpOutcome::Error { message } => {
+            crate::text::sanitize(message)
+        }
+        TcpOutcome::NotAttempted => "not attempted".into(),
+    }
+}
+
+// ---------------------------------------------------------------- DH
+
+fn dh_report(obs: &Observations) -> Option<DhReport> {
+    let from = |p: &ProbeRecord| {
+        let kx = p.flight.as_ref()?.key_exchange.as_ref()?;
+        (kx.kind == "dhe").then_some(kx)?;
+        Some(kx.clone())
+    };
+    let kx = obs
+        .probe(&Purpose::DhParams)
+        .and_then(from)
+        .or_else(|| obs.probes.iter().find_map(from))?;
+    let prime = kx.dh_prime.as_ref()?;
+    Some(DhReport {
+        prime_bits: kx.dh_prime_bits.unwrap_or(0),
+        well_known: well_known_prime(prime),
+        generator: kx.dh_generator.as_ref().and_then(|g| {
+            let g = strip_zeros(g);
+            (g.len() <= 8).then(|| g.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b)))
+        }),
+    })
+}
+
+fn strip_zeros(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+/// The name of a well-known prime (RFC 2409, RFC 3526, RFC 7919).
+pub fn well_known_prime(prime: &[u8]) -> Option<String> {
+    let hex = hex::encode(strip_zeros(prime));
+    super::dh_primes::WELL_KNOWN
+        .iter()
+        .find(|(_, _, p)| *p == hex)
+        .map(|(name, _, _)| name.to_string())
+}
+
+// ---------------------------------------------------------------- certificates
+
+fn chains(obs: &Observations, ctx: &ScanContext) -> Vec<ChainReport> {
+    // (chain, where seen, stapled)
+    let mut found: Vec<(Vec<Bytes>, Vec<String>, bool)> = Vec::new();
+    let mut add = |chain: &[Bytes], tags: Vec<String>, stapled: bool| {
+        if chain.is_empty() {
+            return;
+        }
+        match found.iter_mut().find(|(c, _, _)| c.as_slice() == chain) {
+            Some((_, seen, staple)) => {
+                for tag in tags {
+                    if !seen.contains(&tag) {
+                        seen.push(tag);
+                    }
+                }
+                *staple |= stapled;
+            }
+            None => found.push((chain.to_vec(), tags, stapled)),
+        }
+    };
+    for p in &obs.probes {
+        let (sni, version) = match &p.request.kind {
+            ProbeKind::Hello(spec) => (spec.sni.is_some(), None),
+            ProbeKind::Handshake(spec) => (
+                spec.sni.is_some(),
+                p.handshake.as_ref().and_then(|h| h.version),
+            ),
+            ProbeKind::Ssl2 { .. } => (true, Some(ProtocolVersion::SSL2)),
+        };
+        let sni_tag = if sni { "sni" } else { "no_sni" }.to_string();
+        if let Some(flight) = &p.flight {
+            let version = version.or_else(|| flight.server_hello.as_ref().map(|s| s.version));
+            let mut tags = vec![sni_tag.clone()];
+            tags.extend(version.and_then(|v| v.name()).map(str::to_string));
+            add(&flight.certificates, tags.clone(), flight.ocsp_staple.is_some());
+            if let Some(cert) = flight.ssl2.as_ref().and_then(|s| s.certificate.clone()) {
+                add(&[cert], vec!["ssl2".into()], false);
+            }
+        }
+        if let Some(hs) = &p.handshake {
+            let mut tags = vec![sni_tag];
+            tags.extend(hs.version.and_then(|v| v.name()).map(str::to_string));
+            add(&hs.chain, tags, hs.ocsp_staple.is_some());
+        }
+    }
+    let hostname = obs
+        .target
+        .as_ref()
+        .map(|t| t.verify_name().to_string())
+        .unwrap_or_default();
+    found
+        .into_iter()
+        .map(|(chain, mut seen_with, ocsp_stapled)| {
+            seen_with.sort_by_key(|t| (t.starts_with("tls") || t.starts_with("ssl"), t.clone()));
+            chain_report(&chain, seen_with, ocsp_stapled, &hostname, ctx)
+        })
+        .collect()
+}
+
+fn chain_report(
+    chain: &[Bytes],
+    seen_with: Vec<String>,
+    ocsp_stapled: bool,
+    hostname: &str,
+    ctx: &ScanContext,
+) -> ChainReport {
+    let infos: Vec<Option<certs::CertInfo>> = chain.iter().map(|c| certs::parse(c)).collect();
+    let ders: Vec<Vec<u8>> = chain.iter().map(|c| c.0.clone()).collect();
+    let mut stores = vec![Store::Mozilla, Store::System];
+    if !ctx.trust.ca_file.is_empty() {
+        stores.push(Store::CaFile);
+    }
+    let trust: Vec<TrustReport> = stores
+        .into_iter()
+        .map(|store| {
+            let result = certs::verify_path(&ders, &ctx.trust, store, ctx.now);
+            TrustReport {
+                store: match store {
+                    Store::Mozilla => "mozilla",
+                    Store::System => "system",
+                    Store::CaFile => "ca_file",
+                }
+                .into(),
+                trusted: result == PathResult::Trusted,
+                result: path_text(&result),
+            }
+        })
+        .collect();
+    let order_ok = infos.windows(2).all(|w| match (&w[0], &w[1]) {
+        (Some(a), Some(b)) => certs::names_issuer(a, b),
+        _ => false,
+    });
+    let complete = trust.iter().any(|t| t.trusted)
+        || infos.last().and_then(|c| c.as_ref()).is_some_and(|c| c.self_issued);
+    let key_type = infos
+        .first()
+        .and_then(|c| c.as_ref())
+        .map(|c| key_type(&c.key.algorithm))
+        .unwrap_or_else(|| "unknown".into());
+    ChainReport {
+        seen_with,
+        key_type,
+        certificates: chain
+            .iter()
+            .zip(&infos)
+            .map(|(der, info)| cert_report(der, info.as_ref()))
+            .collect(),
+        trust,
+        order_ok,
+        complete,
+        hostname_match: chain
+            .first()
+            .is_some_and(|leaf| certs::valid_for_name(leaf, hostname)),
+        hostname: hostname.to_string(),
+        ocsp_stapled,
+    }
+}
+
+fn key_type(algorithm: &str) -> String {
+    match algorithm {
+        "EC" => "ecdsa".into(),
+        other => other.to_ascii_lowercase(),
+    }
+}
+
+fn path_text(result: &PathResult) -> String {
+    match result {
+        PathResult::Trusted => "trusted".into(),
+        PathResult::Expired => "expired".into(),
+        PathResult::NotYetValid => "not_yet_valid".into(),
+        PathResult::UnknownIssuer => "unknown_issuer".into(),
+        PathResult::BadSignature => "bad_signature".into(),
+        PathResult::UnsupportedSignature => "unsupported_signature".into(),
+        PathResult::Other(text) => crate::text::sanitize(text),
+    }
+}
+
+fn cert_report(der: &[u8], info: Option<&certs::CertInfo>) -> CertificateReport {
+    let rfc3339 = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    match info {
+        Some(c) => CertificateReport {
+            subject: c.subject.clone(),
+            issuer: c.issuer.clone(),
+            sans: c.sans.iter().map(|s| crate::text::sanitize(s)).collect(),
+            not_before: rfc3339(c.not_before),
+            not_after: rfc3339(c.not_after),
+            key_type: key_type(&c.key.algorithm),
+            key_bits: c.key.bits,
+            curve: c.key.curve.clone(),
+            signature_algorithm: c.signature_algorithm.clone(),
+            sha256_fingerprint: c.sha256_fingerprint.clone(),
+            is_ca: c.is_ca,
+            self_issued: c.self_issued,
+        },
+        None => CertificateReport {
+            subject: "(unparseable certificate)".into(),
+            issuer: String::new(),
+            sans: Vec::new(),
+            not_before: String::new(),
+            not_after: String::new(),
+            key_type: "unknown".into(),
+            key_bits: 0,
+            curve: None,
+            signature_algorithm: String::new(),
+            sha256_fingerprint: sha256_hex(der),
+            is_ca: false,
+            self_issued: false,
+        },
+    }
+}
+
+fn sha256_hex(der: &[u8]) -> String {
+    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der).as_ref())
+}
+
+// ---------------------------------------------------------------- features
+
+fn flight_of<'a>(obs: &'a Observations, purpose: &Purpose) -> Option<&'a ServerFlight> {
+    obs.probe(purpose)?.flight.as_ref()
+}
+
+fn feature<'a>(obs: &'a Observations, name: &str) -> Option<&'a ServerFlight> {
+    flight_of(
+        obs,
+        &Purpose::Feature {
+            name: name.to_string(),
+        },
+    )
+}
+
+fn has_ext(sh: &ServerHelloObservation, code: u16) -> bool {
+    sh.extensions.contains(&ExtensionType(code))
+}
+
+fn features(obs: &Observations, best12: Option<ProtocolVersion>) -> Features {
+    let mut f = Features::default();
+    let handshake = obs.probe(&Purpose::Handshake).and_then(|p| p.handshake.as_ref());
+    // TLS ≤ 1.2: the extensions probe, or failing that the version probe.
+    let legacy = best12.and_then(|version| {
+        feature(obs, "extensions")
+            .filter(|fl| fl.server_hello.is_some())
+            .map(|fl| (fl, true))
+            .or_else(|| flight_of(obs, &Purpose::Version { version }).map(|fl| (fl, false)))
+    });
+    if let Some((flight, full)) = legacy {
+        if let Some(sh) = &flight.server_hello {
+            f.session_id = Some(sh.session_id_len > 0);
+            f.session_tickets = Some(has_ext(sh, EXT_SESSION_TICKET));
+            f.secure_renegotiation = Some(has_ext(sh, EXT_RENEGOTIATION_INFO));
+            f.extended_master_secret = Some(has_ext(sh, EXT_EXTENDED_MASTER_SECRET));
+            f.ocsp_stapling =
+                Some(has_ext(sh, EXT_STATUS_REQUEST) || flight.ocsp_staple.is_some());
+            if full {
+                f.heartbeat = Some(has_ext(sh, EXT_HEARTBEAT));
+                f.compression = Some(sh.compression != 0);
+                f.alpn = sh.alpn.clone();
+            }
+        }
+    }
+    if let Some(hs) = handshake {
+        if hs.completed {
+            if f.alpn.is_none() {
+                f.alpn = hs.alpn.clone();
+            }
+            if hs.ocsp_staple.is_some() {
+                f.ocsp_stapling = Some(true);
+            } else if f.ocsp_stapling.is_none() {
+                f.ocsp_stapling = Some(false);
+            }
+        }
+        if let Some(http) = &hs.http {
+            if http.status_line.is_some() {
+                f.http_status = http.status_line.as_deref().map(crate::text::sanitize);
+                f.hsts = http
+                    .strict_transport_security
+                    .as_deref()
+                    .map(crate::text::sanitize);
+            }
+        }
+    }
+    if let Some(sh) = feature(obs, "encrypt_then_mac").and_then(|fl| fl.server_hello.as_ref()) {
+        let cbc = sh
+            .cipher_suite
+            .info()
+            .is_some_and(|i| i.mode == wire::registry::Mode::Cbc);
+        if cbc {
+            f.encrypt_then_mac = Some(has_ext(sh, EXT_ENCRYPT_THEN_MAC));
+        }
+    }
+    if fallback_version(obs).is_some() {
+        if let Some(flight) = feature(obs, "fallback_scsv") {
+            if flight
+                .alert()
+                .is_some_and(|a| a.description == ALERT_INAPPROPRIATE_FALLBACK)
+            {
+                f.fallback_scsv = Some(true);
+            } else if flight.server_hello.is_some() {
+                f.fallback_scsv = Some(false);
+            }
+        }
+    }
+    f
+}

@@ -1,0 +1,193 @@
+//! The scan report as a person reads it: protocols, suites per protocol,
+//! key exchange, certificates, features. Every string that came from the
+//! network goes through [`clean`].
+
+use std::fmt::Write as _;
+
+use model::{Features, ScanReport};
+
+use super::{clean, Style};
+
+/// Renders a scan report.
+pub fn scan(report: &ScanReport, style: Style) -> String {
+    let mut out = String::new();
+    let t = &report.target;
+    let ip = t.ip.map(|ip| format!(" ({ip})")).unwrap_or_default();
+    let sni = match &t.sni {
+        Some(sni) => format!("SNI {}", clean(sni)),
+        None => "no SNI".into(),
+    };
+    let _ = writeln!(
+        out,
+        "{} {}:{}{} — {}, {} connections in {} ms",
+        style.bold("tlsdoctor scan"),
+        clean(&t.host),
+        t.port,
+        ip,
+        sni,
+        report.connections,
+        report.elapsed_ms
+    );
+
+    section(&mut out, style, "Protocols");
+    for (name, p) in report.protocols.iter() {
+        let mark = if p.supported {
+            if matches!(name, "ssl2" | "ssl3" | "tls1_0" | "tls1_1") {
+                style.yellow("yes")
+            } else {
+                style.green("yes")
+            }
+        } else {
+            style.dim("no ")
+        };
+        let _ = writeln!(out, "  {name:<7} {mark}  {}", style.dim(&clean(&p.evidence)));
+    }
+
+    section(&mut out, style, "Cipher suites");
+    for (name, p) in report.protocols.iter().filter(|(_, p)| p.supported) {
+        let order = match p.server_order {
+            Some(true) => "server order",
+            Some(false) => "client order",
+            None => "order n/a",
+        };
+        let _ = writeln!(out, "  {name} ({} suites, {order})", p.cipher_suites.len());
+        for suite in &p.cipher_suites {
+            let _ = writeln!(out, "    {}", clean(suite));
+        }
+    }
+
+    section(&mut out, style, "Key exchange");
+    for (name, p) in report.protocols.iter().filter(|(_, p)| p.supported && !p.groups.is_empty()) {
+        let order = match p.group_server_order {
+            Some(true) => ", server order",
+            Some(false) => ", client order",
+            None => "",
+        };
+        let at = p
+            .groups_measured_at
+            .as_ref()
+            .map(|v| format!(", measured at {v}"))
+            .unwrap_or_default();
+        let groups: Vec<String> = p.groups.iter().map(|g| clean(g)).collect();
+        let _ = writeln!(out, "  {name:<7} {}{order}{at}", groups.join(" "));
+    }
+    if let Some(dh) = &report.dh {
+        let known = dh
+            .well_known
+            .as_deref()
+            .map(|n| format!("well-known {n}"))
+            .unwrap_or_else(|| "custom prime".into());
+        let _ = writeln!(out, "  DHE     {} bits, {known}", dh.prime_bits);
+    }
+    if !report.signature_algorithms.is_empty() {
+        let _ = writeln!(out, "  signatures (TLS 1.2): {}", report.signature_algorithms.join(" "));
+    }
+
+    section(&mut out, style, "Certificates");
+    if report.certificates.is_empty() {
+        let _ = writeln!(out, "  {}", style.dim("none seen"));
+    }
+    for (i, chain) in report.certificates.iter().enumerate() {
+        let trusted: Vec<String> = chain
+            .trust
+            .iter()
+            .map(|t| {
+                let text = format!("{}: {}", t.store, clean(&t.result));
+                if t.trusted {
+                    style.green(&text)
+                } else {
+                    style.yellow(&text)
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  chain {} ({}; seen with {})",
+            i + 1,
+            chain.key_type,
+            chain.seen_with.join(", ")
+        );
+        let _ = writeln!(out, "    trust: {}", trusted.join(", "));
+        let host = if chain.hostname_match {
+            style.green(&format!("matches {}", clean(&chain.hostname)))
+        } else {
+            style.red(&format!("does not match {}", clean(&chain.hostname)))
+        };
+        let _ = writeln!(
+            out,
+            "    name {host}; order {}; {}; OCSP staple {}",
+            if chain.order_ok { "ok" } else { "wrong" },
+            if chain.complete { "complete" } else { "incomplete" },
+            if chain.ocsp_stapled { "yes" } else { "no" }
+        );
+        for (n, c) in chain.certificates.iter().enumerate() {
+            let _ = writeln!(out, "    [{n}] {}", clean(&c.subject));
+            let _ = writeln!(out, "        issuer  {}", clean(&c.issuer));
+            if !c.sans.is_empty() {
+                let sans: Vec<String> = c.sans.iter().map(|s| clean(s)).collect();
+                let _ = writeln!(out, "        SANs    {}", sans.join(", "));
+            }
+            let curve = c.curve.as_deref().map(|c| format!(" {}", clean(c))).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "        key     {}{curve} {} bits, signed {}",
+                c.key_type,
+                c.key_bits,
+                clean(&c.signature_algorithm)
+            );
+            let _ = writeln!(out, "        valid   {} .. {}", c.not_before, c.not_after);
+            let _ = writeln!(out, "        sha256  {}", c.sha256_fingerprint);
+        }
+    }
+
+    section(&mut out, style, "Features");
+    features(&mut out, style, &report.features);
+
+    if !report.incomplete.is_empty() {
+        section(&mut out, style, "Results may be incomplete");
+        for note in &report.incomplete {
+            let _ = writeln!(out, "  {}", style.yellow(&clean(note)));
+        }
+    }
+    out
+}
+
+fn section(out: &mut String, style: Style, title: &str) {
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", style.bold(title));
+}
+
+fn features(out: &mut String, style: Style, f: &Features) {
+    // (name, value, whether `yes` is the good answer)
+    let rows: [(&str, Option<bool>, bool); 9] = [
+        ("secure renegotiation", f.secure_renegotiation, true),
+        ("extended master secret", f.extended_master_secret, true),
+        ("encrypt-then-MAC", f.encrypt_then_mac, true),
+        ("TLS_FALLBACK_SCSV", f.fallback_scsv, true),
+        ("OCSP stapling", f.ocsp_stapling, true),
+        ("session IDs", f.session_id, true),
+        ("session tickets", f.session_tickets, true),
+        ("TLS compression", f.compression, false),
+        ("heartbeat", f.heartbeat, false),
+    ];
+    for (name, value, good) in rows {
+        let text = match value {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "n/a",
+        };
+        let painted = match value {
+            Some(v) if v == good => style.green(text),
+            Some(_) => style.yellow(text),
+            None => style.dim(text),
+        };
+        let _ = writeln!(out, "  {name:<24} {painted}");
+    }
+    let alpn = f.alpn.as_deref().map(clean).unwrap_or_else(|| "none".into());
+    let _ = writeln!(out, "  {:<24} {alpn}", "ALPN (h2, http/1.1)");
+    if let Some(status) = &f.http_status {
+        let _ = writeln!(out, "  {:<24} {}", "HTTP", clean(status));
+        let hsts = f.hsts.as_deref().map(clean).unwrap_or_else(|| "none".into());
+        let _ = writeln!(out, "  {:<24} {hsts}", "HSTS");
+    }
+}
