@@ -9,6 +9,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let tls13 = sel & 1 == 1;
     if let Ok(m) = CertificateMessage::read_bytes(data, tls13) {
-        assert_eq!(CertificateMessage::read_bytes(&m.get_encoding(), tls13).unwrap(), m);
+        assert_eq!(
+            CertificateMessage::read_bytes(&m.get_encoding(), tls13).unwrap(),
+            m
+        );
     }
 });

@@ -13,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
         _ => CertificateRequestForm::Tls13,
     };
     if let Ok(m) = CertificateRequest::read_bytes(data, form) {
-        assert_eq!(CertificateRequest::read_bytes(&m.get_encoding(), form).unwrap(), m);
+        assert_eq!(
+            CertificateRequest::read_bytes(&m.get_encoding(), form).unwrap(),
+            m
+        );
         let _ = (m.signature_algorithms(), m.certificate_authorities());
     }
 });

@@ -10,7 +10,12 @@ fuzz_target!(|data: &[u8]| {
         let again = ClientHello::read_bytes(&enc).expect("re-encoding parses");
         assert_eq!(again, h);
         assert_eq!(again.get_encoding(), enc);
-        let _ = (h.server_name(), h.alpn(), h.key_share_groups(), h.max_version());
+        let _ = (
+            h.server_name(),
+            h.alpn(),
+            h.key_share_groups(),
+            h.max_version(),
+        );
     }
     let _ = ClientHello::read_handshake(data);
 });

@@ -14,5 +14,9 @@ fuzz_target!(|data: &[u8]| {
         f.push(chunk);
         while f.next_event().is_some() {}
     }
-    let _ = (f.is_complete(), f.negotiated_version(), f.encrypted_records());
+    let _ = (
+        f.is_complete(),
+        f.negotiated_version(),
+        f.encrypted_records(),
+    );
 });

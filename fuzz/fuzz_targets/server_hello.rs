@@ -8,6 +8,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(h) = ServerHello::read_bytes(data) {
         let again = ServerHello::read_bytes(&h.get_encoding()).expect("re-encoding parses");
         assert_eq!(again, h);
-        let _ = (h.selected_version(), h.key_share_group(), h.downgrade_sentinel());
+        let _ = (
+            h.selected_version(),
+            h.key_share_group(),
+            h.downgrade_sentinel(),
+        );
     }
 });

@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let version = ProtocolVersion(if sel & 0x80 != 0 { 0x0303 } else { 0x0301 });
     if let Ok(m) = ServerKeyExchange::read_bytes(data, kind, version) {
-        assert_eq!(ServerKeyExchange::read_bytes(&m.get_encoding(), kind, version).unwrap(), m);
+        assert_eq!(
+            ServerKeyExchange::read_bytes(&m.get_encoding(), kind, version).unwrap(),
+            m
+        );
         let _ = (m.dh_prime_bits(), m.group(), m.signature_scheme());
     }
 });

@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(Ssl2Message::ServerHello(sh)) = Ssl2Message::read_bytes(body) {
             let mut enc = Vec::new();
             sh.encode(&mut enc);
-            assert_eq!(Ssl2Message::read_bytes(&enc).unwrap(), Ssl2Message::ServerHello(sh));
+            assert_eq!(
+                Ssl2Message::read_bytes(&enc).unwrap(),
+                Ssl2Message::ServerHello(sh)
+            );
         }
     }
     if let Ok(ch) = Ssl2ClientHello::read(&mut Reader::new(data)) {

@@ -10,6 +10,7 @@ pub mod certs;
 pub mod fixes;
 pub mod interception;
 mod judge;
+pub mod ocsp;
 mod plan;
 pub mod profiles;
 pub mod scan;

@@ -22,7 +22,7 @@ pub struct Diagnose {
 pub async fn diagnose(job: &Diagnose) -> (Report, Observations) {
     let started = Instant::now();
     let mut obs = Observations::new(job.target.clone());
-    let dns = probe::resolve(&job.target, job.probe.timeout).await;
+    let dns = probe::resolve(&job.target, job.probe.timeout, job.probe.resolver).await;
     obs.dns = Some(dns);
     let mut rounds = 0;
     let mut report = loop {

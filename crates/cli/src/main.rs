@@ -43,7 +43,9 @@ enum Command {
     )]
     Diagnose(DiagnoseArgs),
     /// Everything the server will and will not negotiate: protocols, suites, groups, certificates, features.
-    #[command(after_help = "Example:\n  tlsdoctor scan example.com\n  tlsdoctor scan localhost:8443 --ca-file ca.pem --json")]
+    #[command(
+        after_help = "Example:\n  tlsdoctor scan example.com\n  tlsdoctor scan localhost:8443 --ca-file ca.pem --json"
+    )]
     Scan(ScanArgs),
     /// Start the lab and diagnose every lab server (exit 0 when each gets its expected code).
     #[command(after_help = "Example:\n  tlsdoctor demo\n  tlsdoctor demo --only good,expired")]
@@ -68,6 +70,9 @@ struct DiagnoseArgs {
     /// Connect to this IP address but present the target's host name (like curl --connect-to).
     #[arg(long, value_name = "IP")]
     connect_to: Option<IpAddr>,
+    /// Ask this DNS server (IP or IP:PORT, port 53 by default) instead of the system resolver.
+    #[arg(long, value_name = "IP[:PORT]", value_parser = parse_resolver)]
+    resolver: Option<std::net::SocketAddr>,
     /// Extra trusted root certificates (PEM).
     #[arg(long, value_name = "PEM")]
     ca_file: Option<PathBuf>,
@@ -206,6 +211,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// `IP` or `IP:PORT` (or `[IPv6]:PORT`) of a DNS server.
+fn parse_resolver(text: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(addr) = text.parse::<std::net::SocketAddr>() {
+        return Ok(addr);
+    }
+    text.parse::<IpAddr>()
+        .map(|ip| std::net::SocketAddr::new(ip, 53))
+        .map_err(|_| format!("{text:?} is not an IP address or IP:PORT"))
+}
+
 fn timeout(seconds: f64) -> Result<Duration> {
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 600.0) {
         bail!("--timeout must be between 0 and 600 seconds");
@@ -271,6 +286,7 @@ async fn diagnose(args: DiagnoseArgs, style: Style) -> Result<ExitCode> {
         probe: probe::ProbeOptions {
             timeout: timeout(args.timeout)?,
             client_identity: identity,
+            resolver: args.resolver,
             ..Default::default()
         },
     };
@@ -316,6 +332,7 @@ async fn scan(args: ScanArgs, style: Style) -> Result<ExitCode> {
             timeout: timeout(args.timeout)?,
             max_connections: usize::from(args.max_connections),
             client_identity: identity,
+            ..Default::default()
         },
     };
     let (report, observations) = tlsdoctor::scan::scan(&job).await;

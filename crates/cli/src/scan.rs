@@ -25,7 +25,7 @@ pub struct Scan {
 pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
     let started = Instant::now();
     let mut obs = Observations::new(job.target.clone());
-    obs.dns = Some(probe::resolve(&job.target, job.probe.timeout).await);
+    obs.dns = Some(probe::resolve(&job.target, job.probe.timeout, job.probe.resolver).await);
     let mut notes: Vec<String> = Vec::new();
     let mut rounds = 0;
     // The real handshake (certificate chain under TLS 1.3, HTTP headers) feeds
@@ -40,14 +40,21 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
                     .into_iter()
                     .partition(|r| r.purpose == model::Purpose::Handshake);
                 if !side.is_empty() {
-                    let (target, dns, options) = (job.target.clone(), obs.dns.clone().unwrap_or_default(), job.probe.clone());
-                    background.push(tokio::spawn(async move { probe::run(&target, &dns, side, &options).await }));
+                    let (target, dns, options) = (
+                        job.target.clone(),
+                        obs.dns.clone().unwrap_or_default(),
+                        job.probe.clone(),
+                    );
+                    background.push(tokio::spawn(async move {
+                        probe::run(&target, &dns, side, &options).await
+                    }));
                 }
                 let mut options = job.probe.clone();
                 if !background.iter().all(|b| b.is_finished()) {
                     options.max_connections = options.max_connections.saturating_sub(1).max(1);
                 }
-                let records = run_politely(&job.target, &mut obs, requests, &options, &mut notes).await;
+                let records =
+                    run_politely(&job.target, &mut obs, requests, &options, &mut notes).await;
                 obs.probes.extend(records);
             }
             ScanNext::Probe(_) => {
@@ -89,7 +96,10 @@ async fn run_politely(
             return records;
         }
         tokio::time::sleep(pause).await;
-        let retry: Vec<model::ProbeRequest> = suspect.iter().map(|&i| records[i].request.clone()).collect();
+        let retry: Vec<model::ProbeRequest> = suspect
+            .iter()
+            .map(|&i| records[i].request.clone())
+            .collect();
         let again = probe::run(target, &dns, retry, options).await;
         for (&i, record) in suspect.iter().zip(again) {
             // Keep the failed attempt out of the planner's way but count it.
@@ -105,7 +115,10 @@ async fn run_politely(
             });
         }
     }
-    let still = records.iter().filter(|r| scan::looks_rate_limited(r, obs)).count();
+    let still = records
+        .iter()
+        .filter(|r| scan::looks_rate_limited(r, obs))
+        .count();
     if still > 0 {
         notes.push(format!(
             "{still} connection(s) failed in a way that looks like rate limiting, even after pausing; results may be incomplete (try a lower --max-connections)"

@@ -107,3 +107,21 @@ async fn sni_required_server_works_with_sni_and_fails_without() {
     assert_eq!(without.primary_code(), Code::SniRequired, "{without:#?}");
     lab.shutdown().await;
 }
+
+#[tokio::test]
+async fn ipv6_target() {
+    let lab = lab::Lab::start(lab::LabConfig {
+        only: Some(vec!["good".into()]),
+        ip: "::1".parse().unwrap(),
+        ..Default::default()
+    })
+    .await
+    .expect("lab on ::1");
+    let port = lab.server("good").unwrap().addr.port();
+    let target = tlsdoctor::target::parse_target(&format!("[::1]:{port}")).unwrap();
+    let report = common::diagnose(port, Some(lab.ca_file()), |job| job.target = target).await;
+    // The lab certificate names ::1, and no SNI is sent to an IP literal.
+    assert_eq!(report.primary_code(), Code::Ok, "{report:#?}");
+    assert_eq!(report.target.ip, Some("::1".parse().unwrap()));
+    lab.shutdown().await;
+}

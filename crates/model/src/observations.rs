@@ -49,6 +49,9 @@ pub struct DnsObservation {
     pub addresses: Vec<IpAddr>,
     pub error: Option<String>,
     pub elapsed_ms: u64,
+    /// The DNS server asked (`--resolver`); `None` for the system resolver.
+    #[serde(default)]
+    pub resolver: Option<String>,
 }
 
 /// One connection: what was asked and what came back.

@@ -10,8 +10,13 @@ use tokio::net::TcpStream;
 use crate::elapsed_ms;
 
 /// Resolves the target's host, unless it is an IP literal or `--connect-to`
-/// gave the address.
-pub async fn resolve(target: &Target, timeout: Duration) -> DnsObservation {
+/// gave the address. With `resolver`, asks that DNS server directly (like
+/// `dig @server`) instead of the system's resolver.
+pub async fn resolve(
+    target: &Target,
+    timeout: Duration,
+    resolver: Option<SocketAddr>,
+) -> DnsObservation {
     if let Some(ip) = target.connect_to {
         return DnsObservation {
             skipped: true,
@@ -27,6 +32,16 @@ pub async fn resolve(target: &Target, timeout: Duration) -> DnsObservation {
         };
     }
     let started = Instant::now();
+    if let Some(server) = resolver {
+        let (addresses, error) = ask_server(&target.host, server, timeout).await;
+        return DnsObservation {
+            skipped: false,
+            addresses,
+            error,
+            elapsed_ms: elapsed_ms(started),
+            resolver: Some(server.to_string()),
+        };
+    }
     let lookup = tokio::net::lookup_host((target.host.as_str(), target.port));
     let (addresses, error) = match tokio::time::timeout(timeout, lookup).await {
         Ok(Ok(addrs)) => {
@@ -53,6 +68,50 @@ pub async fn resolve(target: &Target, timeout: Duration) -> DnsObservation {
         addresses,
         error,
         elapsed_ms: elapsed_ms(started),
+        resolver: None,
+    }
+}
+
+/// A/AAAA look-up at one DNS server (UDP, then TCP), with hickory.
+async fn ask_server(
+    host: &str,
+    server: SocketAddr,
+    timeout: Duration,
+) -> (Vec<IpAddr>, Option<String>) {
+    use hickory_resolver::config::{NameServerConfig, ResolverConfig};
+    use hickory_resolver::net::runtime::TokioRuntimeProvider;
+
+    let mut name_server = NameServerConfig::udp_and_tcp(server.ip());
+    for connection in &mut name_server.connections {
+        connection.port = server.port();
+    }
+    let config = ResolverConfig::from_parts(None, Vec::new(), vec![name_server]);
+    let mut builder =
+        hickory_resolver::Resolver::builder_with_config(config, TokioRuntimeProvider::default());
+    builder.options_mut().timeout = timeout;
+    builder.options_mut().attempts = 1;
+    let resolver = match builder.build() {
+        Ok(r) => r,
+        Err(e) => return (Vec::new(), Some(format!("cannot set up the resolver: {e}"))),
+    };
+    // The name is absolute: no search domains are appended.
+    let name = format!("{}.", host.trim_end_matches('.'));
+    match tokio::time::timeout(timeout + timeout, resolver.lookup_ip(name.as_str())).await {
+        Ok(Ok(answer)) => {
+            let ips: Vec<IpAddr> = answer.iter().collect();
+            let error = ips
+                .is_empty()
+                .then(|| "the name has no addresses".to_string());
+            (ips, error)
+        }
+        Ok(Err(e)) => (Vec::new(), Some(e.to_string())),
+        Err(_) => (
+            Vec::new(),
+            Some(format!(
+                "{server} did not answer within {} ms",
+                timeout.as_millis()
+            )),
+        ),
     }
 }
 

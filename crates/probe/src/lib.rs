@@ -35,6 +35,8 @@ pub struct ProbeOptions {
     /// At most this many connections to the target at once.
     pub max_connections: usize,
     pub client_identity: Option<Arc<ClientIdentity>>,
+    /// Ask this DNS server instead of the system resolver.
+    pub resolver: Option<std::net::SocketAddr>,
 }
 
 impl Default for ProbeOptions {
@@ -43,6 +45,7 @@ impl Default for ProbeOptions {
             timeout: Duration::from_secs(5),
             max_connections: 8,
             client_identity: None,
+            resolver: None,
         }
     }
 }

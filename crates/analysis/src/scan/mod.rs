@@ -137,7 +137,10 @@ fn first_round(target: &Target, ctx: &ScanContext) -> Vec<ProbeRequest> {
             version: ProtocolVersion::SSL2,
         },
         kind: ProbeKind::Ssl2 {
-            cipher_specs: wire::sslv2::Ssl2CipherSpec::ALL.iter().map(|c| c.0).collect(),
+            cipher_specs: wire::sslv2::Ssl2CipherSpec::ALL
+                .iter()
+                .map(|c| c.0)
+                .collect(),
         },
     }];
     for version in TLS_VERSIONS {
@@ -256,7 +259,10 @@ fn choked(record: &ProbeRecord) -> bool {
     record.tcp.is_connected()
         && record.flight.as_ref().is_some_and(|f| {
             f.bytes_received == 0
-                && matches!(f.end, FlightEnd::Closed | FlightEnd::Reset | FlightEnd::Timeout)
+                && matches!(
+                    f.end,
+                    FlightEnd::Closed | FlightEnd::Reset | FlightEnd::Timeout
+                )
         })
 }
 
@@ -439,7 +445,11 @@ pub(crate) fn recovered_order(obs: &Observations, version: ProtocolVersion) -> C
 
 // ---------------------------------------------------------------- planning
 
-fn suite_requests(obs: &Observations, target: &Target, version: ProtocolVersion) -> Vec<ProbeRequest> {
+fn suite_requests(
+    obs: &Observations,
+    target: &Target,
+    version: ProtocolVersion,
+) -> Vec<ProbeRequest> {
     let scan = suite_scan(obs, version);
     let mut out = Vec::new();
     if !scan.done {
@@ -461,7 +471,10 @@ fn suite_requests(obs: &Observations, target: &Target, version: ProtocolVersion)
         // its favourite again.
         let mut reversed = suite_list(version);
         reversed.reverse();
-        out.push(request(order.clone(), suite_hello(target, version, reversed)));
+        out.push(request(
+            order.clone(),
+            suite_hello(target, version, reversed),
+        ));
     }
     if scan.chunked && scan.done && scan.accepted.len() >= 2 {
         // The accepted set reversed, and (first step of the order recovery)
@@ -532,7 +545,11 @@ fn group_hello(target: &Target, version: ProtocolVersion, groups: Vec<NamedGroup
     }
 }
 
-fn group_requests(obs: &Observations, target: &Target, version: ProtocolVersion) -> Vec<ProbeRequest> {
+fn group_requests(
+    obs: &Observations,
+    target: &Target,
+    version: ProtocolVersion,
+) -> Vec<ProbeRequest> {
     let chain = group_chain(obs, version);
     let mut out = Vec::new();
     if !chain.ended {
@@ -611,18 +628,26 @@ fn signature_request(obs: &Observations, target: &Target) -> Option<ProbeRequest
 
 /// One-off hellos at the best TLS ≤ 1.2 version: DHE parameters, the
 /// extensions probe, and encrypt-then-MAC with CBC suites only.
-fn single_requests(obs: &Observations, target: &Target, version: ProtocolVersion) -> Vec<ProbeRequest> {
+fn single_requests(
+    obs: &Observations,
+    target: &Target,
+    version: ProtocolVersion,
+) -> Vec<ProbeRequest> {
     let mut out = Vec::new();
-    let suites_where = |keep: &dyn Fn(&wire::registry::CipherSuiteInfo) -> bool| -> Vec<CipherSuite> {
-        suite_list(version)
-            .into_iter()
-            .filter(|s| s.info().is_some_and(keep))
-            .collect()
-    };
+    let suites_where =
+        |keep: &dyn Fn(&wire::registry::CipherSuiteInfo) -> bool| -> Vec<CipherSuite> {
+            suite_list(version)
+                .into_iter()
+                .filter(|s| s.info().is_some_and(keep))
+                .collect()
+        };
     if !obs.has(&Purpose::DhParams) {
         let dhe = suites_where(&|i| i.kx == KeyExchange::Dhe);
         if !dhe.is_empty() {
-            out.push(request(Purpose::DhParams, suite_hello(target, version, dhe)));
+            out.push(request(
+                Purpose::DhParams,
+                suite_hello(target, version, dhe),
+            ));
         }
     }
     if version >= ProtocolVersion::TLS1_0 {

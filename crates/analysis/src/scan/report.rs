@@ -2,9 +2,9 @@
 //! the same report.
 
 use model::{
-    Bytes, CertificateReport, ChainReport, DhReport, Features, FlightEnd,
-    Observations, ProbeKind, ProbeRecord, ProtocolReport, Protocols, Purpose, ScanReport,
-    ServerFlight, ServerHelloObservation, TargetReport, TcpOutcome, TrustReport,
+    Bytes, CertificateReport, ChainReport, DhReport, Features, FlightEnd, Observations, ProbeKind,
+    ProbeRecord, ProtocolReport, Protocols, Purpose, ScanReport, ServerFlight,
+    ServerHelloObservation, TargetReport, TcpOutcome, TrustReport,
 };
 use wire::registry::{AlertDescription, ExtensionType, KeyExchange, ProtocolVersion};
 
@@ -42,7 +42,10 @@ pub fn report(obs: &Observations, ctx: &ScanContext) -> ScanReport {
     };
     if let Some(dns) = &obs.dns {
         if let Some(error) = &dns.error {
-            incomplete.push(format!("name resolution failed: {}", crate::text::sanitize(error)));
+            incomplete.push(format!(
+                "name resolution failed: {}",
+                crate::text::sanitize(error)
+            ));
         }
     }
     if !obs.probes.is_empty() && !obs.probes.iter().any(|p| p.tcp.is_connected()) {
@@ -303,7 +306,11 @@ fn chains(obs: &Observations, ctx: &ScanContext) -> Vec<ChainReport> {
             let version = version.or_else(|| flight.server_hello.as_ref().map(|s| s.version));
             let mut tags = vec![sni_tag.clone()];
             tags.extend(version.and_then(|v| v.name()).map(str::to_string));
-            add(&flight.certificates, tags.clone(), flight.ocsp_staple.is_some());
+            add(
+                &flight.certificates,
+                tags.clone(),
+                flight.ocsp_staple.is_some(),
+            );
             if let Some(cert) = flight.ssl2.as_ref().and_then(|s| s.certificate.clone()) {
                 add(&[cert], vec!["ssl2".into()], false);
             }
@@ -362,7 +369,10 @@ fn chain_report(
         _ => false,
     });
     let complete = trust.iter().any(|t| t.trusted)
-        || infos.last().and_then(|c| c.as_ref()).is_some_and(|c| c.self_issued);
+        || infos
+            .last()
+            .and_then(|c| c.as_ref())
+            .is_some_and(|c| c.self_issued);
     let key_type = infos
         .first()
         .and_then(|c| c.as_ref())
@@ -468,7 +478,9 @@ fn has_ext(sh: &ServerHelloObservation, code: u16) -> bool {
 
 fn features(obs: &Observations, best12: Option<ProtocolVersion>) -> Features {
     let mut f = Features::default();
-    let handshake = obs.probe(&Purpose::Handshake).and_then(|p| p.handshake.as_ref());
+    let handshake = obs
+        .probe(&Purpose::Handshake)
+        .and_then(|p| p.handshake.as_ref());
     // TLS ≤ 1.2: the extensions probe, or failing that the version probe.
     let legacy = best12.and_then(|version| {
         feature(obs, "extensions")
@@ -482,8 +494,7 @@ fn features(obs: &Observations, best12: Option<ProtocolVersion>) -> Features {
             f.session_tickets = Some(has_ext(sh, EXT_SESSION_TICKET));
             f.secure_renegotiation = Some(has_ext(sh, EXT_RENEGOTIATION_INFO));
             f.extended_master_secret = Some(has_ext(sh, EXT_EXTENDED_MASTER_SECRET));
-            f.ocsp_stapling =
-                Some(has_ext(sh, EXT_STATUS_REQUEST) || flight.ocsp_staple.is_some());
+            f.ocsp_stapling = Some(has_ext(sh, EXT_STATUS_REQUEST) || flight.ocsp_staple.is_some());
             if full {
                 f.heartbeat = Some(has_ext(sh, EXT_HEARTBEAT));
                 f.compression = Some(sh.compression != 0);

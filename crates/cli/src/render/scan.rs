@@ -40,7 +40,11 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
         } else {
             style.dim("no ")
         };
-        let _ = writeln!(out, "  {name:<7} {mark}  {}", style.dim(&clean(&p.evidence)));
+        let _ = writeln!(
+            out,
+            "  {name:<7} {mark}  {}",
+            style.dim(&clean(&p.evidence))
+        );
     }
 
     section(&mut out, style, "Cipher suites");
@@ -57,7 +61,11 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
     }
 
     section(&mut out, style, "Key exchange");
-    for (name, p) in report.protocols.iter().filter(|(_, p)| p.supported && !p.groups.is_empty()) {
+    for (name, p) in report
+        .protocols
+        .iter()
+        .filter(|(_, p)| p.supported && !p.groups.is_empty())
+    {
         let order = match p.group_server_order {
             Some(true) => ", server order",
             Some(false) => ", client order",
@@ -80,7 +88,11 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
         let _ = writeln!(out, "  DHE     {} bits, {known}", dh.prime_bits);
     }
     if !report.signature_algorithms.is_empty() {
-        let _ = writeln!(out, "  signatures (TLS 1.2): {}", report.signature_algorithms.join(" "));
+        let _ = writeln!(
+            out,
+            "  signatures (TLS 1.2): {}",
+            report.signature_algorithms.join(" ")
+        );
     }
 
     section(&mut out, style, "Certificates");
@@ -117,7 +129,11 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
             out,
             "    name {host}; order {}; {}; OCSP staple {}",
             if chain.order_ok { "ok" } else { "wrong" },
-            if chain.complete { "complete" } else { "incomplete" },
+            if chain.complete {
+                "complete"
+            } else {
+                "incomplete"
+            },
             if chain.ocsp_stapled { "yes" } else { "no" }
         );
         for (n, c) in chain.certificates.iter().enumerate() {
@@ -127,7 +143,11 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
                 let sans: Vec<String> = c.sans.iter().map(|s| clean(s)).collect();
                 let _ = writeln!(out, "        SANs    {}", sans.join(", "));
             }
-            let curve = c.curve.as_deref().map(|c| format!(" {}", clean(c))).unwrap_or_default();
+            let curve = c
+                .curve
+                .as_deref()
+                .map(|c| format!(" {}", clean(c)))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "        key     {}{curve} {} bits, signed {}",
@@ -183,11 +203,19 @@ fn features(out: &mut String, style: Style, f: &Features) {
         };
         let _ = writeln!(out, "  {name:<24} {painted}");
     }
-    let alpn = f.alpn.as_deref().map(clean).unwrap_or_else(|| "none".into());
+    let alpn = f
+        .alpn
+        .as_deref()
+        .map(clean)
+        .unwrap_or_else(|| "none".into());
     let _ = writeln!(out, "  {:<24} {alpn}", "ALPN (h2, http/1.1)");
     if let Some(status) = &f.http_status {
         let _ = writeln!(out, "  {:<24} {}", "HTTP", clean(status));
-        let hsts = f.hsts.as_deref().map(clean).unwrap_or_else(|| "none".into());
+        let hsts = f
+            .hsts
+            .as_deref()
+            .map(clean)
+            .unwrap_or_else(|| "none".into());
         let _ = writeln!(out, "  {:<24} {hsts}", "HSTS");
     }
 }
