@@ -4,14 +4,17 @@
 use std::net::IpAddr;
 
 use model::{
-    Code, Diagnosis, FlightEnd, HandshakeError, Negotiated, Observations, ProbeRecord, Purpose,
-    Report, ServerFlight, Severity, Step, StepReport, StepStatus, TargetReport, TcpOutcome,
-    Verdict,
+    Code, Diagnosis, FlightEnd, HandshakeError, HandshakeObservation, Negotiated, Observations,
+    ProbeRecord, Purpose, Report, ServerFlight, Severity, Step, StepReport, StepStatus,
+    TargetReport, TcpOutcome, Verdict,
 };
 use time::OffsetDateTime;
 use wire::registry::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
 
 use crate::certs::{self, CertInfo, PathResult, Store};
+use crate::ocsp::{
+    self, CertStatus, Match, OcspError, ResponseStatus, RevocationReason, SignatureCheck, Staple,
+};
 use crate::text::{printable_prefix, sanitize};
 use crate::{fixes, interception, Context};
 
@@ -902,6 +905,13 @@ fn certificate_step(
         );
     }
 
+    // 1b. Revocation, from the stapled OCSP response.
+    let stapled = staple_for(walk.ctx, main, recorded, &chain);
+    let staple = stapled.as_ref().and_then(|s| s.as_ref().ok());
+    if let Some(staple) = staple {
+        revoked(walk, staple);
+    }
+
     // 2. Time: expired or not yet valid, and whose clock is wrong.
     let time_problem = if now > leaf.not_after {
         Some(Code::CertExpired)
@@ -911,15 +921,22 @@ fn certificate_step(
         None
     };
     if let Some(code) = time_problem {
-        let server_time = recorded
+        // The server's clock: its HTTP Date header, or else the times of the
+        // OCSP response it staples (see `staple_clock`).
+        let http_time = recorded
             .and_then(|h| h.http.as_ref())
             .and_then(|h| h.date.as_deref())
             .and_then(parse_http_date);
+        let server_clock = match http_time {
+            Some(t) => Some((t, "HTTP Date header".to_string())),
+            None => staple.and_then(|s| staple_clock(s, now)),
+        };
+        let server_time = server_clock.as_ref().map(|(t, _)| *t);
         let valid_at_server =
             server_time.is_some_and(|t| leaf.not_before <= t && t <= leaf.not_after);
         let skew = server_time.map(|t| (now - t).whole_seconds());
         if valid_at_server && skew.is_some_and(|s| s.abs() > CLOCK_SKEW_SECONDS) {
-            let server_time = server_time.unwrap_or(now);
+            let (server_time, source) = server_clock.unwrap_or((now, String::new()));
             walk.diagnose(
                 Code::ClientClockWrong,
                 Severity::Error,
@@ -932,7 +949,7 @@ fn certificate_step(
                 ),
                 vec![
                     format!("local time{}: {}", if walk.ctx.now_overridden { " (--now)" } else { "" }, date(now)),
-                    format!("server time (HTTP Date header): {}", date(server_time)),
+                    format!("server time ({source}): {}", date(server_time)),
                     format!("certificate valid {} to {}", date(leaf.not_before), date(leaf.not_after)),
                 ],
                 vec![
@@ -950,9 +967,10 @@ fn certificate_step(
                 vec![
                     format!("notAfter {}, {ago} days ago", date(leaf.not_after)),
                     format!("subject {}", leaf.subject),
-                    match server_time {
-                        Some(t) => format!("the server's clock agrees: {}", date(t)),
-                        None => "the server's clock could not be read".into(),
+                    match (server_time, staple.and_then(|s| s.produced_at)) {
+                        (Some(t), _) => format!("the server's clock agrees: {}", date(t)),
+                        (None, Some(produced)) => format!("the server's stapled OCSP response was produced at {}", date(produced)),
+                        (None, None) => "the server's clock could not be read".into(),
                     },
                 ],
                 {
@@ -1076,7 +1094,16 @@ fn certificate_step(
         );
     }
 
-    // 7. Expiry soon.
+    // 7. A stale staple (unless this client's clock is the problem), and
+    //    what the staple said, for the step's detail.
+    let clock_wrong = walk.diagnoses[before..]
+        .iter()
+        .any(|d| d.code == Code::ClientClockWrong);
+    if let Some(note) = staple_note(walk, stapled.as_ref(), clock_wrong) {
+        describe.push_str(&format!("; {note}"));
+    }
+
+    // 8. Expiry soon.
     let days_left = days_between(now, leaf.not_after);
     if time_problem.is_none() && days_left < EXPIRY_WARNING_DAYS {
         walk.diagnose(
@@ -1108,6 +1135,212 @@ fn certificate_step(
         StepStatus::Ok
     };
     walk.step(Step::Certificate, status, describe);
+}
+
+/// The stapled OCSP response (the rustls handshake's, else the raw
+/// flight's TLS 1.2 CertificateStatus) judged for the leaf. The issuer's
+/// certificate, to check the signature with, comes from the chain the server
+/// sent or from the local trust stores.
+fn staple_for(
+    ctx: &Context,
+    main: Option<&ProbeRecord>,
+    recorded: Option<&HandshakeObservation>,
+    chain: &[Vec<u8>],
+) -> Option<Result<Staple, OcspError>> {
+    let der = recorded.and_then(|h| h.ocsp_staple.as_ref()).or_else(|| {
+        main.and_then(|m| m.flight.as_ref())
+            .and_then(|f| f.ocsp_staple.as_ref())
+    })?;
+    let leaf = chain.first()?;
+    let leaf_info = certs::parse(leaf)?;
+    let candidates = chain[1..]
+        .iter()
+        .chain(&ctx.trust.ca_file)
+        .chain(&ctx.trust.system)
+        .filter(|c| certs::parse(c).is_some_and(|i| certs::names_issuer(&leaf_info, &i)));
+    // Several certificates may carry the issuer's name (a renewed or
+    // cross-signed CA): prefer the one whose key verifies the staple.
+    let mut first = None;
+    for issuer in candidates {
+        let checked = ocsp::check(&der.0, leaf, Some(issuer));
+        if matches!(
+            checked,
+            Ok(Staple {
+                signature: SignatureCheck::Verified { .. },
+                ..
+            })
+        ) {
+            return Some(checked);
+        }
+        first.get_or_insert(checked);
+    }
+    Some(first.unwrap_or_else(|| ocsp::check(&der.0, leaf, None)))
+}
+
+/// `cert_revoked`: the staple says the leaf is revoked (and its signature
+/// is not known to be bad).
+fn revoked(walk: &mut Walk<'_>, staple: &Staple) {
+    let Some(single) = staple.single() else {
+        return;
+    };
+    let CertStatus::Revoked { time, reason } = single.status else {
+        return;
+    };
+    if staple.signature == SignatureCheck::Invalid {
+        return;
+    }
+    let reason_text = reason
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "no reason given".into());
+    let since = walk.ctx.now - time;
+    let when = match (since.whole_days(), since.whole_hours()) {
+        (days, _) if days >= 1 => format!("{days} days ago"),
+        (_, hours) if hours >= 0 => format!("{hours} hours ago"),
+        (days, _) if days <= -1 => format!("in {} days", -days),
+        (_, hours) => format!("in {} hours", -hours),
+    };
+    let mut evidence = vec![
+        format!("serial number {}", staple.serial_hex),
+        format!("revoked at {} ({when}), reason: {reason_text}", date(time)),
+    ];
+    if let Some(produced) = staple.produced_at {
+        evidence.push(format!(
+            "OCSP response produced at {} (thisUpdate {}{})",
+            date(produced),
+            date(single.this_update),
+            single
+                .next_update
+                .map(|n| format!(", nextUpdate {}", date(n)))
+                .unwrap_or_default()
+        ));
+    }
+    evidence.push(staple.signature.describe());
+    let mut fix = vec![
+        "Server: get a new certificate from the CA, install it with its full chain, reload the server, and remove the revoked certificate from every server, load balancer and CDN that still serves it.".to_string(),
+        "Find out why it was revoked (the CA's notice, the reason above) before reissuing, or the new certificate may be revoked too.".into(),
+    ];
+    if reason == Some(RevocationReason::KEY_COMPROMISE) {
+        fix.push("The reason is keyCompromise: generate a NEW private key for the new certificate and never reuse the old one (certbot: `certbot certonly --force-renewal -d NAME` without --reuse-key; openssl: `openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 ...`), and rotate whatever else that key protected.".into());
+    } else {
+        fix.push("If the key may have leaked, generate a new private key for the new certificate (certbot does unless --reuse-key is set).".into());
+    }
+    walk.diagnose(
+        Code::CertRevoked,
+        Severity::Error,
+        Step::Certificate,
+        format!(
+            "The server's certificate has been revoked by its CA (reason: {}), as the server's own stapled OCSP response says; clients that check revocation refuse it.",
+            reason.map(|r| r.name()).unwrap_or("none given")
+        ),
+        evidence,
+        fix,
+    );
+}
+
+/// The server's clock as its OCSP staple shows it. No responder signs a
+/// response in the future, and servers staple only responses that are
+/// current by their own clock (nginx, Apache and Caddy drop expired ones):
+/// so when the local clock is outside the staple's thisUpdate..nextUpdate
+/// window, producedAt is the better estimate of the time. Returns the time
+/// and a description of the source.
+fn staple_clock(staple: &Staple, now: OffsetDateTime) -> Option<(OffsetDateTime, String)> {
+    if staple.signature == SignatureCheck::Invalid {
+        return None;
+    }
+    let single = staple.single()?;
+    let produced = staple.produced_at?;
+    let skew = time::Duration::seconds(CLOCK_SKEW_SECONDS);
+    let early = now < single.this_update.min(produced) - skew;
+    let late = single.next_update.is_some_and(|next| now > next + skew);
+    (early || late).then(|| {
+        let window = match single.next_update {
+            Some(next) => format!("{} to {}", date(single.this_update), date(next)),
+            None => format!("from {}", date(single.this_update)),
+        };
+        (
+            produced,
+            format!("OCSP staple producedAt; the staple is valid {window}"),
+        )
+    })
+}
+
+/// What the staple said, for the certificate step's detail; warns about a
+/// stale staple unless this client's clock is what makes it look stale.
+fn staple_note(
+    walk: &mut Walk<'_>,
+    stapled: Option<&Result<Staple, OcspError>>,
+    clock_wrong: bool,
+) -> Option<String> {
+    let staple = match stapled? {
+        Err(e) => {
+            return Some(format!(
+                "OCSP staple unreadable ({})",
+                sanitize(&e.to_string())
+            ))
+        }
+        Ok(staple) => staple,
+    };
+    if staple.status != ResponseStatus::Successful {
+        return Some(format!(
+            "OCSP staple: the responder answered {}",
+            staple.status.as_str()
+        ));
+    }
+    let single = match &staple.answer {
+        None => return Some("OCSP staple holds no response of a known type".into()),
+        Some(Match::OtherCertificate) => {
+            return Some(format!(
+                "OCSP staple is about another certificate, not serial {}",
+                staple.serial_hex
+            ))
+        }
+        Some(Match::Leaf(single)) => single,
+    };
+    if staple.signature == SignatureCheck::Invalid {
+        return Some(
+            "OCSP staple ignored: its signature does not verify against the issuer".into(),
+        );
+    }
+    let checked = match &staple.signature {
+        SignatureCheck::Verified { .. } => "signature verified",
+        _ => "signature not checked",
+    };
+    if matches!(single.status, CertStatus::Revoked { .. }) {
+        return Some(format!("OCSP staple: revoked ({checked})"));
+    }
+    let now = walk.ctx.now;
+    if !clock_wrong && staple.is_stale(now) {
+        let next = single.next_update.unwrap_or(now);
+        let ago = days_between(next, now);
+        walk.diagnose(
+            Code::OcspStapleStale,
+            Severity::Warning,
+            Step::Certificate,
+            format!("The server staples an OCSP response that expired {ago} days ago: clients that check staples ignore it (and fall back to slower online checks), and a certificate with OCSP Must-Staple fails."),
+            vec![
+                format!("nextUpdate {}, {ago} days ago", date(next)),
+                format!("thisUpdate {}", date(single.this_update)),
+                format!("status in the stale response: {}", single.status.as_str()),
+                staple.signature.describe(),
+            ],
+            vec![
+                "Server: let it fetch fresh OCSP responses: nginx `ssl_stapling on; ssl_stapling_verify on;` with a `resolver` it can use; Apache `SSLUseStapling on` with an `SSLStaplingCache`; HAProxy: refresh the `.ocsp` file (or `set ssl ocsp-response` on the runtime API) before nextUpdate.".into(),
+                "Check that the server can reach the OCSP responder named in the certificate (outgoing HTTP through the firewall).".into(),
+            ],
+        );
+    }
+    let window = format!(
+        "thisUpdate {}{}",
+        date(single.this_update),
+        single
+            .next_update
+            .map(|n| format!(", nextUpdate {}", date(n)))
+            .unwrap_or_default()
+    );
+    Some(format!(
+        "OCSP staple: {} ({window}; {checked})",
+        single.status.as_str()
+    ))
 }
 
 /// The chain verifies nowhere: say why.

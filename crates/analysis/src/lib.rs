@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod certs;
+pub mod client_hello;
 pub mod fixes;
 pub mod interception;
 mod judge;

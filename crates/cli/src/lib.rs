@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod engine;
+pub mod listen;
 pub mod render;
 pub mod scan;
 pub mod target;

@@ -60,7 +60,8 @@ enum Command {
 #[derive(Args)]
 struct DiagnoseArgs {
     /// HOST[:PORT] or a URL such as https://host:8443/ (port 443 by default).
-    target: String,
+    #[arg(required_unless_present = "replay")]
+    target: Option<String>,
     /// Server name to send (SNI); defaults to the host when it is a name.
     #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
     sni: Option<String>,
@@ -97,6 +98,10 @@ struct DiagnoseArgs {
     /// Also write the raw observations (replayable JSON) to this file.
     #[arg(long, value_name = "FILE")]
     save_observations: Option<PathBuf>,
+    /// Judge observations saved earlier with --save-observations, without
+    /// touching the network (e.g. with another --now, --ca-file or --client).
+    #[arg(long, value_name = "FILE", conflicts_with = "save_observations")]
+    replay: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -267,14 +272,23 @@ fn context(
 }
 
 async fn diagnose(args: DiagnoseArgs, style: Style) -> Result<ExitCode> {
-    let mut target = tlsdoctor::target::parse_target(&args.target).map_err(anyhow::Error::msg)?;
+    let mut context = context(&args.client, args.now.as_deref(), args.ca_file.as_ref())?;
+    if let Some(path) = &args.replay {
+        let text =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let observations: model::Observations = serde_json::from_slice(&text)
+            .with_context(|| format!("{} is not a tlsdoctor observations file", path.display()))?;
+        let report = analysis::judge(&observations, &context);
+        return print_diagnosis(&report, args.json, style);
+    }
+    let target_text = args.target.as_deref().unwrap_or_default();
+    let mut target = tlsdoctor::target::parse_target(target_text).map_err(anyhow::Error::msg)?;
     if args.no_sni {
         target.sni = None;
     } else if let Some(sni) = args.sni {
         target.sni = Some(sni);
     }
     target.connect_to = args.connect_to;
-    let mut context = context(&args.client, args.now.as_deref(), args.ca_file.as_ref())?;
     let identity = match (&args.client_cert, &args.client_key) {
         (Some(cert), Some(key)) => Some(Arc::new(tlsdoctor::trust::load_identity(cert, key)?)),
         _ => None,
@@ -295,12 +309,17 @@ async fn diagnose(args: DiagnoseArgs, style: Style) -> Result<ExitCode> {
         std::fs::write(path, serde_json::to_vec_pretty(&observations)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    print_diagnosis(&report, args.json, style)
+}
+
+/// Prints a diagnosis and turns its verdict into the exit code.
+fn print_diagnosis(report: &model::Report, json: bool, style: Style) -> Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
+    if json {
+        serde_json::to_writer_pretty(&mut stdout, report)?;
         writeln!(stdout)?;
     } else {
-        write!(stdout, "{}", render::terminal::diagnosis(&report, style))?;
+        write!(stdout, "{}", render::terminal::diagnosis(report, style))?;
     }
     Ok(match report.verdict {
         model::Verdict::Failed => ExitCode::from(1),

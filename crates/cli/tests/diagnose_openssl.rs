@@ -195,3 +195,83 @@ async fn refused_port() {
     assert_eq!(report.primary_code(), Code::TcpRefused, "{report:#?}");
     assert_eq!(report.failed_step, Some(Step::Tcp));
 }
+
+/// Runs `openssl ARGS` in `dir` and returns its stdout.
+fn openssl_in(dir: &TempDir, args: &[&str]) -> String {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(&dir.0)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn openssl_stapling_a_revoked_response() {
+    let dir = TempDir::new("revoked");
+    let ca = root("tlsdoctor test root");
+    let (cert_pem, key_pem) = leaf(&["localhost"], -1, 30, Some(&ca));
+    let ca_file = dir.write("ca.pem", &ca.pem());
+    dir.write("ca.key", &ca.key().serialize_pem());
+    let (cert, key) = (
+        dir.write("cert.pem", &cert_pem),
+        dir.write("key.pem", &key_pem),
+    );
+    // `openssl ocsp` as the CA's responder, from an `openssl ca` index that
+    // marks the leaf revoked (keyCompromise) on 2026-01-02.
+    let serial = openssl_in(&dir, &["x509", "-in", "cert.pem", "-noout", "-serial"]);
+    let serial = serial.trim().trim_start_matches("serial=");
+    dir.write(
+        "index.txt",
+        &format!(
+            "R\t491231235959Z\t260102030405Z,keyCompromise\t{serial}\tunknown\t/CN=localhost\n"
+        ),
+    );
+    openssl_in(
+        &dir,
+        &[
+            "ocsp",
+            "-index",
+            "index.txt",
+            "-rsigner",
+            "ca.pem",
+            "-rkey",
+            "ca.key",
+            "-CA",
+            "ca.pem",
+            "-issuer",
+            "ca.pem",
+            "-cert",
+            "cert.pem",
+            "-no_nonce",
+            "-ndays",
+            "7",
+            "-respout",
+            "resp.der",
+        ],
+    );
+    let server = openssl_server(
+        &cert,
+        &key,
+        &["-status_file", dir.path("resp.der").to_str().unwrap()],
+    );
+    let report = diagnose(server.port, Some(&ca_file), |_| {}).await;
+    assert_eq!(report.primary_code(), Code::CertRevoked, "{report:#?}");
+    assert_eq!(report.failed_step, Some(Step::Certificate));
+    let d = &report.diagnoses[0];
+    let evidence = d.evidence.join("\n");
+    for expected in [
+        serial,
+        "revoked at 2026-01-02T03:04:05Z",
+        "keyCompromise",
+        "OCSP response produced at",
+        "OCSP signature verified",
+    ] {
+        assert!(evidence.contains(expected), "{expected}: {d:#?}");
+    }
+}

@@ -77,6 +77,11 @@ static CATALOGUE: &[ServerSpec] = &[
         "leaf certificate has a 1024-bit RSA key (TLS 1.2, RSA key exchange)",
         "cert_weak_key",
     ),
+    spec(
+        "revoked",
+        "leaf certificate revoked (keyCompromise); the server staples the OCSP response that says so",
+        "cert_revoked",
+    ),
     // The handshake: what the server demands or refuses.
     spec(
         "client-cert-required",

@@ -77,7 +77,8 @@ pub enum LabError {
         /// rcgen's message.
         detail: String,
     },
-    /// The `openssl` command line (SHA-1 and RSA 1024 certificates) failed.
+    /// The `openssl` command line (SHA-1 and RSA 1024 certificates, the
+    /// revoked leaf's OCSP response) failed.
     #[error("openssl failed to {step}: {detail}")]
     Openssl {
         /// The step that failed.
@@ -168,6 +169,7 @@ impl Lab {
             rsa: RSA_SERVERS.iter().any(|n| wants(n)),
             sha1: wants("sha1"),
             weak_key: wants("weak-key"),
+            revoked: wants("revoked"),
         };
 
         let (dir, remove_dir) = match config.dir {
@@ -415,6 +417,17 @@ fn spawn_server(
             pki.sha1.as_ref().ok_or_else(|| missing("SHA-1 leaf"))?,
             BOTH,
         )?),
+        "revoked" => {
+            let (chain, ocsp) = pki
+                .revoked
+                .as_ref()
+                .ok_or_else(|| missing("revoked leaf"))?;
+            let config = tls::stapling_server_config(chain, BOTH, ocsp)?;
+            let acceptor = TlsAcceptor::from(config);
+            tasks.spawn(accept_loop(listener, move |stream| {
+                tls::serve_https(stream, acceptor.clone(), name)
+            }))
+        }
         "client-cert-required" => {
             let verifier = tls::client_verifier(&pki.client_ca_der)?;
             let acceptor = TlsAcceptor::from(tls::server_config(&pki.good, BOTH, Some(verifier))?);

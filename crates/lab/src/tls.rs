@@ -62,6 +62,24 @@ pub(crate) fn server_config(
     Ok(Arc::new(config))
 }
 
+/// A server configuration serving `chain` over `versions` that staples
+/// `ocsp` (a DER OCSPResponse) to its certificate: in a CertificateStatus
+/// message under TLS 1.2, in the leaf's certificate entry under TLS 1.3,
+/// whenever the client sends `status_request`.
+pub(crate) fn stapling_server_config(
+    chain: &Chain,
+    versions: &[&'static SupportedProtocolVersion],
+    ocsp: &[u8],
+) -> Result<Arc<ServerConfig>, LabError> {
+    let config = ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(versions)
+        .map_err(tls_err("server protocol versions"))?
+        .with_no_client_auth()
+        .with_single_cert_with_ocsp(chain.certs.clone(), chain.key(), ocsp.to_vec())
+        .map_err(tls_err("server certificate with OCSP staple"))?;
+    Ok(Arc::new(config))
+}
+
 /// A verifier that demands a client certificate issued by `client_ca`; its
 /// CertificateRequest names that CA.
 pub(crate) fn client_verifier(

@@ -175,6 +175,26 @@ async fn chain_faults() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoked_certificate_is_stapled_as_revoked() {
+    let lab = lab(&["revoked"]).await;
+    // `s_client` does not act on the staple (the chain itself verifies), but
+    // with -status it prints the stapled response, under TLS 1.3 and 1.2.
+    for version in ["-tls1_3", "-tls1_2"] {
+        let run = s_client(&lab, "revoked", &["-status", version]).await;
+        run.expect_any(&["OCSP Response Status: successful"]);
+        run.expect_any(&["Cert Status: revoked"]);
+        run.expect_any(&["Revocation Reason: keyCompromise"]);
+        run.expect_any(&["Responder Id: O = tlsdoctor lab, CN = tlsdoctor lab intermediate CA"]);
+        run.expect_any(&[OK]);
+    }
+    // Without -status no staple is asked for, and none is printed.
+    s_client(&lab, "revoked", &[])
+        .await
+        .expect_none(&["Cert Status"]);
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_certificate_required() {
     let lab = lab(&["client-cert-required"]).await;
     // Under TLS 1.2 the refusal is part of the handshake; under TLS 1.3 it

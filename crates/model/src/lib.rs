@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod bytes;
+mod client_hello;
 mod observations;
 mod report;
 mod request;
@@ -19,6 +20,7 @@ mod scan;
 mod target;
 
 pub use bytes::Bytes;
+pub use client_hello::*;
 pub use observations::*;
 pub use report::*;
 pub use request::*;

@@ -774,3 +774,122 @@ pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::{DnsObservation, ServerFlight, ServerHelloObservation};
+
+    fn ctx() -> ScanContext {
+        ScanContext {
+            now: OffsetDateTime::UNIX_EPOCH,
+            trust: TrustStores {
+                system: Vec::new(),
+                ca_file: Vec::new(),
+            },
+            client_identity: false,
+        }
+    }
+
+    fn observations() -> Observations {
+        let mut obs = Observations::new(Target::new("example.com", 443));
+        obs.dns = Some(DnsObservation {
+            addresses: vec!["127.0.0.1".parse().unwrap()],
+            ..Default::default()
+        });
+        obs
+    }
+
+    /// Answers every request as a server that accepts exactly `suites` at
+    /// TLS 1.2, in its own order when `server_order`, and nothing else.
+    fn answer(req: ProbeRequest, suites: &[u16], server_order: bool) -> ProbeRecord {
+        let mut flight = ServerFlight {
+            end: FlightEnd::Alert,
+            ..Default::default()
+        };
+        if let ProbeKind::Hello(spec) = &req.kind {
+            if spec.versions == [ProtocolVersion::TLS1_2] {
+                let offered = |s: &u16| spec.cipher_suites.contains(&CipherSuite(*s));
+                let pick = if server_order {
+                    suites.iter().find(|s| offered(s)).copied()
+                } else {
+                    spec.cipher_suites
+                        .iter()
+                        .map(|s| s.0)
+                        .find(|s| suites.contains(s))
+                };
+                if let Some(pick) = pick {
+                    flight.end = FlightEnd::Complete;
+                    flight.server_hello = Some(ServerHelloObservation {
+                        version: ProtocolVersion::TLS1_2,
+                        cipher_suite: CipherSuite(pick),
+                        group: None,
+                        extensions: Vec::new(),
+                        alpn: None,
+                        downgrade_sentinel: None,
+                        compression: 0,
+                        session_id_len: 0,
+                    });
+                }
+            }
+        }
+        ProbeRecord {
+            request: req,
+            ip: Some("127.0.0.1".parse().unwrap()),
+            tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+            flight: Some(flight),
+            handshake: None,
+            elapsed_ms: 0,
+        }
+    }
+
+    fn run(suites: &[u16], server_order: bool) -> ScanReport {
+        let mut obs = observations();
+        for _ in 0..100 {
+            match next(&obs, &ctx()) {
+                ScanNext::Probe(reqs) => {
+                    let records: Vec<ProbeRecord> = reqs
+                        .into_iter()
+                        .map(|r| answer(r, suites, server_order))
+                        .collect();
+                    obs.probes.extend(records);
+                }
+                ScanNext::Done(report) => return *report,
+            }
+        }
+        panic!("the plan did not finish");
+    }
+
+    #[test]
+    fn server_order_is_recovered_with_accepted_plus_one_connections() {
+        let order = [0xc030, 0x009c, 0xc02f];
+        let report = run(&order, true);
+        let tls12 = &report.protocols.tls1_2;
+        let names: Vec<String> = order.iter().map(|c| CipherSuite(*c).name()).collect();
+        assert_eq!(tls12.cipher_suites, names);
+        assert_eq!(tls12.server_order, Some(true));
+        assert!(!report.protocols.tls1_3.supported);
+        let chain = report.protocols.iter().filter(|(_, p)| p.supported).count();
+        assert_eq!(chain, 1);
+    }
+
+    #[test]
+    fn client_order_is_detected() {
+        let report = run(&[0xc030, 0x009c, 0xc02f], false);
+        assert_eq!(report.protocols.tls1_2.server_order, Some(false));
+        assert_eq!(report.protocols.tls1_2.cipher_suites.len(), 3);
+    }
+
+    #[test]
+    fn well_known_primes_are_named() {
+        let (name, _, hex) = dh_primes::WELL_KNOWN
+            .iter()
+            .find(|(n, _, _)| *n == "ffdhe2048")
+            .unwrap();
+        let bytes = ::hex::decode(hex).unwrap();
+        assert_eq!(well_known_prime(&bytes).as_deref(), Some(*name));
+        let mut other = bytes.clone();
+        other[100] ^= 1;
+        assert_eq!(well_known_prime(&other), None);
+    }
+}

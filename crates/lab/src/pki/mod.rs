@@ -5,7 +5,8 @@
 //! per certificate fault, plus a client CA with a client certificate and a
 //! client certificate from a foreign CA. Keys are ECDSA P-256 (fast) except the
 //! RSA 2048 leaf that RSA key exchange needs. What rcgen cannot make (a SHA-1
-//! signature, a 1024-bit RSA key) comes from the `openssl` command line; see
+//! signature, a 1024-bit RSA key, a signed OCSP response) comes from the
+//! `openssl` command line; see
 //! [`openssl`]. Server leaves are valid from a day ago (as real CAs backdate),
 //! so a client whose clock lags a little still sees the intended fault only.
 //!
@@ -48,6 +49,8 @@ pub(crate) struct Needs {
     pub(crate) sha1: bool,
     /// The RSA 1024 leaf (`openssl` route).
     pub(crate) weak_key: bool,
+    /// The revoked leaf and its OCSP response (`openssl` route).
+    pub(crate) revoked: bool,
 }
 
 /// Everything the servers and the user need, generated for one lab run.
@@ -74,6 +77,9 @@ pub(crate) struct Pki {
     pub(crate) rsa: Option<Chain>,
     pub(crate) sha1: Option<Chain>,
     pub(crate) weak_key: Option<Chain>,
+    /// A leaf marked revoked (keyCompromise) and the DER OCSP response,
+    /// signed by the intermediate, that says so.
+    pub(crate) revoked: Option<(Chain, Vec<u8>)>,
 }
 
 /// Paths of the files written into the lab directory.
@@ -256,12 +262,46 @@ impl Pki {
         };
         let local = |from, to| server_params(&LOCAL_NAMES, from, to, false);
 
-        // SHA-1: an rcgen leaf, re-signed by `openssl` with SHA-1 by the intermediate.
-        let sha1_job = if needs.sha1 {
-            let ca = dir.join("intermediate.pem");
-            let ca_key = dir.join("intermediate-key.pem");
+        // The intermediate as files, for the `openssl` route.
+        let (ca, ca_key) = (
+            dir.join("intermediate.pem"),
+            dir.join("intermediate-key.pem"),
+        );
+        if needs.sha1 || needs.revoked {
             write(&ca, &inter.pem())?;
             write(&ca_key, &inter.key().serialize_pem())?;
+        }
+
+        // Revoked: an rcgen leaf the intermediate issued, and an OCSP
+        // response from `openssl ocsp` (as the intermediate) saying it is revoked.
+        let revoked_job = if needs.revoked {
+            let params = local(valid_from, valid_to)?;
+            let serial = serial_hex(params.serial_number.as_ref());
+            let (leaf, key) = issue(&params, ecdsa_key()?, &inter)?;
+            let (dir, ca, ca_key) = (dir.to_path_buf(), ca.clone(), ca_key.clone());
+            let leaf_pem = pem("CERTIFICATE", &leaf);
+            let job = std::thread::spawn(move || {
+                openssl::revoked_ocsp_response(
+                    &dir,
+                    &openssl::Revocation {
+                        leaf_pem: &leaf_pem,
+                        serial_hex: &serial,
+                        not_after: valid_to,
+                        revoked_at: now - Duration::hours(1),
+                        reason: "keyCompromise",
+                    },
+                    &ca,
+                    &ca_key,
+                )
+            });
+            Some((job, with_inter((leaf, key))))
+        } else {
+            None
+        };
+
+        // SHA-1: an rcgen leaf, re-signed by `openssl` with SHA-1 by the intermediate.
+        let sha1_job = if needs.sha1 {
+            let (ca, ca_key) = (ca.clone(), ca_key.clone());
             // `openssl x509 -CA` insists on a self-signed input; without an
             // authority key identifier, which would name the wrong key.
             let key = ecdsa_key()?;
@@ -380,6 +420,11 @@ impl Pki {
             None => None,
         };
 
+        let revoked = match revoked_job {
+            Some((job, chain)) => Some((chain, join(job)?)),
+            None => None,
+        };
+
         let files = Files {
             ca_file: dir.join("ca.pem"),
             client_cert: dir.join("client.pem"),
@@ -410,9 +455,18 @@ impl Pki {
             rsa,
             sha1,
             weak_key,
+            revoked,
         };
         Ok((pki, files))
     }
+}
+
+/// A serial number in uppercase hex, as `openssl ca`'s index.txt writes it
+/// ([`random_serial`] makes serials without a leading zero byte).
+fn serial_hex(serial: Option<&SerialNumber>) -> String {
+    serial
+        .map(|s| s.to_bytes().iter().map(|b| format!("{b:02X}")).collect())
+        .unwrap_or_default()
 }
 
 /// Waits for an `openssl` job.

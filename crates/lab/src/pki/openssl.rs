@@ -1,16 +1,21 @@
 //! The second route for what rcgen will not make, through the `openssl`
-//! command line at run time: a SHA-1 signature and a 1024-bit RSA key.
+//! command line at run time: a SHA-1 signature, a 1024-bit RSA key and a
+//! signed OCSP response.
 //!
 //! rcgen still decides every field (names, dates relative to now, backdated
 //! like real CAs do, extensions): for `sha1`, `openssl x509 -CA -preserve_dates`
 //! has the intermediate sign a self-signed rcgen leaf again with
 //! ecdsa-with-SHA1; for
 //! `weak-key`, `openssl genpkey` makes the key and rcgen certifies its public
-//! half. Every file lives in the lab directory. Never used for anything a
+//! half; for `revoked`, `openssl ocsp` acting as the intermediate's OCSP
+//! responder answers for the rcgen leaf from an `index.txt` that marks it
+//! revoked. Every file lives in the lab directory. Never used for anything a
 //! client is meant to trust as healthy.
 
 use std::path::Path;
 use std::process::Command;
+
+use time::OffsetDateTime;
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -101,4 +106,74 @@ pub(super) fn rsa_1024_key(dir: &Path) -> Result<(String, Vec<u8>), LabError> {
             _ => return Err(read_err("read the RSA key", "not a PKCS#8 key")),
         };
     Ok((public_pem, pkcs8))
+}
+
+/// What `openssl ocsp` is told about the revoked leaf.
+pub(super) struct Revocation<'a> {
+    pub(super) leaf_pem: &'a str,
+    /// Uppercase hex, no leading zero byte (index.txt's spelling).
+    pub(super) serial_hex: &'a str,
+    pub(super) not_after: OffsetDateTime,
+    pub(super) revoked_at: OffsetDateTime,
+    /// A CRLReason name as `openssl ca` writes it (`keyCompromise`).
+    pub(super) reason: &'a str,
+}
+
+/// `openssl ca` database time: `YYMMDDHHMMSSZ` (UTC).
+fn index_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year().rem_euclid(100),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// A DER OCSP response, signed by the CA in `ca`/`ca_key` (the leaf's
+/// issuer) for 7 days, that says the leaf is revoked. The responder reads
+/// the status from an `openssl ca` index.txt with one line:
+/// `R <notAfter> <revoked>,<reason> <serial> unknown <subject>` (tab-separated).
+pub(super) fn revoked_ocsp_response(
+    dir: &Path,
+    revocation: &Revocation<'_>,
+    ca: &Path,
+    ca_key: &Path,
+) -> Result<Vec<u8>, LabError> {
+    let leaf = dir.join("revoked.pem");
+    let index = dir.join("revoked-index.txt");
+    let response = dir.join("revoked-ocsp.der");
+    super::write(&leaf, revocation.leaf_pem)?;
+    super::write(
+        &index,
+        &format!(
+            "R\t{}\t{},{}\t{}\tunknown\t/O=tlsdoctor lab/CN=localhost\n",
+            index_time(revocation.not_after),
+            index_time(revocation.revoked_at),
+            revocation.reason,
+            revocation.serial_hex
+        ),
+    )?;
+    run(
+        "sign the OCSP response for the revoked leaf",
+        Command::new("openssl")
+            .args(["ocsp", "-index"])
+            .arg(&index)
+            .arg("-rsigner")
+            .arg(ca)
+            .arg("-rkey")
+            .arg(ca_key)
+            .arg("-CA")
+            .arg(ca)
+            .arg("-issuer")
+            .arg(ca)
+            .arg("-cert")
+            .arg(&leaf)
+            .args(["-no_nonce", "-ndays", "7", "-respout"])
+            .arg(&response),
+    )?;
+    std::fs::read(&response).map_err(|e| read_err("read the OCSP response", e))
 }

@@ -1,0 +1,504 @@
+//! `tlsdoctor listen`: a TLS server that records the ClientHello of whatever
+//! connects, whether or not the handshake can complete.
+//!
+//! For every connection the listener reads the first flight itself, with
+//! bounds and a timeout, and parses it with `wire` ([`sniff`]) before any TLS
+//! library touches it: a TLS ClientHello, an SSL 2.0-format hello, or bytes
+//! that are not TLS at all. Analysis judges the offer
+//! ([`analysis::client_hello`]); then rustls gets the same bytes replayed
+//! ([`replay`]) and tries to complete the handshake with a certificate from
+//! the CA generated at start ([`pki`]). A completed handshake is answered with
+//! the report (HTML for browsers, JSON otherwise) and the HTTP User-Agent is
+//! checked against the hello (the interception check). One
+//! [`ClientHelloRecord`] per connection comes out of [`Listener::next_record`].
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! use tlsdoctor::listen::{ListenConfig, Listener};
+//! let mut listener = Listener::start(ListenConfig::default()).await?;
+//! println!("curl --cacert {} https://localhost:{}/", listener.ca_file().display(), listener.local_addr().port());
+//! while let Some(record) = listener.next_record().await {
+//!     println!("{} offered {:?}: {}", record.peer, record.versions, record.handshake);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Bounds: at most `max_connections` connections at once (further clients
+//! wait in the kernel's accept queue), a hello of at most `max_hello_len`
+//! bytes, and a timeout for each phase. Nothing a client sends can make it
+//! panic; the listener never connects anywhere.
+
+mod http;
+pub mod page;
+mod pki;
+mod replay;
+mod sniff;
+mod tls;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use analysis::client_hello::{self as judge, ClientOffer};
+use anyhow::{Context as _, Result};
+use model::{Bytes, ClientHelloRecord, Code, HandshakeOutcome, HelloFormat};
+use time::OffsetDateTime;
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, Semaphore};
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+use replay::Replay;
+use sniff::{HelloSniffer, Sniffed};
+use tls::TlsSide;
+
+/// How the listener runs.
+#[derive(Clone, Debug)]
+pub struct ListenConfig {
+    /// Address to listen on (port 0: a free port). Loopback by default.
+    pub bind: SocketAddr,
+    /// Directory for `ca.pem`; `None` makes a fresh one under the system temp
+    /// dir, removed when the listener is dropped.
+    pub dir: Option<PathBuf>,
+    /// Time a client has to send its complete hello.
+    pub hello_timeout: Duration,
+    /// Time the TLS handshake may take after the hello.
+    pub handshake_timeout: Duration,
+    /// Time a client has to send its HTTP request after the handshake.
+    pub request_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Largest first flight (all records of the hello) accepted, in bytes.
+    pub max_hello_len: usize,
+}
+
+impl Default for ListenConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            dir: None,
+            hello_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(10),
+            max_connections: 64,
+            max_hello_len: 64 * 1024,
+        }
+    }
+}
+
+/// A running listener. Dropping it stops accepting, aborts every connection
+/// and removes the directory it created.
+pub struct Listener {
+    addr: SocketAddr,
+    ca_file: PathBuf,
+    ca_pem: String,
+    dir: PathBuf,
+    remove_dir: bool,
+    records: mpsc::Receiver<ClientHelloRecord>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listener")
+            .field("addr", &self.addr)
+            .field("ca_file", &self.ca_file)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What every connection task shares.
+struct Shared {
+    config: ListenConfig,
+    tls: TlsSide,
+    /// The names the certificate covers (SNI outside these is "wrong host").
+    names: Vec<String>,
+    records: mpsc::Sender<ClientHelloRecord>,
+}
+
+impl Listener {
+    /// Generates the CA and certificates, writes `ca.pem`, binds and starts
+    /// accepting.
+    pub async fn start(config: ListenConfig) -> Result<Listener> {
+        let (dir, remove_dir) = match &config.dir {
+            Some(dir) => (dir.clone(), false),
+            None => (fresh_dir(), true),
+        };
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create directory {}", dir.display()))?;
+        let started = Self::start_in(config, &dir).await;
+        match started {
+            Ok((addr, ca_file, ca_pem, records, task)) => Ok(Listener {
+                addr,
+                ca_file,
+                ca_pem,
+                dir,
+                remove_dir,
+                records,
+                task,
+            }),
+            Err(e) => {
+                if remove_dir {
+                    let _ = std::fs::remove_dir_all(&dir);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    async fn start_in(
+        config: ListenConfig,
+        dir: &Path,
+    ) -> Result<(
+        SocketAddr,
+        PathBuf,
+        String,
+        mpsc::Receiver<ClientHelloRecord>,
+        tokio::task::JoinHandle<()>,
+    )> {
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let addr = listener.local_addr().context("listener address")?;
+        let gen_dir = dir.to_path_buf();
+        let bind_ip = config.bind.ip();
+        let pki = tokio::task::spawn_blocking(move || pki::generate(&gen_dir, bind_ip))
+            .await
+            .context("certificate generation")??;
+        let tls = TlsSide::new(&pki)?;
+        let (tx, rx) = mpsc::channel(1024);
+        let shared = Arc::new(Shared {
+            config,
+            tls,
+            names: pki.names.clone(),
+            records: tx,
+        });
+        let task = tokio::spawn(accept_loop(listener, shared));
+        Ok((addr, pki.ca_file, pki.ca_pem, rx, task))
+    }
+
+    /// Where the listener accepts connections.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The CA certificate (PEM) that issued the listener's certificates:
+    /// `curl --cacert` this file.
+    pub fn ca_file(&self) -> &Path {
+        &self.ca_file
+    }
+
+    /// The contents of [`Listener::ca_file`].
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// The record of the next connection to finish, in the order they finish.
+    /// `None` once the listener has stopped. Connections wait (and stop being
+    /// accepted once 1024 records are queued) until records are taken.
+    pub async fn next_record(&mut self) -> Option<ClientHelloRecord> {
+        self.records.recv().await
+    }
+
+    /// Stops accepting, aborts every connection and waits for that.
+    pub async fn shutdown(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.task.abort();
+        if self.remove_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn fresh_dir() -> PathBuf {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    std::env::temp_dir().join(format!(
+        "tlsdoctor-listen-{}-{}-{nanos:x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// Accepts while a connection slot is free; dropping this future (abort)
+/// drops the JoinSet, which aborts every connection.
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let slots = Arc::new(Semaphore::new(shared.config.max_connections.max(1)));
+    let mut tasks = JoinSet::new();
+    loop {
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            // Reap finished connections while waiting.
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {
+                drop(permit);
+                continue;
+            }
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                let shared = shared.clone();
+                tasks.spawn(async move {
+                    let record = connection(stream, peer, &shared).await;
+                    let _ = shared.records.send(record).await;
+                    drop(permit);
+                });
+            }
+            Err(_) => {
+                // Out of file descriptors and the like: back off briefly.
+                drop(permit);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// How reading the first flight ended.
+enum FirstFlight {
+    Sniffed(Sniffed, Vec<u8>),
+    /// EOF or an error before a verdict, with what had arrived.
+    Closed(Vec<u8>),
+    TimedOut(Vec<u8>),
+}
+
+async fn read_first_flight(stream: &mut TcpStream, config: &ListenConfig) -> FirstFlight {
+    let mut sniffer = HelloSniffer::new(config.max_hello_len);
+    let deadline = tokio::time::Instant::now() + config.hello_timeout;
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let read = tokio::time::timeout_at(deadline, stream.read(&mut buf)).await;
+        let n = match read {
+            Err(_) => return FirstFlight::TimedOut(sniffer.into_received()),
+            Ok(Err(_)) | Ok(Ok(0)) => return FirstFlight::Closed(sniffer.into_received()),
+            Ok(Ok(n)) => n,
+        };
+        match sniffer.push(&buf[..n]) {
+            Sniffed::NeedMore => continue,
+            verdict => return FirstFlight::Sniffed(verdict, sniffer.into_received()),
+        }
+    }
+}
+
+fn first_bytes(bytes: &[u8]) -> Option<Bytes> {
+    (!bytes.is_empty()).then(|| Bytes(bytes[..bytes.len().min(64)].to_vec()))
+}
+
+/// Serves one connection and returns its record.
+async fn connection(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) -> ClientHelloRecord {
+    let started = Instant::now();
+    let mut record = ClientHelloRecord::new(OffsetDateTime::now_utc(), peer);
+    let config = &shared.config;
+    let fail = |record: &mut ClientHelloRecord, code: Code, detail: String| {
+        record.handshake = HandshakeOutcome::Failed(code);
+        record.handshake_detail.push(detail);
+    };
+
+    let (sniffed, received) = match read_first_flight(&mut stream, config).await {
+        FirstFlight::Sniffed(s, r) => (s, r),
+        FirstFlight::Closed(r) => {
+            record.format = if r.is_empty() {
+                HelloFormat::None
+            } else {
+                HelloFormat::Tls
+            };
+            record.first_bytes = first_bytes(&r);
+            let detail = if r.is_empty() {
+                "the client closed the connection without sending anything".to_string()
+            } else {
+                format!(
+                    "the client closed the connection after {} bytes, before its hello was complete",
+                    r.len()
+                )
+            };
+            fail(&mut record, Code::HandshakeReset, detail);
+            record.elapsed_ms = elapsed_ms(started);
+            return record;
+        }
+        FirstFlight::TimedOut(r) => {
+            record.format = if r.is_empty() {
+                HelloFormat::None
+            } else {
+                HelloFormat::Tls
+            };
+            record.first_bytes = first_bytes(&r);
+            let detail = format!(
+                "no complete hello within {} s ({} bytes received)",
+                config.hello_timeout.as_secs_f64(),
+                r.len()
+            );
+            fail(&mut record, Code::HandshakeTimeout, detail);
+            record.elapsed_ms = elapsed_ms(started);
+            return record;
+        }
+    };
+
+    match sniffed {
+        Sniffed::NeedMore => {}
+        Sniffed::NotTls => {
+            record.format = HelloFormat::NotTls;
+            record.first_bytes = first_bytes(&received);
+            let detail = format!(
+                "the client's first bytes are not a TLS or SSL hello: {}",
+                analysis::text::printable_prefix(&received)
+            );
+            fail(&mut record, Code::NotTls, detail);
+            if http::looks_like_http(&received) {
+                let body = format!(
+                    "This port speaks TLS. Use https://localhost:{}/ instead of http://.\n",
+                    stream.local_addr().map(|a| a.port()).unwrap_or_default()
+                );
+                http::respond(
+                    &mut stream,
+                    "400 Bad Request",
+                    "text/plain; charset=utf-8",
+                    body.as_bytes(),
+                    config.request_timeout,
+                )
+                .await;
+            }
+        }
+        Sniffed::Malformed(why) => {
+            record.format = HelloFormat::Tls;
+            record.first_bytes = first_bytes(&received);
+            fail(
+                &mut record,
+                Code::ProtocolViolation,
+                format!("the client's hello is malformed: {why}"),
+            );
+        }
+        Sniffed::Ssl2 { hello, body } => {
+            let offer = ClientOffer::from_ssl2(&hello);
+            judge::fill_record(&mut record, &offer);
+            record.record_version = Some("ssl2".into());
+            record.hello = Some(Bytes(body));
+            let why = match judge::negotiate(&offer, &shared.tls.support) {
+                Err(m) => m.summary,
+                Ok(_) => "the listener does not accept SSL 2.0-format hellos".into(),
+            };
+            fail(&mut record, Code::ProtocolMismatch, why);
+        }
+        Sniffed::Tls {
+            hello,
+            message,
+            record_version,
+        } => {
+            let offer = ClientOffer::from_hello(&hello);
+            judge::fill_record(&mut record, &offer);
+            record.record_version = Some(record_version.to_string());
+            let ja3 = wire::ja3::ja3(&hello);
+            let ja4 = wire::ja4::ja4(&hello);
+            record.ja3 = Some(ja3.hash);
+            record.ja3_string = Some(ja3.string);
+            record.ja4 = Some(ja4.ja4);
+            record.ja4_r = Some(ja4.ja4_r);
+            record.hello = Some(Bytes(message));
+            handshake(stream, received, &offer, &mut record, shared).await;
+        }
+    }
+    record.elapsed_ms = elapsed_ms(started);
+    record
+}
+
+/// Replays the hello into rustls, completes the handshake if it can, and
+/// serves the report.
+async fn handshake(
+    stream: TcpStream,
+    received: Vec<u8>,
+    offer: &ClientOffer,
+    record: &mut ClientHelloRecord,
+    shared: &Shared,
+) {
+    let config = &shared.config;
+    let prediction = judge::negotiate(offer, &shared.tls.support);
+    let key = prediction.as_ref().map(|a| a.key).unwrap_or(0);
+    let offers_http11 = offer.alpn.iter().any(|p| p == b"http/1.1");
+    let acceptor = TlsAcceptor::from(shared.tls.config_for(key, offers_http11));
+    let accept = acceptor.accept(Replay::new(received, stream));
+    let result = tokio::time::timeout(config.handshake_timeout, accept).await;
+    let mut tls = match result {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(error)) => {
+            let (code, detail) = match &prediction {
+                Err(mismatch) => (mismatch.code, mismatch.summary.clone()),
+                Ok(_) => {
+                    let sni_is_ours = offer
+                        .sni
+                        .as_deref()
+                        .is_none_or(|s| shared.names.iter().any(|n| n.eq_ignore_ascii_case(s)));
+                    tls::failure_code(&error, sni_is_ours)
+                }
+            };
+            record.handshake = HandshakeOutcome::Failed(code);
+            record.handshake_detail.push(detail);
+            if prediction.is_err() {
+                record.handshake_detail.push(format!("rustls: {error}"));
+            }
+            return;
+        }
+        Err(_) => {
+            record.handshake = HandshakeOutcome::Failed(Code::HandshakeTimeout);
+            record.handshake_detail.push(format!(
+                "the handshake did not finish within {} s",
+                config.handshake_timeout.as_secs_f64()
+            ));
+            return;
+        }
+    };
+    record.handshake = HandshakeOutcome::Completed;
+    record.negotiated = Some(tls::negotiated(tls.get_ref().1));
+
+    let Some(request) = http::read_request(&mut tls, config.request_timeout).await else {
+        return;
+    };
+    record.user_agent = request.user_agent.clone();
+    if let Some(ua) = &request.user_agent {
+        if let Some(flag) = judge::interception(offer, ua) {
+            record.flags.insert(0, flag);
+        }
+    }
+    if request.path == "/favicon.ico" {
+        http::respond(
+            &mut tls,
+            "404 Not Found",
+            "text/plain",
+            b"",
+            config.request_timeout,
+        )
+        .await;
+        return;
+    }
+    let (content_type, body) = if request.wants_html && !request.path.starts_with("/json") {
+        ("text/html; charset=utf-8", page::html(record).into_bytes())
+    } else {
+        let mut json = serde_json::to_vec_pretty(record).unwrap_or_default();
+        json.push(b'\n');
+        ("application/json", json)
+    };
+    http::respond(
+        &mut tls,
+        "200 OK",
+        content_type,
+        &body,
+        config.request_timeout,
+    )
+    .await;
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
