@@ -156,8 +156,8 @@ for server in $SERVERS; do
     elif cmp -s "$out.suites" "$REF"; then
       agree="yes ($(wc -l <"$REF") suites)"
     else
-      agree="NO: $(diff "$REF" "$out.suites" | grep -c '^[<>]') differences (< tlsdoctor only, > $tool only):"
-      agree="$agree $(diff "$REF" "$out.suites" | grep '^[<>]' | head -6 | tr '\n' ' ')"
+      d=$( (diff "$REF" "$out.suites" || true) | grep '^[<>]' || true)
+      agree="NO: $(printf '%s\n' "$d" | wc -l) differences (< tlsdoctor only, > $tool only): $(printf '%s\n' "$d" | head -8 | tr '\n' ' ')"
     fi
     stop_server
     printf '%-10s %-16s %9s %7s %9s  %s\n' "$tool" "$server" "$((t1 - t0))" "$n" "$rss" "$agree"

@@ -7,7 +7,9 @@ use ::time::OffsetDateTime;
 use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use webpki::{EndEntityCert, KeyUsage};
 use x509_parser::oid_registry::{OID_X509_COMMON_NAME, OID_X509_ORGANIZATION_NAME};
-use x509_parser::prelude::{FromDer, GeneralName, SubjectPublicKeyInfo, X509Certificate, X509Name};
+use x509_parser::prelude::{
+    FromDer, GeneralName, ParsedExtension, SubjectPublicKeyInfo, X509Certificate, X509Name,
+};
 use x509_parser::public_key::PublicKey;
 
 use crate::text::sanitize;
@@ -35,6 +37,10 @@ pub struct CertInfo {
     pub is_ca: bool,
     pub self_issued: bool,
     pub sha256_fingerprint: String,
+    /// caIssuers URLs from Authority Information Access (RFC 5280 §4.2.2.1):
+    /// where the issuer's certificate can be fetched. Public CAs set it;
+    /// private CAs usually do not.
+    pub ca_issuers: Vec<String>,
 }
 
 /// The certificate's public key.
@@ -125,7 +131,25 @@ pub fn parse(der: &[u8]) -> Option<CertInfo> {
         is_ca,
         self_issued: tbs.subject.as_raw() == tbs.issuer.as_raw(),
         sha256_fingerprint: sha256_hex(der),
+        ca_issuers: ca_issuers(&cert),
     })
+}
+
+fn ca_issuers(cert: &X509Certificate<'_>) -> Vec<String> {
+    const CA_ISSUERS: &str = "1.3.6.1.5.5.7.48.2";
+    let mut urls = Vec::new();
+    for ext in cert.extensions() {
+        if let ParsedExtension::AuthorityInfoAccess(aia) = ext.parsed_extension() {
+            for desc in &aia.accessdescs {
+                if desc.access_method.to_id_string() == CA_ISSUERS {
+                    if let GeneralName::URI(uri) = &desc.access_location {
+                        urls.push(sanitize(uri));
+                    }
+                }
+            }
+        }
+    }
+    urls
 }
 
 fn ip_text(bytes: &[u8]) -> Option<String> {

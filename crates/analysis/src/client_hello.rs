@@ -378,7 +378,7 @@ pub fn flags(offer: &ClientOffer) -> Vec<HelloFlag> {
             "The client sends TLS_FALLBACK_SCSV: this is a retry with a lower version after an earlier attempt failed.",
         ));
     }
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
 }
 

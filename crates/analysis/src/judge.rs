@@ -1378,7 +1378,9 @@ fn untrusted(walk: &mut Walk<'_>, infos: &[CertInfo], results: &[(Store, PathRes
             ]
             .concat(),
         );
-    } else if !anchors.contains(&top.issuer_der) {
+    } else if !anchors.contains(&top.issuer_der) && !top.ca_issuers.is_empty() {
+        // The issuer is published (AIA caIssuers), as public CAs do: the
+        // server just does not send it.
         walk.diagnose(
             Code::CertChainIncomplete,
             Severity::Error,
@@ -1388,13 +1390,41 @@ fn untrusted(walk: &mut Walk<'_>, infos: &[CertInfo], results: &[(Store, PathRes
                 vec![
                     format!("certificates sent: {}", infos.len()),
                     format!("missing issuer: {}", top.issuer),
+                    format!("the certificate says its issuer is published at {}", top.ca_issuers.join(", ")),
                 ],
                 evidence_stores,
             ]
             .concat(),
             [
                 fixes::install_full_chain(),
-                vec!["Browsers may still work (they cache or fetch intermediates); curl, Python, Java, Go and Android fail — which is why it can \"work on my machine\".".into()],
+                vec![
+                    format!("The missing intermediate can be downloaded from {} (convert DER to PEM with `openssl x509 -inform der`).", top.ca_issuers[0]),
+                    "Browsers may still work (they fetch or cache intermediates); curl, Python, Java, Go and Android fail — which is why it can \"work on my machine\".".into(),
+                ],
+            ]
+            .concat(),
+        );
+    } else if !anchors.contains(&top.issuer_der) {
+        // Neither sent nor published nor trusted: most often a private CA
+        // whose root this client lacks; possibly a missing intermediate.
+        walk.diagnose(
+            Code::CertUntrustedRoot,
+            Severity::Error,
+            Step::Certificate,
+            format!("The certificate was issued by \"{}\", which is neither sent by the server nor trusted here: a private CA whose root this client does not have (or a missing intermediate).", top.issuer),
+            [
+                vec![
+                    format!("certificates sent: {}", infos.len()),
+                    format!("unknown issuer: {}", top.issuer),
+                    "the certificate names no place to fetch its issuer (no AIA caIssuers), as is usual for private CAs".into(),
+                ],
+                evidence_stores,
+            ]
+            .concat(),
+            [
+                vec!["Client (private PKI): trust the CA's root — tlsdoctor/curl --ca-file/--cacert, Python REQUESTS_CA_BUNDLE, Java keytool -importcert, Node NODE_EXTRA_CA_CERTS.".into()],
+                fixes::install_full_chain(),
+                fixes::reissue_certificate("issued by a CA clients do not trust"),
             ]
             .concat(),
         );

@@ -55,6 +55,19 @@ enum Command {
         after_help = "Example:\n  tlsdoctor lab\n  tlsdoctor lab --only expired,sni-required --json"
     )]
     Lab(LabArgs),
+    /// Run a TLS server that records what every connecting client offers, and why its handshake fails.
+    #[command(
+        after_help = "Example:\n  tlsdoctor listen --port 8443\n  curl --cacert CA_FILE https://localhost:8443/\n  tlsdoctor listen --json-log clients.jsonl --count 1"
+    )]
+    Listen(ListenArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Example:\n  tlsdoctor completions bash > /etc/bash_completion.d/tlsdoctor"
+    )]
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff), generated from these same definitions.
+    #[command(after_help = "Example:\n  tlsdoctor man > tlsdoctor.1 && man ./tlsdoctor.1")]
+    Man,
 }
 
 #[derive(Args)]
@@ -172,6 +185,34 @@ struct LabArgs {
     dir: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct ListenArgs {
+    /// Port to listen on (0: any free port).
+    #[arg(long, value_name = "N", default_value_t = 8443)]
+    port: u16,
+    /// Address to listen on (loopback by default; 0.0.0.0 or :: for every interface).
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Append every connection's record to this file, one JSON object per line.
+    #[arg(long, value_name = "FILE")]
+    json_log: Option<PathBuf>,
+    /// Exit after this many connections (for scripts and tests).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    count: Option<u64>,
+    /// Print each record as a JSON line on stdout instead of the summary.
+    #[arg(long)]
+    json: bool,
+    /// Directory for the generated CA certificate (default: a temporary one).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Seconds a client has for each phase (hello, handshake, HTTP request).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    timeout: f64,
+    /// Connections served at once.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
+    max_connections: u16,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let style = Style {
@@ -199,6 +240,17 @@ fn main() -> ExitCode {
             Command::Scan(args) => scan(args, style).await,
             Command::Demo(args) => demo(args, style).await,
             Command::Lab(args) => lab(args).await,
+            Command::Completions { shell } => {
+                let mut command = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(shell, &mut command, "tlsdoctor", &mut std::io::stdout());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Man => {
+                let command = <Cli as clap::CommandFactory>::command();
+                clap_mangen::Man::new(command).render(&mut std::io::stdout())?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Listen(args) => listen(args, style).await,
         }
     });
     match result {
@@ -470,5 +522,74 @@ async fn lab(args: LabArgs) -> Result<ExitCode> {
         .await
         .context("waiting for Ctrl-C")?;
     lab.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn listen(args: ListenArgs, style: Style) -> Result<ExitCode> {
+    let limit = timeout(args.timeout)?;
+    let config = tlsdoctor::listen::ListenConfig {
+        bind: std::net::SocketAddr::new(args.bind, args.port),
+        dir: args.dir,
+        hello_timeout: limit,
+        handshake_timeout: limit,
+        request_timeout: limit,
+        max_connections: usize::from(args.max_connections),
+        ..Default::default()
+    };
+    let mut log = match &args.json_log {
+        Some(path) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("cannot open {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let mut listener = tlsdoctor::listen::Listener::start(config).await?;
+    let addr = listener.local_addr();
+    let host = if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+        "localhost".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    eprintln!("tlsdoctor listen: accepting TLS on {addr}");
+    eprintln!("CA certificate: {}", listener.ca_file().display());
+    eprintln!(
+        "Try: curl --cacert {} https://{host}:{}/   (or open it in a browser; -k skips verification) — Ctrl-C to stop.",
+        listener.ca_file().display(),
+        addr.port()
+    );
+    let mut seen = 0u64;
+    loop {
+        let record = tokio::select! {
+            record = listener.next_record() => record,
+            _ = tokio::signal::ctrl_c() => None,
+        };
+        let Some(record) = record else { break };
+        if let Some(file) = &mut log {
+            let mut line = serde_json::to_vec(&record)?;
+            line.push(b'\n');
+            file.write_all(&line).context("cannot write the JSON log")?;
+            file.flush().context("cannot write the JSON log")?;
+        }
+        let mut stdout = std::io::stdout().lock();
+        if args.json {
+            serde_json::to_writer(&mut stdout, &record)?;
+            writeln!(stdout)?;
+        } else {
+            write!(
+                stdout,
+                "{}",
+                tlsdoctor::listen::page::terminal(&record, style)
+            )?;
+        }
+        stdout.flush()?;
+        seen += 1;
+        if args.count.is_some_and(|n| seen >= n) {
+            break;
+        }
+    }
+    listener.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }

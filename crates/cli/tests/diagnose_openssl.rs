@@ -64,7 +64,13 @@ async fn openssl_incomplete_chain() {
     let dir = TempDir::new("incomplete");
     let ca = root("tlsdoctor test root");
     let inter = intermediate("tlsdoctor test intermediate", &ca);
-    let (cert, key) = leaf(&["localhost"], -1, 90, Some(&inter));
+    let (cert, key) = common::leaf_with(
+        &["localhost"],
+        -1,
+        90,
+        Some(&inter),
+        Some("http://ca.example.invalid/inter.crt"),
+    );
     let ca_file = dir.write("ca.pem", &ca.pem());
     // The server is given only the leaf, not the intermediate.
     let (cert, key) = (dir.write("cert.pem", &cert), dir.write("key.pem", &key));

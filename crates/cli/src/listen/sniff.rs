@@ -66,6 +66,7 @@ impl HelloSniffer {
     }
 
     /// Every byte pushed so far.
+    #[cfg(test)]
     pub(crate) fn received(&self) -> &[u8] {
         &self.received
     }
@@ -202,9 +203,7 @@ enum Kind {
 fn classify(bytes: &[u8]) -> Option<Kind> {
     let first = *bytes.first()?;
     if first == ContentType::Handshake.to_u8() {
-        let Some(&major) = bytes.get(1) else {
-            return None;
-        };
+        let major = *bytes.get(1)?;
         return Some(if major == 3 { Kind::Tls } else { Kind::NotTls });
     }
     if first & 0x80 != 0 {

@@ -65,8 +65,35 @@ pub fn intermediate(cn: &str, parent: &Ca) -> Ca {
 /// A leaf for `names`, valid from `days_from`..`days_to` relative to now.
 /// Returns (certificate PEM, key PEM).
 pub fn leaf(names: &[&str], days_from: i64, days_to: i64, issuer: Option<&Ca>) -> (String, String) {
+    leaf_with(names, days_from, days_to, issuer, None)
+}
+
+/// Like [`leaf`], with an Authority Information Access caIssuers URL, as
+/// public CAs put in every leaf they issue.
+pub fn leaf_with(
+    names: &[&str],
+    days_from: i64,
+    days_to: i64,
+    issuer: Option<&Ca>,
+    ca_issuers_url: Option<&str>,
+) -> (String, String) {
     let mut p = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
         .expect("params");
+    if let Some(url) = ca_issuers_url {
+        // SEQUENCE { SEQUENCE { id-ad-caIssuers, [6] URI } } (RFC 5280 §4.2.2.1)
+        let method = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+        let mut desc = vec![0x30, (method.len() + 2 + url.len()) as u8];
+        desc.extend_from_slice(&method);
+        desc.extend_from_slice(&[0x86, url.len() as u8]);
+        desc.extend_from_slice(url.as_bytes());
+        let mut aia = vec![0x30, desc.len() as u8];
+        aia.extend_from_slice(&desc);
+        p.custom_extensions
+            .push(rcgen::CustomExtension::from_oid_content(
+                &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+                aia,
+            ));
+    }
     p.distinguished_name.push(DnType::CommonName, names[0]);
     let now = OffsetDateTime::now_utc();
     p.not_before = now + time::Duration::days(days_from);

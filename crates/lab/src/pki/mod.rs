@@ -158,7 +158,28 @@ fn server_params(
     p.not_after = not_after;
     p.serial_number = Some(random_serial());
     p.use_authority_key_identifier_extension = true;
+    p.custom_extensions = vec![ca_issuers_extension(LAB_CA_ISSUERS_URL)];
     Ok(p)
+}
+
+/// Where a real CA would publish the intermediate (never fetched: `.invalid`).
+pub(crate) const LAB_CA_ISSUERS_URL: &str = "http://ca.tlsdoctor-lab.invalid/intermediate.crt";
+
+/// RFC 5280 §4.2.2.1 Authority Information Access with one caIssuers URI, as
+/// public CAs put in every leaf: it is how clients (and tlsdoctor) tell a
+/// missing intermediate from a private root.
+fn ca_issuers_extension(url: &str) -> rcgen::CustomExtension {
+    // AccessDescription ::= SEQUENCE { accessMethod id-ad-caIssuers,
+    //                                  accessLocation [6] IA5String }
+    let method = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    let mut location = vec![0x86, url.len() as u8];
+    location.extend_from_slice(url.as_bytes());
+    let mut description = vec![0x30, (method.len() + location.len()) as u8];
+    description.extend_from_slice(&method);
+    description.extend_from_slice(&location);
+    let mut syntax = vec![0x30, description.len() as u8];
+    syntax.extend_from_slice(&description);
+    rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], syntax)
 }
 
 fn client_params(cn: &str, now: OffsetDateTime) -> CertificateParams {
