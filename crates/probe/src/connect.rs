@@ -32,6 +32,17 @@ pub async fn resolve(
         };
     }
     let started = Instant::now();
+    if is_special_invalid(&target.host) {
+        return DnsObservation {
+            skipped: false,
+            addresses: Vec::new(),
+            error: Some(
+                "names under .invalid never resolve (RFC 6761 §6.4); nothing was asked".into(),
+            ),
+            elapsed_ms: 0,
+            resolver: None,
+        };
+    }
     if let Some(server) = resolver {
         let (addresses, error) = ask_server(&target.host, server, timeout).await;
         return DnsObservation {
@@ -70,6 +81,14 @@ pub async fn resolve(
         elapsed_ms: elapsed_ms(started),
         resolver: None,
     }
+}
+
+/// RFC 6761 §6.4: resolution APIs should answer names under `invalid.`
+/// negatively without asking anyone. Certificates and tests use such names;
+/// they must never leak into a real DNS query.
+pub(crate) fn is_special_invalid(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "invalid" || host.ends_with(".invalid")
 }
 
 /// A/AAAA look-up at one DNS server (UDP, then TCP), with hickory.
@@ -156,5 +175,20 @@ fn classify(e: &io::Error) -> TcpOutcome {
             TcpOutcome::Unreachable { message }
         }
         _ => TcpOutcome::Error { message },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn invalid_names_are_never_looked_up() {
+        assert!(is_special_invalid("ca.example.invalid"));
+        assert!(is_special_invalid("INVALID."));
+        assert!(!is_special_invalid("invalid.example.com"));
+        let obs = resolve(&Target::new("x.invalid", 443), Duration::from_secs(1), None).await;
+        assert!(obs.addresses.is_empty());
+        assert!(obs.error.unwrap().contains("RFC 6761"));
     }
 }

@@ -386,11 +386,17 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) ->
             judge::fill_record(&mut record, &offer);
             record.record_version = Some("ssl2".into());
             record.hello = Some(Bytes(body));
-            let why = match judge::negotiate(&offer, &shared.tls.support) {
-                Err(m) => m.summary,
-                Ok(_) => "the listener does not accept SSL 2.0-format hellos".into(),
-            };
-            fail(&mut record, Code::ProtocolMismatch, why);
+            match judge::negotiate(&offer, &shared.tls.support) {
+                Err(m) => {
+                    fail(&mut record, Code::ProtocolMismatch, m.summary);
+                    record.handshake_detail.extend(m.fix);
+                }
+                Ok(_) => fail(
+                    &mut record,
+                    Code::ProtocolMismatch,
+                    "the listener does not accept SSL 2.0-format hellos".into(),
+                ),
+            }
         }
         Sniffed::Tls {
             hello,
@@ -445,8 +451,11 @@ async fn handshake(
             };
             record.handshake = HandshakeOutcome::Failed(code);
             record.handshake_detail.push(detail);
-            if prediction.is_err() {
-                record.handshake_detail.push(format!("rustls: {error}"));
+            if let Err(mismatch) = &prediction {
+                record.handshake_detail.extend(mismatch.fix.iter().cloned());
+                record
+                    .handshake_detail
+                    .push(format!("(rustls said: {error})"));
             }
             return;
         }

@@ -70,13 +70,19 @@ pub fn terminal(record: &ClientHelloRecord, style: Style) -> String {
     } else {
         style.red(&outcome)
     };
+    let format = match record.format {
+        model::HelloFormat::Tls => "TLS hello",
+        model::HelloFormat::Sslv2 => "SSLv2-format hello",
+        model::HelloFormat::NotTls => "not TLS",
+        model::HelloFormat::None => "nothing sent",
+    };
     let _ = writeln!(
         out,
-        "{} {}  {}  {} hello  {}",
+        "{} {}  {}  {}  {}",
         style.bold("──"),
         style.bold(&record.peer.to_string()),
         time,
-        record.format.as_str(),
+        format,
         outcome
     );
     for line in &record.handshake_detail {
