@@ -548,37 +548,43 @@ async fn headless_chromium_gets_the_html_page() {
     };
     let mut listener = start().await;
     let port = listener.local_addr().port();
-    let profile = common::TempDir::new("listen-chromium");
-    let mut cmd = Command::new(browser);
-    cmd.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--ignore-certificate-errors",
-    ])
-    .arg(format!("--user-data-dir={}", profile.0.display()))
-    .args(["--dump-dom", &format!("https://localhost:{port}/")]);
-    let out = run(cmd, b"").await;
-    let dom = String::from_utf8_lossy(&out.stdout);
-    assert!(dom.contains("id=\"tlsdoctor-listen\""), "{out:?}");
-    // The browser may open more than one connection; find the page fetch.
-    let record = loop {
-        let r = next(&mut listener).await;
-        if r.user_agent.is_some() {
-            break r;
-        }
-    };
-    completed(&record);
-    assert!(record.user_agent.as_deref().unwrap().contains("Chrome"));
-    assert!(record.versions.contains(&"tls1_3".to_string()));
-    assert!(
-        record.cipher_suites.iter().any(|s| s.grease),
-        "Chromium sends GREASE"
-    );
-    assert!(record.flag("intercepted").is_none(), "{:?}", record.flags);
+    let mut ja4 = Vec::new();
+    for round in 0..2 {
+        let profile = common::TempDir::new(&format!("listen-chromium-{round}"));
+        let mut cmd = Command::new(browser);
+        cmd.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--ignore-certificate-errors",
+        ])
+        .arg(format!("--user-data-dir={}", profile.0.display()))
+        .args(["--dump-dom", &format!("https://localhost:{port}/")]);
+        let out = run(cmd, b"").await;
+        let dom = String::from_utf8_lossy(&out.stdout);
+        assert!(dom.contains("id=\"tlsdoctor-listen\""), "{out:?}");
+        // The browser may open more than one connection; find the page fetch.
+        let record = loop {
+            let r = next(&mut listener).await;
+            if r.user_agent.is_some() {
+                break r;
+            }
+        };
+        completed(&record);
+        assert!(record.user_agent.as_deref().unwrap().contains("Chrome"));
+        assert!(record.versions.contains(&"tls1_3".to_string()));
+        assert!(
+            record.cipher_suites.iter().any(|s| s.grease),
+            "Chromium sends GREASE"
+        );
+        assert!(record.flag("intercepted").is_none(), "{:?}", record.flags);
+        ja4.push(record.ja4.clone().unwrap());
+    }
+    // Chromium shuffles its extensions per connection; JA4 sorts them away.
+    assert_eq!(ja4[0], ja4[1]);
 }
