@@ -56,7 +56,8 @@ async fn send_and_read(mut stream: TcpStream, hello: &[u8], timeout: Duration) -
             ..Default::default()
         };
     }
-    let mut received = Vec::with_capacity(4096);
+    let mut recorder = FlightRecorder::default();
+    let mut received = 0usize;
     let mut chunk = [0u8; 8192];
     let end = loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
@@ -67,20 +68,24 @@ async fn send_and_read(mut stream: TcpStream, hello: &[u8], timeout: Duration) -
             Err(_) => break FlightEnd::Timeout,
             Ok(Ok(0)) => break FlightEnd::Closed,
             Ok(Ok(n)) => {
-                received.extend_from_slice(&chunk[..n]);
-                let flight = parse_flight(&received, FlightEnd::Timeout);
-                if flight_finished(&flight) || received.len() >= MAX_FLIGHT {
-                    return flight;
+                received += n;
+                recorder.push(&chunk[..n]);
+                if recorder.finished() {
+                    // The recorder knows how the flight ended.
+                    break FlightEnd::Complete;
+                }
+                if received >= MAX_FLIGHT {
+                    break FlightEnd::Malformed {
+                        message: format!(
+                            "the server sent {received} bytes without finishing its first flight"
+                        ),
+                    };
                 }
             }
             Ok(Err(e)) => break io_end(&e),
         }
     };
-    parse_flight(&received, end)
-}
-
-fn flight_finished(flight: &ServerFlight) -> bool {
-    !matches!(flight.end, FlightEnd::Timeout)
+    recorder.finish(end)
 }
 
 fn io_end(e: &std::io::Error) -> FlightEnd {
@@ -175,101 +180,138 @@ pub(crate) fn build(spec: &HelloSpec) -> Vec<u8> {
 /// Parses what the server sent. `end` is how the stream ended when the parse
 /// itself does not find an end (a complete flight, an alert, garbage).
 pub(crate) fn parse_flight(bytes: &[u8], end: FlightEnd) -> ServerFlight {
-    use wire::flight::{ServerEvent, ServerFlight as Parser};
+    let mut recorder = FlightRecorder::default();
+    recorder.push(bytes);
+    recorder.finish(end)
+}
 
-    let mut parser = Parser::new();
-    parser.push(bytes);
-    let mut flight = ServerFlight {
-        first_bytes: Bytes(bytes[..bytes.len().min(64)].to_vec()),
-        bytes_received: bytes.len() as u64,
-        end,
-        ..Default::default()
-    };
-    let mut terminal: Option<FlightEnd> = None;
-    for event in parser.drain_events() {
-        match event {
-            ServerEvent::ServerHello(sh) => flight.server_hello = Some(server_hello(&sh)),
-            ServerEvent::HelloRetryRequest(hrr) => {
-                flight.hello_retry_group = hrr.key_share_group();
-                flight.hello_retry_suite = Some(hrr.cipher_suite);
-            }
-            ServerEvent::Ssl2ServerHello(sh) => {
-                flight.ssl2 = Some(model::Ssl2ServerHelloObservation {
-                    version: sh.version,
-                    cipher_specs: sh.cipher_specs.iter().map(|c| c.0).collect(),
-                    certificate: (!sh.certificate.is_empty())
-                        .then(|| Bytes(sh.certificate.clone())),
-                });
-            }
-            ServerEvent::Certificate(certs) => {
-                flight.certificates = certs.certificates().into_iter().map(Bytes::from).collect();
-            }
-            ServerEvent::ServerKeyExchange(ske) => {
-                use wire::handshake::ServerKeyExchange as Ske;
-                let dh = match &ske {
-                    Ske::Dh { params, .. } => Some(params.clone()),
-                    _ => None,
-                };
-                let kind = match &ske {
-                    Ske::Dh { .. } => "dhe",
-                    Ske::Ecdh { .. } => "ecdhe",
-                    Ske::RsaExport { .. } => "rsa_export",
-                    _ => "unknown",
-                };
-                flight.key_exchange = Some(KeyExchangeObservation {
-                    kind: kind.into(),
-                    group: ske.group(),
-                    dh_prime_bits: ske.dh_prime_bits().map(|b| b as u32),
-                    dh_prime: dh.as_ref().map(|p| Bytes(p.p.clone())),
-                    dh_generator: dh.as_ref().map(|p| Bytes(p.g.clone())),
-                    signature_scheme: ske.signature_scheme(),
-                });
-            }
-            ServerEvent::CertificateRequest(req) => {
-                flight.certificate_request = Some(CertificateRequestObservation {
-                    ca_names: req
-                        .certificate_authorities()
-                        .iter()
-                        .map(|n| Bytes(n.clone()))
-                        .collect(),
-                    signature_schemes: req
-                        .signature_algorithms()
-                        .map(<[_]>::to_vec)
-                        .unwrap_or_default(),
-                });
-            }
-            ServerEvent::CertificateStatus(status) => {
-                flight.ocsp_staple = Some(Bytes(status.response))
-            }
-            ServerEvent::Alert(alert) => {
-                let level = alert.level.to_u8();
-                flight.alerts.push(AlertObservation {
-                    level,
-                    description: alert.description.0,
-                });
-                if level != 1 {
-                    terminal.get_or_insert(FlightEnd::Alert);
+/// At most this many alerts are kept; a server flooding warnings (the lab's
+/// alert-storm) is recorded by count, not by an ever-growing list.
+const MAX_ALERTS: usize = 16;
+
+/// Turns the server's bytes into a [`ServerFlight`] as they arrive: each byte
+/// is parsed once, however the server slices its reply (one byte per read is
+/// a hostile server's favourite).
+#[derive(Default)]
+pub(crate) struct FlightRecorder {
+    parser: wire::flight::ServerFlight,
+    flight: ServerFlight,
+    terminal: Option<FlightEnd>,
+}
+
+impl FlightRecorder {
+    /// Feeds more bytes from the server.
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        use wire::flight::ServerEvent;
+
+        let first = &mut self.flight.first_bytes.0;
+        let room = 64usize.saturating_sub(first.len());
+        first.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        self.flight.bytes_received += bytes.len() as u64;
+        self.parser.push(bytes);
+        let flight = &mut self.flight;
+        let terminal = &mut self.terminal;
+        for event in self.parser.drain_events() {
+            match event {
+                ServerEvent::ServerHello(sh) => flight.server_hello = Some(server_hello(&sh)),
+                ServerEvent::HelloRetryRequest(hrr) => {
+                    flight.hello_retry_group = hrr.key_share_group();
+                    flight.hello_retry_suite = Some(hrr.cipher_suite);
                 }
-                // A flood of warnings is bounded by the flight size limit.
+                ServerEvent::Ssl2ServerHello(sh) => {
+                    flight.ssl2 = Some(model::Ssl2ServerHelloObservation {
+                        version: sh.version,
+                        cipher_specs: sh.cipher_specs.iter().map(|c| c.0).collect(),
+                        certificate: (!sh.certificate.is_empty())
+                            .then(|| Bytes(sh.certificate.clone())),
+                    });
+                }
+                ServerEvent::Certificate(certs) => {
+                    flight.certificates =
+                        certs.certificates().into_iter().map(Bytes::from).collect();
+                }
+                ServerEvent::ServerKeyExchange(ske) => {
+                    flight.key_exchange = Some(key_exchange(&ske));
+                }
+                ServerEvent::CertificateRequest(req) => {
+                    flight.certificate_request = Some(CertificateRequestObservation {
+                        ca_names: req
+                            .certificate_authorities()
+                            .iter()
+                            .map(|n| Bytes(n.clone()))
+                            .collect(),
+                        signature_schemes: req
+                            .signature_algorithms()
+                            .map(<[_]>::to_vec)
+                            .unwrap_or_default(),
+                    });
+                }
+                ServerEvent::CertificateStatus(status) => {
+                    flight.ocsp_staple = Some(Bytes(status.response))
+                }
+                ServerEvent::Alert(alert) => {
+                    let level = alert.level.to_u8();
+                    if flight.alerts.len() < MAX_ALERTS || level != 1 {
+                        flight.alerts.push(AlertObservation {
+                            level,
+                            description: alert.description.0,
+                        });
+                    }
+                    if level != 1 {
+                        terminal.get_or_insert(FlightEnd::Alert);
+                    }
+                }
+                ServerEvent::Encrypted { .. } => flight.encrypted_records += 1,
+                ServerEvent::NotTls { .. } => {
+                    terminal.get_or_insert(FlightEnd::NotTls);
+                }
+                ServerEvent::Malformed(error) if is_terminal(&error) => {
+                    terminal.get_or_insert(FlightEnd::Malformed {
+                        message: error.to_string(),
+                    });
+                }
+                _ => {}
             }
-            ServerEvent::Encrypted { .. } => flight.encrypted_records += 1,
-            ServerEvent::NotTls { .. } => {
-                terminal.get_or_insert(FlightEnd::NotTls);
-            }
-            ServerEvent::Malformed(error) if is_terminal(&error) => {
-                terminal.get_or_insert(FlightEnd::Malformed {
-                    message: error.to_string(),
-                });
-            }
-            _ => {}
         }
     }
-    if let Some(end) = terminal {
-        flight.end = end;
-    } else if parser.is_complete() {
-        flight.end = FlightEnd::Complete;
+
+    /// True once nothing more is worth reading: a complete flight, a fatal
+    /// alert, or a reply that is not (valid) TLS.
+    pub(crate) fn finished(&self) -> bool {
+        self.terminal.is_some() || self.parser.is_complete()
     }
-    flight
+
+    /// The observation, with `end` as the ending when the bytes show none.
+    pub(crate) fn finish(mut self, end: FlightEnd) -> ServerFlight {
+        self.flight.end = match self.terminal {
+            Some(terminal) => terminal,
+            None if self.parser.is_complete() => FlightEnd::Complete,
+            None => end,
+        };
+        self.flight
+    }
+}
+
+fn key_exchange(ske: &wire::handshake::ServerKeyExchange) -> KeyExchangeObservation {
+    use wire::handshake::ServerKeyExchange as Ske;
+    let dh = match ske {
+        Ske::Dh { params, .. } => Some(params),
+        _ => None,
+    };
+    let kind = match ske {
+        Ske::Dh { .. } => "dhe",
+        Ske::Ecdh { .. } => "ecdhe",
+        Ske::RsaExport { .. } => "rsa_export",
+        _ => "unknown",
+    };
+    KeyExchangeObservation {
+        kind: kind.into(),
+        group: ske.group(),
+        dh_prime_bits: ske.dh_prime_bits().map(|b| b as u32),
+        dh_prime: dh.map(|p| Bytes(p.p.clone())),
+        dh_generator: dh.map(|p| Bytes(p.g.clone())),
+        signature_scheme: ske.signature_scheme(),
+    }
 }
 
 fn is_terminal(error: &wire::flight::FlightError) -> bool {
