@@ -830,13 +830,7 @@ fn certificate_step(
     handshake: Option<&ProbeRecord>,
 ) {
     let recorded = handshake.and_then(|p| p.handshake.as_ref());
-    let chain: Vec<Vec<u8>> = match recorded.filter(|h| !h.chain.is_empty()) {
-        Some(h) => h.chain.iter().map(|c| c.0.clone()).collect(),
-        None => main
-            .and_then(|m| m.flight.as_ref())
-            .map(|f| f.certificates.iter().map(|c| c.0.clone()).collect())
-            .unwrap_or_default(),
-    };
+    let chain = crate::issuers::served_chain(main, handshake);
     if chain.is_empty() {
         walk.step(
             Step::Certificate,
@@ -1035,7 +1029,7 @@ fn certificate_step(
             fixes::reissue_certificate("SHA-1 signature"),
         );
     } else if trusted_by.is_empty() && !intercepted {
-        untrusted(walk, &infos, &results);
+        untrusted(walk, &infos, &chain, &results);
     } else if trusted_by == [Store::System] && !intercepted {
         walk.diagnose(
             Code::Intercepted,
@@ -1344,7 +1338,12 @@ fn staple_note(
 }
 
 /// The chain verifies nowhere: say why.
-fn untrusted(walk: &mut Walk<'_>, infos: &[CertInfo], results: &[(Store, PathResult)]) {
+fn untrusted(
+    walk: &mut Walk<'_>,
+    infos: &[CertInfo],
+    chain: &[Vec<u8>],
+    results: &[(Store, PathResult)],
+) {
     let leaf = &infos[0];
     let top = infos.last().unwrap_or(leaf);
     let anchors = all_anchor_subjects(walk.ctx);
@@ -1352,6 +1351,10 @@ fn untrusted(walk: &mut Walk<'_>, infos: &[CertInfo], results: &[(Store, PathRes
         .iter()
         .map(|(s, r)| format!("{}: {}", s.describe(), path_text(r)))
         .collect();
+    let evidence_stores = match fetched_issuer_explains(walk, infos, chain, &evidence_stores) {
+        Explained::Yes => return,
+        Explained::No { evidence } => [evidence, evidence_stores].concat(),
+    };
     if infos.len() == 1 && leaf.self_issued {
         walk.diagnose(
             Code::CertSelfSigned,
@@ -1450,6 +1453,106 @@ fn path_text(result: &PathResult) -> String {
         PathResult::UnsupportedSignature => "unsupported signature algorithm".into(),
         PathResult::Other(e) => sanitize(e),
     }
+}
+
+/// Whether the fetched issuers settled the question.
+enum Explained {
+    Yes,
+    /// No: here is what the fetches showed, for the heuristics' evidence.
+    No {
+        evidence: Vec<String>,
+    },
+}
+
+/// Judges with the issuers fetched from caIssuers URLs, when there are any:
+/// with them the chain verifies (a missing intermediate, proven), or they end
+/// in a root nobody here trusts.
+fn fetched_issuer_explains(
+    walk: &mut Walk<'_>,
+    infos: &[CertInfo],
+    chain: &[Vec<u8>],
+    evidence_stores: &[String],
+) -> Explained {
+    let (found, failed) = crate::issuers::fetched(walk.obs);
+    let leaf = &infos[0];
+    let mut evidence: Vec<String> = failed
+        .iter()
+        .map(|f| format!("could not fetch the issuer: {f}"))
+        .collect();
+    if found.is_empty() {
+        return Explained::No { evidence };
+    }
+    let mut extended = chain.to_vec();
+    extended.extend(found.iter().map(|f| f.der.clone()));
+    let at = crate::issuers::trust_time(leaf, walk.ctx.now);
+    let stores = [Store::Mozilla, Store::System, Store::CaFile];
+    let trusted: Vec<Store> = stores
+        .iter()
+        .copied()
+        .filter(|s| certs::verify_path(&extended, &walk.ctx.trust, *s, at) == PathResult::Trusted)
+        .collect();
+    for f in &found {
+        let name = certs::parse(&f.der).map(|c| c.subject).unwrap_or_default();
+        evidence.push(format!("fetched {name} from {}", f.url));
+    }
+    if !trusted.is_empty() {
+        let missing: Vec<String> = found
+            .iter()
+            .filter_map(|f| certs::parse(&f.der))
+            .filter(|c| !c.self_issued)
+            .map(|c| c.subject)
+            .collect();
+        evidence.push(format!(
+            "with {} added, the chain is trusted by {}",
+            if missing.len() == 1 { "it" } else { "them" },
+            trusted
+                .iter()
+                .map(|s| s.describe())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        evidence.push(format!("certificates sent by the server: {}", infos.len()));
+        walk.diagnose(
+            Code::CertChainIncomplete,
+            Severity::Error,
+            Step::Certificate,
+            format!(
+                "The server does not send its intermediate certificate ({}). Browsers fetch it and work; curl, Python, Java, Go and Android fail.",
+                missing.join("; ")
+            ),
+            evidence,
+            [
+                fixes::install_full_chain(),
+                vec![format!(
+                    "The missing certificate is at {} (DER; `openssl x509 -inform der -in FILE` converts it to PEM).",
+                    found[0].url
+                )],
+            ]
+            .concat(),
+        );
+        return Explained::Yes;
+    }
+    let last = found.last().and_then(|f| certs::parse(&f.der));
+    if let Some(root) = last.filter(|c| c.self_issued) {
+        evidence.extend(evidence_stores.iter().cloned());
+        walk.diagnose(
+            Code::CertUntrustedRoot,
+            Severity::Error,
+            Step::Certificate,
+            format!(
+                "The chain leads to the root \"{}\", which no trust store here has: a private CA, or a public one this client does not trust.",
+                root.subject
+            ),
+            evidence,
+            [
+                vec!["Client (private PKI): trust that root — tlsdoctor/curl --ca-file/--cacert, Python REQUESTS_CA_BUNDLE, Java keytool -importcert, Node NODE_EXTRA_CA_CERTS.".into()],
+                fixes::reissue_certificate("issued by a CA clients do not trust"),
+            ]
+            .concat(),
+        );
+        return Explained::Yes;
+    }
+    Explained::No { evidence }
 }
 
 /// Subject names of every trust anchor known (Mozilla, system, --ca-file).

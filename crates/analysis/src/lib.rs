@@ -9,13 +9,17 @@
 pub mod certs;
 pub mod client_hello;
 pub mod fixes;
+pub mod grade;
 pub mod interception;
+mod issuers;
 mod judge;
 pub mod ocsp;
 mod plan;
 pub mod profiles;
 pub mod scan;
+pub mod simulate;
 pub mod text;
+pub mod vulns;
 
 use model::{Observations, ProbeRequest, Report};
 use time::OffsetDateTime;
@@ -34,6 +38,9 @@ pub struct Context {
     pub trust: TrustStores,
     /// The user gave a client certificate.
     pub client_identity: bool,
+    /// Fetch a missing issuer from the URL its child names (AIA caIssuers),
+    /// as browsers do. Off with `--no-fetch`.
+    pub fetch_issuers: bool,
 }
 
 /// The engine's next move.

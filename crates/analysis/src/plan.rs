@@ -21,6 +21,10 @@ pub(crate) fn next_probes(obs: &Observations, ctx: &Context) -> Option<Vec<Probe
     if !obs.has(&Purpose::ClientHello) {
         return Some(first_round(target, ctx));
     }
+    // A chain that verifies nowhere but names its issuer's URL: fetch it.
+    if let Some(fetch) = crate::issuers::next_fetch(obs, ctx) {
+        return Some(vec![fetch]);
+    }
     let first = obs.probe(&Purpose::ClientHello)?;
     if !first.tcp.is_connected() {
         return None;
@@ -69,7 +73,11 @@ fn first_round(target: &Target, ctx: &Context) -> Vec<ProbeRequest> {
                 client_cert: ctx.client_identity,
                 http_head: true,
                 http_get: false,
-                http_timeout_ms: None,
+                // The server's clock is a nice-to-have: never let a server
+                // that does not speak HTTP hold the diagnosis (or, for a
+                // one-connection-at-a-time server such as `openssl
+                // s_server`, the other probes) for a whole timeout.
+                http_timeout_ms: Some(1500),
             }),
         },
         version_probe(target, ProtocolVersion::TLS1_0),

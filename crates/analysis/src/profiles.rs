@@ -1,12 +1,19 @@
-//! Client profiles: what a given client offers in its ClientHello. `diagnose`
-//! walks the handshake as one of these.
+//! Client profiles: what a given client offers in its ClientHello, and what
+//! it accepts back. `diagnose --client` walks the handshake as one of these;
+//! `scan` predicts the outcome for each real-client profile
+//! ([`crate::simulate`]).
 //!
-//! The lists are facts about each client's defaults (their published source
-//! and captures of their hellos); a later issue extends this into the full
-//! client-simulation set.
+//! Three generic profiles (`browser`, `openssl3`, `tls12-only`) are written
+//! here; the real clients are data files in `crates/analysis/data/clients/`
+//! (one per client, each naming how it was captured or which published facts
+//! it comes from; docs/clients.md). A profile can also be built from a
+//! captured hello ([`ClientProfile::from_client_hello`]).
 
-use serde::Serialize;
-use wire::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+use wire::handshake::ClientHello;
+use wire::registry::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 
 /// One client's hello.
 #[derive(Clone, Debug, Serialize)]
@@ -20,6 +27,26 @@ pub struct ClientProfile {
     pub key_shares: Vec<NamedGroup>,
     pub signature_algorithms: Vec<SignatureScheme>,
     pub alpn: Vec<String>,
+    /// Extension types in the order the client sends them (GREASE left out);
+    /// empty when unknown.
+    pub extensions: Vec<ExtensionType>,
+    /// The client sends SNI.
+    pub sni: bool,
+    /// The client checks revocation (OCSP/CRL/CRLSets), as documented for it.
+    pub checks_revocation: bool,
+    /// The trust store the client uses (`mozilla`, `system`, `apple`,
+    /// `microsoft`, `android`, `java`, `chrome`).
+    pub trust_store: &'static str,
+    /// Smallest finite-field DH prime the client accepts (0: any).
+    pub min_dh_bits: u32,
+    /// Smallest RSA certificate key the client accepts (0: any).
+    pub min_rsa_bits: u32,
+    /// The client refuses certificates signed with SHA-1 (or MD5).
+    pub rejects_sha1_certificates: bool,
+    /// Where the profile comes from (a capture command, published sources).
+    pub source: &'static str,
+    /// Listed in `scan`'s client table (the real clients; not the generic three).
+    pub simulated: bool,
 }
 
 fn suites(codes: &[u16]) -> Vec<CipherSuite> {
@@ -37,8 +64,43 @@ const BROWSER_SIGALGS: &[u16] = &[
     0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601,
 ];
 
-/// Every profile `--client` accepts.
+/// The fields the generic profiles share.
+fn generic() -> ClientProfile {
+    ClientProfile {
+        name: "",
+        description: "",
+        versions: Vec::new(),
+        cipher_suites: Vec::new(),
+        groups: Vec::new(),
+        key_shares: Vec::new(),
+        signature_algorithms: Vec::new(),
+        alpn: Vec::new(),
+        extensions: Vec::new(),
+        sni: true,
+        checks_revocation: false,
+        trust_store: "mozilla",
+        min_dh_bits: 1024,
+        min_rsa_bits: 1024,
+        rejects_sha1_certificates: true,
+        source: "written from the client's published defaults (see the comments in profiles.rs)",
+        simulated: false,
+    }
+}
+
+/// Every profile `--client` accepts: the three generic ones, then every
+/// real client from the data files.
 pub fn all() -> Vec<ClientProfile> {
+    let mut all = generic_profiles();
+    all.extend(data_profiles().iter().cloned());
+    all
+}
+
+/// The real clients `scan` simulates, in data-file order.
+pub fn simulated() -> Vec<ClientProfile> {
+    data_profiles().to_vec()
+}
+
+fn generic_profiles() -> Vec<ClientProfile> {
     vec![
         ClientProfile {
             name: "browser",
@@ -53,6 +115,7 @@ pub fn all() -> Vec<ClientProfile> {
             key_shares: groups(&[0x11ec, 0x001d]),
             signature_algorithms: schemes(BROWSER_SIGALGS),
             alpn: vec!["h2".into(), "http/1.1".into()],
+            ..generic()
         },
         ClientProfile {
             name: "openssl3",
@@ -71,6 +134,7 @@ pub fn all() -> Vec<ClientProfile> {
                 0x0402, 0x0502, 0x0602,
             ]),
             alpn: vec![],
+            ..generic()
         },
         ClientProfile {
             name: "tls12-only",
@@ -81,6 +145,7 @@ pub fn all() -> Vec<ClientProfile> {
             key_shares: Vec::new(),
             signature_algorithms: schemes(BROWSER_SIGALGS),
             alpn: vec![],
+            ..generic()
         },
     ]
 }
@@ -93,4 +158,239 @@ pub fn default_profile() -> ClientProfile {
 /// Looks a profile up by name.
 pub fn by_name(name: &str) -> Option<ClientProfile> {
     all().into_iter().find(|p| p.name == name)
+}
+
+// ---------------------------------------------------------------- data files
+
+/// One client profile as stored in `data/clients/NAME.json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileData {
+    name: String,
+    description: String,
+    /// How the data was obtained: the capture command, or the published
+    /// sources (URLs) the lists come from.
+    source: String,
+    /// True when the lists were captured from the real client's hello here.
+    #[serde(default)]
+    captured: bool,
+    /// Stable names (`tls1_3`), highest first.
+    versions: Vec<String>,
+    /// IANA or OpenSSL names, or `0x%04x`; in the client's order.
+    cipher_suites: Vec<String>,
+    groups: Vec<String>,
+    #[serde(default)]
+    key_shares: Vec<String>,
+    #[serde(default)]
+    signature_algorithms: Vec<String>,
+    #[serde(default)]
+    extensions: Vec<String>,
+    #[serde(default)]
+    alpn: Vec<String>,
+    /// The client sends GREASE values (RFC 8701); they are not listed.
+    #[serde(default)]
+    grease: bool,
+    sni: bool,
+    checks_revocation: bool,
+    trust_store: String,
+    #[serde(default)]
+    min_dh_bits: u32,
+    #[serde(default)]
+    min_rsa_bits: u32,
+    #[serde(default)]
+    rejects_sha1_certificates: bool,
+}
+
+/// The data files, in the order the client table lists them.
+const DATA: &[(&str, &str)] = &[];
+
+fn leak(s: String) -> &'static str {
+    // Profiles are parsed once per process (see `data_profiles`).
+    Box::leak(s.into_boxed_str())
+}
+
+fn parse_list<T>(
+    file: &str,
+    what: &str,
+    names: &[String],
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>, String> {
+    names
+        .iter()
+        .map(|n| parse(n).ok_or_else(|| format!("{file}: unknown {what} {n:?}")))
+        .collect()
+}
+
+/// Parses one data file.
+fn parse_profile(file: &str, text: &str) -> Result<ClientProfile, String> {
+    let d: ProfileData = serde_json::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+    let versions = parse_list(file, "version", &d.versions, ProtocolVersion::from_name)?;
+    let cipher_suites = parse_list(
+        file,
+        "cipher suite",
+        &d.cipher_suites,
+        CipherSuite::from_name,
+    )?;
+    let groups = parse_list(file, "group", &d.groups, NamedGroup::from_name)?;
+    let key_shares = parse_list(file, "key share", &d.key_shares, NamedGroup::from_name)?;
+    let signature_algorithms = parse_list(
+        file,
+        "signature scheme",
+        &d.signature_algorithms,
+        SignatureScheme::from_name,
+    )?;
+    let extensions = parse_list(file, "extension", &d.extensions, ExtensionType::from_name)?;
+    let _ = (d.captured, d.grease);
+    Ok(ClientProfile {
+        name: leak(d.name),
+        description: leak(d.description),
+        versions,
+        cipher_suites,
+        groups,
+        key_shares,
+        signature_algorithms,
+        alpn: d.alpn,
+        extensions,
+        sni: d.sni,
+        checks_revocation: d.checks_revocation,
+        trust_store: leak(d.trust_store),
+        min_dh_bits: d.min_dh_bits,
+        min_rsa_bits: d.min_rsa_bits,
+        rejects_sha1_certificates: d.rejects_sha1_certificates,
+        source: leak(d.source),
+        simulated: true,
+    })
+}
+
+/// Every data-file profile, parsed once.
+fn data_profiles() -> &'static [ClientProfile] {
+    static PROFILES: OnceLock<Vec<ClientProfile>> = OnceLock::new();
+    PROFILES.get_or_init(|| {
+        DATA.iter()
+            .map(|(file, text)| {
+                // The files are compiled in and checked by the tests below.
+                parse_profile(file, text).unwrap_or_else(|e| panic!("client profile {e}"))
+            })
+            .collect()
+    })
+}
+
+// ---------------------------------------------------------------- captured hellos
+
+impl ClientProfile {
+    /// The profile of a captured ClientHello (`compare --client-hello`): the
+    /// lists exactly as sent, GREASE left out. What a hello cannot show
+    /// (trust store, revocation, minimum key sizes) takes the defaults of a
+    /// current client.
+    pub fn from_client_hello(hello: &ClientHello) -> ClientProfile {
+        let versions = match hello.supported_versions() {
+            Some(list) => list
+                .iter()
+                .copied()
+                .filter(|v| !wire::registry::is_grease_u16(v.0))
+                .collect(),
+            // Without supported_versions a client states only its highest
+            // version (RFC 5246 §E.1): anything from SSL 3.0 up counts.
+            None => ProtocolVersion::ALL
+                .into_iter()
+                .rev()
+                .filter(|v| *v <= hello.legacy_version && *v >= ProtocolVersion::SSL3)
+                .collect(),
+        };
+        let alpn = hello
+            .alpn()
+            .unwrap_or_default()
+            .iter()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect();
+        ClientProfile {
+            name: "captured",
+            description: "the client whose ClientHello was captured",
+            versions,
+            cipher_suites: hello
+                .cipher_suites
+                .iter()
+                .copied()
+                .filter(|s| !s.is_grease())
+                .collect(),
+            groups: hello
+                .supported_groups()
+                .unwrap_or_default()
+                .iter()
+                .copied()
+                .filter(|g| !g.is_grease())
+                .collect(),
+            key_shares: hello
+                .key_share_groups()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|g| !g.is_grease())
+                .collect(),
+            signature_algorithms: hello
+                .signature_algorithms()
+                .unwrap_or_default()
+                .iter()
+                .copied()
+                .filter(|s| !s.is_grease())
+                .collect(),
+            alpn,
+            extensions: hello
+                .extension_types()
+                .into_iter()
+                .filter(|e| !e.is_grease())
+                .collect(),
+            sni: hello.server_name().is_some(),
+            checks_revocation: false,
+            trust_store: "system",
+            min_dh_bits: 1024,
+            min_rsa_bits: 1024,
+            rejects_sha1_certificates: true,
+            source: "a captured ClientHello",
+            simulated: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_data_file_parses_and_is_listed() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/clients");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(".json"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        on_disk.sort();
+        let mut listed: Vec<String> = DATA.iter().map(|(f, _)| f.to_string()).collect();
+        listed.sort();
+        assert_eq!(on_disk, listed, "every data/clients/*.json is in DATA");
+        for (file, text) in DATA {
+            let p = parse_profile(file, text).unwrap();
+            assert_eq!(
+                format!("{}.json", p.name),
+                *file,
+                "file name = profile name"
+            );
+            assert!(
+                !p.versions.is_empty() && !p.cipher_suites.is_empty(),
+                "{file}"
+            );
+            assert!(!p.source.is_empty(), "{file} names its source");
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<&str> = all().iter().map(|p| p.name).collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n);
+    }
 }

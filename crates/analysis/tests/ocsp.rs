@@ -357,6 +357,7 @@ fn stapled_handshake(chain: Vec<Vec<u8>>, staple: Vec<u8>) -> model::Observation
             ocsp_staple: Some(Bytes(staple)),
             ..Default::default()
         }),
+        fetch: None,
         elapsed_ms: 1,
     });
     obs
@@ -372,6 +373,7 @@ fn context(now: OffsetDateTime, ca: &[u8]) -> analysis::Context {
             ca_file: vec![ca.to_vec()],
         },
         client_identity: false,
+        fetch_issuers: false,
     }
 }
 

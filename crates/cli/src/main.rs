@@ -111,6 +111,10 @@ struct DiagnoseArgs {
     /// Also write the raw observations (replayable JSON) to this file.
     #[arg(long, value_name = "FILE")]
     save_observations: Option<PathBuf>,
+    /// Never fetch a missing intermediate from the URL the certificate names
+    /// (AIA caIssuers); browsers do fetch, strict clients do not.
+    #[arg(long)]
+    no_fetch: bool,
     /// Judge observations saved earlier with --save-observations, without
     /// touching the network (e.g. with another --now, --ca-file or --client).
     #[arg(long, value_name = "FILE", conflicts_with = "save_observations")]
@@ -151,6 +155,9 @@ struct ScanArgs {
     /// Print the report as JSON (schema_version 1).
     #[arg(long)]
     json: bool,
+    /// Print only the client simulation table (with --json: only `clients`).
+    #[arg(long)]
+    clients: bool,
     /// Also write the raw observations (replayable JSON) to this file.
     #[arg(long, value_name = "FILE")]
     save_observations: Option<PathBuf>,
@@ -320,11 +327,13 @@ fn context(
             ca_file,
         },
         client_identity: false,
+        fetch_issuers: true,
     })
 }
 
 async fn diagnose(args: DiagnoseArgs, style: Style) -> Result<ExitCode> {
     let mut context = context(&args.client, args.now.as_deref(), args.ca_file.as_ref())?;
+    context.fetch_issuers = !args.no_fetch;
     if let Some(path) = &args.replay {
         let text =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -412,9 +421,14 @@ async fn scan(args: ScanArgs, style: Style) -> Result<ExitCode> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let mut stdout = std::io::stdout().lock();
-    if args.json {
+    if args.json && args.clients {
+        serde_json::to_writer_pretty(&mut stdout, &report.clients)?;
+        writeln!(stdout)?;
+    } else if args.json {
         serde_json::to_writer_pretty(&mut stdout, &report)?;
         writeln!(stdout)?;
+    } else if args.clients {
+        write!(stdout, "{}", render::scan::clients(&report, style))?;
     } else {
         write!(stdout, "{}", render::scan::scan(&report, style))?;
     }

@@ -73,6 +73,9 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
     };
     report.incomplete.extend(notes);
     report.elapsed_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
+    // Last: the grade reads everything above, vulnerabilities included.
+    analysis::grade::apply(&mut report);
+    analysis::simulate::apply(&mut report);
     (report, obs)
 }
 

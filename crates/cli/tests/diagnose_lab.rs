@@ -125,3 +125,50 @@ async fn ipv6_target() {
     assert_eq!(report.target.ip, Some("::1".parse().unwrap()));
     lab.shutdown().await;
 }
+
+#[tokio::test]
+async fn missing_intermediate_is_fetched_and_proven() {
+    let lab = lab(&["incomplete-chain", "untrusted-root"]).await;
+    let port = lab.server("incomplete-chain").unwrap().addr.port();
+    let report = common::diagnose(port, Some(lab.ca_file()), |_| {}).await;
+    assert_eq!(
+        report.primary_code(),
+        Code::CertChainIncomplete,
+        "{report:#?}"
+    );
+    let evidence = report.diagnoses[0].evidence.join("\n");
+    assert!(
+        evidence.contains("the chain is trusted by the --ca-file roots"),
+        "{evidence}"
+    );
+    assert!(
+        report.connections <= 5,
+        "one fetch on top of the first round: {}",
+        report.connections
+    );
+
+    // Without fetching, the published URL alone still points at the fix.
+    let report = common::diagnose(port, Some(lab.ca_file()), |job| {
+        job.context.fetch_issuers = false
+    })
+    .await;
+    assert_eq!(
+        report.primary_code(),
+        Code::CertChainIncomplete,
+        "{report:#?}"
+    );
+    assert!(report.diagnoses[0]
+        .evidence
+        .iter()
+        .any(|e| e.contains("published at http://")));
+
+    // A chain that ends in an unknown root is not "incomplete".
+    let port = lab.server("untrusted-root").unwrap().addr.port();
+    let report = common::diagnose(port, Some(lab.ca_file()), |_| {}).await;
+    assert_eq!(
+        report.primary_code(),
+        Code::CertUntrustedRoot,
+        "{report:#?}"
+    );
+    lab.shutdown().await;
+}

@@ -25,6 +25,7 @@ fn context(now: time::OffsetDateTime) -> analysis::Context {
             ca_file: tlsdoctor::trust::load_certificates(&ca).expect("CA"),
         },
         client_identity: false,
+        fetch_issuers: false,
     }
 }
 

@@ -27,6 +27,7 @@
 //! tiny HTTP responder.
 #![forbid(unsafe_code)]
 
+mod aia;
 mod catalogue;
 mod http;
 mod pki;
@@ -309,16 +310,22 @@ async fn start_servers(
     selected: &[&'static ServerSpec],
     ip: IpAddr,
 ) -> Result<Started, LabError> {
+    // The CA's web server (AIA caIssuers): bound first, because every leaf
+    // carries its URL.
+    let aia_listener = bind(ip, "aia").await?;
+    let aia_url = format!("http://{}/intermediate.crt", local_addr(&aia_listener)?);
     let gen_dir = dir.to_path_buf();
-    let (pki, files) = tokio::task::spawn_blocking(move || Pki::generate(&gen_dir, needs))
-        .await
-        .map_err(|e| LabError::Certificate {
-            what: "lab certificates",
-            detail: e.to_string(),
-        })??;
+    let (pki, files) =
+        tokio::task::spawn_blocking(move || Pki::generate(&gen_dir, needs, &aia_url))
+            .await
+            .map_err(|e| LabError::Certificate {
+                what: "lab certificates",
+                detail: e.to_string(),
+            })??;
     let pki = Arc::new(pki);
 
     let mut tasks = JoinSet::new();
+    tasks.spawn(aia::serve(aia_listener, pki.good.certs[1].to_vec()));
     let mut servers = Vec::with_capacity(selected.len());
 
     // The interceptor relays to `good`; start a hidden one if `good` is not chosen.

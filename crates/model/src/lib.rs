@@ -18,6 +18,7 @@ mod report;
 mod request;
 mod scan;
 mod target;
+mod vulns;
 
 pub use bytes::Bytes;
 pub use client_hello::*;
@@ -26,6 +27,7 @@ pub use report::*;
 pub use request::*;
 pub use scan::*;
 pub use target::*;
+pub use vulns::*;
 
 /// Version of the JSON documents tlsdoctor prints (`schema_version`).
 pub const SCHEMA_VERSION: u32 = 1;

@@ -66,7 +66,21 @@ pub struct ProbeRecord {
     pub flight: Option<ServerFlight>,
     /// Present for [`crate::ProbeKind::Handshake`] probes that got past TCP.
     pub handshake: Option<HandshakeObservation>,
+    /// Present for [`crate::ProbeKind::FetchIssuer`] probes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetch: Option<FetchObservation>,
     pub elapsed_ms: u64,
+}
+
+/// An HTTP fetch of a CA certificate (AIA caIssuers).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchObservation {
+    pub url: String,
+    pub status_line: Option<String>,
+    pub content_type: Option<String>,
+    /// The body (at most 64 KiB): DER, PEM or PKCS#7 as the CA serves it.
+    pub body: Bytes,
+    pub error: Option<String>,
 }
 
 /// The TCP connection attempt.
@@ -124,6 +138,10 @@ pub struct ServerFlight {
     /// Records after the TLS 1.3 ServerHello (encrypted; counted, not read).
     pub encrypted_records: u32,
     pub end: FlightEnd,
+    /// What the server did after the follow-up message of a
+    /// [`crate::ProbeKind::Vulnerability`] probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<crate::FollowUpObservation>,
 }
 
 impl ServerFlight {

@@ -54,6 +54,13 @@ pub enum Purpose {
     /// Scan: a hello probing optional features (`extensions`, `encrypt_then_mac`,
     /// `fallback_scsv`).
     Feature { name: String },
+    /// Scan: a known-vulnerability check that needs its own connection
+    /// (`heartbleed`, `ccs_injection`, `robot:correct`, `ticketbleed`).
+    Vulnerability { name: String },
+    /// Fetch the certificate a chain's top certificate names as its issuer
+    /// (Authority Information Access caIssuers), as browsers do, to tell a
+    /// missing intermediate from an untrusted root.
+    Issuer { url: String },
 }
 
 /// One connection to run.
@@ -79,6 +86,12 @@ pub enum ProbeKind {
     /// Send an SSL 2.0 CLIENT-HELLO offering these cipher specs and record the
     /// SERVER-HELLO (or what came instead).
     Ssl2 { cipher_specs: Vec<u32> },
+    /// A crafted hello, then one more message after the server's first
+    /// flight, to reveal a known vulnerability (safely; see [`crate::VulnProbe`]).
+    Vulnerability(crate::VulnProbe),
+    /// `GET` an `http://` URL from a certificate's caIssuers (not the
+    /// target: the CA's server), bounded in size and time, no redirects.
+    FetchIssuer { url: String },
 }
 
 /// Everything that goes into a crafted ClientHello. Fields added after the

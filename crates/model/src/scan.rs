@@ -24,6 +24,59 @@ pub struct ScanReport {
     pub elapsed_ms: u64,
     /// Why parts of the results may be incomplete (empty when they are not).
     pub incomplete: Vec<String>,
+    /// Known vulnerabilities, each `vulnerable`, `not_vulnerable` or
+    /// `not_tested` with its evidence (docs/vulnerabilities.md).
+    #[serde(default)]
+    pub vulnerabilities: crate::Vulnerabilities,
+    /// The letter grade (`A+`, `A`, `A-`, `B` ... `F`, `T`, `M`;
+    /// docs/grading.md), null when the scan could not grade.
+    #[serde(default)]
+    pub grade: Option<String>,
+    /// Every cap that lowered (or, for A+, withheld) the grade, and why.
+    #[serde(default)]
+    pub grade_caps: Vec<GradeCap>,
+    /// The rating guide's category scores.
+    #[serde(default)]
+    pub score: Option<Score>,
+    /// What each simulated client would negotiate, or why it would fail
+    /// (docs/clients.md).
+    #[serde(default)]
+    pub clients: Vec<ClientResult>,
+}
+
+/// One grade cap that applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GradeCap {
+    /// The highest grade the rule allows (`F`, `C`, `B`, `A-`, `T`, `M`), or
+    /// `A` when it only withholds A+.
+    pub cap: String,
+    /// Stable rule name (`tls1_0_or_1_1`, `no_forward_secrecy`, ...).
+    pub rule: String,
+    pub reason: String,
+}
+
+/// SSL Labs rating guide category scores, 0-100 each.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Score {
+    pub protocol: u32,
+    pub key_exchange: u32,
+    pub cipher: u32,
+    /// 30 % protocol + 30 % key exchange + 40 % cipher (0 when any is 0).
+    pub total: u32,
+}
+
+/// The predicted outcome of one simulated client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientResult {
+    /// The profile name (`chrome-131`, `java-8`, ...).
+    pub name: String,
+    /// `ok` or `failed`.
+    pub outcome: String,
+    pub version: Option<String>,
+    pub cipher_suite: Option<String>,
+    pub group: Option<String>,
+    /// The diagnosis code when the handshake would fail (`protocol_mismatch`).
+    pub code: Option<String>,
 }
 
 impl ScanReport {

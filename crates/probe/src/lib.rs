@@ -7,10 +7,12 @@
 #![forbid(unsafe_code)]
 
 mod connect;
+mod fetch;
 mod handshake;
 mod hello;
 mod http;
 mod tee;
+mod vulns;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -89,6 +91,20 @@ async fn run_one(
     options: &ProbeOptions,
 ) -> ProbeRecord {
     let started = Instant::now();
+    // Not a connection to the target: the CA's web server named in a certificate.
+    if let ProbeKind::FetchIssuer { url } = &request.kind {
+        let url = url.clone();
+        let (ip, tcp, fetched) = fetch::issuer(&url, options).await;
+        return ProbeRecord {
+            request,
+            ip,
+            tcp,
+            flight: None,
+            handshake: None,
+            fetch: Some(fetched),
+            elapsed_ms: elapsed_ms(started),
+        };
+    }
     let (ip, tcp, stream) = connect::connect(addresses, target.port, options.timeout).await;
     let mut record = ProbeRecord {
         request,
@@ -96,6 +112,7 @@ async fn run_one(
         tcp,
         flight: None,
         handshake: None,
+        fetch: None,
         elapsed_ms: 0,
     };
     if let Some(stream) = stream {
@@ -106,6 +123,11 @@ async fn run_one(
             ProbeKind::Ssl2 { cipher_specs } => {
                 record.flight =
                     Some(hello::exchange_ssl2(stream, cipher_specs, options.timeout).await);
+            }
+            // Handled before connecting to the target.
+            ProbeKind::FetchIssuer { .. } => {}
+            ProbeKind::Vulnerability(probe) => {
+                record.flight = Some(vulns::run(stream, target, addresses, probe, options).await);
             }
             ProbeKind::Handshake(spec) => {
                 let (flight, handshake) = handshake::handshake(stream, target, spec, options).await;

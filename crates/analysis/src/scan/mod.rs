@@ -128,6 +128,8 @@ fn plan(obs: &Observations, ctx: &ScanContext) -> Vec<ProbeRequest> {
     }
     out.extend(no_sni_request(obs, target, best12, ctx));
     out.extend(fallback_request(obs, target));
+    // Known vulnerabilities that need connections of their own (crate::vulns).
+    out.extend(crate::vulns::plan(obs, target));
     out
 }
 
@@ -839,6 +841,7 @@ mod tests {
             tcp: TcpOutcome::Connected { elapsed_ms: 0 },
             flight: Some(flight),
             handshake: None,
+            fetch: None,
             elapsed_ms: 0,
         }
     }

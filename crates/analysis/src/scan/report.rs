@@ -78,7 +78,7 @@ pub fn report(obs: &Observations, ctx: &ScanContext) -> ScanReport {
         incomplete.push("the server chose a signature scheme it had already been refused; the signature list may be incomplete".into());
     }
 
-    ScanReport {
+    let mut report = ScanReport {
         schema_version: model::SCHEMA_VERSION,
         target,
         protocols,
@@ -89,7 +89,15 @@ pub fn report(obs: &Observations, ctx: &ScanContext) -> ScanReport {
         connections: obs.connections(),
         elapsed_ms: 0,
         incomplete,
-    }
+        vulnerabilities: Default::default(),
+        grade: None,
+        grade_caps: Vec::new(),
+        score: None,
+        clients: Vec::new(),
+    };
+    // Known vulnerabilities (crate::vulns) are judged from the report itself.
+    report.vulnerabilities = crate::vulns::assess(obs, &report);
+    report
 }
 
 fn fill_ssl2(obs: &Observations, slot: &mut ProtocolReport) {
@@ -300,6 +308,9 @@ fn chains(obs: &Observations, ctx: &ScanContext) -> Vec<ChainReport> {
                 p.handshake.as_ref().and_then(|h| h.version),
             ),
             ProbeKind::Ssl2 { .. } => (true, Some(ProtocolVersion::SSL2)),
+            ProbeKind::Vulnerability(probe) => (probe.hello().sni.is_some(), None),
+            // Not a connection to the server: no chain of its own.
+            ProbeKind::FetchIssuer { .. } => continue,
         };
         let sni_tag = if sni { "sni" } else { "no_sni" }.to_string();
         if let Some(flight) = &p.flight {

@@ -2,6 +2,7 @@
 
 pub mod scan;
 pub mod terminal;
+mod vulns;
 
 /// Whether to colour terminal output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -29,6 +29,8 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
         report.elapsed_ms
     );
 
+    grade(&mut out, style, report);
+
     section(&mut out, style, "Protocols");
     for (name, p) in report.protocols.iter() {
         let mark = if p.supported {
@@ -163,6 +165,13 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
     section(&mut out, style, "Features");
     features(&mut out, style, &report.features);
 
+    if !report.clients.is_empty() {
+        section(&mut out, style, "Client simulation");
+        client_rows(&mut out, style, report);
+    }
+
+    super::vulns::section(&mut out, style, &report.vulnerabilities);
+
     if !report.incomplete.is_empty() {
         section(&mut out, style, "Results may be incomplete");
         for note in &report.incomplete {
@@ -217,5 +226,95 @@ fn features(out: &mut String, style: Style, f: &Features) {
             .map(clean)
             .unwrap_or_else(|| "none".into());
         let _ = writeln!(out, "  {:<24} {hsts}", "HSTS");
+    }
+}
+
+fn grade(out: &mut String, style: Style, report: &ScanReport) {
+    let Some(letter) = &report.grade else {
+        return;
+    };
+    section(out, style, "Grade");
+    let painted = match letter.as_str() {
+        "A+" | "A" => style.green(letter),
+        "A-" | "B" => style.yellow(letter),
+        _ => style.red(letter),
+    };
+    let score = report
+        .score
+        .as_ref()
+        .map(|s| {
+            format!(
+                "  score {} (protocol {}, key exchange {}, cipher {})",
+                s.total, s.protocol, s.key_exchange, s.cipher
+            )
+        })
+        .unwrap_or_default();
+    let _ = writeln!(out, "  {}{score}", style.bold(&painted));
+    for cap in &report.grade_caps {
+        let _ = writeln!(
+            out,
+            "  {:<3} {}",
+            clean(&cap.cap),
+            style.dim(&clean(&cap.reason))
+        );
+    }
+}
+
+/// The client simulation table alone (`scan --clients`).
+pub fn clients(report: &ScanReport, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {}:{}",
+        style.bold("tlsdoctor scan --clients"),
+        clean(&report.target.host),
+        report.target.port
+    );
+    if report.clients.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.dim("no TLS protocol was supported; nothing to simulate")
+        );
+        return out;
+    }
+    client_rows(&mut out, style, report);
+    out
+}
+
+fn client_rows(out: &mut String, style: Style, report: &ScanReport) {
+    let width = report
+        .clients
+        .iter()
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    for c in &report.clients {
+        let line = if c.outcome == "ok" {
+            let group = c
+                .group
+                .as_deref()
+                .map(|g| format!(" {}", clean(g)))
+                .unwrap_or_default();
+            format!(
+                "{} {:<7} {}{group}",
+                style.green("ok    "),
+                c.version.as_deref().unwrap_or("?"),
+                clean(c.cipher_suite.as_deref().unwrap_or("?"))
+            )
+        } else {
+            let got = match (&c.version, &c.cipher_suite) {
+                (Some(v), Some(s)) => format!(" (after {v} {})", clean(s)),
+                (Some(v), None) => format!(" (at {v})"),
+                _ => String::new(),
+            };
+            format!(
+                "{} {}{got}",
+                style.red("failed"),
+                clean(c.code.as_deref().unwrap_or("unknown"))
+            )
+        };
+        let _ = writeln!(out, "  {:<width$} {line}", clean(&c.name));
     }
 }

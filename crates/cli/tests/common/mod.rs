@@ -238,6 +238,7 @@ pub async fn diagnose(
                 ca_file: ca,
             },
             client_identity: false,
+            fetch_issuers: true,
         },
         probe: probe::ProbeOptions {
             timeout: Duration::from_secs(3),

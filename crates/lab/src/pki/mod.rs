@@ -137,6 +137,7 @@ fn ca_params(cn: &str, org: &str, path_len: Option<u8>, now: OffsetDateTime) -> 
 
 /// Parameters of a TLS server leaf valid from `not_before` to `not_after`.
 fn server_params(
+    ca_issuers_url: &str,
     sans: &[&str],
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
@@ -158,12 +159,9 @@ fn server_params(
     p.not_after = not_after;
     p.serial_number = Some(random_serial());
     p.use_authority_key_identifier_extension = true;
-    p.custom_extensions = vec![ca_issuers_extension(LAB_CA_ISSUERS_URL)];
+    p.custom_extensions = vec![ca_issuers_extension(ca_issuers_url)];
     Ok(p)
 }
-
-/// Where a real CA would publish the intermediate (never fetched: `.invalid`).
-pub(crate) const LAB_CA_ISSUERS_URL: &str = "http://ca.tlsdoctor-lab.invalid/intermediate.crt";
 
 /// RFC 5280 §4.2.2.1 Authority Information Access with one caIssuers URI, as
 /// public CAs put in every leaf: it is how clients (and tlsdoctor) tell a
@@ -232,7 +230,13 @@ pub(crate) const LOCAL_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 impl Pki {
     /// Generates the lab's certificates and writes the user-facing files
     /// (root CA, client certificates and keys) into `dir`.
-    pub(crate) fn generate(dir: &Path, needs: Needs) -> Result<(Pki, Files), LabError> {
+    /// `ca_issuers_url` goes into every leaf's Authority Information Access:
+    /// the lab serves the intermediate there (see `aia.rs`).
+    pub(crate) fn generate(
+        dir: &Path,
+        needs: Needs,
+        ca_issuers_url: &str,
+    ) -> Result<(Pki, Files), LabError> {
         let now = OffsetDateTime::now_utc();
         let valid_from = now - Duration::days(1);
         let valid_to = now + Duration::days(90);
@@ -281,7 +285,7 @@ impl Pki {
             certs: vec![leaf, inter.der().clone()],
             key_pkcs8: key,
         };
-        let local = |from, to| server_params(&LOCAL_NAMES, from, to, false);
+        let local = |from, to| server_params(ca_issuers_url, &LOCAL_NAMES, from, to, false);
 
         // The intermediate as files, for the `openssl` route.
         let (ca, ca_key) = (
@@ -352,7 +356,13 @@ impl Pki {
             &inter,
         )?);
         let wrong_host = with_inter(issue(
-            &server_params(&["wrong.example"], valid_from, valid_to, false)?,
+            &server_params(
+                ca_issuers_url,
+                &["wrong.example"],
+                valid_from,
+                valid_to,
+                false,
+            )?,
             ecdsa_key()?,
             &inter,
         )?);
@@ -410,7 +420,7 @@ impl Pki {
                     detail: "key generation thread panicked".into(),
                 })??;
                 Some(with_inter(issue(
-                    &server_params(&LOCAL_NAMES, valid_from, valid_to, true)?,
+                    &server_params(ca_issuers_url, &LOCAL_NAMES, valid_from, valid_to, true)?,
                     key,
                     &inter,
                 )?))
@@ -430,7 +440,7 @@ impl Pki {
                 let (public_pem, key_pkcs8) = join(job)?;
                 let public = SubjectPublicKeyInfo::from_pem(&public_pem)
                     .map_err(rcgen_err("RSA 1024 public key"))?;
-                let cert = server_params(&LOCAL_NAMES, valid_from, valid_to, true)?
+                let cert = server_params(ca_issuers_url, &LOCAL_NAMES, valid_from, valid_to, true)?
                     .signed_by(&public, &inter)
                     .map_err(rcgen_err("RSA 1024 leaf"))?;
                 Some(Chain {

@@ -1,0 +1,487 @@
+//! Client simulation: from what a scan learned about a server, predict what
+//! a given client would negotiate (version, suite, group) or why its
+//! handshake would fail, with the diagnosis code `diagnose` would give.
+//!
+//! The walk is the one a server makes ([`predict`]):
+//!
+//! 1. version: the highest version both support (servers choose the
+//!    version first and do not retry a lower one when nothing else fits);
+//! 2. suite: the server's preference among the client's offers when the scan
+//!    saw it enforce its own order, else the client's first suite the server
+//!    accepts; a TLS ≤ 1.2 ECDHE suite needs a common curve and a signed key
+//!    exchange a common signature scheme, else the server moves on to its
+//!    next candidate (OpenSSL's `ssl3_choose_cipher`);
+//! 3. group: TLS 1.3 takes the first key share the client sent that the
+//!    server accepts, else (HelloRetryRequest) the first common group in the
+//!    server's order when it enforces one, else in the client's;
+//! 4. then the client judges what it got: DH prime size, certificate key
+//!    size and signature, trust in its store, and the name.
+//!
+//! Pure; never does I/O. The scan is the only evidence, so anything it did
+//! not measure (TLS 1.3 signature schemes, a second certificate) is inferred
+//! from what it did (the leaf key), and said so in [`Prediction::reason`].
+
+use model::{ChainReport, ClientResult, Code, ScanReport};
+use wire::registry::{
+    Auth, CipherSuite, CipherSuiteInfo, KeyExchange, NamedGroup, ProtocolVersion, SignatureScheme,
+};
+
+use crate::profiles::{self, ClientProfile};
+
+/// Would the handshake complete?
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// What one client would get from the scanned server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prediction {
+    pub outcome: Outcome,
+    /// The version agreed (also on a later failure, e.g. the certificate).
+    pub version: Option<ProtocolVersion>,
+    pub cipher_suite: Option<CipherSuite>,
+    /// The (EC)DHE group, for ECDHE and TLS 1.3.
+    pub group: Option<NamedGroup>,
+    /// The diagnosis code when the handshake fails.
+    pub code: Option<Code>,
+    /// One sentence: why, in terms of the two sides' lists.
+    pub reason: String,
+}
+
+impl Prediction {
+    fn failed(code: Code, reason: String) -> Self {
+        Self {
+            outcome: Outcome::Failed,
+            version: None,
+            cipher_suite: None,
+            group: None,
+            code: Some(code),
+            reason,
+        }
+    }
+
+    /// The JSON row of `scan`'s `clients`.
+    pub fn to_result(&self, name: &str) -> ClientResult {
+        ClientResult {
+            name: name.to_string(),
+            outcome: self.outcome.as_str().into(),
+            version: self.version.and_then(|v| v.name()).map(str::to_string),
+            cipher_suite: self.cipher_suite.map(|s| s.name()),
+            group: self.group.map(|g| g.name()),
+            code: self.code.map(|c| c.as_str().to_string()),
+        }
+    }
+}
+
+/// Predicts every simulated client and writes `clients` into the report.
+/// Leaves it empty when the server spoke no TLS at all.
+pub fn apply(report: &mut ScanReport) {
+    report.clients = simulate(report);
+}
+
+/// Every simulated client's prediction, in profile order.
+pub fn simulate(report: &ScanReport) -> Vec<ClientResult> {
+    if !report.protocols.iter().any(|(_, p)| p.supported) {
+        return Vec::new();
+    }
+    profiles::simulated()
+        .iter()
+        .map(|p| predict(p, report).to_result(p.name))
+        .collect()
+}
+
+/// How far a suite candidate got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Stage {
+    Suite,
+    Group,
+    Sigalg,
+}
+
+fn names<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
+    let v: Vec<String> = items.into_iter().map(|i| i.to_string()).collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Predicts what `profile` would negotiate with the scanned server.
+pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
+    // 1. Version.
+    let mut server_versions: Vec<ProtocolVersion> = report
+        .protocols
+        .iter()
+        .filter(|(_, p)| p.supported)
+        .filter_map(|(n, _)| ProtocolVersion::from_name(n))
+        .collect();
+    server_versions.reverse();
+    let Some(version) = server_versions
+        .iter()
+        .copied()
+        .find(|v| profile.versions.contains(v))
+    else {
+        return Prediction::failed(
+            Code::ProtocolMismatch,
+            format!(
+                "no common protocol version: the client offers {}; the server accepts {}",
+                names(profile.versions.iter().map(|v| v.display_name())),
+                names(server_versions.iter().map(|v| v.display_name()))
+            ),
+        );
+    };
+    let vname = version.name().unwrap_or("unknown");
+    let Some(p) = report.protocol(vname) else {
+        return Prediction::failed(Code::ProtocolMismatch, "unknown version".into());
+    };
+    let tls13 = version >= ProtocolVersion::TLS1_3;
+
+    // 2. Suite (and, per candidate, group and signature).
+    let server_suites: Vec<CipherSuite> = p
+        .cipher_suites
+        .iter()
+        .filter_map(|s| CipherSuite::from_name(s))
+        .collect();
+    let client_suites: Vec<CipherSuite> = profile
+        .cipher_suites
+        .iter()
+        .copied()
+        .filter(|s| !s.is_grease() && !s.is_scsv())
+        .filter(|s| s.info().is_some_and(|i| i.usable_in(version)))
+        .collect();
+    let server_order = p.server_order == Some(true);
+    let candidates: Vec<CipherSuite> = if server_order {
+        server_suites
+            .iter()
+            .copied()
+            .filter(|s| client_suites.contains(s))
+            .collect()
+    } else {
+        client_suites
+            .iter()
+            .copied()
+            .filter(|s| server_suites.contains(s))
+            .collect()
+    };
+    if candidates.is_empty() {
+        let mut out = Prediction::failed(
+            Code::CipherMismatch,
+            format!(
+                "{} is common but no cipher suite is: the client offers {}; the server accepts {}",
+                version.display_name(),
+                names(client_suites.iter()),
+                names(server_suites.iter())
+            ),
+        );
+        out.version = Some(version);
+        return out;
+    }
+    let chain = chain_for(report, profile.sni);
+    let mut furthest = Stage::Suite;
+    let mut chosen = None;
+    for suite in candidates {
+        let Some(info) = suite.info() else { continue };
+        let needs_group = tls13 || info.kx == KeyExchange::Ecdhe;
+        let group = if needs_group {
+            match choose_group(profile, p, tls13) {
+                GroupChoice::Group(g) => Some(g),
+                GroupChoice::Unmeasured => None,
+                GroupChoice::None => {
+                    furthest = furthest.max(Stage::Group);
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        if !signature_ok(profile, report, chain, info, tls13) {
+            furthest = furthest.max(Stage::Sigalg);
+            continue;
+        }
+        chosen = Some((suite, info, group));
+        break;
+    }
+    let Some((suite, info, group)) = chosen else {
+        let groups: Vec<&str> = p.groups.iter().map(String::as_str).collect();
+        let (code, reason) = match furthest {
+            Stage::Group => (
+                Code::GroupMismatch,
+                format!(
+                    "{} and a suite are common but no key-exchange group: the client offers {}; the server accepts {}",
+                    version.display_name(),
+                    names(profile.groups.iter().filter(|g| !g.is_grease())),
+                    names(groups)
+                ),
+            ),
+            _ => (
+                Code::SigalgMismatch,
+                format!(
+                    "{} and a suite are common but the server cannot sign with a scheme the client accepts: the client offers {}; the server signs with {}",
+                    version.display_name(),
+                    names(profile.signature_algorithms.iter()),
+                    if tls13 {
+                        server_tls13_schemes(chain).iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
+                    } else {
+                        names(report.signature_algorithms.iter())
+                    }
+                ),
+            ),
+        };
+        let mut out = Prediction::failed(code, reason);
+        out.version = Some(version);
+        return out;
+    };
+    let mut out = Prediction {
+        outcome: Outcome::Ok,
+        version: Some(version),
+        cipher_suite: Some(suite),
+        group,
+        code: None,
+        reason: format!(
+            "{} with {} ({} order)",
+            version.display_name(),
+            suite.name(),
+            if server_order { "server" } else { "client" }
+        ),
+    };
+
+    // 3. What the client checks in what it got.
+    let mut fail = |code: Code, reason: String| {
+        out.outcome = Outcome::Failed;
+        out.code = Some(code);
+        out.reason = reason;
+    };
+    if info.kx == KeyExchange::Dhe && !tls13 {
+        if let Some(dh) = &report.dh {
+            if dh.prime_bits < profile.min_dh_bits {
+                fail(
+                    Code::WeakDhGroup,
+                    format!(
+                        "the server's {}-bit DH prime is below the {} bits the client accepts",
+                        dh.prime_bits, profile.min_dh_bits
+                    ),
+                );
+                return out;
+            }
+        }
+    }
+    if info.auth == Auth::Anon {
+        return out;
+    }
+    let Some(chain) = chain else {
+        out.reason.push_str(
+            "; no certificate was seen, so the client's certificate checks were not predicted",
+        );
+        return out;
+    };
+    if let Some(code) = certificate_problem(profile, chain) {
+        let reason = match code {
+            Code::CertWeakKey => format!(
+                "the certificate's RSA key is below the {} bits the client accepts",
+                profile.min_rsa_bits
+            ),
+            Code::CertWeakSignature => "the client refuses certificates signed with SHA-1".into(),
+            Code::CertHostnameMismatch => {
+                format!("the certificate is not valid for {}", chain.hostname)
+            }
+            _ => format!(
+                "the chain does not verify ({})",
+                chain
+                    .trust
+                    .iter()
+                    .map(|t| format!("{}: {}", t.store, t.result))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        fail(code, reason);
+    }
+    out
+}
+
+enum GroupChoice {
+    Group(NamedGroup),
+    /// The scan did not list the groups; assume the handshake works.
+    Unmeasured,
+    None,
+}
+
+fn choose_group(profile: &ClientProfile, p: &model::ProtocolReport, tls13: bool) -> GroupChoice {
+    let server: Vec<NamedGroup> = p
+        .groups
+        .iter()
+        .filter_map(|g| NamedGroup::from_name(g))
+        .collect();
+    if server.is_empty() {
+        return GroupChoice::Unmeasured;
+    }
+    let usable = |g: &NamedGroup| tls13 || g.kind() == Some(wire::registry::GroupKind::Ecdhe);
+    if tls13 {
+        if let Some(g) = profile
+            .key_shares
+            .iter()
+            .find(|g| server.contains(g) && profile.groups.contains(g))
+        {
+            return GroupChoice::Group(*g);
+        }
+    }
+    let found = if p.group_server_order == Some(true) {
+        server
+            .iter()
+            .find(|g| usable(g) && profile.groups.contains(g))
+    } else {
+        profile
+            .groups
+            .iter()
+            .find(|g| usable(g) && server.contains(g))
+    };
+    match found {
+        Some(g) => GroupChoice::Group(*g),
+        None => GroupChoice::None,
+    }
+}
+
+/// The chain a client with (or without) SNI gets.
+fn chain_for(report: &ScanReport, sni: bool) -> Option<&ChainReport> {
+    let tag = if sni { "sni" } else { "no_sni" };
+    report
+        .certificates
+        .iter()
+        .find(|c| c.seen_with.iter().any(|s| s == tag))
+        .or_else(|| report.certificates.first())
+}
+
+/// TLS 1.2 pairs and TLS 1.3 schemes by the key they sign with.
+fn scheme_key(s: SignatureScheme) -> Option<&'static str> {
+    let (hash, sig) = (s.0 >> 8, s.0 & 0xff);
+    Some(match s.0 {
+        0x0804..=0x0806 | 0x0809..=0x080b => "rsa",
+        0x0807 => "ed25519",
+        0x0808 => "ed448",
+        _ if (1..=6).contains(&hash) && sig == 1 => "rsa",
+        _ if (1..=6).contains(&hash) && sig == 2 => "dsa",
+        _ if (1..=6).contains(&hash) && sig == 3 => "ecdsa",
+        _ => return None,
+    })
+}
+
+/// The TLS 1.3 schemes a server with this leaf key can sign with
+/// (RFC 8446 §4.2.3: RSA keys sign with RSA-PSS; ECDSA schemes name the curve).
+fn server_tls13_schemes(chain: Option<&ChainReport>) -> Vec<SignatureScheme> {
+    let Some(leaf) = chain.and_then(|c| c.certificates.first()) else {
+        return Vec::new();
+    };
+    let codes: &[u16] = match (leaf.key_type.as_str(), leaf.curve.as_deref()) {
+        ("rsa", _) => &[0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b],
+        ("ecdsa", Some("P-384")) => &[0x0503],
+        ("ecdsa", Some("P-521")) => &[0x0603],
+        ("ecdsa", _) => &[0x0403],
+        ("ed25519", _) => &[0x0807],
+        ("ed448", _) => &[0x0808],
+        _ => &[],
+    };
+    codes.iter().map(|&c| SignatureScheme(c)).collect()
+}
+
+/// Can the server sign this key exchange with a scheme the client accepts?
+fn signature_ok(
+    profile: &ClientProfile,
+    report: &ScanReport,
+    chain: Option<&ChainReport>,
+    info: &CipherSuiteInfo,
+    tls13: bool,
+) -> bool {
+    // A client without signature_algorithms takes the defaults (RFC 5246 §7.4.1.4.1).
+    if profile.signature_algorithms.is_empty() {
+        return true;
+    }
+    if tls13 {
+        let server = server_tls13_schemes(chain);
+        return server.is_empty()
+            || server
+                .iter()
+                .any(|s| profile.signature_algorithms.contains(s));
+    }
+    let signed = matches!(info.kx, KeyExchange::Ecdhe | KeyExchange::Dhe)
+        && matches!(info.auth, Auth::Rsa | Auth::Ecdsa | Auth::Dss);
+    if !signed || report.signature_algorithms.is_empty() {
+        return true;
+    }
+    let key = match info.auth {
+        Auth::Rsa => "rsa",
+        Auth::Ecdsa => "ecdsa",
+        _ => "dsa",
+    };
+    report
+        .signature_algorithms
+        .iter()
+        .filter_map(|s| SignatureScheme::from_name(s))
+        .filter(|s| scheme_key(*s) == Some(key))
+        .any(|s| profile.signature_algorithms.contains(&s))
+}
+
+/// Whether the chain is trusted in the client's store. The stores the scan
+/// checks are `mozilla`, `system` and the user's `ca_file`; a CA file counts
+/// as installed in every client (it is how a private CA is deployed), and
+/// stores the scan cannot check (Apple, Microsoft, Android, Java) are read
+/// as Mozilla's, which they largely overlap.
+fn trusted(profile: &ClientProfile, chain: &ChainReport) -> bool {
+    let store = match profile.trust_store {
+        "system" => "system",
+        _ => "mozilla",
+    };
+    chain
+        .trust
+        .iter()
+        .any(|t| t.trusted && (t.store == store || t.store == "ca_file"))
+}
+
+/// The first certificate check this client fails, in the order clients
+/// check (key and signature policy, time, path, name).
+fn certificate_problem(profile: &ClientProfile, chain: &ChainReport) -> Option<Code> {
+    let leaf = chain.certificates.first()?;
+    if leaf.key_type == "rsa" && leaf.key_bits < profile.min_rsa_bits {
+        return Some(Code::CertWeakKey);
+    }
+    let sha1 = |alg: &str| {
+        let a = alg.to_ascii_lowercase();
+        a.contains("sha1") || a.contains("md5")
+    };
+    if profile.rejects_sha1_certificates && sha1(&leaf.signature_algorithm) && !leaf.self_issued {
+        return Some(Code::CertWeakSignature);
+    }
+    if !trusted(profile, chain) {
+        let results: Vec<&str> = chain.trust.iter().map(|t| t.result.as_str()).collect();
+        let self_signed = chain.certificates.len() == 1 && leaf.self_issued;
+        return Some(if results.contains(&"expired") {
+            Code::CertExpired
+        } else if results.contains(&"not_yet_valid") {
+            Code::CertNotYetValid
+        } else if self_signed {
+            Code::CertSelfSigned
+        } else if !chain.complete {
+            Code::CertChainIncomplete
+        } else {
+            Code::CertUntrustedRoot
+        });
+    }
+    if !chain.hostname_match {
+        return Some(Code::CertHostnameMismatch);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+use model::{CertificateReport, Features, ProtocolReport, Protocols, TargetReport, TrustReport};
+
+use super::*;
+
+fn proto(suites: &[&str], server_order: Option<bool>, groups: &[&str]) -> ProtocolReport {
+    ProtocolReport {
+        supported: true,
+        evidence: String::new(),
+        cipher_suites: suites.iter().map(|s| s.to_string()).collect(),
+        server_order,
+        groups: groups.iter().map(|s| s.to_string()).collect(),
+        group_server_order: Some(true),
+        groups_measured_at: None,
+    }
+}
+
+fn report(protocols: Protocols) -> ScanReport {
+    ScanReport {
+        schema_version: 1,
+        target: TargetReport {
+            host: "localhost".into(),
+            port: 443,
+            ip: None,
+            sni: Some("localhost".into()),
+        },
+        protocols,
+        signature_algorithms: vec!["rsa_pss_rsae_sha256".into(), "rsa_pkcs1_sha256".into()],
+        dh: None,
+        certificates: vec![ChainReport {
+            seen_with: vec!["sni".into()],
+            key_type: "rsa".into(),
+            certificates: vec![CertificateReport {
+                subject: "CN=localhost".into(),
+                issuer: "CN=ca".into(),
+                sans: vec!["localhost".into()],
+                not_before: String::new(),
+                not_after: String::new(),
+                key_type: "rsa".into(),
+                key_bits: 2048,
+                curve: None,
+                signature_algorithm: "sha256WithRSAEncryption".into(),
+                sha256_fingerprint: String::new(),
+                is_ca: false,
+                self_issued: false,
+            }],
+            trust: vec![TrustReport {
+                store: "ca_file".into(),
+                trusted: true,
+                result: "trusted".into(),
+            }],
+            order_ok: true,
+            complete: true,
+            hostname_match: true,
+            hostname: "localhost".into(),
+            ocsp_stapled: false,
+        }],
+        features: Features::default(),
+        connections: 0,
+        elapsed_ms: 0,
+        incomplete: Vec::new(),
+        vulnerabilities: Default::default(),
+        grade: None,
+        grade_caps: Vec::new(),
+        score: None,
+        clients: Vec::new(),
+    }
+}
+
+fn profile(name: &str) -> ClientProfile {
+    profiles::by_name(name).unwrap()
+}
+
+const GCM128: &str = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+const GCM256: &str = "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384";
+
+#[test]
+fn server_order_wins_when_enforced() {
+    let mut protocols = Protocols {
+        tls1_2: proto(&[GCM256, GCM128], Some(true), &["secp256r1", "x25519"]),
+        ..Default::default()
+    };
+    let p = predict(&profile("browser"), &report(protocols.clone()));
+    assert_eq!(p.outcome, Outcome::Ok, "{}", p.reason);
+    assert_eq!(p.cipher_suite.unwrap().name(), GCM256);
+    assert_eq!(p.group.unwrap().name(), "secp256r1");
+    protocols.tls1_2.server_order = Some(false);
+    protocols.tls1_2.group_server_order = Some(false);
+    let p = predict(&profile("browser"), &report(protocols));
+    // The browser profile lists AES-128-GCM first and X25519MLKEM768, x25519 first.
+    assert_eq!(p.cipher_suite.unwrap().name(), GCM128);
+    assert_eq!(p.group.unwrap().name(), "x25519");
+}
+
+#[test]
+fn failures_name_the_step() {
+    let tls10 = Protocols {
+        tls1_0: proto(&["TLS_RSA_WITH_AES_128_CBC_SHA"], None, &[]),
+        ..Default::default()
+    };
+    let p = predict(&profile("browser"), &report(tls10));
+    assert_eq!(p.code, Some(Code::ProtocolMismatch));
+
+    let odd_suite = Protocols {
+        tls1_2: proto(&["TLS_RSA_WITH_CAMELLIA_128_CBC_SHA"], None, &[]),
+        ..Default::default()
+    };
+    let p = predict(&profile("browser"), &report(odd_suite));
+    assert_eq!(p.code, Some(Code::CipherMismatch));
+    assert_eq!(p.version, Some(ProtocolVersion::TLS1_2));
+
+    let p521 = Protocols {
+        tls1_3: proto(&["TLS_AES_128_GCM_SHA256"], None, &["secp521r1"]),
+        ..Default::default()
+    };
+    let p = predict(&profile("browser"), &report(p521));
+    assert_eq!(p.code, Some(Code::GroupMismatch));
+}
+
+#[test]
+fn tls12_ecdhe_without_a_common_curve_falls_back_to_the_next_suite() {
+    let protocols = Protocols {
+        tls1_2: proto(
+            &[GCM128, "TLS_RSA_WITH_AES_128_GCM_SHA256"],
+            Some(true),
+            &["secp521r1"],
+        ),
+        ..Default::default()
+    };
+    let p = predict(&profile("browser"), &report(protocols));
+    assert_eq!(p.outcome, Outcome::Ok);
+    assert_eq!(
+        p.cipher_suite.unwrap().name(),
+        "TLS_RSA_WITH_AES_128_GCM_SHA256"
+    );
+    assert_eq!(p.group, None);
+}
+
+#[test]
+fn certificate_checks_follow_negotiation() {
+    let protocols = Protocols {
+        tls1_3: proto(&["TLS_AES_128_GCM_SHA256"], None, &["x25519"]),
+        ..Default::default()
+    };
+    let mut r = report(protocols);
+    r.certificates[0].hostname_match = false;
+    let p = predict(&profile("browser"), &r);
+    assert_eq!(p.code, Some(Code::CertHostnameMismatch));
+    assert_eq!(p.cipher_suite.unwrap().name(), "TLS_AES_128_GCM_SHA256");
+    r.certificates[0].trust[0] = TrustReport {
+        store: "mozilla".into(),
+        trusted: false,
+        result: "expired".into(),
+    };
+    assert_eq!(
+        predict(&profile("browser"), &r).code,
+        Some(Code::CertExpired)
+    );
+}
+
+#[test]
+fn every_simulated_profile_gets_a_row() {
+    let protocols = Protocols {
+        tls1_2: proto(&[GCM128], None, &["x25519", "secp256r1"]),
+        tls1_3: proto(&["TLS_AES_128_GCM_SHA256"], None, &["x25519", "secp256r1"]),
+        ..Default::default()
+    };
+    let rows = simulate(&report(protocols));
+    assert_eq!(rows.len(), profiles::simulated().len());
+}

@@ -1,0 +1,856 @@
+//! Known vulnerabilities of a scanned server, as pure functions: [`plan`]
+//! asks for the few probes that need a connection of their own (Heartbleed,
+//! CCS injection, ROBOT, Ticketbleed), [`assess`] judges every check from
+//! those probes and from the scan report (protocols, suites, features, DH).
+//!
+//! A check that could not run is `not_tested` with the reason, never
+//! `not_vulnerable`. Never does I/O, and never plans a probe designed to
+//! crash a server: each one asks a question a vulnerable server answers
+//! differently from a patched one.
+
+mod text;
+
+use model::{
+    FollowUpObservation, HelloSpec, Observations, ProbeKind, ProbeRecord, ProbeRequest, Purpose,
+    RsaPadding, ScanReport, ServerFlight, Target, VulnCheck, VulnProbe, VulnStatus,
+    Vulnerabilities,
+};
+use wire::registry::{
+    AlertDescription, CipherSuite, CipherSuiteInfo, Encryption, KeyExchange, Mode, ProtocolVersion,
+};
+
+use crate::scan::{group_list, supports};
+
+/// The heartbeat payload we send (16 bytes, ours, recognisable).
+pub const HEARTBEAT_PAYLOAD: &[u8; 16] = b"tlsdoctor-hb-req";
+/// The payload_length we claim: more than we send, little enough that a
+/// vulnerable server's answer fits in one record and leaks only a little.
+pub const HEARTBEAT_CLAIMED: u16 = 1024;
+/// The one-byte session ID of the Ticketbleed hello.
+pub const TICKETBLEED_SESSION_ID: [u8; 1] = [0x5a];
+
+/// The TLS ≤ 1.2 versions, newest first.
+const LEGACY: [ProtocolVersion; 4] = [
+    ProtocolVersion::TLS1_2,
+    ProtocolVersion::TLS1_1,
+    ProtocolVersion::TLS1_0,
+    ProtocolVersion::SSL3,
+];
+
+fn purpose(name: &str) -> Purpose {
+    Purpose::Vulnerability { name: name.into() }
+}
+
+fn robot_name(padding: RsaPadding) -> String {
+    format!("robot:{}", padding.as_str())
+}
+
+/// The newest TLS ≤ 1.2 version the server speaks.
+fn best_legacy(obs: &Observations) -> Option<ProtocolVersion> {
+    LEGACY.into_iter().find(|v| supports(obs, *v))
+}
+
+/// A hello at exactly `version` offering `suites`, with the extensions a
+/// current client sends.
+fn hello(target: &Target, version: ProtocolVersion, suites: Vec<CipherSuite>) -> HelloSpec {
+    HelloSpec {
+        versions: vec![version],
+        cipher_suites: suites,
+        groups: if version >= ProtocolVersion::TLS1_0 {
+            group_list(version)
+        } else {
+            Vec::new()
+        },
+        signature_algorithms: crate::plan::all_signature_schemes(),
+        sni: target.sni.clone(),
+        modern_extensions: true,
+        ..Default::default()
+    }
+}
+
+/// Every suite usable at `version` that `keep` selects.
+fn suites_where(
+    version: ProtocolVersion,
+    keep: impl Fn(&CipherSuiteInfo) -> bool,
+) -> Vec<CipherSuite> {
+    crate::scan::suite_list(version)
+        .into_iter()
+        .filter(|s| s.info().is_some_and(&keep))
+        .collect()
+}
+
+fn vuln_request(name: &str, probe: VulnProbe) -> ProbeRequest {
+    ProbeRequest {
+        purpose: purpose(name),
+        kind: ProbeKind::Vulnerability(probe),
+    }
+}
+
+/// The vulnerability probes still to run, given what the scan has seen.
+/// Empty until the first round has shown which versions the server speaks.
+pub fn plan(obs: &Observations, target: &Target) -> Vec<ProbeRequest> {
+    let Some(version) = best_legacy(obs) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let all = crate::scan::suite_list(version);
+    let todo = |name: &str| !obs.has(&purpose(name));
+    if todo("heartbleed") {
+        out.push(vuln_request(
+            "heartbleed",
+            VulnProbe::Heartbeat {
+                hello: HelloSpec {
+                    heartbeat: true,
+                    ..hello(target, version, all.clone())
+                },
+                payload: HEARTBEAT_PAYLOAD.to_vec(),
+                payload_length: HEARTBEAT_CLAIMED,
+            },
+        ));
+    }
+    if todo("ccs_injection") {
+        out.push(vuln_request(
+            "ccs_injection",
+            VulnProbe::EarlyCcs {
+                hello: hello(target, version, all.clone()),
+            },
+        ));
+    }
+    if todo("ticketbleed") {
+        out.push(vuln_request(
+            "ticketbleed",
+            VulnProbe::TicketEcho {
+                hello: HelloSpec {
+                    modern_extensions: false,
+                    ..hello(target, version, all)
+                },
+                session_id: TICKETBLEED_SESSION_ID.to_vec(),
+            },
+        ));
+    }
+    // ROBOT: the valid block first; the four malformed ones only when the
+    // server took an RSA key exchange suite and our ClientKeyExchange.
+    let rsa = suites_where(version, |i| i.kx == KeyExchange::Rsa && !i.export);
+    let correct = robot_name(RsaPadding::Correct);
+    match obs.probe(&purpose(&correct)) {
+        None if !rsa.is_empty() => {
+            out.push(robot_request(target, version, &rsa, RsaPadding::Correct))
+        }
+        Some(record) if follow_up(record).is_some_and(|f| !f.sent.is_empty()) => {
+            for padding in &RsaPadding::ALL[1..] {
+                if todo(&robot_name(*padding)) {
+                    out.push(robot_request(target, version, &rsa, *padding));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn robot_request(
+    target: &Target,
+    version: ProtocolVersion,
+    rsa: &[CipherSuite],
+    padding: RsaPadding,
+) -> ProbeRequest {
+    vuln_request(
+        &robot_name(padding),
+        VulnProbe::RsaPadding {
+            hello: hello(target, version, rsa.to_vec()),
+            padding,
+        },
+    )
+}
+
+fn follow_up(record: &ProbeRecord) -> Option<&FollowUpObservation> {
+    record.flight.as_ref()?.follow_up.as_ref()
+}
+
+// ---------------------------------------------------------------- judgement
+
+fn check(status: VulnStatus, evidence: impl Into<String>) -> VulnCheck {
+    VulnCheck {
+        status,
+        evidence: evidence.into(),
+        ..Default::default()
+    }
+}
+
+fn vulnerable(evidence: impl Into<String>) -> VulnCheck {
+    check(VulnStatus::Vulnerable, evidence)
+}
+
+fn safe(evidence: impl Into<String>) -> VulnCheck {
+    check(VulnStatus::NotVulnerable, evidence)
+}
+
+fn untested(evidence: impl Into<String>) -> VulnCheck {
+    check(VulnStatus::NotTested, evidence)
+}
+
+/// What the scan report says the server accepts, flattened.
+struct Accepted<'a> {
+    report: &'a ScanReport,
+    /// `(protocol, suite name, registry entry)` for every TLS/SSL 3 suite.
+    suites: Vec<(&'static str, &'a str, Option<&'static CipherSuiteInfo>)>,
+    /// SSL 2.0 cipher spec names.
+    ssl2: Vec<&'a str>,
+    /// At least one protocol answered with a ServerHello.
+    reached: bool,
+    /// TLS ≤ 1.2 (or SSL) is spoken.
+    legacy: bool,
+}
+
+impl<'a> Accepted<'a> {
+    fn new(report: &'a ScanReport) -> Self {
+        let mut suites = Vec::new();
+        for (name, p) in report.protocols.iter().filter(|(n, _)| *n != "ssl2") {
+            for suite in &p.cipher_suites {
+                let info = CipherSuite::from_name(suite).and_then(|s| s.info());
+                suites.push((name, suite.as_str(), info));
+            }
+        }
+        let ssl2 = report
+            .protocols
+            .ssl2
+            .cipher_suites
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let reached = report.protocols.iter().any(|(_, p)| p.supported);
+        let legacy = report
+            .protocols
+            .iter()
+            .any(|(n, p)| n != "tls1_3" && p.supported);
+        Self {
+            report,
+            suites,
+            ssl2,
+            reached,
+            legacy,
+        }
+    }
+
+    /// Suites (with their protocol) the predicate selects, as `proto: NAME`.
+    fn matching(&self, keep: impl Fn(&str, &CipherSuiteInfo) -> bool) -> Vec<String> {
+        self.suites
+            .iter()
+            .filter(|(p, _, i)| i.is_some_and(|i| keep(p, i)))
+            .map(|(p, s, _)| format!("{p}: {s}"))
+            .collect()
+    }
+
+    fn supported(&self, protocol: &str) -> bool {
+        self.report.protocol(protocol).is_some_and(|p| p.supported)
+    }
+
+    /// Why a protocol-based check cannot say anything, if it cannot.
+    fn unreachable(&self) -> Option<VulnCheck> {
+        (!self.reached).then(|| {
+            untested("the server completed no TLS or SSL hello at any version, so nothing could be checked")
+        })
+    }
+}
+
+/// Lists at most a few items, saying how many more there are.
+fn list(items: &[String]) -> String {
+    const SHOWN: usize = 4;
+    let mut text = items
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > SHOWN {
+        text.push_str(&format!(" and {} more", items.len() - SHOWN));
+    }
+    text
+}
+
+/// Judges every check from the scan's observations and its report.
+pub fn assess(obs: &Observations, report: &ScanReport) -> Vulnerabilities {
+    let acc = Accepted::new(report);
+    let mut v = Vulnerabilities {
+        heartbleed: heartbleed(obs, &acc),
+        ccs_injection: ccs_injection(obs, &acc),
+        robot: robot(obs, &acc),
+        poodle_ssl3: poodle(&acc),
+        beast: beast(&acc),
+        sweet32: sweet32(&acc),
+        freak: freak(&acc),
+        logjam: logjam(&acc),
+        drown: drown(&acc),
+        crime: crime(&acc),
+        ticketbleed: ticketbleed(obs, &acc),
+        insecure_renegotiation: insecure_renegotiation(&acc),
+        client_renegotiation: client_renegotiation(&acc),
+        fallback_scsv: fallback_scsv(obs, &acc),
+        rc4: rc4(&acc),
+        lucky13: lucky13(&acc),
+    };
+    for name in Vulnerabilities::NAMES {
+        if let Some(c) = v.get_mut(name) {
+            c.evidence = crate::text::sanitize(&c.evidence);
+            let (explanation, fix) = text::about(name);
+            c.explanation = explanation.to_string();
+            c.fix = fix.to_string();
+        }
+    }
+    v
+}
+
+/// The probe of a check that needs its own connection, or why there is none.
+fn probe_of<'a>(
+    obs: &'a Observations,
+    acc: &Accepted<'_>,
+    name: &str,
+) -> Result<(&'a ProbeRecord, &'a ServerFlight), VulnCheck> {
+    if let Some(c) = acc.unreachable() {
+        return Err(c);
+    }
+    if !acc.legacy {
+        return Err(safe(
+            "the server speaks only TLS 1.3, which this bug does not affect",
+        ));
+    }
+    let Some(record) = obs.probe(&purpose(name)) else {
+        return Err(untested("the probe did not run"));
+    };
+    if !record.tcp.is_connected() {
+        return Err(untested(format!(
+            "the probe's connection failed ({})",
+            tcp_text(record)
+        )));
+    }
+    let Some(flight) = record.flight.as_ref() else {
+        return Err(untested("the probe recorded no reply"));
+    };
+    Ok((record, flight))
+}
+
+fn tcp_text(record: &ProbeRecord) -> String {
+    use model::TcpOutcome;
+    match &record.tcp {
+        TcpOutcome::Connected { .. } => "connected".into(),
+        TcpOutcome::Refused { .. } => "connection refused".into(),
+        TcpOutcome::Timeout { .. } => "connection timed out".into(),
+        TcpOutcome::Unreachable { message } | TcpOutcome::Error { message } => message.clone(),
+        TcpOutcome::NotAttempted => "not attempted".into(),
+    }
+}
+
+fn alert_name(description: u8) -> String {
+    AlertDescription(description).name()
+}
+
+/// The first flight ended without a usable ServerHello: why, in a few words.
+fn no_hello(flight: &ServerFlight) -> String {
+    match flight.alert() {
+        Some(a) => format!("alert {}", alert_name(a.description)),
+        None => format!("{:?}", flight.end).to_lowercase(),
+    }
+}
+
+/// How the server reacted after a follow-up: alerts, other records, the end.
+fn reaction(f: &FollowUpObservation) -> String {
+    let mut parts: Vec<String> = f
+        .alerts
+        .iter()
+        .map(|a| {
+            format!(
+                "{} alert {}",
+                if a.level == 2 { "fatal" } else { "warning" },
+                alert_name(a.description)
+            )
+        })
+        .collect();
+    parts.extend(f.records.iter().cloned());
+    let end = match &f.end {
+        model::FlightEnd::Closed => "then closed".to_string(),
+        model::FlightEnd::Reset => "then reset".to_string(),
+        model::FlightEnd::Timeout => "then silence until the deadline".to_string(),
+        model::FlightEnd::Alert | model::FlightEnd::Complete => String::new(),
+        other => format!("then {other:?}").to_lowercase(),
+    };
+    if parts.is_empty() {
+        parts.push("nothing".into());
+    }
+    if !end.is_empty() {
+        parts.push(end);
+    }
+    parts.join(", ")
+}
+
+fn heartbleed(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
+    let (_, flight) = match probe_of(obs, acc, "heartbleed") {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let Some(sh) = &flight.server_hello else {
+        return untested(format!(
+            "no ServerHello to the heartbeat hello ({})",
+            no_hello(flight)
+        ));
+    };
+    let Some(f) = &flight.follow_up else {
+        return untested("the probe recorded nothing after the first flight");
+    };
+    if let Some(why) = &f.skipped {
+        if !sh.extensions.contains(&wire::registry::ExtensionType(15)) {
+            return safe(
+                "the ServerHello does not echo the heartbeat extension (RFC 6520): the server does not process heartbeat messages",
+            );
+        }
+        return untested(format!("the heartbeat request was not sent: {why}"));
+    }
+    let sent = HEARTBEAT_PAYLOAD.len();
+    if let Some(hb) = f
+        .heartbeats
+        .iter()
+        .find(|h| usize::from(h.payload_length) > sent && h.record_len as usize > sent + 3)
+    {
+        let returned = (hb.record_len as usize).min(usize::from(hb.payload_length));
+        return vulnerable(format!(
+            "heartbeat request with {sent} bytes of payload claiming {HEARTBEAT_CLAIMED}: the server answered with a {} byte payload ({} bytes more than we sent, from its memory)",
+            returned,
+            returned.saturating_sub(sent)
+        ));
+    }
+    if f.heartbeats.iter().any(|h| h.echoes_payload) {
+        return safe(format!(
+            "the server negotiated heartbeat and answered the over-long request with only the {sent} bytes we sent"
+        ));
+    }
+    safe(format!(
+        "the server negotiated heartbeat; a request claiming {HEARTBEAT_CLAIMED} bytes with {sent} sent was not answered with more than we sent ({})",
+        reaction(f)
+    ))
+}
+
+fn ccs_injection(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
+    let (_, flight) = match probe_of(obs, acc, "ccs_injection") {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    if flight.server_hello.is_none() {
+        return untested(format!("no ServerHello ({})", no_hello(flight)));
+    }
+    let Some(f) = &flight.follow_up else {
+        return untested("the probe recorded nothing after the first flight");
+    };
+    if let Some(why) = &f.skipped {
+        return untested(format!("the early ChangeCipherSpec was not sent: {why}"));
+    }
+    // bad_record_mac / decryption_failed: the server switched to keys made
+    // from the (empty) master secret the early CCS gave it.
+    let decrypt_failed = f.alerts.iter().any(|a| matches!(a.description, 20 | 21));
+    if decrypt_failed {
+        return vulnerable(format!(
+            "ChangeCipherSpec sent right after ServerHelloDone was accepted: the server then failed to decrypt with keys from an empty master secret ({})",
+            reaction(f)
+        ));
+    }
+    let after_ccs_only = f.sent.len() == 1;
+    if after_ccs_only {
+        return safe(format!(
+            "ChangeCipherSpec sent right after ServerHelloDone was refused: {}",
+            reaction(f)
+        ));
+    }
+    if f.alerts.is_empty() && f.end == model::FlightEnd::Timeout {
+        return untested(
+            "the server neither refused the early ChangeCipherSpec nor reacted to the record after it (silence until the deadline)",
+        );
+    }
+    safe(format!(
+        "the server stayed silent after the early ChangeCipherSpec but refused the next record as a patched server does: {}",
+        reaction(f)
+    ))
+}
+
+fn robot(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    let rsa = acc.matching(|_, i| i.kx == KeyExchange::Rsa);
+    if !acc.legacy {
+        return safe("the server speaks only TLS 1.3, which has no RSA key exchange");
+    }
+    let name = robot_name(RsaPadding::Correct);
+    let first = match probe_of(obs, acc, &name) {
+        Ok(p) => p,
+        Err(c) if rsa.is_empty() && c.status == VulnStatus::NotTested => {
+            return safe("the server accepts no RSA key exchange suite");
+        }
+        Err(c) => return c,
+    };
+    let Some(f) = first.1.follow_up.as_ref() else {
+        return untested("the probe recorded nothing after the first flight");
+    };
+    if let Some(why) = &f.skipped {
+        if first.1.server_hello.is_none() && rsa.is_empty() {
+            return safe(format!(
+                "the server refused every RSA key exchange suite ({})",
+                no_hello(first.1)
+            ));
+        }
+        return untested(format!("no ClientKeyExchange could be sent: {why}"));
+    }
+    let mut replies: Vec<(RsaPadding, String)> = Vec::new();
+    for padding in RsaPadding::ALL {
+        let record = match probe_of(obs, acc, &robot_name(padding)) {
+            Ok(p) => p,
+            Err(c) => {
+                return untested(format!(
+                    "the {} variant did not run to the end: {}",
+                    padding.as_str(),
+                    c.evidence
+                ))
+            }
+        };
+        match record.1.follow_up.as_ref() {
+            Some(f) if f.skipped.is_none() => replies.push((padding, reaction(f))),
+            Some(f) => {
+                return untested(format!(
+                    "the {} variant was not sent: {}",
+                    padding.as_str(),
+                    f.skipped.clone().unwrap_or_default()
+                ))
+            }
+            None => return untested("a variant recorded nothing after the first flight"),
+        }
+    }
+    let suite = first
+        .1
+        .server_hello
+        .as_ref()
+        .map(|s| s.cipher_suite.name())
+        .unwrap_or_default();
+    let same = replies.iter().all(|(_, r)| *r == replies[0].1);
+    if same {
+        return safe(format!(
+            "with {suite}, all five ClientKeyExchange variants (valid and malformed PKCS#1 padding) got the same reply: {}",
+            replies[0].1
+        ));
+    }
+    let detail: Vec<String> = replies
+        .iter()
+        .map(|(p, r)| format!("{} → {r}", p.as_str()))
+        .collect();
+    vulnerable(format!(
+        "with {suite}, the server answers RSA ClientKeyExchange messages differently depending on the PKCS#1 padding (a Bleichenbacher oracle): {}",
+        detail.join("; ")
+    ))
+}
+
+fn is_cbc(i: &CipherSuiteInfo) -> bool {
+    i.mode == Mode::Cbc
+}
+
+fn poodle(acc: &Accepted<'_>) -> VulnCheck {
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    let ssl3 = &acc.report.protocols.ssl3;
+    if !ssl3.supported {
+        if ssl3.evidence == "not tested" {
+            return untested("SSL 3.0 was not tested");
+        }
+        return safe(format!("SSL 3.0 is not supported ({})", ssl3.evidence));
+    }
+    let cbc = acc.matching(|p, i| p == "ssl3" && is_cbc(i));
+    if cbc.is_empty() {
+        return safe("SSL 3.0 is supported, but with no CBC suite (see rc4)");
+    }
+    vulnerable(format!(
+        "SSL 3.0 is supported with CBC suites: {}",
+        list(&cbc)
+    ))
+}
+
+fn beast(acc: &Accepted<'_>) -> VulnCheck {
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    let cbc = acc.matching(|p, i| matches!(p, "ssl3" | "tls1_0") && is_cbc(i));
+    if !cbc.is_empty() {
+        return vulnerable(format!(
+            "CBC suites at SSL 3.0/TLS 1.0, where the IV is predictable: {} (current browsers split records 1/n-1 and are not affected; old clients are)",
+            list(&cbc)
+        ));
+    }
+    if acc.supported("tls1_0") || acc.supported("ssl3") {
+        return safe("TLS 1.0/SSL 3.0 are supported, but with no CBC suite");
+    }
+    safe("neither SSL 3.0 nor TLS 1.0 is supported")
+}
+
+fn sweet32(acc: &Accepted<'_>) -> VulnCheck {
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    let mut found = acc.matching(|_, i| {
+        matches!(
+            i.enc,
+            Encryption::TripleDes
+                | Encryption::Des
+                | Encryption::Idea
+                | Encryption::Rc2
+                | Encryption::Magma
+                | Encryption::Gost
+        )
+    });
+    found.extend(
+        acc.ssl2
+            .iter()
+            .filter(|s| s.contains("DES") || s.contains("RC2") || s.contains("IDEA"))
+            .map(|s| format!("ssl2: {s}")),
+    );
+    if found.is_empty() {
+        return safe("no suite with a 64-bit block cipher (3DES, DES, IDEA, RC2) is accepted");
+    }
+    vulnerable(format!(
+        "suites with a 64-bit block cipher are accepted: {}",
+        list(&found)
+    ))
+}
+
+fn freak(acc: &Accepted<'_>) -> VulnCheck {
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    let found = acc.matching(|_, i| i.export && i.kx == KeyExchange::Rsa);
+    if found.is_empty() {
+        return safe("no export RSA suite is accepted");
+    }
+    vulnerable(format!("export RSA suites are accepted: {}", list(&found)))
+}
+
+fn logjam(acc: &Accepted<'_>) -> VulnCheck {
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    let export = acc.matching(|_, i| i.export && i.kx == KeyExchange::Dhe);
+    if !export.is_empty() {
+        return vulnerable(format!(
+            "export DHE suites (512-bit groups) are accepted: {}",
+            list(&export)
+        ));
+    }
+    let dhe = acc.matching(|_, i| i.kx == KeyExchange::Dhe);
+    let Some(dh) = &acc.report.dh else {
+        if dhe.is_empty() {
+            return safe("no DHE suite is accepted");
+        }
+        return untested(format!(
+            "DHE suites are accepted ({}) but the DH parameters were not measured",
+            list(&dhe)
+        ));
+    };
+    if dh.prime_bits < 1024 {
+        return vulnerable(format!(
+            "DHE with a {}-bit prime (under 1024 bits)",
+            dh.prime_bits
+        ));
+    }
+    if dh.prime_bits <= 1024 {
+        if let Some(name) = &dh.well_known {
+            return vulnerable(format!(
+                "DHE with the common 1024-bit prime {name}, shared by many servers (precomputation breaks it for all of them)"
+            ));
+        }
+        return safe(format!(
+            "DHE with a custom 1024-bit prime: not a common prime, but weak (prefer 2048 bits or more)"
+        ));
+    }
+    safe(format!(
+        "DHE with a {}-bit prime{}; no export DHE suite",
+        dh.prime_bits,
+        dh.well_known
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default()
+    ))
+}
+
+const DROWN_SCOPE: &str = "the same certificate or RSA key used by another server that speaks SSLv2 also exposes this one; that cross-server check is out of scope";
+
+fn drown(acc: &Accepted<'_>) -> VulnCheck {
+    let ssl2 = &acc.report.protocols.ssl2;
+    if ssl2.supported {
+        return vulnerable(format!(
+            "SSL 2.0 is supported ({}); {DROWN_SCOPE}",
+            list(&acc.ssl2.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        ));
+    }
+    if ssl2.evidence == "not tested" || ssl2.evidence.is_empty() {
+        return untested("SSL 2.0 was not tested");
+    }
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    safe(format!(
+        "SSL 2.0 is not supported on this port ({}); {DROWN_SCOPE}",
+        ssl2.evidence
+    ))
+}
+
+fn crime(acc: &Accepted<'_>) -> VulnCheck {
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    match acc.report.features.compression {
+        Some(true) => vulnerable("the server accepted DEFLATE compression in the ServerHello"),
+        Some(false) => safe("offered DEFLATE compression; the server chose none (null)"),
+        None if !acc.legacy => safe("the server speaks only TLS 1.3, which has no compression"),
+        None => untested("the compression probe got no ServerHello"),
+    }
+}
+
+fn ticketbleed(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
+    let (_, flight) = match probe_of(obs, acc, "ticketbleed") {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let tickets = acc.report.features.session_tickets;
+    let Some(f) = &flight.follow_up else {
+        return untested("the probe recorded nothing");
+    };
+    let from_server = f.ticket_from_server == Some(true);
+    let note = f
+        .ticket_note
+        .as_deref()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
+    let ticket = if from_server {
+        "the server's own session ticket".to_string()
+    } else {
+        format!("a made-up session ticket{note}")
+    };
+    let sent = TICKETBLEED_SESSION_ID.len();
+    let Some(sid) = &f.session_id else {
+        if flight.server_hello.is_none() {
+            return untested(format!(
+                "no ServerHello to the hello with {ticket} ({})",
+                no_hello(flight)
+            ));
+        }
+        return untested("the ServerHello was not recorded");
+    };
+    let resumed = f.resumed == Some(true);
+    let echoes_ours = sid.0.starts_with(&TICKETBLEED_SESSION_ID);
+    if resumed && sid.0.len() > sent && echoes_ours {
+        return vulnerable(format!(
+            "sent {ticket} with a {sent}-byte session ID: the server resumed and echoed a {}-byte session ID, {} bytes of it from its memory",
+            sid.0.len(),
+            sid.0.len() - sent
+        ));
+    }
+    if resumed {
+        return safe(format!(
+            "sent {ticket} with a {sent}-byte session ID: the server resumed and echoed exactly {} byte(s)",
+            sid.0.len()
+        ));
+    }
+    if tickets == Some(false) {
+        return safe("the server does not announce session tickets (TLS ≤ 1.2), so the ticket resumption path that leaks is never taken");
+    }
+    untested(format!(
+        "sent {ticket} with a {sent}-byte session ID; the server did not resume (full handshake, {}-byte session ID), so the echo that leaks was not exercised",
+        sid.0.len()
+    ))
+}
+
+fn insecure_renegotiation(acc: &Accepted<'_>) -> VulnCheck {
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    match acc.report.features.secure_renegotiation {
+        Some(true) => safe("the ServerHello carries renegotiation_info (RFC 5746 secure renegotiation)"),
+        Some(false) => vulnerable("the ServerHello has no renegotiation_info although the hello offered it (and the SCSV): RFC 5746 secure renegotiation is not supported; if the server renegotiates at all, an attacker can splice a prefix into a client's session"),
+        None if !acc.legacy => safe("the server speaks only TLS 1.3, which has no renegotiation"),
+        None => untested("no TLS ≤ 1.2 ServerHello to read renegotiation_info from"),
+    }
+}
+
+fn client_renegotiation(acc: &Accepted<'_>) -> VulnCheck {
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    if !acc.legacy {
+        return safe("the server speaks only TLS 1.3, which has no renegotiation");
+    }
+    untested("needs a completed TLS ≤ 1.2 handshake followed by a renegotiation ClientHello under encryption; tlsdoctor's handshakes use rustls, which never renegotiates, and it has no TLS 1.2 record layer of its own. Check by hand: `openssl s_client -connect HOST:PORT -tls1_2`, then type R")
+}
+
+fn fallback_scsv(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    let supported: Vec<&str> = acc
+        .report
+        .protocols
+        .iter()
+        .filter(|(n, p)| *n != "ssl2" && p.supported)
+        .map(|(n, _)| n)
+        .collect();
+    match acc.report.features.fallback_scsv {
+        Some(true) => safe("a hello below the newest version with TLS_FALLBACK_SCSV got alert inappropriate_fallback (RFC 7507)"),
+        Some(false) => vulnerable(format!(
+            "a hello below the newest version with TLS_FALLBACK_SCSV was answered with a ServerHello instead of inappropriate_fallback (versions: {})",
+            supported.join(", ")
+        )),
+        None if supported.len() < 2 => safe(format!(
+            "the server speaks one protocol version only ({}): there is nothing to fall back to",
+            supported.join(", ")
+        )),
+        None => {
+            let got = obs
+                .probe(&Purpose::Feature {
+                    name: "fallback_scsv".into(),
+                })
+                .and_then(|p| p.flight.as_ref())
+                .map(no_hello)
+                .unwrap_or_else(|| "the probe did not run".into());
+            untested(format!("the fallback hello got neither a ServerHello nor inappropriate_fallback ({got})"))
+        }
+    }
+}
+
+fn rc4(acc: &Accepted<'_>) -> VulnCheck {
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    let mut found = acc.matching(|_, i| i.enc == Encryption::Rc4);
+    found.extend(
+        acc.ssl2
+            .iter()
+            .filter(|s| s.contains("RC4"))
+            .map(|s| format!("ssl2: {s}")),
+    );
+    if found.is_empty() {
+        return safe("no RC4 suite is accepted");
+    }
+    vulnerable(format!("RC4 suites are accepted: {}", list(&found)))
+}
+
+fn lucky13(acc: &Accepted<'_>) -> VulnCheck {
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    let cbc = acc.matching(|_, i| is_cbc(i));
+    if cbc.is_empty() {
+        return safe(
+            "no CBC suite is accepted (heuristic: LUCKY13 needs CBC with MAC-then-encrypt)",
+        );
+    }
+    let etm = match acc.report.features.encrypt_then_mac {
+        Some(true) => "; the server negotiates encrypt-then-MAC, which removes the oracle for clients that offer it",
+        _ => "",
+    };
+    vulnerable(format!(
+        "heuristic, not a timing measurement: CBC suites are accepted ({}), and only a constant-time CBC implementation resists LUCKY13{etm}",
+        list(&cbc)
+    ))
+}

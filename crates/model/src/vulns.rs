@@ -1,0 +1,277 @@
+//! Known vulnerabilities: the verdict of each check in a scan report, the
+//! probes that need more than one flight to find them, and what those probes
+//! saw. Field names here are the stable JSON contract (`vulnerabilities.NAME`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AlertObservation, Bytes, FlightEnd, HelloSpec};
+
+/// The verdict of one check. A check that could not run says
+/// [`VulnStatus::NotTested`] with the reason, never `NotVulnerable`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VulnStatus {
+    Vulnerable,
+    NotVulnerable,
+    #[default]
+    NotTested,
+}
+
+impl VulnStatus {
+    /// The stable name (`vulnerable`, `not_vulnerable`, `not_tested`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Vulnerable => "vulnerable",
+            Self::NotVulnerable => "not_vulnerable",
+            Self::NotTested => "not_tested",
+        }
+    }
+}
+
+/// One check: the verdict, what showed it, and what it means.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VulnCheck {
+    pub status: VulnStatus,
+    /// What the scan saw that led to the verdict (or why it could not test).
+    pub evidence: String,
+    /// What the vulnerability is and what an attacker sees (one paragraph).
+    pub explanation: String,
+    /// How to fix it (configuration lines for nginx, Apache, HAProxy where relevant).
+    pub fix: String,
+}
+
+/// Every check, by its stable name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vulnerabilities {
+    pub heartbleed: VulnCheck,
+    pub ccs_injection: VulnCheck,
+    pub robot: VulnCheck,
+    pub poodle_ssl3: VulnCheck,
+    pub beast: VulnCheck,
+    pub sweet32: VulnCheck,
+    pub freak: VulnCheck,
+    pub logjam: VulnCheck,
+    pub drown: VulnCheck,
+    pub crime: VulnCheck,
+    pub ticketbleed: VulnCheck,
+    pub insecure_renegotiation: VulnCheck,
+    pub client_renegotiation: VulnCheck,
+    pub fallback_scsv: VulnCheck,
+    pub rc4: VulnCheck,
+    pub lucky13: VulnCheck,
+}
+
+impl Vulnerabilities {
+    /// Every check's stable name, in report order.
+    pub const NAMES: [&'static str; 16] = [
+        "heartbleed",
+        "ccs_injection",
+        "robot",
+        "poodle_ssl3",
+        "beast",
+        "sweet32",
+        "freak",
+        "logjam",
+        "drown",
+        "crime",
+        "ticketbleed",
+        "insecure_renegotiation",
+        "client_renegotiation",
+        "fallback_scsv",
+        "rc4",
+        "lucky13",
+    ];
+
+    /// `(name, check)` in report order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &VulnCheck)> {
+        Self::NAMES
+            .into_iter()
+            .filter_map(move |name| self.get(name).map(|c| (name, c)))
+    }
+
+    /// The check called `name`.
+    pub fn get(&self, name: &str) -> Option<&VulnCheck> {
+        Some(match name {
+            "heartbleed" => &self.heartbleed,
+            "ccs_injection" => &self.ccs_injection,
+            "robot" => &self.robot,
+            "poodle_ssl3" => &self.poodle_ssl3,
+            "beast" => &self.beast,
+            "sweet32" => &self.sweet32,
+            "freak" => &self.freak,
+            "logjam" => &self.logjam,
+            "drown" => &self.drown,
+            "crime" => &self.crime,
+            "ticketbleed" => &self.ticketbleed,
+            "insecure_renegotiation" => &self.insecure_renegotiation,
+            "client_renegotiation" => &self.client_renegotiation,
+            "fallback_scsv" => &self.fallback_scsv,
+            "rc4" => &self.rc4,
+            "lucky13" => &self.lucky13,
+            _ => return None,
+        })
+    }
+
+    /// The check called `name`, to fill in.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut VulnCheck> {
+        Some(match name {
+            "heartbleed" => &mut self.heartbleed,
+            "ccs_injection" => &mut self.ccs_injection,
+            "robot" => &mut self.robot,
+            "poodle_ssl3" => &mut self.poodle_ssl3,
+            "beast" => &mut self.beast,
+            "sweet32" => &mut self.sweet32,
+            "freak" => &mut self.freak,
+            "logjam" => &mut self.logjam,
+            "drown" => &mut self.drown,
+            "crime" => &mut self.crime,
+            "ticketbleed" => &mut self.ticketbleed,
+            "insecure_renegotiation" => &mut self.insecure_renegotiation,
+            "client_renegotiation" => &mut self.client_renegotiation,
+            "fallback_scsv" => &mut self.fallback_scsv,
+            "rc4" => &mut self.rc4,
+            "lucky13" => &mut self.lucky13,
+            _ => return None,
+        })
+    }
+
+    /// The names of the checks that found the server vulnerable.
+    pub fn vulnerable(&self) -> Vec<&'static str> {
+        self.iter()
+            .filter(|(_, c)| c.status == VulnStatus::Vulnerable)
+            .map(|(n, _)| n)
+            .collect()
+    }
+}
+
+/// A probe that sends a crafted hello, reads the server's first flight and
+/// then sends one more message chosen to reveal a known bug. Every follow-up
+/// is safe: it asks a question a vulnerable server answers differently, and
+/// never sends traffic designed to crash a server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "follow_up", rename_all = "snake_case")]
+pub enum VulnProbe {
+    /// Heartbleed (CVE-2014-0160): after the first flight, a heartbeat request
+    /// (RFC 6520) whose `payload_length` claims more than the payload sent.
+    /// A patched server discards it silently; a vulnerable one answers with
+    /// `payload_length` bytes, the rest taken from its memory.
+    Heartbeat {
+        hello: HelloSpec,
+        payload: Vec<u8>,
+        payload_length: u16,
+    },
+    /// CCS injection (CVE-2014-0224): a ChangeCipherSpec right after
+    /// ServerHelloDone, before any ClientKeyExchange; when the server stays
+    /// quiet, one more (garbage) handshake record.
+    EarlyCcs { hello: HelloSpec },
+    /// ROBOT: a ClientKeyExchange with a premaster secret encrypted to the
+    /// server's RSA key (textbook RSA over a PKCS#1 block built as `padding`
+    /// says), then ChangeCipherSpec and a garbage Finished.
+    RsaPadding {
+        hello: HelloSpec,
+        padding: RsaPadding,
+    },
+    /// Ticketbleed (CVE-2016-9244): a TLS 1.2 handshake (rustls) to obtain a
+    /// session ticket, then a hello resuming with that ticket and this short
+    /// session ID. When no ticket can be obtained a made-up one is sent.
+    TicketEcho {
+        hello: HelloSpec,
+        session_id: Vec<u8>,
+    },
+}
+
+impl VulnProbe {
+    /// The hello the probe starts with.
+    pub fn hello(&self) -> &HelloSpec {
+        match self {
+            Self::Heartbeat { hello, .. }
+            | Self::EarlyCcs { hello }
+            | Self::RsaPadding { hello, .. }
+            | Self::TicketEcho { hello, .. } => hello,
+        }
+    }
+}
+
+/// How the PKCS#1 v1.5 block of a ROBOT ClientKeyExchange is built
+/// (the five variants of the ROBOT paper, §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RsaPadding {
+    /// `00 02 PS 00 version random[46]`: a valid block.
+    Correct,
+    /// `41 17 ...`: the first two bytes are wrong.
+    WrongFirstBytes,
+    /// `00 02 PS 00 ...` with the 00 separator in the middle of the premaster
+    /// (the unpadded secret is shorter than 48 bytes).
+    ZeroInWrongPlace,
+    /// `00 02 PS` with no 00 separator at all.
+    NoZeroSeparator,
+    /// A valid block carrying a premaster with the wrong version (02 02).
+    WrongVersion,
+}
+
+impl RsaPadding {
+    /// Every variant, the valid one first.
+    pub const ALL: [RsaPadding; 5] = [
+        Self::Correct,
+        Self::WrongFirstBytes,
+        Self::ZeroInWrongPlace,
+        Self::NoZeroSeparator,
+        Self::WrongVersion,
+    ];
+
+    /// A stable name (`correct`, `wrong_first_bytes`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Correct => "correct",
+            Self::WrongFirstBytes => "wrong_first_bytes",
+            Self::ZeroInWrongPlace => "zero_in_wrong_place",
+            Self::NoZeroSeparator => "no_zero_separator",
+            Self::WrongVersion => "wrong_version",
+        }
+    }
+}
+
+/// What the server did after a [`VulnProbe`]'s follow-up message.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpObservation {
+    /// What the probe sent after the first flight, in order
+    /// (`heartbeat_request`, `change_cipher_spec`, `client_key_exchange`, ...),
+    /// empty when it never got that far.
+    pub sent: Vec<String>,
+    /// Why the follow-up was not sent (no ServerHello, no RSA key, ...).
+    pub skipped: Option<String>,
+    /// Alerts after the follow-up.
+    pub alerts: Vec<AlertObservation>,
+    /// Heartbeat responses after the follow-up.
+    pub heartbeats: Vec<HeartbeatObservation>,
+    /// Other records after the follow-up, by content type name and length.
+    pub records: Vec<String>,
+    /// How the connection ended after the follow-up (`timeout`: it stayed open
+    /// and silent until the deadline).
+    pub end: FlightEnd,
+    /// Bytes the server sent after the follow-up.
+    pub bytes_received: u64,
+    /// Ticketbleed: the session ID of the ServerHello that answered the
+    /// resumption hello.
+    pub session_id: Option<Bytes>,
+    /// Ticketbleed: the server resumed (ServerHello then ChangeCipherSpec,
+    /// no Certificate).
+    pub resumed: Option<bool>,
+    /// Ticketbleed: true when the ticket came from the server's own
+    /// NewSessionTicket, false when it was made up; with the reason.
+    pub ticket_from_server: Option<bool>,
+    pub ticket_note: Option<String>,
+}
+
+/// One heartbeat response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeartbeatObservation {
+    /// The message type (2: heartbeat_response).
+    pub typ: u8,
+    pub payload_length: u16,
+    /// Bytes in the record after the type and length (payload + padding).
+    pub record_len: u32,
+    /// The response starts with the payload we sent.
+    pub echoes_payload: bool,
+}

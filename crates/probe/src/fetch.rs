@@ -1,0 +1,176 @@
+//! Fetching a CA certificate named by Authority Information Access
+//! (RFC 5280 §4.2.2.1 caIssuers), as browsers do when a server forgets its
+//! intermediate. Only `http://` (caIssuers URLs are plain HTTP by design, the
+//! content is signed), one GET, no redirects, 64 KiB at most, one deadline.
+
+use std::net::IpAddr;
+
+use model::{Bytes, FetchObservation, Target, TcpOutcome};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::ProbeOptions;
+
+/// A CA certificate is a few KiB; a PKCS#7 bundle a little more.
+const MAX_BODY: usize = 64 * 1024;
+
+/// `http://host[:port]/path` split into its parts.
+fn parse_url(url: &str) -> Result<(String, u16, String), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| "only http:// caIssuers URLs are fetched".to_string())?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (host, after) = v6.split_once(']').ok_or("bad IPv6 literal in URL")?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => p.parse().map_err(|_| "bad port in URL")?,
+            None => 80,
+        };
+        (host.to_string(), port)
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), p.parse().map_err(|_| "bad port in URL")?),
+            None => (authority.to_string(), 80),
+        }
+    };
+    if host.is_empty() || host.contains('@') || path.chars().any(|c| c.is_control() || c == ' ') {
+        return Err("malformed URL".into());
+    }
+    Ok((host, port, path.to_string()))
+}
+
+/// Fetches `url`; returns the address used, the TCP outcome and what came back.
+pub(crate) async fn issuer(
+    url: &str,
+    options: &ProbeOptions,
+) -> (Option<IpAddr>, TcpOutcome, FetchObservation) {
+    let mut obs = FetchObservation {
+        url: url.to_string(),
+        ..Default::default()
+    };
+    let (host, port, path) = match parse_url(url) {
+        Ok(parts) => parts,
+        Err(e) => {
+            obs.error = Some(e);
+            return (None, TcpOutcome::NotAttempted, obs);
+        }
+    };
+    let dns = crate::resolve(
+        &Target::new(host.clone(), port),
+        options.timeout,
+        options.resolver,
+    )
+    .await;
+    if let Some(error) = dns.error.filter(|_| dns.addresses.is_empty()) {
+        obs.error = Some(format!("cannot resolve {host}: {error}"));
+        return (None, TcpOutcome::NotAttempted, obs);
+    }
+    let (ip, tcp, stream) = crate::connect::connect(&dns.addresses, port, options.timeout).await;
+    let Some(mut stream) = stream else {
+        obs.error = Some(format!("cannot connect to {host}:{port}"));
+        return (ip, tcp, obs);
+    };
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tlsdoctor\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+    );
+    let exchange = async {
+        stream.write_all(request.as_bytes()).await?;
+        let mut buf = Vec::with_capacity(4096);
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 || buf.len() >= MAX_BODY + 8192 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        Ok::<_, std::io::Error>(buf)
+    };
+    match tokio::time::timeout(options.timeout, exchange).await {
+        Ok(Ok(bytes)) => parse_response(&bytes, &mut obs),
+        Ok(Err(e)) => obs.error = Some(e.to_string()),
+        Err(_) => {
+            obs.error = Some(format!(
+                "no answer within {} ms",
+                options.timeout.as_millis()
+            ))
+        }
+    }
+    (ip, tcp, obs)
+}
+
+fn parse_response(bytes: &[u8], obs: &mut FetchObservation) {
+    let Some(split) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
+        obs.error = Some("no complete HTTP response".into());
+        return;
+    };
+    let head = String::from_utf8_lossy(&bytes[..split]);
+    let clean = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_control())
+            .take(256)
+            .collect::<String>()
+    };
+    let mut lines = head.split("\r\n");
+    obs.status_line = lines.next().map(clean);
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("content-type") {
+                obs.content_type = Some(clean(value.trim()));
+            }
+        }
+    }
+    let body = &bytes[split + 4..];
+    obs.body = Bytes(body[..body.len().min(MAX_BODY)].to_vec());
+    let ok = obs
+        .status_line
+        .as_deref()
+        .is_some_and(|s| s.split_whitespace().nth(1) == Some("200"));
+    if !ok {
+        obs.error = Some(format!(
+            "HTTP answer: {}",
+            obs.status_line.clone().unwrap_or_default()
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            parse_url("http://ca.example/i.crt").unwrap(),
+            ("ca.example".into(), 80, "/i.crt".into())
+        );
+        assert_eq!(
+            parse_url("http://127.0.0.1:8080/x").unwrap(),
+            ("127.0.0.1".into(), 8080, "/x".into())
+        );
+        assert_eq!(
+            parse_url("http://[::1]:81/").unwrap(),
+            ("::1".into(), 81, "/".into())
+        );
+        assert!(parse_url("https://ca.example/").is_err());
+        assert!(parse_url("ldap://x/").is_err());
+        assert!(parse_url("http://u@h/").is_err());
+    }
+
+    #[test]
+    fn responses() {
+        let mut obs = FetchObservation::default();
+        parse_response(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/pkix-cert\r\n\r\n\x30\x03\x02\x01\x01",
+            &mut obs,
+        );
+        assert_eq!(obs.body.0, b"\x30\x03\x02\x01\x01");
+        assert_eq!(obs.content_type.as_deref(), Some("application/pkix-cert"));
+        assert!(obs.error.is_none());
+        let mut obs = FetchObservation::default();
+        parse_response(b"HTTP/1.1 404 Not Found\r\n\r\n", &mut obs);
+        assert!(obs.error.unwrap().contains("404"));
+    }
+}
