@@ -551,6 +551,29 @@ fn version_flight(obs: &Observations, version: ProtocolVersion) -> Option<&Serve
 
 /// The client's hello was refused: explain with what the server does accept.
 fn negotiation_failure(walk: &mut Walk<'_>, flight: &ServerFlight, alert: Option<u8>) {
+    // Refused without SNI, accepted with it: the server needs the name,
+    // whatever alert it chose to say so.
+    if let Some(name) = walk
+        .obs
+        .target
+        .as_ref()
+        .and_then(crate::plan::sni_retry_name)
+    {
+        let with_sni = walk
+            .obs
+            .probe(&Purpose::Sni {
+                sni: Some(name.clone()),
+            })
+            .and_then(|p| p.flight.as_ref());
+        if with_sni.is_some_and(|f| f.server_hello.is_some() || f.hello_retry_group.is_some()) {
+            sni_required(walk, None);
+            if let Some(d) = walk.diagnoses.last_mut() {
+                d.evidence
+                    .push(format!("the same hello with SNI {name} was accepted"));
+            }
+            return;
+        }
+    }
     let profile = walk.ctx.client.clone();
     let refusal = match alert {
         Some(d) => {

@@ -34,15 +34,50 @@ pub(crate) fn next_probes(obs: &Observations, ctx: &Context) -> Option<Vec<Probe
         return None;
     }
     // The client's hello was refused: find what the server does accept.
-    let missing: Vec<ProbeRequest> = ProtocolVersion::ALL[1..]
+    let mut missing: Vec<ProbeRequest> = ProtocolVersion::ALL[1..]
         .iter()
         .filter(|v| !obs.has(&Purpose::Version { version: **v }))
         .map(|v| version_probe(target, *v))
         .collect();
+    if let Some(name) = sni_retry_name(target) {
+        let purpose = Purpose::Sni {
+            sni: Some(name.clone()),
+        };
+        if !obs.has(&purpose) {
+            missing.push(ProbeRequest {
+                purpose,
+                kind: ProbeKind::Hello(client_hello(ctx, Some(name))),
+            });
+        }
+    }
     if !missing.is_empty() {
         return Some(missing);
     }
     suite_round(obs, target, ctx).map(|r| vec![r])
+}
+
+/// The chosen client's hello, with the given SNI.
+fn client_hello(ctx: &Context, sni: Option<String>) -> HelloSpec {
+    let profile = &ctx.client;
+    HelloSpec {
+        versions: profile.versions.clone(),
+        cipher_suites: profile.cipher_suites.clone(),
+        groups: profile.groups.clone(),
+        key_shares: profile.key_shares.clone(),
+        signature_algorithms: profile.signature_algorithms.clone(),
+        sni,
+        alpn: profile.alpn.clone(),
+        modern_extensions: true,
+        ..Default::default()
+    }
+}
+
+/// When a hello without SNI is refused and the target has a name, the same
+/// hello with the name: many servers (CDNs among them) answer a missing SNI
+/// with `handshake_failure` rather than `unrecognized_name`.
+pub(crate) fn sni_retry_name(target: &Target) -> Option<String> {
+    let host = &target.host;
+    (target.sni.is_none() && host.parse::<std::net::IpAddr>().is_err()).then(|| host.clone())
 }
 
 /// The client's own hello, the real handshake, and the two legacy versions
@@ -52,17 +87,7 @@ fn first_round(target: &Target, ctx: &Context) -> Vec<ProbeRequest> {
     vec![
         ProbeRequest {
             purpose: Purpose::ClientHello,
-            kind: ProbeKind::Hello(HelloSpec {
-                versions: profile.versions.clone(),
-                cipher_suites: profile.cipher_suites.clone(),
-                groups: profile.groups.clone(),
-                key_shares: profile.key_shares.clone(),
-                signature_algorithms: profile.signature_algorithms.clone(),
-                sni: target.sni.clone(),
-                alpn: profile.alpn.clone(),
-                modern_extensions: true,
-                ..Default::default()
-            }),
+            kind: ProbeKind::Hello(client_hello(ctx, target.sni.clone())),
         },
         ProbeRequest {
             purpose: Purpose::Handshake,

@@ -43,6 +43,9 @@ pub struct ClientProfile {
     pub min_rsa_bits: u32,
     /// The client refuses certificates signed with SHA-1 (or MD5).
     pub rejects_sha1_certificates: bool,
+    /// The client accepts a TLS 1.0/1.1 ServerKeyExchange signed with
+    /// MD5+SHA-1 or SHA-1 (OpenSSL 3 at security level 1 does not).
+    pub legacy_signatures: bool,
     /// Where the profile comes from (a capture command, published sources).
     pub source: &'static str,
     /// Listed in `scan`'s client table (the real clients; not the generic three).
@@ -82,6 +85,7 @@ fn generic() -> ClientProfile {
         min_dh_bits: 1024,
         min_rsa_bits: 1024,
         rejects_sha1_certificates: true,
+        legacy_signatures: true,
         source: "written from the client's published defaults (see the comments in profiles.rs)",
         simulated: false,
     }
@@ -199,6 +203,12 @@ struct ProfileData {
     min_rsa_bits: u32,
     #[serde(default)]
     rejects_sha1_certificates: bool,
+    #[serde(default = "yes")]
+    legacy_signatures: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The data files, in the order the client table lists them.
@@ -257,6 +267,7 @@ fn parse_profile(file: &str, text: &str) -> Result<ClientProfile, String> {
         min_dh_bits: d.min_dh_bits,
         min_rsa_bits: d.min_rsa_bits,
         rejects_sha1_certificates: d.rejects_sha1_certificates,
+        legacy_signatures: d.legacy_signatures,
         source: leak(d.source),
         simulated: true,
     })
@@ -345,6 +356,7 @@ impl ClientProfile {
             min_dh_bits: 1024,
             min_rsa_bits: 1024,
             rejects_sha1_certificates: true,
+            legacy_signatures: true,
             source: "a captured ClientHello",
             simulated: false,
         }

@@ -108,6 +108,17 @@ static CATALOGUE: &[ServerSpec] = &[
         "TLS 1.2 with only DHE suites over a 1024-bit prime",
         "cipher_mismatch",
     ),
+    // Known vulnerabilities (`scan` shows them; see `vulnerabilities`).
+    spec(
+        "legacy-vulnerable",
+        "SSL 2.0 to TLS 1.2 with RC4, 3DES, export RSA and CBC suites, DEFLATE, no renegotiation_info, TLS_FALLBACK_SCSV ignored",
+        "legacy_protocols_enabled",
+    ),
+    spec(
+        "implementation-bugs",
+        "TLS 1.2, RSA key exchange: Heartbleed (dummy bytes), early CCS accepted, ROBOT padding oracle, Ticketbleed session ID echo",
+        "ok",
+    ),
     // Something in the middle.
     spec(
         "interceptor",
@@ -143,6 +154,47 @@ static CATALOGUE: &[ServerSpec] = &[
         "server_alert",
     ),
 ];
+
+/// The vulnerability checks (`scan`'s `vulnerabilities.NAME`) that must find
+/// each lab server vulnerable; servers not listed must be found vulnerable to
+/// none of the checks that need their own probe.
+static VULNERABLE: &[(&str, &[&str])] = &[
+    (
+        "legacy-vulnerable",
+        &[
+            "poodle_ssl3",
+            "beast",
+            "sweet32",
+            "freak",
+            "drown",
+            "crime",
+            "insecure_renegotiation",
+            "fallback_scsv",
+            "rc4",
+            "lucky13",
+        ],
+    ),
+    (
+        "implementation-bugs",
+        &[
+            "heartbleed",
+            "ccs_injection",
+            "robot",
+            "ticketbleed",
+            "lucky13",
+        ],
+    ),
+    ("dh-1024", &["logjam", "lucky13"]),
+];
+
+/// The vulnerability checks that must find the lab server `name` vulnerable.
+pub fn expected_vulnerabilities(name: &str) -> &'static [&'static str] {
+    VULNERABLE
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| *v)
+        .unwrap_or(&[])
+}
 
 /// Every lab server, good first, in the order a tutorial would show them.
 pub fn catalogue() -> &'static [ServerSpec] {

@@ -35,6 +35,7 @@ mod scripted;
 mod serve;
 mod tls;
 mod transport;
+mod vulnerable;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -45,7 +46,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
-pub use catalogue::{catalogue, ServerSpec};
+pub use catalogue::{catalogue, expected_vulnerabilities, ServerSpec};
 
 use pki::{Needs, Pki};
 
@@ -159,7 +160,13 @@ struct Paths {
 }
 
 /// Servers that need the RSA 2048 leaf.
-const RSA_SERVERS: [&str; 3] = ["tls10-only", "legacy-ciphers-only", "dh-1024"];
+const RSA_SERVERS: [&str; 5] = [
+    "tls10-only",
+    "legacy-ciphers-only",
+    "dh-1024",
+    "legacy-vulnerable",
+    "implementation-bugs",
+];
 
 impl Lab {
     /// Generates the certificates and starts the chosen servers.
@@ -472,6 +479,13 @@ fn spawn_server(
                 pki.rsa.as_ref().ok_or_else(|| missing("RSA 2048 leaf"))?
             };
             let server = Arc::new(scripted::Scripted::new(name, chain)?);
+            tasks.spawn(accept_loop(listener, move |stream| {
+                server.clone().serve(stream)
+            }))
+        }
+        "legacy-vulnerable" | "implementation-bugs" => {
+            let chain = pki.rsa.as_ref().ok_or_else(|| missing("RSA 2048 leaf"))?;
+            let server = Arc::new(vulnerable::Vulnerable::new(name, chain)?);
             tasks.spawn(accept_loop(listener, move |stream| {
                 server.clone().serve(stream)
             }))

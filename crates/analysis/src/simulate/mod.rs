@@ -213,6 +213,25 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
         chosen = Some((suite, info, group));
         break;
     }
+    // TLS 1.0/1.1 have no signature_algorithms: the server signs with
+    // MD5+SHA-1 (RSA) or SHA-1 (ECDSA) and only the client can refuse.
+    if let Some((suite, info, group)) = chosen {
+        let signed = matches!(info.kx, KeyExchange::Ecdhe | KeyExchange::Dhe)
+            && matches!(info.auth, Auth::Rsa | Auth::Ecdsa | Auth::Dss);
+        if version < ProtocolVersion::TLS1_2 && signed && !profile.legacy_signatures {
+            return Prediction {
+                outcome: Outcome::Failed,
+                version: Some(version),
+                cipher_suite: Some(suite),
+                group,
+                code: Some(Code::SigalgMismatch),
+                reason: format!(
+                    "the server signs its {} key exchange with MD5+SHA-1/SHA-1, which the client refuses",
+                    version.display_name()
+                ),
+            };
+        }
+    }
     let Some((suite, info, group)) = chosen else {
         let groups: Vec<&str> = p.groups.iter().map(String::as_str).collect();
         let (code, reason) = match furthest {
