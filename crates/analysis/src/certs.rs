@@ -41,6 +41,15 @@ pub struct CertInfo {
     /// where the issuer's certificate can be fetched. Public CAs set it;
     /// private CAs usually do not.
     pub ca_issuers: Vec<String>,
+    /// OCSP responder URLs from Authority Information Access (id-ad-ocsp).
+    pub ocsp_urls: Vec<String>,
+    /// Upper-case hex SHA-1 of the DER (for matching with older tools).
+    pub sha1_fingerprint: String,
+    /// The TLS Feature extension (RFC 7633) lists status_request (5).
+    pub must_staple: bool,
+    /// Embedded SCTs (RFC 6962 §3.3): the log ID of each, lower-case hex.
+    /// The count is the list's length.
+    pub sct_log_ids: Vec<String>,
 }
 
 /// The certificate's public key.
@@ -131,17 +140,30 @@ pub fn parse(der: &[u8]) -> Option<CertInfo> {
         is_ca,
         self_issued: tbs.subject.as_raw() == tbs.issuer.as_raw(),
         sha256_fingerprint: sha256_hex(der),
-        ca_issuers: ca_issuers(&cert),
+        ca_issuers: aia_urls(&cert, CA_ISSUERS),
+        ocsp_urls: aia_urls(&cert, OCSP),
+        sha1_fingerprint: sha1_hex(der),
+        must_staple: must_staple(&cert),
+        sct_log_ids: sct_log_ids(&cert),
     })
 }
 
-fn ca_issuers(cert: &X509Certificate<'_>) -> Vec<String> {
-    const CA_ISSUERS: &str = "1.3.6.1.5.5.7.48.2";
+/// id-ad-caIssuers (RFC 5280 §4.2.2.1).
+const CA_ISSUERS: &str = "1.3.6.1.5.5.7.48.2";
+/// id-ad-ocsp.
+const OCSP: &str = "1.3.6.1.5.5.7.48.1";
+/// id-pe-tlsfeature (RFC 7633 §6).
+const TLS_FEATURE: &str = "1.3.6.1.5.5.7.1.24";
+/// The TLS extension status_request (RFC 6066 §8).
+const STATUS_REQUEST: u64 = 5;
+
+/// Authority Information Access URLs for one access method.
+fn aia_urls(cert: &X509Certificate<'_>, method: &str) -> Vec<String> {
     let mut urls = Vec::new();
     for ext in cert.extensions() {
         if let ParsedExtension::AuthorityInfoAccess(aia) = ext.parsed_extension() {
             for desc in &aia.accessdescs {
-                if desc.access_method.to_id_string() == CA_ISSUERS {
+                if desc.access_method.to_id_string() == method {
                     if let GeneralName::URI(uri) = &desc.access_location {
                         urls.push(sanitize(uri));
                     }
@@ -150,6 +172,69 @@ fn ca_issuers(cert: &X509Certificate<'_>) -> Vec<String> {
         }
     }
     urls
+}
+
+/// RFC 7633: `Features ::= SEQUENCE OF INTEGER` holding status_request.
+fn must_staple(cert: &X509Certificate<'_>) -> bool {
+    cert.extensions()
+        .iter()
+        .filter(|e| e.oid.to_id_string() == TLS_FEATURE)
+        .any(|e| tls_features(e.value).is_some_and(|f| f.contains(&STATUS_REQUEST)))
+}
+
+/// Decodes `SEQUENCE OF INTEGER` (DER, short or long lengths), every
+/// integer that fits in a u64. `None` when the bytes are not that shape.
+fn tls_features(der: &[u8]) -> Option<Vec<u64>> {
+    let (tag, body, rest) = der_tlv(der)?;
+    if tag != 0x30 || !rest.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut input = body;
+    while !input.is_empty() {
+        let (tag, value, rest) = der_tlv(input)?;
+        if tag != 0x02 || value.is_empty() || value.len() > 8 {
+            return None;
+        }
+        out.push(value.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b)));
+        input = rest;
+    }
+    Some(out)
+}
+
+/// One DER tag-length-value: (tag, value, what follows). Bounds-checked.
+fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| acc << 8 | usize::from(*b));
+        (len, &rest[n..])
+    };
+    if rest.len() < len {
+        return None;
+    }
+    Some((tag, &rest[..len], &rest[len..]))
+}
+
+/// The log ID of each embedded SCT (x509-parser decodes the list).
+fn sct_log_ids(cert: &X509Certificate<'_>) -> Vec<String> {
+    cert.extensions()
+        .iter()
+        .filter_map(|e| match e.parsed_extension() {
+            ParsedExtension::SCT(list) => Some(list),
+            _ => None,
+        })
+        .flatten()
+        .map(|sct| hex::encode(sct.id.key_id))
+        .collect()
 }
 
 fn ip_text(bytes: &[u8]) -> Option<String> {
@@ -234,6 +319,11 @@ fn signature_name(oid: &str) -> String {
 
 fn sha256_hex(der: &[u8]) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
+    hex::encode_upper(digest.as_ref())
+}
+
+fn sha1_hex(der: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, der);
     hex::encode_upper(digest.as_ref())
 }
 
@@ -368,4 +458,37 @@ pub fn valid_for_name(leaf: &[u8], name: &str) -> bool {
 /// signatures: enough to tell the order a server sends its chain in.
 pub fn names_issuer(subject: &CertInfo, issuer: &CertInfo) -> bool {
     subject.issuer_der == issuer.subject_der
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_features_decode_status_request() {
+        // SEQUENCE { INTEGER 5 } (RFC 7633 must-staple).
+        assert_eq!(tls_features(&[0x30, 0x03, 0x02, 0x01, 0x05]), Some(vec![5]));
+        // SEQUENCE { INTEGER 5, INTEGER 17 } with a long-form length.
+        assert_eq!(
+            tls_features(&[0x30, 0x81, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x11]),
+            Some(vec![5, 17])
+        );
+    }
+
+    #[test]
+    fn tls_features_refuse_hostile_lengths() {
+        for bad in [
+            &[][..],
+            &[0x30],
+            &[0x30, 0x05, 0x02, 0x01, 0x05],
+            &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff],
+            &[0x30, 0x80],
+            &[0x31, 0x03, 0x02, 0x01, 0x05],
+            &[0x30, 0x03, 0x04, 0x01, 0x05],
+            &[0x30, 0x02, 0x02, 0x00],
+            &[0x30, 0x03, 0x02, 0x01, 0x05, 0x00],
+        ] {
+            assert_eq!(tls_features(bad), None, "{bad:02x?}");
+        }
+    }
 }

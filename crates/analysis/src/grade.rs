@@ -771,6 +771,7 @@ mod tests {
                 sha256_fingerprint: String::new(),
                 is_ca: false,
                 self_issued: false,
+                ..Default::default()
             }],
             trust: vec![TrustReport {
                 store: "ca_file".into(),

@@ -103,6 +103,7 @@ fn first_round(target: &Target, ctx: &Context) -> Vec<ProbeRequest> {
                 // one-connection-at-a-time server such as `openssl
                 // s_server`, the other probes) for a whole timeout.
                 http_timeout_ms: Some(1500),
+                ..Default::default()
             }),
         },
         version_probe(target, ProtocolVersion::TLS1_0),

@@ -346,6 +346,7 @@ fn stapled_handshake(chain: Vec<Vec<u8>>, staple: Vec<u8>) -> model::Observation
                 http_head: true,
                 http_get: false,
                 http_timeout_ms: None,
+                ..Default::default()
             }),
         },
         ip: Some([127, 0, 0, 1].into()),

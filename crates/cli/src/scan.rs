@@ -28,30 +28,33 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
     obs.dns = Some(probe::resolve(&job.target, job.probe.timeout, job.probe.resolver).await);
     let mut notes: Vec<String> = Vec::new();
     let mut rounds = 0;
-    // The real handshake (certificate chain under TLS 1.3, HTTP headers) feeds
-    // no chain, and a port that does not speak HTTP makes it wait: it runs
-    // beside the rounds instead of holding each of them up.
+    // The real handshake (certificate chain under TLS 1.3, HTTP headers) and
+    // the resumption probes feed no chain, and a port that does not speak
+    // HTTP (or send tickets) makes them wait: they run beside the rounds
+    // instead of holding each of them up.
     let mut background: Vec<tokio::task::JoinHandle<Vec<ProbeRecord>>> = Vec::new();
     let mut report = loop {
         match scan::next(&obs, &job.context) {
             ScanNext::Probe(requests) if rounds < MAX_ROUNDS => {
                 rounds += 1;
-                let (side, requests): (Vec<_>, Vec<_>) = requests
-                    .into_iter()
-                    .partition(|r| r.purpose == model::Purpose::Handshake);
+                let (side, requests): (Vec<_>, Vec<_>) =
+                    requests.into_iter().partition(scan::runs_beside);
+                // Connections beside the rounds come out of the same budget.
+                let beside = (job.probe.max_connections / 4).max(1);
                 if !side.is_empty() {
-                    let (target, dns, options) = (
+                    let (target, dns, mut options) = (
                         job.target.clone(),
                         obs.dns.clone().unwrap_or_default(),
                         job.probe.clone(),
                     );
+                    options.max_connections = beside;
                     background.push(tokio::spawn(async move {
                         probe::run(&target, &dns, side, &options).await
                     }));
                 }
                 let mut options = job.probe.clone();
                 if !background.iter().all(|b| b.is_finished()) {
-                    options.max_connections = options.max_connections.saturating_sub(1).max(1);
+                    options.max_connections = options.max_connections.saturating_sub(beside).max(1);
                 }
                 let records =
                     run_politely(&job.target, &mut obs, requests, &options, &mut notes).await;

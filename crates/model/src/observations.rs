@@ -35,9 +35,16 @@ impl Observations {
         self.probe(purpose).is_some()
     }
 
-    /// How many TCP connections were attempted.
+    /// How many TCP connections were attempted (a resumption probe makes two).
     pub fn connections(&self) -> usize {
+        let second = |p: &&ProbeRecord| {
+            p.handshake
+                .as_ref()
+                .and_then(|h| h.resumption.as_ref())
+                .is_some_and(|r| r.second_connection)
+        };
         self.probes.iter().filter(|p| p.ip.is_some()).count()
+            + self.probes.iter().filter(second).count()
     }
 }
 
@@ -249,6 +256,25 @@ pub struct HandshakeObservation {
     pub client_cert_request: Option<CertificateRequestObservation>,
     pub client_cert_sent: bool,
     pub http: Option<HttpObservation>,
+    /// Present for resumption probes ([`crate::HandshakeSpec::resume`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumption: Option<ResumptionObservation>,
+}
+
+/// The second handshake of a resumption probe.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumptionObservation {
+    /// The first handshake left something to resume with (a TLS 1.2 session
+    /// ID or ticket, or a TLS 1.3 ticket arrived before the deadline).
+    pub session_stored: bool,
+    /// A second TCP connection was attempted.
+    pub second_connection: bool,
+    /// The second handshake completed.
+    pub completed: bool,
+    /// The second handshake was abbreviated (rustls `HandshakeKind::Resumed`).
+    pub resumed: bool,
+    pub version: Option<ProtocolVersion>,
+    pub error: Option<HandshakeError>,
 }
 
 /// Why a handshake did not complete.
@@ -286,4 +312,20 @@ pub struct HttpObservation {
     pub server: Option<String>,
     pub strict_transport_security: Option<String>,
     pub error: Option<String>,
+    #[serde(default)]
+    pub content_security_policy: Option<String>,
+    #[serde(default)]
+    pub x_frame_options: Option<String>,
+    #[serde(default)]
+    pub x_content_type_options: Option<String>,
+    #[serde(default)]
+    pub referrer_policy: Option<String>,
+    #[serde(default)]
+    pub permissions_policy: Option<String>,
+    #[serde(default)]
+    pub expect_ct: Option<String>,
+    #[serde(default)]
+    pub public_key_pins: Option<String>,
+    #[serde(default)]
+    pub public_key_pins_report_only: Option<String>,
 }

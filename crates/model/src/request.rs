@@ -126,8 +126,9 @@ pub struct HelloSpec {
     pub encrypt_then_mac: bool,
 }
 
-/// A full rustls handshake.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A full rustls handshake. Fields added after the first release default,
+/// so build specs with `..Default::default()`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandshakeSpec {
     pub versions: Vec<ProtocolVersion>,
     pub sni: Option<String>,
@@ -143,4 +144,23 @@ pub struct HandshakeSpec {
     /// Wait at most this long for the HTTP reply (default: the probe timeout).
     #[serde(default)]
     pub http_timeout_ms: Option<u64>,
+    /// Offer only the signature schemes of this key type (`rsa`, `ecdsa`,
+    /// `eddsa`), so a server holding several keys must show that one's
+    /// chain (TLS 1.3 picks the certificate by signature_algorithms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_type: Option<String>,
+    /// Handshake twice, on two connections, with one client session store,
+    /// and record whether the second handshake resumed the first session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<Resume>,
+}
+
+/// How a resumption probe offers the first session back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resume {
+    /// TLS 1.2 session ID only (no session_ticket extension).
+    SessionId,
+    /// Tickets: TLS 1.3 PSK, or TLS 1.2 session tickets (RFC 5077).
+    Tickets,
 }

@@ -184,7 +184,7 @@ pub struct ChainReport {
 }
 
 /// One certificate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateReport {
     pub subject: String,
     pub issuer: String,
@@ -199,6 +199,27 @@ pub struct CertificateReport {
     pub sha256_fingerprint: String,
     pub is_ca: bool,
     pub self_issued: bool,
+    /// Upper-case hex, like `sha256_fingerprint`.
+    #[serde(default)]
+    pub sha1_fingerprint: String,
+    /// The TLS Feature extension (RFC 7633, 1.3.6.1.5.5.7.1.24) demands
+    /// `status_request`: clients must insist on a stapled OCSP response.
+    #[serde(default)]
+    pub must_staple: bool,
+    /// Signed certificate timestamps embedded in the certificate
+    /// (1.3.6.1.4.1.11129.2.4.2, RFC 6962 §3.3).
+    #[serde(default)]
+    pub embedded_scts: u32,
+    /// The CT log ID (SHA-256 of the log's key, lower-case hex) of each
+    /// embedded SCT, in certificate order.
+    #[serde(default)]
+    pub sct_log_ids: Vec<String>,
+    /// OCSP responder URLs (Authority Information Access, id-ad-ocsp).
+    #[serde(default)]
+    pub ocsp_urls: Vec<String>,
+    /// Where the issuer's certificate can be fetched (AIA caIssuers).
+    #[serde(default)]
+    pub ca_issuers: Vec<String>,
 }
 
 /// Verification against one trust store.
@@ -238,4 +259,56 @@ pub struct Features {
     pub hsts: Option<String>,
     /// The HTTP status line, when the port speaks HTTP.
     pub http_status: Option<String>,
+    /// Every ALPN protocol the server selected, in its preference order
+    /// (offer-and-remove from [`ALPN_CANDIDATES`]); empty when it
+    /// ignores ALPN, null when not measured.
+    #[serde(default)]
+    pub alpn_protocols: Option<Vec<String>>,
+    /// A second connection resumed the TLS 1.2 session by its session ID
+    /// (RFC 5246 §7.3), no ticket offered. Null when not measured.
+    #[serde(default)]
+    pub resumption_session_id: Option<bool>,
+    /// A second connection resumed with a ticket: a TLS 1.3 PSK (RFC 8446
+    /// §2.2) or, when TLS 1.3 is off, a TLS 1.2 session ticket (RFC 5077).
+    #[serde(default)]
+    pub resumption_tickets: Option<bool>,
+    /// The protocol `resumption_tickets` was measured at (`tls1_3`, `tls1_2`).
+    #[serde(default)]
+    pub resumption_tickets_at: Option<String>,
+    /// Security headers of the HTTP reply, when the port speaks HTTP.
+    #[serde(default)]
+    pub http_headers: Option<HttpHeaders>,
+}
+
+/// The ALPN protocols a scan offers (TCP only: no `h3`).
+pub const ALPN_CANDIDATES: [&str; 6] = [
+    "h2",
+    "http/1.1",
+    "http/1.0",
+    "spdy/3.1",
+    "spdy/3",
+    "acme-tls/1",
+];
+
+/// Security-relevant HTTP response headers, as sent (control characters
+/// removed). Null: the header was absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpHeaders {
+    pub strict_transport_security: Option<String>,
+    pub content_security_policy: Option<String>,
+    pub x_frame_options: Option<String>,
+    pub x_content_type_options: Option<String>,
+    pub referrer_policy: Option<String>,
+    pub permissions_policy: Option<String>,
+    /// Obsolete (Certificate Transparency is enforced without it).
+    pub expect_ct: Option<String>,
+    /// Obsolete and dangerous: HTTP public key pinning (RFC 7469) can lock
+    /// visitors out; browsers removed it.
+    pub public_key_pins: Option<String>,
+    /// Names of obsolete headers present (`expect-ct`, `public-key-pins`,
+    /// `public-key-pins-report-only`).
+    pub obsolete: Vec<String>,
+    /// Names of recommended headers absent (`strict-transport-security`,
+    /// `content-security-policy`, `x-content-type-options`, ...).
+    pub missing: Vec<String>,
 }

@@ -5,19 +5,29 @@
 //!
 //! Handshake signatures are still verified for real, so a completed handshake
 //! means the server holds the key of the certificate it sent.
+//!
+//! A resumption probe ([`resumption`]) handshakes twice, on two connections,
+//! with one client configuration whose session store records whether the
+//! first handshake left anything to resume with.
 
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use model::{
     Bytes, CertificateRequestObservation, HandshakeError, HandshakeObservation, HandshakeSpec,
-    ServerFlight, Target,
+    Resume, ResumptionObservation, ServerFlight, Target,
 };
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::ResolvesClientCert;
+use rustls::client::{
+    ClientSessionMemoryCache, ClientSessionStore, ResolvesClientCert, Resumption,
+    Tls12ClientSessionValue, Tls12Resumption, Tls13ClientSessionValue,
+};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::{DigitallySignedStruct, HandshakeKind, NamedGroup as RustlsGroup, SignatureScheme};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wire::registry::{CipherSuite, NamedGroup, ProtocolVersion};
 
@@ -35,6 +45,10 @@ struct Recorded {
 
 type Shared = Arc<Mutex<Recorded>>;
 
+/// How long a resumption probe waits after its first handshake for a TLS
+/// 1.3 ticket (servers send NewSessionTicket after the client's Finished).
+const TICKET_WAIT: Duration = Duration::from_millis(1000);
+
 /// Runs one handshake over `stream` and, when asked, `HEAD /` after it.
 pub(crate) async fn handshake(
     stream: TcpStream,
@@ -43,16 +57,95 @@ pub(crate) async fn handshake(
     options: &ProbeOptions,
 ) -> (Option<ServerFlight>, HandshakeObservation) {
     let recorded: Shared = Arc::default();
+    let config = match client_config(spec, options, &recorded, None) {
+        Ok(config) => Arc::new(config),
+        Err(message) => return (None, failed(message)),
+    };
+    let (flight, observation, _) =
+        one_handshake(stream, target, spec, options, &config, &recorded, None).await;
+    (flight, observation)
+}
+
+/// Two handshakes on two connections sharing one session store: the first
+/// as usual (its chain and flight are the record's), the second offering
+/// the first one's session back ([`HandshakeObservation::resumption`]).
+pub(crate) async fn resumption(
+    stream: TcpStream,
+    target: &Target,
+    addresses: &[IpAddr],
+    spec: &HandshakeSpec,
+    options: &ProbeOptions,
+) -> (Option<ServerFlight>, HandshakeObservation) {
+    let recorded: Shared = Arc::default();
+    let sessions = Arc::new(SessionLog::default());
+    let config = match client_config(spec, options, &recorded, Some(sessions.clone())) {
+        Ok(config) => Arc::new(config),
+        Err(message) => return (None, failed(message)),
+    };
+    let (flight, mut first, _) = one_handshake(
+        stream,
+        target,
+        spec,
+        options,
+        &config,
+        &recorded,
+        Some(&sessions),
+    )
+    .await;
+    let mut resumption = ResumptionObservation {
+        session_stored: sessions.stored(),
+        ..Default::default()
+    };
+    if first.completed && resumption.session_stored {
+        resumption.second_connection = true;
+        let (_, tcp, stream) =
+            crate::connect::connect(addresses, target.port, options.timeout).await;
+        match stream {
+            Some(stream) => {
+                let (_, second, kind) =
+                    one_handshake(stream, target, spec, options, &config, &recorded, None).await;
+                resumption.completed = second.completed;
+                resumption.resumed = second.completed && kind == Some(HandshakeKind::Resumed);
+                resumption.version = second.version;
+                resumption.error = second.error;
+            }
+            None => {
+                resumption.error = Some(HandshakeError::Other {
+                    message: format!("the second connection failed: {tcp:?}"),
+                })
+            }
+        }
+    }
+    first.resumption = Some(resumption);
+    (flight, first)
+}
+
+fn failed(message: String) -> HandshakeObservation {
+    HandshakeObservation {
+        error: Some(HandshakeError::Other { message }),
+        ..Default::default()
+    }
+}
+
+/// One handshake with a prepared configuration; also returns what kind of
+/// handshake it was (full or resumed). With `sessions`, waits briefly after
+/// the handshake until the server has handed out something to resume with.
+async fn one_handshake(
+    stream: TcpStream,
+    target: &Target,
+    spec: &HandshakeSpec,
+    options: &ProbeOptions,
+    config: &Arc<rustls::ClientConfig>,
+    recorded: &Shared,
+    sessions: Option<&SessionLog>,
+) -> (
+    Option<ServerFlight>,
+    HandshakeObservation,
+    Option<HandshakeKind>,
+) {
     let received = Received::default();
     let mut observation = HandshakeObservation::default();
-
-    let config = match client_config(spec, options, &recorded) {
-        Ok(config) => config,
-        Err(message) => {
-            observation.error = Some(HandshakeError::Other { message });
-            return (None, observation);
-        }
-    };
+    let mut kind = None;
     // rustls needs a name to build the connection; with no SNI wanted, an IP
     // name makes rustls omit the extension (RFC 6066 §3 forbids IP literals).
     let server_name = match spec.sni.as_deref() {
@@ -61,7 +154,7 @@ pub(crate) async fn handshake(
             target
                 .connect_to
                 .or_else(|| target.host.parse().ok())
-                .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
+                .unwrap_or(IpAddr::from([0, 0, 0, 0])),
         )),
     };
     let server_name = match server_name {
@@ -70,11 +163,11 @@ pub(crate) async fn handshake(
             observation.error = Some(HandshakeError::Other {
                 message: format!("invalid server name: {e}"),
             });
-            return (None, observation);
+            return (None, observation, None);
         }
     };
 
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let connector = tokio_rustls::TlsConnector::from(config.clone());
     let started = Instant::now();
     let connect = connector.connect(server_name, Tee::new(stream, received.clone()));
     let result = tokio::time::timeout(options.timeout, connect).await;
@@ -82,6 +175,7 @@ pub(crate) async fn handshake(
     match result {
         Ok(Ok(mut tls)) => {
             let (_, conn) = tls.get_ref();
+            kind = conn.handshake_kind();
             observation.completed = true;
             observation.version = conn
                 .protocol_version()
@@ -99,7 +193,7 @@ pub(crate) async fn handshake(
                 let host = spec.sni.as_deref().unwrap_or(&target.host);
                 let wait = spec
                     .http_timeout_ms
-                    .map(std::time::Duration::from_millis)
+                    .map(Duration::from_millis)
                     .map_or(options.timeout, |t| t.min(options.timeout));
                 let method = if spec.http_get { "GET" } else { "HEAD" };
                 match crate::http::request(&mut tls, host, method, wait).await {
@@ -120,6 +214,12 @@ pub(crate) async fn handshake(
                         }
                     },
                 }
+            }
+            if let Some(sessions) = sessions {
+                wait_for_session(&mut tls, sessions, options.timeout.min(TICKET_WAIT)).await;
+                // close_notify: servers drop sessions of connections that
+                // end in an error, and an abrupt close is one to OpenSSL.
+                let _ = tokio::time::timeout(TICKET_WAIT, tls.shutdown()).await;
             }
         }
         Ok(Err(e)) => observation.error = Some(classify(&e)),
@@ -142,7 +242,102 @@ pub(crate) async fn handshake(
     if flight.end == model::FlightEnd::NotTls && !observation.completed {
         observation.error = Some(HandshakeError::NotTls);
     }
-    (Some(flight), observation)
+    (Some(flight), observation, kind)
+}
+
+/// Reads (and discards) what the server sends after the handshake until the
+/// session store holds a session or ticket, the server closes, or `wait`
+/// passes. TLS 1.2 sessions are stored during the handshake; TLS 1.3
+/// tickets arrive afterwards and are processed only while reading.
+async fn wait_for_session<S>(tls: &mut S, sessions: &SessionLog, wait: Duration)
+where
+    S: tokio::io::AsyncRead + Unpin,
+{
+    if sessions.stored() {
+        return;
+    }
+    let mut buf = [0u8; 2048];
+    let read = async {
+        loop {
+            tokio::select! {
+                _ = sessions.notify.notified() => break,
+                n = tls.read(&mut buf) => if !matches!(n, Ok(n) if n > 0) { break },
+            }
+            if sessions.stored() {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(wait, read).await;
+}
+
+/// The client session store of a resumption probe: rustls's in-memory
+/// cache, noting when the server handed out something to resume with.
+#[derive(Debug)]
+struct SessionLog {
+    inner: ClientSessionMemoryCache,
+    stored: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Default for SessionLog {
+    fn default() -> Self {
+        Self {
+            inner: ClientSessionMemoryCache::new(4),
+            stored: AtomicBool::new(false),
+            notify: tokio::sync::Notify::new(),
+        }
+    }
+}
+
+impl SessionLog {
+    fn stored(&self) -> bool {
+        self.stored.load(Ordering::SeqCst)
+    }
+
+    fn mark(&self) {
+        self.stored.store(true, Ordering::SeqCst);
+        self.notify.notify_one();
+    }
+}
+
+impl ClientSessionStore for SessionLog {
+    fn set_kx_hint(&self, server_name: ServerName<'static>, group: RustlsGroup) {
+        self.inner.set_kx_hint(server_name, group)
+    }
+
+    fn kx_hint(&self, server_name: &ServerName<'_>) -> Option<RustlsGroup> {
+        self.inner.kx_hint(server_name)
+    }
+
+    fn set_tls12_session(&self, server_name: ServerName<'static>, value: Tls12ClientSessionValue) {
+        self.inner.set_tls12_session(server_name, value);
+        self.mark();
+    }
+
+    fn tls12_session(&self, server_name: &ServerName<'_>) -> Option<Tls12ClientSessionValue> {
+        self.inner.tls12_session(server_name)
+    }
+
+    fn remove_tls12_session(&self, server_name: &ServerName<'static>) {
+        self.inner.remove_tls12_session(server_name)
+    }
+
+    fn insert_tls13_ticket(
+        &self,
+        server_name: ServerName<'static>,
+        value: Tls13ClientSessionValue,
+    ) {
+        self.inner.insert_tls13_ticket(server_name, value);
+        self.mark();
+    }
+
+    fn take_tls13_ticket(
+        &self,
+        server_name: &ServerName<'static>,
+    ) -> Option<Tls13ClientSessionValue> {
+        self.inner.take_tls13_ticket(server_name)
+    }
 }
 
 /// How the byte stream ended, as far as the handshake knows.
@@ -195,6 +390,7 @@ fn client_config(
     spec: &HandshakeSpec,
     options: &ProbeOptions,
     recorded: &Shared,
+    sessions: Option<Arc<SessionLog>>,
 ) -> Result<rustls::ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
@@ -210,6 +406,7 @@ fn client_config(
     let verifier = Arc::new(RecordingVerifier {
         provider: provider.clone(),
         recorded: recorded.clone(),
+        key_type: spec.key_type.clone(),
     });
     let resolver = Arc::new(RecordingClientAuth {
         identity: options.client_identity.as_ref().and_then(|id| {
@@ -233,8 +430,34 @@ fn client_config(
         .with_client_cert_resolver(resolver);
     config.alpn_protocols = spec.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     config.enable_sni = spec.sni.is_some();
-    config.resumption = rustls::client::Resumption::disabled();
+    config.resumption = match (spec.resume, sessions) {
+        (Some(mode), Some(sessions)) => Resumption::store(sessions).tls12_resumption(match mode {
+            Resume::SessionId => Tls12Resumption::SessionIdOnly,
+            Resume::Tickets => Tls12Resumption::SessionIdOrTickets,
+        }),
+        _ => Resumption::disabled(),
+    };
     Ok(config)
+}
+
+/// The key type a signature scheme belongs to (`rsa`, `ecdsa`, `eddsa`).
+fn scheme_key_type(scheme: SignatureScheme) -> &'static str {
+    use SignatureScheme as S;
+    match scheme {
+        S::RSA_PKCS1_SHA1
+        | S::RSA_PKCS1_SHA256
+        | S::RSA_PKCS1_SHA384
+        | S::RSA_PKCS1_SHA512
+        | S::RSA_PSS_SHA256
+        | S::RSA_PSS_SHA384
+        | S::RSA_PSS_SHA512 => "rsa",
+        S::ECDSA_SHA1_Legacy
+        | S::ECDSA_NISTP256_SHA256
+        | S::ECDSA_NISTP384_SHA384
+        | S::ECDSA_NISTP521_SHA512 => "ecdsa",
+        S::ED25519 | S::ED448 => "eddsa",
+        _ => "other",
+    }
 }
 
 /// Records the chain and accepts it; analysis judges it afterwards.
@@ -242,6 +465,9 @@ fn client_config(
 struct RecordingVerifier {
     provider: Arc<CryptoProvider>,
     recorded: Shared,
+    /// Offer only the signature schemes of this key type (rustls builds its
+    /// signature_algorithms extension from [`Self::supported_verify_schemes`]).
+    key_type: Option<String>,
 }
 
 impl std::fmt::Debug for Recorded {
@@ -302,9 +528,17 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
+        let all = self
+            .provider
             .signature_verification_algorithms
-            .supported_schemes()
+            .supported_schemes();
+        match self.key_type.as_deref() {
+            Some(wanted) => all
+                .into_iter()
+                .filter(|s| scheme_key_type(*s) == wanted)
+                .collect(),
+            None => all,
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! `HEAD /` over an established TLS connection, to read the server's clock
-//! (`Date`) and its HSTS policy. Bounded: 16 KiB of headers, one deadline.
+//! (`Date`), its HSTS policy and its other security headers. Bounded: 16
+//! KiB of headers, one deadline.
 
 use std::time::Duration;
 
@@ -79,6 +80,14 @@ fn parse(bytes: &[u8]) -> HttpObservation {
             "date" => obs.date = Some(value),
             "server" => obs.server = Some(value),
             "strict-transport-security" => obs.strict_transport_security = Some(value),
+            "content-security-policy" => obs.content_security_policy = Some(value),
+            "x-frame-options" => obs.x_frame_options = Some(value),
+            "x-content-type-options" => obs.x_content_type_options = Some(value),
+            "referrer-policy" => obs.referrer_policy = Some(value),
+            "permissions-policy" => obs.permissions_policy = Some(value),
+            "expect-ct" => obs.expect_ct = Some(value),
+            "public-key-pins" => obs.public_key_pins = Some(value),
+            "public-key-pins-report-only" => obs.public_key_pins_report_only = Some(value),
             _ => {}
         }
     }
@@ -105,6 +114,25 @@ mod tests {
             obs.strict_transport_security.as_deref(),
             Some("max-age=63072000")
         );
+    }
+
+    #[test]
+    fn reads_security_headers() {
+        let obs = parse(b"HTTP/1.1 200 OK\r\ncontent-security-policy: default-src 'self'\r\nX-Frame-Options: DENY\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\nPermissions-Policy: camera=()\r\nExpect-CT: max-age=0\r\nPublic-Key-Pins: pin-sha256=\"x\"; max-age=1\r\n\r\nX-Frame-Options: SAMEORIGIN\r\n");
+        assert_eq!(
+            obs.content_security_policy.as_deref(),
+            Some("default-src 'self'")
+        );
+        assert_eq!(obs.x_frame_options.as_deref(), Some("DENY"), "body ignored");
+        assert_eq!(obs.x_content_type_options.as_deref(), Some("nosniff"));
+        assert_eq!(obs.referrer_policy.as_deref(), Some("no-referrer"));
+        assert_eq!(obs.permissions_policy.as_deref(), Some("camera=()"));
+        assert_eq!(obs.expect_ct.as_deref(), Some("max-age=0"));
+        assert_eq!(
+            obs.public_key_pins.as_deref(),
+            Some("pin-sha256=\"x\"; max-age=1")
+        );
+        assert_eq!(obs.public_key_pins_report_only, None);
     }
 
     #[test]

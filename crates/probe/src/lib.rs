@@ -129,6 +129,12 @@ async fn run_one(
             ProbeKind::Vulnerability(probe) => {
                 record.flight = Some(vulns::run(stream, target, addresses, probe, options).await);
             }
+            ProbeKind::Handshake(spec) if spec.resume.is_some() => {
+                let (flight, handshake) =
+                    handshake::resumption(stream, target, addresses, spec, options).await;
+                record.flight = flight;
+                record.handshake = Some(handshake);
+            }
             ProbeKind::Handshake(spec) => {
                 let (flight, handshake) = handshake::handshake(stream, target, spec, options).await;
                 record.flight = flight;

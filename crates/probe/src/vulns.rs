@@ -173,10 +173,10 @@ impl Conn {
                     self.certificates = c.certificates().into_iter().map(|c| c.to_vec()).collect()
                 }
                 ServerEvent::ServerHelloDone => self.hello_done = true,
-                ServerEvent::ChangeCipherSpec => {
-                    if self.certificates.is_empty() && !self.hello_done {
-                        self.resumed = true;
-                    }
+                ServerEvent::ChangeCipherSpec
+                    if self.certificates.is_empty() && !self.hello_done =>
+                {
+                    self.resumed = true;
                 }
                 _ => {}
             }

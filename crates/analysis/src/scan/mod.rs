@@ -21,6 +21,19 @@
 //!   curves and signature schemes at the best TLS ≤ 1.2, one hello each for
 //!   DHE parameters, the default certificate (no SNI), extensions, encrypt-
 //!   then-MAC, and TLS_FALLBACK_SCSV.
+//! * ALPN: offer-and-remove over [`model::ALPN_CANDIDATES`] (accepted + 1
+//!   connections; one for a server that ignores ALPN), crafted hellos at the
+//!   best TLS ≤ 1.2, real TLS 1.3 handshakes when only TLS 1.3 is spoken
+//!   (its ALPN answer is encrypted).
+//! * beside the rounds, from the first: two resumption probes of two
+//!   connections each (TLS 1.2 session ID; tickets at the best of TLS
+//!   1.3/1.2), see [`runs_beside`].
+//! * last, when TLS 1.3 is spoken: one real handshake offering only the
+//!   signature schemes of the key type the first handshake did *not* show
+//!   (`rsa` or `ecdsa`), to find a second certificate (TLS 1.3 chooses the
+//!   certificate by signature_algorithms and encrypts it). At TLS ≤ 1.2 the
+//!   suite enumeration already shows every certificate, since the suite
+//!   names the key type.
 //!
 //! Servers that choke on a large hello (no answer at all to the full offer)
 //! are enumerated in chunks of [`CHUNK`] suites; their order is then
@@ -31,7 +44,7 @@ mod report;
 
 use model::{
     FlightEnd, HandshakeSpec, HelloSpec, Observations, ProbeKind, ProbeRecord, ProbeRequest,
-    Purpose, ScanReport, Target, TcpOutcome,
+    Purpose, Resume, ScanReport, Target, TcpOutcome, ALPN_CANDIDATES,
 };
 use time::OffsetDateTime;
 use wire::registry::{
@@ -128,6 +141,8 @@ fn plan(obs: &Observations, ctx: &ScanContext) -> Vec<ProbeRequest> {
     }
     out.extend(no_sni_request(obs, target, best12, ctx));
     out.extend(fallback_request(obs, target));
+    out.extend(alpn_request(obs, target, best12));
+    out.extend(certificate_kind_request(obs, target, ctx));
     // Known vulnerabilities that need connections of their own (crate::vulns).
     out.extend(crate::vulns::plan(obs, target));
     out
@@ -161,9 +176,49 @@ fn first_round(target: &Target, ctx: &ScanContext) -> Vec<ProbeRequest> {
             http_head: true,
             http_get: true,
             http_timeout_ms: Some(HTTP_TIMEOUT_MS),
+            ..Default::default()
         }),
     });
+    for (name, versions, resume) in [
+        (
+            RESUME_SESSION_ID,
+            vec![ProtocolVersion::TLS1_2],
+            Resume::SessionId,
+        ),
+        (
+            RESUME_TICKETS,
+            vec![ProtocolVersion::TLS1_3, ProtocolVersion::TLS1_2],
+            Resume::Tickets,
+        ),
+    ] {
+        out.push(ProbeRequest {
+            purpose: Purpose::Feature { name: name.into() },
+            kind: ProbeKind::Handshake(HandshakeSpec {
+                versions,
+                sni: target.sni.clone(),
+                client_cert: ctx.client_identity,
+                resume: Some(resume),
+                ..Default::default()
+            }),
+        });
+    }
     out
+}
+
+/// The resumption probes' purposes (`Purpose::Feature` names).
+pub const RESUME_SESSION_ID: &str = "resumption_session_id";
+pub const RESUME_TICKETS: &str = "resumption_tickets";
+
+/// Requests whose answers no later plan step reads (the first real
+/// handshake, the resumption probes): the engine may run them beside the
+/// rounds instead of holding each round up. They are planned once, in the
+/// first round.
+pub fn runs_beside(request: &ProbeRequest) -> bool {
+    match &request.purpose {
+        Purpose::Handshake => true,
+        Purpose::Feature { name } => name == RESUME_SESSION_ID || name == RESUME_TICKETS,
+        _ => false,
+    }
 }
 
 // ---------------------------------------------------------------- offers
@@ -716,10 +771,126 @@ fn no_sni_request(
                 http_head: false,
                 http_get: false,
                 http_timeout_ms: None,
+                ..Default::default()
             }),
         });
     }
     None
+}
+
+fn alpn_purpose(round: u16) -> Purpose {
+    Purpose::Feature {
+        name: format!("alpn:{}", round + 1),
+    }
+}
+
+fn offered_alpn(record: &ProbeRecord) -> &[String] {
+    match &record.request.kind {
+        ProbeKind::Hello(spec) => &spec.alpn,
+        ProbeKind::Handshake(spec) => &spec.alpn,
+        _ => &[],
+    }
+}
+
+/// ALPN offer-and-remove: each pick is an index into [`ALPN_CANDIDATES`].
+/// A probe where the server selected nothing (or something not offered, or
+/// refused) ends the chain.
+pub(crate) fn alpn_chain(obs: &Observations) -> Chain<usize> {
+    walk(obs, alpn_purpose, |record| {
+        let chosen = record
+            .flight
+            .as_ref()
+            .and_then(|f| f.server_hello.as_ref())
+            .and_then(|sh| sh.alpn.as_ref())
+            .or_else(|| record.handshake.as_ref().and_then(|h| h.alpn.as_ref()))?;
+        if !offered_alpn(record).contains(chosen) {
+            return None;
+        }
+        ALPN_CANDIDATES.iter().position(|c| c == chosen)
+    })
+}
+
+/// The next ALPN probe: the candidates not yet picked, in a crafted hello at
+/// the best TLS ≤ 1.2 (ALPN is in the ServerHello), or a real TLS 1.3
+/// handshake when the server speaks nothing older (ALPN is encrypted there).
+fn alpn_request(
+    obs: &Observations,
+    target: &Target,
+    best12: Option<ProtocolVersion>,
+) -> Option<ProbeRequest> {
+    let chain = alpn_chain(obs);
+    if chain.ended {
+        return None;
+    }
+    let offer: Vec<String> = ALPN_CANDIDATES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !chain.picks.contains(i))
+        .map(|(_, c)| c.to_string())
+        .collect();
+    if offer.is_empty() {
+        return None;
+    }
+    let purpose = alpn_purpose(chain.rounds);
+    if let Some(version) = best12.filter(|v| *v >= ProtocolVersion::TLS1_0) {
+        return Some(request(
+            purpose,
+            HelloSpec {
+                alpn: offer,
+                ..suite_hello(target, version, suite_list(version))
+            },
+        ));
+    }
+    supports(obs, ProtocolVersion::TLS1_3).then(|| ProbeRequest {
+        purpose,
+        kind: ProbeKind::Handshake(HandshakeSpec {
+            versions: vec![ProtocolVersion::TLS1_3],
+            sni: target.sni.clone(),
+            alpn: offer,
+            ..Default::default()
+        }),
+    })
+}
+
+/// The key type of a chain's leaf (`rsa`, `ecdsa`, `ed25519`, ...).
+fn leaf_key_type(chain: &[model::Bytes]) -> Option<String> {
+    let info = crate::certs::parse(chain.first()?)?;
+    Some(match info.key.algorithm.as_str() {
+        "EC" => "ecdsa".into(),
+        other => other.to_ascii_lowercase(),
+    })
+}
+
+/// After the first real handshake: when it ran at TLS 1.3, one more
+/// offering only the signature schemes of the other key type (`rsa` ↔
+/// `ecdsa`), so a server with both keys shows its second certificate.
+fn certificate_kind_request(
+    obs: &Observations,
+    target: &Target,
+    ctx: &ScanContext,
+) -> Option<ProbeRequest> {
+    let handshake = obs.probe(&Purpose::Handshake)?.handshake.as_ref()?;
+    if !handshake.completed || handshake.version != Some(ProtocolVersion::TLS1_3) {
+        return None;
+    }
+    let other = match leaf_key_type(&handshake.chain)?.as_str() {
+        "rsa" => "ecdsa",
+        _ => "rsa",
+    };
+    let purpose = Purpose::CertificateKind { kind: other.into() };
+    if obs.has(&purpose) {
+        return None;
+    }
+    Some(ProbeRequest {
+        purpose,
+        kind: ProbeKind::Handshake(HandshakeSpec {
+            versions: vec![ProtocolVersion::TLS1_3],
+            sni: target.sni.clone(),
+            client_cert: ctx.client_identity,
+            key_type: Some(other.into()),
+            ..Default::default()
+        }),
+    })
 }
 
 /// A hello at the second-newest version with TLS_FALLBACK_SCSV: a server

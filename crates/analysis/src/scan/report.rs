@@ -446,6 +446,12 @@ fn cert_report(der: &[u8], info: Option<&certs::CertInfo>) -> CertificateReport 
             sha256_fingerprint: c.sha256_fingerprint.clone(),
             is_ca: c.is_ca,
             self_issued: c.self_issued,
+            sha1_fingerprint: c.sha1_fingerprint.clone(),
+            must_staple: c.must_staple,
+            embedded_scts: u32::try_from(c.sct_log_ids.len()).unwrap_or(u32::MAX),
+            sct_log_ids: c.sct_log_ids.clone(),
+            ocsp_urls: c.ocsp_urls.clone(),
+            ca_issuers: c.ca_issuers.clone(),
         },
         None => CertificateReport {
             subject: "(unparseable certificate)".into(),
@@ -460,6 +466,11 @@ fn cert_report(der: &[u8], info: Option<&certs::CertInfo>) -> CertificateReport 
             sha256_fingerprint: sha256_hex(der),
             is_ca: false,
             self_issued: false,
+            sha1_fingerprint: hex::encode_upper(
+                aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, der)
+                    .as_ref(),
+            ),
+            ..Default::default()
         },
     }
 }
@@ -531,9 +542,12 @@ fn features(obs: &Observations, best12: Option<ProtocolVersion>) -> Features {
                     .strict_transport_security
                     .as_deref()
                     .map(crate::text::sanitize);
+                f.http_headers = Some(http_headers(http));
             }
         }
     }
+    f.alpn_protocols = alpn_protocols(obs);
+    resumption(obs, &mut f);
     if let Some(sh) = feature(obs, "encrypt_then_mac").and_then(|fl| fl.server_hello.as_ref()) {
         let cbc = sh
             .cipher_suite
@@ -556,4 +570,114 @@ fn features(obs: &Observations, best12: Option<ProtocolVersion>) -> Features {
         }
     }
     f
+}
+
+/// Every ALPN protocol the server selected, once the offer-and-remove chain
+/// ended; null when it did not run or its first connection failed.
+fn alpn_protocols(obs: &Observations) -> Option<Vec<String>> {
+    let chain = super::alpn_chain(obs);
+    let first = obs.probe(&Purpose::Feature {
+        name: "alpn:1".into(),
+    })?;
+    let answered = first
+        .flight
+        .as_ref()
+        .is_some_and(|f| f.server_hello.is_some() || f.alert().is_some())
+        || first.handshake.as_ref().is_some_and(|h| {
+            h.completed || matches!(h.error, Some(model::HandshakeError::AlertReceived { .. }))
+        });
+    (chain.ended && answered).then(|| {
+        chain
+            .picks
+            .iter()
+            .map(|&i| model::ALPN_CANDIDATES[i].to_string())
+            .collect()
+    })
+}
+
+/// The resumption probes: the second handshake resumed or not. Null when the
+/// first handshake did not complete (the version is off, or the port is not
+/// TLS).
+fn resumption(obs: &Observations, f: &mut Features) {
+    let probe = |name: &str| {
+        let record = obs.probe(&Purpose::Feature { name: name.into() })?;
+        let hs = record.handshake.as_ref().filter(|h| h.completed)?;
+        Some((record, hs, hs.resumption.as_ref()?))
+    };
+    if let Some((_, hs, r)) = probe(super::RESUME_SESSION_ID) {
+        if hs.version == Some(ProtocolVersion::TLS1_2) {
+            f.resumption_session_id = Some(r.resumed);
+        }
+    }
+    if let Some((record, hs, r)) = probe(super::RESUME_TICKETS) {
+        let version = hs.version;
+        let resumed = match version {
+            Some(ProtocolVersion::TLS1_3) => Some(r.resumed),
+            // A TLS 1.2 server without tickets may still resume by session
+            // ID: only a ServerHello announcing a ticket counts.
+            Some(ProtocolVersion::TLS1_2) => {
+                let ticket = record
+                    .flight
+                    .as_ref()
+                    .and_then(|fl| fl.server_hello.as_ref())
+                    .is_some_and(|sh| has_ext(sh, EXT_SESSION_TICKET));
+                Some(r.resumed && ticket)
+            }
+            _ => None,
+        };
+        if resumed.is_some() {
+            f.resumption_tickets = resumed;
+            f.resumption_tickets_at = version.and_then(|v| v.name()).map(str::to_string);
+        }
+    }
+}
+
+/// Headers obsolete today (browsers ignore or removed them).
+const OBSOLETE_HEADERS: [&str; 3] = [
+    "expect-ct",
+    "public-key-pins",
+    "public-key-pins-report-only",
+];
+
+fn http_headers(http: &model::HttpObservation) -> model::HttpHeaders {
+    let clean = |v: &Option<String>| v.as_deref().map(crate::text::sanitize);
+    let mut h = model::HttpHeaders {
+        strict_transport_security: clean(&http.strict_transport_security),
+        content_security_policy: clean(&http.content_security_policy),
+        x_frame_options: clean(&http.x_frame_options),
+        x_content_type_options: clean(&http.x_content_type_options),
+        referrer_policy: clean(&http.referrer_policy),
+        permissions_policy: clean(&http.permissions_policy),
+        expect_ct: clean(&http.expect_ct),
+        public_key_pins: clean(&http.public_key_pins),
+        obsolete: Vec::new(),
+        missing: Vec::new(),
+    };
+    let present = [
+        &http.expect_ct,
+        &http.public_key_pins,
+        &http.public_key_pins_report_only,
+    ];
+    for (name, value) in OBSOLETE_HEADERS.iter().zip(present) {
+        if value.is_some() {
+            h.obsolete.push(name.to_string());
+        }
+    }
+    for (name, value) in [
+        ("strict-transport-security", &h.strict_transport_security),
+        ("content-security-policy", &h.content_security_policy),
+        ("x-content-type-options", &h.x_content_type_options),
+        ("x-frame-options", &h.x_frame_options),
+        ("referrer-policy", &h.referrer_policy),
+    ] {
+        // CSP frame-ancestors supersedes X-Frame-Options.
+        let framed = name == "x-frame-options"
+            && h.content_security_policy
+                .as_deref()
+                .is_some_and(|csp| csp.contains("frame-ancestors"));
+        if value.is_none() && !framed {
+            h.missing.push(name.to_string());
+        }
+    }
+    h
 }

@@ -42,6 +42,7 @@ fn report(protocols: Protocols) -> ScanReport {
                 sha256_fingerprint: String::new(),
                 is_ca: false,
                 self_issued: false,
+                ..Default::default()
             }],
             trust: vec![TrustReport {
                 store: "ca_file".into(),

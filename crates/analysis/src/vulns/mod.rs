@@ -458,13 +458,14 @@ fn ccs_injection(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
             reaction(f)
         ));
     }
-    if f.alerts.is_empty() && f.end == model::FlightEnd::Timeout {
-        return untested(
-            "the server neither refused the early ChangeCipherSpec nor reacted to the record after it (silence until the deadline)",
-        );
+    if f.alerts.is_empty() {
+        return untested(format!(
+            "the server neither refused the early ChangeCipherSpec nor showed that it took it: {}",
+            reaction(f)
+        ));
     }
     safe(format!(
-        "the server stayed silent after the early ChangeCipherSpec but refused the next record as a patched server does: {}",
+        "the server stayed silent after the early ChangeCipherSpec but refused the next record with an alert, as a patched server does: {}",
         reaction(f)
     ))
 }
@@ -528,6 +529,18 @@ fn robot(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
         .map(|s| s.cipher_suite.name())
         .unwrap_or_default();
     let same = replies.iter().all(|(_, r)| *r == replies[0].1);
+    let silent = |p: &RsaPadding| {
+        obs.probe(&purpose(&robot_name(*p)))
+            .and_then(follow_up)
+            .is_some_and(|f| {
+                f.alerts.is_empty() && f.bytes_received == 0 && f.end == model::FlightEnd::Timeout
+            })
+    };
+    if same && RsaPadding::ALL.iter().all(silent) {
+        return untested(format!(
+            "with {suite}, the server reacted to none of the five ClientKeyExchange variants before the deadline: no replies to compare"
+        ));
+    }
     if same {
         return safe(format!(
             "with {suite}, all five ClientKeyExchange variants (valid and malformed PKCS#1 padding) got the same reply: {}",
@@ -660,9 +673,9 @@ fn logjam(acc: &Accepted<'_>) -> VulnCheck {
                 "DHE with the common 1024-bit prime {name}, shared by many servers (precomputation breaks it for all of them)"
             ));
         }
-        return safe(format!(
-            "DHE with a custom 1024-bit prime: not a common prime, but weak (prefer 2048 bits or more)"
-        ));
+        return safe(
+            "DHE with a custom 1024-bit prime: not a common prime, but weak (prefer 2048 bits or more)",
+        );
     }
     safe(format!(
         "DHE with a {}-bit prime{}; no export DHE suite",
@@ -853,4 +866,62 @@ fn lucky13(acc: &Accepted<'_>) -> VulnCheck {
         "heuristic, not a timing measurement: CBC suites are accepted ({}), and only a constant-time CBC implementation resists LUCKY13{etm}",
         list(&cbc)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::ScanContext;
+    use model::DnsObservation;
+
+    fn observations() -> Observations {
+        let mut obs = Observations::new(Target::new("example.com", 443));
+        obs.dns = Some(DnsObservation {
+            addresses: vec!["127.0.0.1".parse().unwrap()],
+            ..Default::default()
+        });
+        obs
+    }
+
+    fn ctx() -> ScanContext {
+        ScanContext {
+            now: time::OffsetDateTime::UNIX_EPOCH,
+            trust: crate::TrustStores {
+                system: Vec::new(),
+                ca_file: Vec::new(),
+            },
+            client_identity: false,
+        }
+    }
+
+    #[test]
+    fn nothing_observed_is_never_not_vulnerable() {
+        let report = crate::scan::report(&observations(), &ctx());
+        for (name, check) in report.vulnerabilities.iter() {
+            assert_eq!(
+                check.status,
+                VulnStatus::NotTested,
+                "{name}: {}",
+                check.evidence
+            );
+            assert!(!check.evidence.is_empty(), "{name}");
+            assert!(
+                !check.explanation.is_empty() && !check.fix.is_empty(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_is_planned_before_a_version_is_known() {
+        assert!(plan(&observations(), &Target::new("example.com", 443)).is_empty());
+    }
+
+    #[test]
+    fn every_check_has_a_text() {
+        for name in Vulnerabilities::NAMES {
+            let (explanation, fix) = text::about(name);
+            assert!(explanation.len() > 80 && !fix.is_empty(), "{name}");
+        }
+    }
 }

@@ -159,6 +159,25 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
             );
             let _ = writeln!(out, "        valid   {} .. {}", c.not_before, c.not_after);
             let _ = writeln!(out, "        sha256  {}", c.sha256_fingerprint);
+            if !c.sha1_fingerprint.is_empty() {
+                let _ = writeln!(out, "        sha1    {}", c.sha1_fingerprint);
+            }
+            let mut notes = Vec::new();
+            if c.must_staple {
+                notes.push("must-staple".to_string());
+            }
+            if c.embedded_scts > 0 {
+                notes.push(format!("{} embedded SCTs", c.embedded_scts));
+            }
+            if !notes.is_empty() {
+                let _ = writeln!(out, "        ext     {}", notes.join(", "));
+            }
+            for url in &c.ocsp_urls {
+                let _ = writeln!(out, "        OCSP    {}", clean(url));
+            }
+            for url in &c.ca_issuers {
+                let _ = writeln!(out, "        CA cert {}", clean(url));
+            }
         }
     }
 
@@ -218,6 +237,37 @@ fn features(out: &mut String, style: Style, f: &Features) {
         .map(clean)
         .unwrap_or_else(|| "none".into());
     let _ = writeln!(out, "  {:<24} {alpn}", "ALPN (h2, http/1.1)");
+    if let Some(list) = &f.alpn_protocols {
+        let list: Vec<String> = list.iter().map(|p| clean(p)).collect();
+        let text = if list.is_empty() {
+            "none (ALPN ignored)".to_string()
+        } else {
+            list.join(" ")
+        };
+        let _ = writeln!(out, "  {:<24} {text}", "ALPN protocols");
+    }
+    let yes_no = |v: Option<bool>| match v {
+        Some(true) => style.green("yes"),
+        Some(false) => style.yellow("no"),
+        None => style.dim("n/a"),
+    };
+    let _ = writeln!(
+        out,
+        "  {:<24} {}",
+        "resumption (session ID)",
+        yes_no(f.resumption_session_id)
+    );
+    let at = f
+        .resumption_tickets_at
+        .as_deref()
+        .map(|v| format!(" (at {v})"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  {:<24} {}{at}",
+        "resumption (ticket)",
+        yes_no(f.resumption_tickets)
+    );
     if let Some(status) = &f.http_status {
         let _ = writeln!(out, "  {:<24} {}", "HTTP", clean(status));
         let hsts = f
@@ -226,6 +276,35 @@ fn features(out: &mut String, style: Style, f: &Features) {
             .map(clean)
             .unwrap_or_else(|| "none".into());
         let _ = writeln!(out, "  {:<24} {hsts}", "HSTS");
+        if let Some(h) = &f.http_headers {
+            for (name, value) in [
+                ("CSP", &h.content_security_policy),
+                ("X-Frame-Options", &h.x_frame_options),
+                ("X-Content-Type-Options", &h.x_content_type_options),
+                ("Referrer-Policy", &h.referrer_policy),
+                ("Permissions-Policy", &h.permissions_policy),
+            ] {
+                if let Some(v) = value {
+                    let _ = writeln!(out, "  {name:<24} {}", clean(v));
+                }
+            }
+            if !h.obsolete.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  {:<24} {}",
+                    "obsolete headers",
+                    style.yellow(&h.obsolete.join(", "))
+                );
+            }
+            if !h.missing.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  {:<24} {}",
+                    "missing headers",
+                    style.dim(&h.missing.join(", "))
+                );
+            }
+        }
     }
 }
 

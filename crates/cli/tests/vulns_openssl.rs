@@ -1,0 +1,194 @@
+//! Vulnerability checks against patched servers nobody here wrote:
+//! `openssl s_server` (OpenSSL 3) and `gnutls-serv`, on 127.0.0.1 with an
+//! RSA certificate (so that ROBOT's RSA key exchange is really exercised).
+//! Every check must say `not_vulnerable`, except the ones these servers
+//! really are (CBC suites: LUCKY13's heuristic, BEAST with TLS 1.0) and
+//! client-initiated renegotiation, which tlsdoctor cannot test and must say so.
+
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::TempDir;
+use model::{ScanReport, Target, VulnStatus, Vulnerabilities};
+
+/// An RSA-2048 self-signed certificate for localhost: (dir, cert, key).
+fn rsa_cert() -> (TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = TempDir::new("vulns");
+    let (cert, key) = (dir.path("cert.pem"), dir.path("key.pem"));
+    let status = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes"])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ])
+        .args(["-days", "2", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is installed");
+    assert!(status.success(), "openssl req failed");
+    (dir, cert, key)
+}
+
+async fn scan(port: u16) -> ScanReport {
+    let mut target = Target::new("localhost", port);
+    target.connect_to = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let job = tlsdoctor::scan::Scan {
+        target,
+        context: analysis::scan::ScanContext {
+            now: time::OffsetDateTime::now_utc(),
+            trust: analysis::TrustStores {
+                system: Vec::new(),
+                ca_file: Vec::new(),
+            },
+            client_identity: false,
+        },
+        probe: probe::ProbeOptions {
+            timeout: Duration::from_secs(5),
+            ..Default::default()
+        },
+    };
+    tlsdoctor::scan::scan(&job).await.0
+}
+
+/// Asserts every check's status: `vulnerable` for the names in
+/// `vulnerable`, `not_tested` for client_renegotiation, `not_vulnerable`
+/// for all others; every check has evidence, an explanation and a fix.
+fn assert_only(report: &ScanReport, vulnerable: &[&str]) {
+    let v = &report.vulnerabilities;
+    for name in Vulnerabilities::NAMES {
+        let check = v.get(name).unwrap();
+        let expected = if vulnerable.contains(&name) {
+            VulnStatus::Vulnerable
+        } else if name == "client_renegotiation" {
+            VulnStatus::NotTested
+        } else {
+            VulnStatus::NotVulnerable
+        };
+        assert_eq!(
+            check.status, expected,
+            "{name}: {} (all: {:#?})",
+            check.evidence, v
+        );
+        assert!(!check.evidence.is_empty(), "{name} has no evidence");
+        assert!(!check.explanation.is_empty(), "{name} has no explanation");
+        assert!(!check.fix.is_empty(), "{name} has no fix");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn openssl_default_is_vulnerable_to_nothing_but_the_cbc_heuristic() {
+    let (_dir, cert, key) = rsa_cert();
+    let server = common::openssl_server(&cert, &key, &["-www"]);
+    let report = scan(server.port).await;
+    assert_only(&report, &["lucky13"]);
+    let v = &report.vulnerabilities;
+    // Each probe really ran: the answers are the ones a patched OpenSSL gives.
+    assert!(
+        v.ccs_injection.evidence.contains("unexpected_message"),
+        "{}",
+        v.ccs_injection.evidence
+    );
+    assert!(
+        v.robot.evidence.contains("same reply"),
+        "{}",
+        v.robot.evidence
+    );
+    assert!(
+        v.heartbleed.evidence.contains("heartbeat"),
+        "{}",
+        v.heartbleed.evidence
+    );
+    assert!(
+        v.ticketbleed.evidence.contains("own session ticket"),
+        "{}",
+        v.ticketbleed.evidence
+    );
+    assert!(v.fallback_scsv.evidence.contains("inappropriate_fallback"));
+    assert!(v.lucky13.evidence.contains("heuristic"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn openssl_aead_only_is_vulnerable_to_nothing() {
+    let (_dir, cert, key) = rsa_cert();
+    // RSA key exchange kept (AES-GCM) so that ROBOT has something to test.
+    let server = common::openssl_server(
+        &cert,
+        &key,
+        &["-www", "-cipher", "ECDHE+AESGCM:AES128-GCM-SHA256"],
+    );
+    let report = scan(server.port).await;
+    assert_only(&report, &[]);
+    assert!(report
+        .vulnerabilities
+        .robot
+        .evidence
+        .contains("TLS_RSA_WITH_AES_128_GCM_SHA256"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn openssl_tls10_with_cbc_is_beast() {
+    let (_dir, cert, key) = rsa_cert();
+    let server = common::openssl_server(
+        &cert,
+        &key,
+        &["-www", "-cipher", "ALL:@SECLEVEL=0", "-tls1"],
+    );
+    let report = scan(server.port).await;
+    let v = &report.vulnerabilities;
+    assert_eq!(
+        v.beast.status,
+        VulnStatus::Vulnerable,
+        "{}",
+        v.beast.evidence
+    );
+    // One version only: nothing to fall back to, and it is still not a finding.
+    assert_eq!(
+        v.fallback_scsv.status,
+        VulnStatus::NotVulnerable,
+        "{}",
+        v.fallback_scsv.evidence
+    );
+    assert_eq!(v.poodle_ssl3.status, VulnStatus::NotVulnerable);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gnutls_is_vulnerable_to_nothing() {
+    let (_dir, cert, key) = rsa_cert();
+    let priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:+RSA";
+    let Some(server) = common::gnutls_server(&cert, &key, &["--priority", priority]) else {
+        return;
+    };
+    let report = scan(server.port).await;
+    assert_only(&report, &[]);
+    let v = &report.vulnerabilities;
+    assert!(
+        v.ccs_injection.evidence.contains("unexpected_message"),
+        "{}",
+        v.ccs_injection.evidence
+    );
+    assert!(
+        v.robot.evidence.contains("same reply"),
+        "{}",
+        v.robot.evidence
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gnutls_default_with_tls10_is_beast_and_lucky13_only() {
+    let (_dir, cert, key) = rsa_cert();
+    let priority = "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1";
+    let Some(server) = common::gnutls_server(&cert, &key, &["--priority", priority]) else {
+        return;
+    };
+    let report = scan(server.port).await;
+    assert_only(&report, &["beast", "lucky13"]);
+}
