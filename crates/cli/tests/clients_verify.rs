@@ -66,8 +66,9 @@ fn curl(port: u16, ca: &Path) -> Observed {
 }
 
 fn s_client(port: u16, ca: &Path) -> Observed {
-    let out = Command::new("openssl")
-        .args(["s_client", "-connect", &format!("localhost:{port}")])
+    // `timeout`: a server that never closes must not hold the test up.
+    let out = Command::new("timeout")
+        .args(["10", "openssl", "s_client", "-connect", &format!("localhost:{port}")])
         .args(["-servername", "localhost", "-verify_return_error", "-CAfile"])
         .arg(ca)
         .stdin(Stdio::null())
