@@ -362,8 +362,16 @@ fn key_exchange_score(
         if !uses_groups {
             continue;
         }
-        for g in &p.groups {
-            if let Some(bits) = NamedGroup::from_name(g).and_then(|g| g.security_bits()) {
+        for g in p.groups.iter().filter_map(|g| NamedGroup::from_name(g)) {
+            // Finite-field groups count their prime's size, like DHE
+            // parameters (ffdhe2048 → 2048); curves their RSA equivalent.
+            let ffdhe = g
+                .as_str()
+                .filter(|_| g.kind() == Some(wire::registry::GroupKind::Ffdhe))
+                .and_then(|n| n.trim_start_matches("ffdhe").parse::<u32>().ok());
+            if let Some(bits) = ffdhe {
+                take(bits);
+            } else if let Some(bits) = g.security_bits() {
                 take(rsa_equivalent(u32::from(bits)));
             }
         }

@@ -213,31 +213,85 @@ fn yes() -> bool {
 
 /// The data files, in the order the client table lists them.
 const DATA: &[(&str, &str)] = &[
-    ("chrome-131.json", include_str!("../data/clients/chrome-131.json")),
-    ("chromium-156.json", include_str!("../data/clients/chromium-156.json")),
-    ("chrome-70.json", include_str!("../data/clients/chrome-70.json")),
-    ("edge-131.json", include_str!("../data/clients/edge-131.json")),
+    (
+        "chrome-131.json",
+        include_str!("../data/clients/chrome-131.json"),
+    ),
+    (
+        "chromium-156.json",
+        include_str!("../data/clients/chromium-156.json"),
+    ),
+    (
+        "chrome-70.json",
+        include_str!("../data/clients/chrome-70.json"),
+    ),
+    (
+        "edge-131.json",
+        include_str!("../data/clients/edge-131.json"),
+    ),
     ("edge-18.json", include_str!("../data/clients/edge-18.json")),
-    ("firefox-128.json", include_str!("../data/clients/firefox-128.json")),
-    ("firefox-60.json", include_str!("../data/clients/firefox-60.json")),
-    ("safari-17.json", include_str!("../data/clients/safari-17.json")),
-    ("safari-10.json", include_str!("../data/clients/safari-10.json")),
-    ("android-4.4.json", include_str!("../data/clients/android-4.4.json")),
-    ("android-7.0.json", include_str!("../data/clients/android-7.0.json")),
-    ("android-14.json", include_str!("../data/clients/android-14.json")),
+    (
+        "firefox-128.json",
+        include_str!("../data/clients/firefox-128.json"),
+    ),
+    (
+        "firefox-60.json",
+        include_str!("../data/clients/firefox-60.json"),
+    ),
+    (
+        "safari-17.json",
+        include_str!("../data/clients/safari-17.json"),
+    ),
+    (
+        "safari-10.json",
+        include_str!("../data/clients/safari-10.json"),
+    ),
+    (
+        "android-4.4.json",
+        include_str!("../data/clients/android-4.4.json"),
+    ),
+    (
+        "android-7.0.json",
+        include_str!("../data/clients/android-7.0.json"),
+    ),
+    (
+        "android-14.json",
+        include_str!("../data/clients/android-14.json"),
+    ),
     ("java-8.json", include_str!("../data/clients/java-8.json")),
     ("java-11.json", include_str!("../data/clients/java-11.json")),
     ("java-17.json", include_str!("../data/clients/java-17.json")),
     ("java-21.json", include_str!("../data/clients/java-21.json")),
-    ("openssl-1.0.2.json", include_str!("../data/clients/openssl-1.0.2.json")),
-    ("openssl-1.1.1.json", include_str!("../data/clients/openssl-1.1.1.json")),
-    ("openssl-3.0.json", include_str!("../data/clients/openssl-3.0.json")),
-    ("curl-7.88.json", include_str!("../data/clients/curl-7.88.json")),
-    ("python-3.11.json", include_str!("../data/clients/python-3.11.json")),
+    (
+        "openssl-1.0.2.json",
+        include_str!("../data/clients/openssl-1.0.2.json"),
+    ),
+    (
+        "openssl-1.1.1.json",
+        include_str!("../data/clients/openssl-1.1.1.json"),
+    ),
+    (
+        "openssl-3.0.json",
+        include_str!("../data/clients/openssl-3.0.json"),
+    ),
+    (
+        "curl-7.88.json",
+        include_str!("../data/clients/curl-7.88.json"),
+    ),
+    (
+        "python-3.11.json",
+        include_str!("../data/clients/python-3.11.json"),
+    ),
     ("go-1.22.json", include_str!("../data/clients/go-1.22.json")),
     ("node-20.json", include_str!("../data/clients/node-20.json")),
-    ("gnutls-3.7.json", include_str!("../data/clients/gnutls-3.7.json")),
-    ("cloudflare-origin.json", include_str!("../data/clients/cloudflare-origin.json")),
+    (
+        "gnutls-3.7.json",
+        include_str!("../data/clients/gnutls-3.7.json"),
+    ),
+    (
+        "cloudflare-origin.json",
+        include_str!("../data/clients/cloudflare-origin.json"),
+    ),
 ];
 
 fn leak(s: String) -> &'static str {

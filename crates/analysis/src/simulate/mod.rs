@@ -454,17 +454,20 @@ fn signature_ok(
 /// Whether the chain is trusted in the client's store. The stores the scan
 /// checks are `mozilla`, `system` and the user's `ca_file`; a CA file counts
 /// as installed in every client (it is how a private CA is deployed), and
-/// stores the scan cannot check (Apple, Microsoft, Android, Java) are read
-/// as Mozilla's, which they largely overlap.
+/// stores the scan cannot check (Apple, Microsoft, Android, Java, Chrome)
+/// are read as Mozilla's, which they largely overlap.
 fn trusted(profile: &ClientProfile, chain: &ChainReport) -> bool {
     let store = match profile.trust_store {
         "system" => "system",
         _ => "mozilla",
     };
-    chain
-        .trust
-        .iter()
-        .any(|t| t.trusted && (t.store == store || t.store == "ca_file"))
+    // OpenSSL trusts a certificate found in its CA file as it is, even a
+    // self-signed leaf marked CA:TRUE, which webpki (the scan's verifier)
+    // refuses as `CaUsedAsEndEntity`.
+    chain.trust.iter().any(|t| {
+        (t.trusted && (t.store == store || t.store == "ca_file"))
+            || (t.store == "ca_file" && t.result == "CaUsedAsEndEntity")
+    })
 }
 
 /// The first certificate check this client fails, in the order clients
