@@ -50,7 +50,7 @@
 
 use std::collections::BTreeSet;
 
-use model::{ClientHelloRecord, Code, HelloFlag, HelloFormat, OfferedSuite, Severity};
+use model::{ClientHelloRecord, HelloFlag, HelloFormat, OfferedSuite, Severity};
 use serde::Serialize;
 use wire::handshake::ClientHello;
 use wire::registry::{
@@ -59,6 +59,7 @@ use wire::registry::{
 };
 use wire::sslv2::{Ssl2CipherSpec, Ssl2ClientHello};
 
+use crate::mismatch;
 use crate::profiles::ClientProfile;
 
 const EXT_SERVER_NAME: u16 = 0;
@@ -655,26 +656,7 @@ pub struct Agreement {
     pub signature_scheme: SignatureScheme,
 }
 
-/// The overlap that is missing, for `compare --json`'s `missing`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Missing {
-    /// `versions`, `cipher_suites`, `groups`, `signature_algorithms`.
-    pub what: &'static str,
-    pub client: Vec<String>,
-    pub server: Vec<String>,
-}
-
-/// Why client and server cannot agree.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Mismatch {
-    /// `protocol_mismatch`, `cipher_mismatch`, `group_mismatch` or `sigalg_mismatch`.
-    pub code: Code,
-    /// One sentence.
-    pub summary: String,
-    pub missing: Missing,
-    /// The fix, for each side.
-    pub fix: Vec<String>,
-}
+pub use crate::mismatch::{Mismatch, Missing};
 
 fn tls13_scheme_ok(s: SignatureScheme) -> bool {
     // RFC 8446 §4.2.3: RSASSA-PKCS1-v1_5, SHA-1 and SHA-224 pairs are TLS 1.2 only;
@@ -788,31 +770,16 @@ pub fn negotiate(offer: &ClientOffer, server: &ServerSupport) -> Result<Agreemen
 
 fn protocol_mismatch(offer: &ClientOffer, server: &ServerSupport) -> Mismatch {
     let client = if offer.ssl2_format {
-        format!(
+        Some(format!(
             "an SSL 2.0-format hello ({} at most)",
             offer.legacy_version.display_name()
-        )
+        ))
     } else if offer.supported_versions.is_some() {
-        version_names(&offer.versions())
+        None
     } else {
-        format!("{} at most", offer.legacy_version.display_name())
+        Some(format!("{} at most", offer.legacy_version.display_name()))
     };
-    Mismatch {
-        code: Code::ProtocolMismatch,
-        summary: format!(
-            "No common protocol version: the client offers {client}; the server accepts {}.",
-            version_names(&server.versions)
-        ),
-        missing: Missing {
-            what: "versions",
-            client: offer.versions().iter().map(|v| v.to_string()).collect(),
-            server: server.versions.iter().map(|v| v.to_string()).collect(),
-        },
-        fix: vec![
-            "Client: update it (or its TLS library / runtime) so that it offers TLS 1.2 and TLS 1.3; for Java 7/8 set -Dhttps.protocols=TLSv1.2, for .NET enable SystemDefaultTlsVersions, for OpenSSL-based tools remove any -tls1/-tls1_1 or MaxProtocol setting.".into(),
-            "Server: do not re-enable TLS 1.0/1.1 to accommodate it (RFC 8996) unless the client cannot be updated and the risk is accepted.".into(),
-        ],
-    }
+    mismatch::protocol(client, &offer.versions(), &server.versions)
 }
 
 fn cipher_mismatch(
@@ -829,24 +796,8 @@ fn cipher_mismatch(
                 .is_some_and(|i| common.iter().any(|v| i.usable_in(*v)))
         })
         .collect();
-    Mismatch {
-        code: Code::CipherMismatch,
-        summary: format!(
-            "A common version exists ({}), but no common cipher suite: the client offers {}; the server accepts {}.",
-            version_names(common),
-            names(offer.real_suites()),
-            names(&at)
-        ),
-        missing: Missing {
-            what: "cipher_suites",
-            client: offer.real_suites().map(|s| s.name()).collect(),
-            server: at.iter().map(|s| s.name()).collect(),
-        },
-        fix: vec![
-            "Client: enable forward-secret AEAD suites (ECDHE with AES-GCM or ChaCha20-Poly1305); for OpenSSL-based tools e.g. -cipher 'ECDHE+AESGCM:ECDHE+CHACHA20', for Java remove jdk.tls.disabledAlgorithms overrides or update the JRE.".into(),
-            "Server: if the client cannot change, add one suite it offers that is still safe (Mozilla's \"intermediate\" list).".into(),
-        ],
-    }
+    let client: Vec<CipherSuite> = offer.real_suites().collect();
+    mismatch::cipher(common, &client, &at)
 }
 
 fn group_mismatch(
@@ -866,32 +817,12 @@ fn group_mismatch(
         .copied()
         .filter(|g| !g.is_grease())
         .collect();
-    let mut summary = format!(
-        "Version {} and a cipher suite would work, but there is no common key-exchange group: the client offers {}; the server accepts {}.",
-        version.display_name(),
-        names(&client),
-        names(&server_groups)
-    );
-    if offer
+    let note = offer
         .ec_point_formats
         .as_ref()
         .is_some_and(|f| !f.contains(&0))
-    {
-        summary.push_str(" The client's ec_point_formats also lacks the uncompressed format.");
-    }
-    Mismatch {
-        code: Code::GroupMismatch,
-        summary,
-        missing: Missing {
-            what: "groups",
-            client: client.iter().map(|g| g.name()).collect(),
-            server: server_groups.iter().map(|g| g.name()).collect(),
-        },
-        fix: vec![
-            "Client: offer X25519 and P-256 (secp256r1); for OpenSSL-based tools -groups X25519:P-256:P-384, for curl --curves X25519:P-256.".into(),
-            "Server: accept the groups clients offer (X25519, P-256, P-384).".into(),
-        ],
-    }
+        .then_some("The client's ec_point_formats also lacks the uncompressed format.");
+    mismatch::group(version, &client, &server_groups, note)
 }
 
 fn sigalg_mismatch(
@@ -906,30 +837,11 @@ fn sigalg_mismatch(
         .filter(|s| version < ProtocolVersion::TLS1_3 || tls13_scheme_ok(**s))
         .map(|s| s.name())
         .collect();
-    let client: Vec<String> = offer
-        .signature_algorithms
-        .iter()
-        .filter(|s| !s.is_grease())
-        .map(|s| s.name())
-        .collect();
-    Mismatch {
-        code: Code::SigalgMismatch,
-        summary: format!(
-            "Version {}, a cipher suite and a group would work, but the server cannot sign with any scheme the client accepts: the client offers {}; the server signs with {}.",
-            version.display_name(),
-            if client.is_empty() { "none (no signature_algorithms extension)".to_string() } else { client.join(", ") },
-            names(&server_schemes)
-        ),
-        missing: Missing {
-            what: "signature_algorithms",
-            client,
-            server: server_schemes.into_iter().collect(),
-        },
-        fix: vec![
-            "Client: accept RSA-PSS and ECDSA P-256 with SHA-256 (rsa_pss_rsae_sha256, ecdsa_secp256r1_sha256).".into(),
-            "Server: use a certificate key the client can verify (RSA 2048 or ECDSA P-256).".into(),
-        ],
-    }
+    mismatch::sigalg(
+        version,
+        &offer.signature_algorithms,
+        server_schemes.into_iter().collect(),
+    )
 }
 
 /// Writes the offer into a record: the format, SNI, the lists by name (as
@@ -996,6 +908,8 @@ pub fn format_of(offer: &ClientOffer) -> HelloFormat {
 
 #[cfg(test)]
 mod tests {
+    use model::Code;
+
     use super::*;
 
     fn modern() -> ClientOffer {

@@ -13,6 +13,7 @@ pub mod grade;
 pub mod interception;
 mod issuers;
 mod judge;
+pub mod mismatch;
 pub mod ocsp;
 mod plan;
 pub mod profiles;

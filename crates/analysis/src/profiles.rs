@@ -13,6 +13,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use wire::handshake::ClientHello;
+
+use crate::client_hello::ClientOffer;
 use wire::registry::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 
 /// One client's hello.
@@ -374,63 +376,64 @@ impl ClientProfile {
     /// (trust store, revocation, minimum key sizes) takes the defaults of a
     /// current client.
     pub fn from_client_hello(hello: &ClientHello) -> ClientProfile {
-        let versions = match hello.supported_versions() {
-            Some(list) => list
-                .iter()
-                .copied()
-                .filter(|v| !wire::registry::is_grease_u16(v.0))
-                .collect(),
+        Self::from_offer(&ClientOffer::from_hello(hello))
+    }
+
+    /// The profile of an offer (a captured TLS hello, or an SSL 2.0-format
+    /// one), with the defaults of [`ClientProfile::from_client_hello`].
+    pub fn from_offer(offer: &ClientOffer) -> ClientProfile {
+        let versions = match &offer.supported_versions {
+            Some(_) => offer.versions(),
             // Without supported_versions a client states only its highest
             // version (RFC 5246 §E.1): anything from SSL 3.0 up counts.
             None => ProtocolVersion::ALL
                 .into_iter()
                 .rev()
-                .filter(|v| *v <= hello.legacy_version && *v >= ProtocolVersion::SSL3)
+                .filter(|v| offer.accepts_version(*v))
                 .collect(),
         };
-        let alpn = hello
-            .alpn()
-            .unwrap_or_default()
-            .iter()
-            .map(|p| String::from_utf8_lossy(p).into_owned())
-            .collect();
+        let no_grease = |v: u16| !wire::registry::is_grease_u16(v);
         ClientProfile {
             name: "captured",
             description: "the client whose ClientHello was captured",
             versions,
-            cipher_suites: hello
+            cipher_suites: offer
                 .cipher_suites
                 .iter()
                 .copied()
                 .filter(|s| !s.is_grease())
                 .collect(),
-            groups: hello
-                .supported_groups()
-                .unwrap_or_default()
+            groups: offer
+                .groups
                 .iter()
                 .copied()
                 .filter(|g| !g.is_grease())
                 .collect(),
-            key_shares: hello
-                .key_share_groups()
-                .unwrap_or_default()
-                .into_iter()
+            key_shares: offer
+                .key_shares
+                .iter()
+                .copied()
                 .filter(|g| !g.is_grease())
                 .collect(),
-            signature_algorithms: hello
-                .signature_algorithms()
-                .unwrap_or_default()
+            signature_algorithms: offer
+                .signature_algorithms
                 .iter()
                 .copied()
                 .filter(|s| !s.is_grease())
                 .collect(),
-            alpn,
-            extensions: hello
-                .extension_types()
-                .into_iter()
-                .filter(|e| !e.is_grease())
+            alpn: offer
+                .alpn
+                .iter()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
                 .collect(),
-            sni: hello.server_name().is_some(),
+            extensions: offer
+                .extensions
+                .iter()
+                .flatten()
+                .copied()
+                .filter(|e| no_grease(e.0))
+                .collect(),
+            sni: offer.sni.is_some(),
             checks_revocation: false,
             trust_store: "system",
             min_dh_bits: 1024,

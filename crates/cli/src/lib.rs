@@ -2,6 +2,7 @@
 //! The binary (`main.rs`) only parses arguments and calls in here.
 #![forbid(unsafe_code)]
 
+pub mod compare;
 pub mod demo;
 pub mod engine;
 pub mod listen;

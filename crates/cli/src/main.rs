@@ -60,6 +60,11 @@ enum Command {
         after_help = "Example:\n  tlsdoctor listen --port 8443\n  curl --cacert CA_FILE https://localhost:8443/\n  tlsdoctor listen --json-log clients.jsonl --count 1"
     )]
     Listen(ListenArgs),
+    /// Would this client connect to this server, and if not, why? (a profile or a captured hello)
+    #[command(
+        after_help = "Example:\n  tlsdoctor compare --client java-8 example.com\n  tlsdoctor compare --client-hello hello.hex localhost:8443 --ca-file ca.pem\n  tlsdoctor compare --client-hello clients.jsonl --stream 2 example.com --json\n  tlsdoctor compare --client-hello capture.pcapng example.com"
+    )]
+    Compare(CompareArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Example:\n  tlsdoctor completions bash > /etc/bash_completion.d/tlsdoctor"
@@ -218,6 +223,51 @@ struct ListenArgs {
     /// Connections served at once.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
     max_connections: u16,
+    /// Scan this server at start, and tell for every client whether it could connect to it.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    against: Option<String>,
+    /// With --against: connect to this IP address but present the server's host name.
+    #[arg(long, value_name = "IP", requires = "against")]
+    connect_to: Option<IpAddr>,
+    /// With --against: extra trusted root certificates (PEM) for the server's chain.
+    #[arg(long, value_name = "PEM", requires = "against")]
+    ca_file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("client_source").required(true).args(["client", "client_hello"])))]
+struct CompareArgs {
+    /// HOST[:PORT] or a URL such as https://host:8443/ (port 443 by default).
+    target: String,
+    /// A client profile (`tlsdoctor scan` lists them in its client table; also browser, openssl3, tls12-only).
+    #[arg(long, value_name = "PROFILE")]
+    client: Option<String>,
+    /// A captured ClientHello: hex (or raw bytes) of a handshake message or of
+    /// TLS records, a pcap/pcapng, or a `listen --json-log` file.
+    #[arg(long, value_name = "FILE")]
+    client_hello: Option<PathBuf>,
+    /// Which hello: the TCP stream number in a pcap (Wireshark's tcp.stream),
+    /// or the record (from 0) among a listen log's records with a hello.
+    #[arg(long, value_name = "N", requires = "client_hello")]
+    stream: Option<u32>,
+    /// Server name to send (SNI); defaults to the host when it is a name.
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    sni: Option<String>,
+    /// Send no SNI at all.
+    #[arg(long)]
+    no_sni: bool,
+    /// Connect to this IP address but present the target's host name (like curl --connect-to).
+    #[arg(long, value_name = "IP")]
+    connect_to: Option<IpAddr>,
+    /// Extra trusted root certificates (PEM).
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// Seconds to wait for each network step.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    timeout: f64,
+    /// Print the answer as JSON (schema_version 1).
+    #[arg(long)]
+    json: bool,
 }
 
 fn main() -> ExitCode {
@@ -258,6 +308,7 @@ fn main() -> ExitCode {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Listen(args) => listen(args, style).await,
+            Command::Compare(args) => compare(args, style).await,
         }
     });
     match result {
@@ -541,7 +592,29 @@ async fn lab(args: LabArgs) -> Result<ExitCode> {
 
 async fn listen(args: ListenArgs, style: Style) -> Result<ExitCode> {
     let limit = timeout(args.timeout)?;
+    let against = match &args.against {
+        Some(server) => {
+            let job = scan_job(
+                server,
+                None,
+                false,
+                args.connect_to,
+                args.ca_file.as_ref(),
+                Duration::from_secs(5),
+            )?;
+            eprintln!("tlsdoctor listen: scanning {server} (--against)...");
+            let server = tlsdoctor::compare::scan_server(&job).await?;
+            eprintln!(
+                "tlsdoctor listen: {} accepts {}",
+                server.name,
+                server.versions()
+            );
+            Some(Arc::new(server))
+        }
+        None => None,
+    };
     let config = tlsdoctor::listen::ListenConfig {
+        against,
         bind: std::net::SocketAddr::new(args.bind, args.port),
         dir: args.dir,
         hello_timeout: limit,
@@ -606,4 +679,85 @@ async fn listen(args: ListenArgs, style: Style) -> Result<ExitCode> {
     }
     listener.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A scan of `target` with the trust and target options of `compare` and
+/// `listen --against`.
+fn scan_job(
+    target: &str,
+    sni: Option<String>,
+    no_sni: bool,
+    connect_to: Option<IpAddr>,
+    ca_file: Option<&PathBuf>,
+    limit: Duration,
+) -> Result<tlsdoctor::scan::Scan> {
+    let mut target = tlsdoctor::target::parse_target(target).map_err(anyhow::Error::msg)?;
+    if no_sni {
+        target.sni = None;
+    } else if let Some(sni) = sni {
+        target.sni = Some(sni);
+    }
+    target.connect_to = connect_to;
+    let base = context("browser", None, ca_file)?;
+    Ok(tlsdoctor::scan::Scan {
+        target,
+        context: analysis::scan::ScanContext {
+            now: base.now,
+            trust: base.trust,
+            client_identity: false,
+        },
+        probe: probe::ProbeOptions {
+            timeout: limit,
+            ..Default::default()
+        },
+    })
+}
+
+async fn compare(args: CompareArgs, style: Style) -> Result<ExitCode> {
+    let (profile, client) = match (&args.client, &args.client_hello) {
+        (Some(name), _) => {
+            let profile = context(name, None, None)?.client;
+            (profile, name.clone())
+        }
+        (None, Some(path)) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let captured = tlsdoctor::compare::read_client_hello(&bytes, args.stream)
+                .with_context(|| format!("{}: no usable ClientHello", path.display()))?;
+            let client = format!("{} ({})", path.display(), captured.origin);
+            (captured.profile(), client)
+        }
+        (None, None) => bail!("name a client with --client PROFILE or --client-hello FILE"),
+    };
+    let job = scan_job(
+        &args.target,
+        args.sni,
+        args.no_sni,
+        args.connect_to,
+        args.ca_file.as_ref(),
+        timeout(args.timeout)?,
+    )?;
+    let server = tlsdoctor::compare::scan_server(&job).await?;
+    let result = tlsdoctor::compare::judge(&profile, &server);
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        let report = tlsdoctor::compare::CompareReport {
+            schema_version: model::SCHEMA_VERSION,
+            client,
+            result: result.clone(),
+        };
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        write!(
+            stdout,
+            "{}",
+            tlsdoctor::compare::terminal(&client, &profile, &server, &result, style)
+        )?;
+    }
+    Ok(if result.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

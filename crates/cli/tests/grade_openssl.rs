@@ -27,7 +27,7 @@ async fn scan(host: &str, port: u16, ca: &Path) -> ScanReport {
             client_identity: false,
         },
         probe: probe::ProbeOptions {
-            timeout: Duration::from_secs(3),
+            timeout: Duration::from_secs(10),
             ..Default::default()
         },
     };

@@ -23,7 +23,7 @@ async fn scan(lab: &lab::Lab, name: &str) -> ScanReport {
             client_identity: false,
         },
         probe: probe::ProbeOptions {
-            timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(10),
             ..Default::default()
         },
     };

@@ -25,7 +25,7 @@ async fn scan(addr: std::net::SocketAddr) -> ScanReport {
             client_identity: false,
         },
         probe: probe::ProbeOptions {
-            timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(10),
             ..Default::default()
         },
     };

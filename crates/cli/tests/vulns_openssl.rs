@@ -52,7 +52,7 @@ async fn scan(port: u16) -> ScanReport {
             client_identity: false,
         },
         probe: probe::ProbeOptions {
-            timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(10),
             ..Default::default()
         },
     };

@@ -175,6 +175,51 @@ pub struct ClientHelloRecord {
     pub first_bytes: Option<Bytes>,
     /// From accept to the end of the connection.
     pub elapsed_ms: u64,
+    /// With `listen --against`: whether this client could connect to that
+    /// server, and if not why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub against: Option<Compatibility>,
+}
+
+/// The overlap two sides lack: what the client offers and what the server
+/// accepts, by the names the registries use (`tls1_2`, IANA suite names).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Missing {
+    /// `versions`, `cipher_suites`, `groups` or `signature_algorithms`.
+    pub what: String,
+    pub client: Vec<String>,
+    pub server: Vec<String>,
+}
+
+/// Whether one client can connect to one server: the answer of `compare`
+/// (its `--json`, with `server` and `client` added) and `listen --against`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compatibility {
+    /// The server judged against (`host:port`).
+    pub server: String,
+    /// `ok` or `failed`.
+    pub outcome: String,
+    /// What would be negotiated (the version also when a later check fails).
+    pub version: Option<String>,
+    pub cipher_suite: Option<String>,
+    pub group: Option<String>,
+    /// The diagnosis code when the handshake would fail.
+    pub code: Option<Code>,
+    /// One sentence: what is agreed, or why not.
+    pub summary: String,
+    /// The overlap that is missing, when the two sides cannot agree on a
+    /// version, suite, group or signature scheme.
+    pub missing: Option<Missing>,
+    /// The fix, for each side (lines start `Client:` or `Server:`).
+    #[serde(default)]
+    pub fix: Vec<String>,
+}
+
+impl Compatibility {
+    /// True when the client would connect.
+    pub fn is_ok(&self) -> bool {
+        self.outcome == "ok"
+    }
 }
 
 impl ClientHelloRecord {
@@ -208,6 +253,7 @@ impl ClientHelloRecord {
             hello: None,
             first_bytes: None,
             elapsed_ms: 0,
+            against: None,
         }
     }
 

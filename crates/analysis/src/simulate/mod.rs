@@ -21,11 +21,12 @@
 //! not measure (TLS 1.3 signature schemes, a second certificate) is inferred
 //! from what it did (the leaf key), and said so in [`Prediction::reason`].
 
-use model::{ChainReport, ClientResult, Code, ScanReport};
+use model::{ChainReport, ClientResult, Code, Compatibility, Missing, ScanReport};
 use wire::registry::{
     Auth, CipherSuite, CipherSuiteInfo, KeyExchange, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 
+use crate::mismatch::{self, Mismatch};
 use crate::profiles::{self, ClientProfile};
 
 /// Would the handshake complete?
@@ -57,17 +58,40 @@ pub struct Prediction {
     pub code: Option<Code>,
     /// One sentence: why, in terms of the two sides' lists.
     pub reason: String,
+    /// The overlap that is missing, when no version, suite, group or
+    /// signature scheme is common ([`crate::mismatch`]).
+    pub missing: Option<Missing>,
+    /// The fix for each side, when the handshake fails.
+    pub fix: Vec<String>,
 }
 
 impl Prediction {
-    fn failed(code: Code, reason: String) -> Self {
+    /// A failure to agree, at `version` when one was common.
+    fn mismatch(m: Mismatch, version: Option<ProtocolVersion>) -> Self {
         Self {
             outcome: Outcome::Failed,
-            version: None,
+            version,
             cipher_suite: None,
             group: None,
-            code: Some(code),
-            reason,
+            code: Some(m.code),
+            reason: m.summary,
+            missing: Some(m.missing),
+            fix: m.fix,
+        }
+    }
+
+    /// The answer of `compare` and `listen --against` for the server `server`.
+    pub fn to_compatibility(&self, server: &str) -> Compatibility {
+        Compatibility {
+            server: server.to_string(),
+            outcome: self.outcome.as_str().into(),
+            version: self.version.and_then(|v| v.name()).map(str::to_string),
+            cipher_suite: self.cipher_suite.map(|s| s.name()),
+            group: self.group.map(|g| g.name()),
+            code: self.code,
+            summary: self.reason.clone(),
+            missing: self.missing.clone(),
+            fix: self.fix.clone(),
         }
     }
 
@@ -109,15 +133,6 @@ enum Stage {
     Sigalg,
 }
 
-fn names<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
-    let v: Vec<String> = items.into_iter().map(|i| i.to_string()).collect();
-    if v.is_empty() {
-        "none".into()
-    } else {
-        v.join(", ")
-    }
-}
-
 /// Predicts what `profile` would negotiate with the scanned server.
 pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
     // 1. Version.
@@ -128,23 +143,16 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
         .filter_map(|(n, _)| ProtocolVersion::from_name(n))
         .collect();
     server_versions.reverse();
-    let Some(version) = server_versions
+    let Some((version, p)) = server_versions
         .iter()
         .copied()
         .find(|v| profile.versions.contains(v))
+        .and_then(|v| Some((v, report.protocol(v.name()?)?)))
     else {
-        return Prediction::failed(
-            Code::ProtocolMismatch,
-            format!(
-                "no common protocol version: the client offers {}; the server accepts {}",
-                names(profile.versions.iter().map(|v| v.display_name())),
-                names(server_versions.iter().map(|v| v.display_name()))
-            ),
+        return Prediction::mismatch(
+            mismatch::protocol(None, &profile.versions, &server_versions),
+            None,
         );
-    };
-    let vname = version.name().unwrap_or("unknown");
-    let Some(p) = report.protocol(vname) else {
-        return Prediction::failed(Code::ProtocolMismatch, "unknown version".into());
     };
     let tls13 = version >= ProtocolVersion::TLS1_3;
 
@@ -176,17 +184,10 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
             .collect()
     };
     if candidates.is_empty() {
-        let mut out = Prediction::failed(
-            Code::CipherMismatch,
-            format!(
-                "{} is common but no cipher suite is: the client offers {}; the server accepts {}",
-                version.display_name(),
-                names(client_suites.iter()),
-                names(server_suites.iter())
-            ),
+        return Prediction::mismatch(
+            mismatch::cipher(&[version], &client_suites, &server_suites),
+            Some(version),
         );
-        out.version = Some(version);
-        return out;
     }
     let chain = chain_for(report, profile.sni);
     let mut furthest = Stage::Suite;
@@ -226,41 +227,43 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
                 group,
                 code: Some(Code::SigalgMismatch),
                 reason: format!(
-                    "the server signs its {} key exchange with MD5+SHA-1/SHA-1, which the client refuses",
+                    "The server signs its {} key exchange with MD5+SHA-1/SHA-1, which the client refuses.",
                     version.display_name()
                 ),
+                missing: None,
+                fix: mismatch::after_negotiation(Code::SigalgMismatch, &report.target.host),
             };
         }
     }
     let Some((suite, info, group)) = chosen else {
-        let groups: Vec<&str> = p.groups.iter().map(String::as_str).collect();
-        let (code, reason) = match furthest {
-            Stage::Group => (
-                Code::GroupMismatch,
-                format!(
-                    "{} and a suite are common but no key-exchange group: the client offers {}; the server accepts {}",
-                    version.display_name(),
-                    names(profile.groups.iter().filter(|g| !g.is_grease())),
-                    names(groups)
-                ),
-            ),
-            _ => (
-                Code::SigalgMismatch,
-                format!(
-                    "{} and a suite are common but the server cannot sign with a scheme the client accepts: the client offers {}; the server signs with {}",
-                    version.display_name(),
-                    names(profile.signature_algorithms.iter()),
-                    if tls13 {
-                        server_tls13_schemes(chain).iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
-                    } else {
-                        names(report.signature_algorithms.iter())
-                    }
-                ),
-            ),
+        let m = match furthest {
+            Stage::Group => {
+                let client: Vec<NamedGroup> = profile
+                    .groups
+                    .iter()
+                    .copied()
+                    .filter(|g| !g.is_grease())
+                    .collect();
+                let server: Vec<NamedGroup> = p
+                    .groups
+                    .iter()
+                    .filter_map(|g| NamedGroup::from_name(g))
+                    .collect();
+                mismatch::group(version, &client, &server, None)
+            }
+            _ => {
+                let server = if tls13 {
+                    server_tls13_schemes(chain)
+                        .iter()
+                        .map(|s| s.name())
+                        .collect()
+                } else {
+                    report.signature_algorithms.clone()
+                };
+                mismatch::sigalg(version, &profile.signature_algorithms, server)
+            }
         };
-        let mut out = Prediction::failed(code, reason);
-        out.version = Some(version);
-        return out;
+        return Prediction::mismatch(m, Some(version));
     };
     let mut out = Prediction {
         outcome: Outcome::Ok,
@@ -274,13 +277,17 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
             suite.name(),
             if server_order { "server" } else { "client" }
         ),
+        missing: None,
+        fix: Vec::new(),
     };
 
     // 3. What the client checks in what it got.
+    let host = report.target.host.clone();
     let mut fail = |code: Code, reason: String| {
         out.outcome = Outcome::Failed;
         out.code = Some(code);
         out.reason = reason;
+        out.fix = mismatch::after_negotiation(code, &host);
     };
     if info.kx == KeyExchange::Dhe && !tls13 {
         if let Some(dh) = &report.dh {

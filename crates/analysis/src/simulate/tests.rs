@@ -168,3 +168,29 @@ fn every_simulated_profile_gets_a_row() {
     let rows = simulate(&report(protocols));
     assert_eq!(rows.len(), profiles::simulated().len());
 }
+
+#[test]
+fn failures_carry_the_missing_overlap_and_a_fix_for_each_side() {
+    let tls12 = Protocols {
+        tls1_2: proto(&[GCM128], None, &["x25519"]),
+        ..Default::default()
+    };
+    let mut tls13_only = profile("browser");
+    tls13_only.versions = vec![ProtocolVersion::TLS1_3];
+    let p = predict(&tls13_only, &report(tls12.clone()));
+    assert_eq!(p.code, Some(Code::ProtocolMismatch));
+    let m = p.missing.as_ref().unwrap();
+    assert_eq!((m.what.as_str(), &m.client[..]), ("versions", &["tls1_3".to_string()][..]));
+    assert_eq!(m.server, ["tls1_2"]);
+    // The server is behind here: its fix comes first.
+    assert!(p.fix[0].starts_with("Server:"), "{:?}", p.fix);
+    assert!(p.fix.iter().any(|l| l.starts_with("Client:")));
+
+    let c = p.to_compatibility("localhost:443");
+    assert_eq!(c.outcome, "failed");
+    assert_eq!(c.missing, p.missing);
+
+    let p = predict(&profile("browser"), &report(tls12));
+    assert_eq!(p.outcome, Outcome::Ok);
+    assert!(p.missing.is_none() && p.fix.is_empty());
+}

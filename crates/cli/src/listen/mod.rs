@@ -73,6 +73,9 @@ pub struct ListenConfig {
     pub max_connections: usize,
     /// Largest first flight (all records of the hello) accepted, in bytes.
     pub max_hello_len: usize,
+    /// `--against`: the scanned server every client is judged against
+    /// (`ClientHelloRecord::against`).
+    pub against: Option<Arc<crate::compare::Server>>,
 }
 
 impl Default for ListenConfig {
@@ -85,6 +88,7 @@ impl Default for ListenConfig {
             request_timeout: Duration::from_secs(10),
             max_connections: 64,
             max_hello_len: 64 * 1024,
+            against: None,
         }
     }
 }
@@ -384,6 +388,7 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) ->
         Sniffed::Ssl2 { hello, body } => {
             let offer = ClientOffer::from_ssl2(&hello);
             judge::fill_record(&mut record, &offer);
+            judge_against(&mut record, &offer, config);
             record.record_version = Some("ssl2".into());
             record.hello = Some(Bytes(body));
             match judge::negotiate(&offer, &shared.tls.support) {
@@ -405,6 +410,7 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) ->
         } => {
             let offer = ClientOffer::from_hello(&hello);
             judge::fill_record(&mut record, &offer);
+            judge_against(&mut record, &offer, config);
             record.record_version = Some(record_version.to_string());
             let ja3 = wire::ja3::ja3(&hello);
             let ja4 = wire::ja4::ja4(&hello);
@@ -418,6 +424,14 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) ->
     }
     record.elapsed_ms = elapsed_ms(started);
     record
+}
+
+/// With `--against`: could this client connect to that server?
+fn judge_against(record: &mut ClientHelloRecord, offer: &ClientOffer, config: &ListenConfig) {
+    if let Some(server) = &config.against {
+        let profile = analysis::ClientProfile::from_offer(offer);
+        record.against = Some(crate::compare::judge(&profile, server));
+    }
 }
 
 /// Replays the hello into rustls, completes the handshake if it can, and

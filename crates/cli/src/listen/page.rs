@@ -88,6 +88,9 @@ pub fn terminal(record: &ClientHelloRecord, style: Style) -> String {
     for line in &record.handshake_detail {
         let _ = writeln!(out, "   {}", clean(line));
     }
+    if let Some(against) = &record.against {
+        out.push_str(&crate::compare::explain(against, "   ", style));
+    }
     let mut row = |name: &str, value: String| {
         let _ = writeln!(out, "   {:<11} {}", style.dim(name), value);
     };
@@ -229,6 +232,11 @@ pub fn html(record: &ClientHelloRecord) -> String {
         }
         flags.push_str("</ul>\n");
     }
+    let against = record
+        .against
+        .as_ref()
+        .map(against_html)
+        .unwrap_or_default();
     let json = serde_json::to_string_pretty(record).unwrap_or_default();
     format!(
         r#"<!DOCTYPE html>
@@ -247,13 +255,55 @@ pre {{ background: #f4f4f4; padding: 1rem; overflow-x: auto; font-size: 80%; }}
 <p>This is what your client offered when it connected to <code>tlsdoctor listen</code>, read before the handshake.</p>
 <table id="hello">
 {rows}</table>
-<h2>Findings</h2>
+{against}<h2>Findings</h2>
 {flags}<h2>As JSON</h2>
 <pre id="record">{json}</pre>
 </body></html>
 "#,
         json = escape(&json)
     )
+}
+
+/// The `--against` section: could this client connect to that server?
+fn against_html(c: &model::Compatibility) -> String {
+    let mut out = format!("<h2 id=\"against\">Against {}</h2>\n", escape(&c.server));
+    if c.is_ok() {
+        let what: Vec<&str> = [&c.version, &c.cipher_suite, &c.group]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let _ = writeln!(
+            out,
+            "<p class=\"ok\">Your client would connect: {}.</p>",
+            escape(&what.join(", "))
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "<p class=\"error\">Your client would not connect: <code>{}</code>. {}</p>",
+        escape(c.code.map(|c| c.as_str()).unwrap_or("failed")),
+        escape(&c.summary)
+    );
+    if let Some(m) = &c.missing {
+        let _ = writeln!(
+            out,
+            "<table><tr><th>Missing overlap</th><td>{}</td></tr><tr><th>Client offers</th><td>{}</td></tr><tr><th>Server accepts</th><td>{}</td></tr></table>",
+            escape(&m.what),
+            escape(&m.client.join(", ")),
+            escape(&m.server.join(", "))
+        );
+    }
+    if !c.fix.is_empty() {
+        out.push_str("<h3>Fix</h3>\n<pre>");
+        for line in &c.fix {
+            out.push_str(&escape(line));
+            out.push('\n');
+        }
+        out.push_str("</pre>\n");
+    }
+    out
 }
 
 #[cfg(test)]

@@ -241,7 +241,7 @@ pub async fn diagnose(
             fetch_issuers: true,
         },
         probe: probe::ProbeOptions {
-            timeout: Duration::from_secs(3),
+            timeout: Duration::from_secs(10),
             ..Default::default()
         },
     };
