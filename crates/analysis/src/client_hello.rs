@@ -683,7 +683,7 @@ enum Stage {
 /// honours the client's suite order, and when no combination works names the
 /// furthest stage reached: a common version but no suite is
 /// `cipher_mismatch`, a suite but no group `group_mismatch`, and so on.
-pub fn negotiate(offer: &ClientOffer, server: &ServerSupport) -> Result<Agreement, Mismatch> {
+pub fn negotiate(offer: &ClientOffer, server: &ServerSupport) -> Result<Agreement, Box<Mismatch>> {
     let common: Vec<ProtocolVersion> = server
         .versions
         .iter()
@@ -691,7 +691,7 @@ pub fn negotiate(offer: &ClientOffer, server: &ServerSupport) -> Result<Agreemen
         .filter(|v| offer.accepts_version(*v))
         .collect();
     if common.is_empty() || offer.ssl2_format {
-        return Err(protocol_mismatch(offer, server));
+        return Err(Box::new(protocol_mismatch(offer, server)));
     }
     let mut furthest = Stage::Suite;
     let mut at_version = common[0];
@@ -761,11 +761,11 @@ pub fn negotiate(offer: &ClientOffer, server: &ServerSupport) -> Result<Agreemen
             }
         }
     }
-    Err(match furthest {
+    Err(Box::new(match furthest {
         Stage::Suite => cipher_mismatch(offer, server, &common),
         Stage::Group => group_mismatch(offer, server, at_version),
         Stage::Sigalg => sigalg_mismatch(offer, server, at_version),
-    })
+    }))
 }
 
 fn protocol_mismatch(offer: &ClientOffer, server: &ServerSupport) -> Mismatch {

@@ -57,7 +57,7 @@ enum Command {
     Lab(LabArgs),
     /// Run a TLS server that records what every connecting client offers, and why its handshake fails.
     #[command(
-        after_help = "Example:\n  tlsdoctor listen --port 8443\n  curl --cacert CA_FILE https://localhost:8443/\n  tlsdoctor listen --json-log clients.jsonl --count 1"
+        after_help = "Example:\n  tlsdoctor listen --port 8443\n  curl --cacert CA_FILE https://localhost:8443/\n  tlsdoctor listen --json-log clients.jsonl --count 1\n  tlsdoctor listen --against example.com"
     )]
     Listen(ListenArgs),
     /// Would this client connect to this server, and if not, why? (a profile or a captured hello)

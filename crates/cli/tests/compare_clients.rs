@@ -30,32 +30,32 @@ use wire::registry::{CipherSuite, NamedGroup, ProtocolVersion};
 enum Client {
     Curl,
     Python,
-    SClient(&'static [&'static str]),
+    Openssl(&'static [&'static str]),
 }
 
 const CLIENTS: &[(&str, Client)] = &[
     ("curl", Client::Curl),
     ("python", Client::Python),
-    ("s_client defaults", Client::SClient(&[])),
+    ("s_client defaults", Client::Openssl(&[])),
     (
         "s_client -tls1_2 ECDHE-RSA-AES128-GCM-SHA256",
-        Client::SClient(&["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"]),
+        Client::Openssl(&["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"]),
     ),
     (
         "s_client -tls1_3 CHACHA20",
-        Client::SClient(&["-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"]),
+        Client::Openssl(&["-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"]),
     ),
     (
         "s_client -groups X25519",
-        Client::SClient(&["-groups", "X25519"]),
+        Client::Openssl(&["-groups", "X25519"]),
     ),
     (
         "s_client -tls1_2 AES256-SHA",
-        Client::SClient(&["-tls1_2", "-cipher", "AES256-SHA"]),
+        Client::Openssl(&["-tls1_2", "-cipher", "AES256-SHA"]),
     ),
     (
         "s_client -tls1 SECLEVEL=0",
-        Client::SClient(&["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]),
+        Client::Openssl(&["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]),
     ),
 ];
 
@@ -103,7 +103,7 @@ fn command(client: Client, port: u16, ca: &Path) -> Command {
             );
             cmd.args(["python3", "-c", &script]);
         }
-        Client::SClient(args) => {
+        Client::Openssl(args) => {
             cmd.args([
                 "openssl",
                 "s_client",
@@ -169,7 +169,7 @@ fn observe(client: Client, out: &Output) -> Observed {
                 },
             }
         }
-        Client::SClient(_) => {
+        Client::Openssl(_) => {
             let text = format!("{stdout}\n{stderr}");
             let field = |name: &str| {
                 text.lines()
@@ -586,9 +586,9 @@ async fn the_compare_command_reads_hex_logs_and_pcaps() {
     // A TLS 1.3-only s_client, recorded by listen: hex and log forms.
     let mut listener = start_listener(None).await;
     let port = listener.local_addr().port();
-    let _ = run(command(Client::SClient(&["-tls1_3"]), port, &rsa)).await;
+    let _ = run(command(Client::Openssl(&["-tls1_3"]), port, &rsa)).await;
     let record = next(&mut listener).await;
-    let _ = run(command(Client::SClient(&["-tls1_2"]), port, &rsa)).await;
+    let _ = run(command(Client::Openssl(&["-tls1_2"]), port, &rsa)).await;
     let record12 = next(&mut listener).await;
     listener.shutdown().await;
     let hex_file = dir.write(
@@ -705,7 +705,7 @@ async fn listen_against_explains_why_a_tls13_only_client_cannot_connect() {
     let mut listener = start_listener(Some(Arc::new(server))).await;
     let port = listener.local_addr().port();
 
-    let _ = run(command(Client::SClient(&["-tls1_3"]), port, &rsa)).await;
+    let _ = run(command(Client::Openssl(&["-tls1_3"]), port, &rsa)).await;
     let record = next(&mut listener).await;
     let against = record.against.as_ref().expect("an against verdict");
     assert_eq!(against.code, Some(Code::ProtocolMismatch), "{against:?}");

@@ -180,7 +180,10 @@ fn failures_carry_the_missing_overlap_and_a_fix_for_each_side() {
     let p = predict(&tls13_only, &report(tls12.clone()));
     assert_eq!(p.code, Some(Code::ProtocolMismatch));
     let m = p.missing.as_ref().unwrap();
-    assert_eq!((m.what.as_str(), &m.client[..]), ("versions", &["tls1_3".to_string()][..]));
+    assert_eq!(
+        (m.what.as_str(), &m.client[..]),
+        ("versions", &["tls1_3".to_string()][..])
+    );
     assert_eq!(m.server, ["tls1_2"]);
     // The server is behind here: its fix comes first.
     assert!(p.fix[0].starts_with("Server:"), "{:?}", p.fix);
