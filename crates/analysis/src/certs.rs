@@ -438,7 +438,62 @@ fn classify(e: &webpki::Error) -> PathResult {
         | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
             PathResult::UnsupportedSignature
         }
-        other => PathResult::Other(format!("{other:?}")),
+        other => PathResult::Other(snake_case(&format!("{other:?}"))),
+    }
+}
+
+/// `CaUsedAsEndEntity` → `ca_used_as_end_entity` (the variant name only).
+fn snake_case(debug: &str) -> String {
+    let name = debug.split(['(', ' ', '{']).next().unwrap_or(debug);
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl PathResult {
+    /// A stable snake_case code (`trusted`, `unknown_issuer`,
+    /// `ca_used_as_end_entity`, ...), for JSON.
+    pub fn code(&self) -> String {
+        match self {
+            PathResult::Trusted => "trusted".into(),
+            PathResult::Expired => "expired".into(),
+            PathResult::NotYetValid => "not_yet_valid".into(),
+            PathResult::UnknownIssuer => "unknown_issuer".into(),
+            PathResult::BadSignature => "bad_signature".into(),
+            PathResult::UnsupportedSignature => "unsupported_signature".into(),
+            PathResult::Other(code) => code.clone(),
+        }
+    }
+
+    /// The same for people.
+    pub fn describe(&self) -> String {
+        match self {
+            PathResult::Trusted => "trusted".into(),
+            PathResult::Expired => "expired".into(),
+            PathResult::NotYetValid => "not yet valid".into(),
+            PathResult::UnknownIssuer => "no path to a root in this store".into(),
+            PathResult::BadSignature => "a signature in the chain does not verify".into(),
+            PathResult::UnsupportedSignature => "a signature algorithm in the chain is not accepted (SHA-1, MD5, or a weak key)".into(),
+            PathResult::Other(code) => match code.as_str() {
+                "ca_used_as_end_entity" => "the server's certificate is a CA certificate (basicConstraints CA:TRUE), which may not be used as a server certificate".into(),
+                "end_entity_used_as_ca" => "a certificate that is not a CA signed another one".into(),
+                "required_eku_not_found_context" | "required_eku_not_found" => "the certificate is not allowed for TLS servers (extendedKeyUsage lacks serverAuth)".into(),
+                "name_constraint_violation" => "the certificate's names break its CA's name constraints".into(),
+                "path_len_constraint_violated" => "the chain is longer than a CA allows (pathLenConstraint)".into(),
+                "bad_der" | "bad_der_time" => "a certificate is not valid DER".into(),
+                "unsupported_critical_extension" => "a certificate has a critical extension clients do not understand".into(),
+                other => other.replace('_', " "),
+            },
+        }
     }
 }
 

@@ -93,6 +93,7 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
         finished_step(&mut walk, main, handshake);
     }
     protocol_warnings(&mut walk);
+    next_hurdles(&mut walk, main, handshake);
     for step in Step::ALL {
         if !walk.steps.iter().any(|s| s.step == step) {
             walk.step(
@@ -1127,7 +1128,10 @@ fn certificate_step(
             Code::CertExpiresSoon,
             Severity::Warning,
             Step::Certificate,
-            format!("The certificate expires in {days_left} days."),
+            format!(
+                "The certificate expires in {days_left} day{}.",
+                if days_left == 1 { "" } else { "s" }
+            ),
             vec![format!("notAfter {}", date(leaf.not_after))],
             vec!["Server: renew now and automate renewal (certbot timer, Caddy).".into()],
         );
@@ -1372,7 +1376,7 @@ fn untrusted(
     let anchors = all_anchor_subjects(walk.ctx);
     let evidence_stores: Vec<String> = results
         .iter()
-        .map(|(s, r)| format!("{}: {}", s.describe(), path_text(r)))
+        .map(|(s, r)| format!("{}: {}", s.describe(), r.describe()))
         .collect();
     let evidence_stores = match fetched_issuer_explains(walk, infos, chain, &evidence_stores) {
         Explained::Yes => return,
@@ -1463,18 +1467,6 @@ fn untrusted(
             evidence_stores,
             fixes::reissue_certificate("chain does not verify"),
         );
-    }
-}
-
-fn path_text(result: &PathResult) -> String {
-    match result {
-        PathResult::Trusted => "trusted".into(),
-        PathResult::Expired => "expired".into(),
-        PathResult::NotYetValid => "not yet valid".into(),
-        PathResult::UnknownIssuer => "unknown issuer".into(),
-        PathResult::BadSignature => "bad signature".into(),
-        PathResult::UnsupportedSignature => "unsupported signature algorithm".into(),
-        PathResult::Other(e) => sanitize(e),
     }
 }
 
@@ -1829,6 +1821,46 @@ fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opt
             "the handshake did not finish",
         ),
     }
+}
+
+/// What the client will hit after fixing the failure: the handshake went on
+/// (our verifier records instead of aborting), so later steps were seen.
+fn next_hurdles(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Option<&ProbeRecord>) {
+    let failed_at = walk
+        .steps
+        .iter()
+        .find(|s| s.status == StepStatus::Failed)
+        .map(|s| s.step);
+    if failed_at != Some(Step::Certificate) {
+        return;
+    }
+    let recorded = handshake.and_then(|p| p.handshake.as_ref());
+    let requested = recorded
+        .and_then(|h| h.client_cert_request.clone())
+        .or_else(|| {
+            main.and_then(|m| m.flight.as_ref())
+                .and_then(|f| f.certificate_request.clone())
+        });
+    let Some(request) = requested else { return };
+    if recorded.is_some_and(|h| h.completed || h.client_cert_sent) {
+        return;
+    }
+    let names: Vec<String> = request
+        .ca_names
+        .iter()
+        .filter_map(|dn| dn_text(dn))
+        .collect();
+    walk.diagnose(
+        Code::ClientCertRequired,
+        Severity::Info,
+        Step::ClientCertificate,
+        "Next, once the certificate is fixed: the server also requires a client certificate, and none was sent.",
+        vec![format!(
+            "CAs the server accepts: {}",
+            if names.is_empty() { "any".to_string() } else { names.join("; ") }
+        )],
+        vec!["Client: present a certificate from one of those CAs (--client-cert/--client-key; curl --cert/--key).".into()],
+    );
 }
 
 /// TLS 1.0/1.1 still enabled: a warning on an otherwise healthy server.

@@ -371,7 +371,7 @@ fn chain_report(
                 }
                 .into(),
                 trusted: result == PathResult::Trusted,
-                result: path_text(&result),
+                result: result.code(),
             }
         })
         .collect();
@@ -412,18 +412,6 @@ fn key_type(algorithm: &str) -> String {
     match algorithm {
         "EC" => "ecdsa".into(),
         other => other.to_ascii_lowercase(),
-    }
-}
-
-fn path_text(result: &PathResult) -> String {
-    match result {
-        PathResult::Trusted => "trusted".into(),
-        PathResult::Expired => "expired".into(),
-        PathResult::NotYetValid => "not_yet_valid".into(),
-        PathResult::UnknownIssuer => "unknown_issuer".into(),
-        PathResult::BadSignature => "bad_signature".into(),
-        PathResult::UnsupportedSignature => "unsupported_signature".into(),
-        PathResult::Other(text) => crate::text::sanitize(text),
     }
 }
 
