@@ -178,6 +178,12 @@ pub enum VulnProbe {
         hello: HelloSpec,
         session_id: Vec<u8>,
     },
+    /// Client-initiated renegotiation: a complete TLS 1.2 ECDHE/AES-GCM
+    /// handshake (tlsdoctor's own minimal client), then, under encryption, a
+    /// new ClientHello whose renegotiation_info carries the client's
+    /// verify_data (RFC 5746 §3.5). The hello's suites and groups are limited
+    /// to what that client can run.
+    Renegotiate { hello: HelloSpec },
 }
 
 impl VulnProbe {
@@ -187,7 +193,8 @@ impl VulnProbe {
             Self::Heartbeat { hello, .. }
             | Self::EarlyCcs { hello }
             | Self::RsaPadding { hello, .. }
-            | Self::TicketEcho { hello, .. } => hello,
+            | Self::TicketEcho { hello, .. }
+            | Self::Renegotiate { hello } => hello,
         }
     }
 }
@@ -262,6 +269,14 @@ pub struct FollowUpObservation {
     /// NewSessionTicket, false when it was made up; with the reason.
     pub ticket_from_server: Option<bool>,
     pub ticket_note: Option<String>,
+    /// Client renegotiation: the first handshake completed and the server's
+    /// encrypted Finished decrypted and verified (false: it did not get that
+    /// far; see `skipped`).
+    pub established: Option<bool>,
+    /// Client renegotiation: the handshake messages the server sent (decrypted)
+    /// after the renegotiation ClientHello, by RFC 5246 HandshakeType code
+    /// (2: ServerHello).
+    pub handshake_after: Vec<u8>,
 }
 
 /// One heartbeat response.

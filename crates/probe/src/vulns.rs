@@ -59,6 +59,9 @@ pub(crate) async fn run(
         VulnProbe::TicketEcho { hello, session_id } => {
             ticket_echo(stream, target, addresses, hello, session_id, options).await
         }
+        VulnProbe::Renegotiate { hello } => {
+            crate::renegotiation::renegotiate(stream, hello, options.timeout).await
+        }
     }
 }
 

@@ -17,3 +17,4 @@ pub mod pcap;
 pub mod record;
 pub mod registry;
 pub mod sslv2;
+pub mod tls12;

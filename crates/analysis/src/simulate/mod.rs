@@ -470,10 +470,10 @@ fn trusted(profile: &ClientProfile, chain: &ChainReport) -> bool {
     };
     // OpenSSL trusts a certificate found in its CA file as it is, even a
     // self-signed leaf marked CA:TRUE, which webpki (the scan's verifier)
-    // refuses as `CaUsedAsEndEntity`.
+    // refuses as `ca_used_as_end_entity`.
     chain.trust.iter().any(|t| {
         (t.trusted && (t.store == store || t.store == "ca_file"))
-            || (t.store == "ca_file" && t.result == "CaUsedAsEndEntity")
+            || (t.store == "ca_file" && t.result == "ca_used_as_end_entity")
     })
 }
 

@@ -1,7 +1,8 @@
 //! Known vulnerabilities of a scanned server, as pure functions: [`plan`]
 //! asks for the few probes that need a connection of their own (Heartbleed,
-//! CCS injection, ROBOT, Ticketbleed), [`assess`] judges every check from
-//! those probes and from the scan report (protocols, suites, features, DH).
+//! CCS injection, ROBOT, Ticketbleed, client renegotiation), [`assess`]
+//! judges every check from those probes and from the scan report
+//! (protocols, suites, features, DH).
 //!
 //! A check that could not run is `not_tested` with the reason, never
 //! `not_vulnerable`. Never does I/O, and never plans a probe designed to
@@ -125,6 +126,24 @@ pub fn plan(obs: &Observations, target: &Target) -> Vec<ProbeRequest> {
                     ..hello(target, version, all)
                 },
                 session_id: TICKETBLEED_SESSION_ID.to_vec(),
+            },
+        ));
+    }
+    // Client renegotiation: tlsdoctor's own TLS 1.2 client runs only
+    // ECDHE with AES-128-GCM over x25519 or secp256r1.
+    if todo("client_renegotiation") && supports(obs, ProtocolVersion::TLS1_2) {
+        out.push(vuln_request(
+            "client_renegotiation",
+            VulnProbe::Renegotiate {
+                hello: HelloSpec {
+                    groups: wire::tls12::GROUPS.to_vec(),
+                    modern_extensions: false,
+                    ..hello(
+                        target,
+                        ProtocolVersion::TLS1_2,
+                        wire::tls12::SUITES.to_vec(),
+                    )
+                },
             },
         ));
     }
@@ -284,7 +303,7 @@ pub fn assess(obs: &Observations, report: &ScanReport) -> Vulnerabilities {
         crime: crime(&acc),
         ticketbleed: ticketbleed(obs, &acc),
         insecure_renegotiation: insecure_renegotiation(&acc),
-        client_renegotiation: client_renegotiation(&acc),
+        client_renegotiation: client_renegotiation(obs, &acc),
         fallback_scsv: fallback_scsv(obs, &acc),
         rc4: rc4(&acc),
         lucky13: lucky13(&acc),
@@ -787,14 +806,52 @@ fn insecure_renegotiation(acc: &Accepted<'_>) -> VulnCheck {
     }
 }
 
-fn client_renegotiation(acc: &Accepted<'_>) -> VulnCheck {
+fn client_renegotiation(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
     if let Some(c) = acc.unreachable() {
         return c;
     }
     if !acc.legacy {
         return safe("the server speaks only TLS 1.3, which has no renegotiation");
     }
-    untested("needs a completed TLS ≤ 1.2 handshake followed by a renegotiation ClientHello under encryption; tlsdoctor's handshakes use rustls, which never renegotiates, and it has no TLS 1.2 record layer of its own. Check by hand: `openssl s_client -connect HOST:PORT -tls1_2`, then type R")
+    if !acc.supported("tls1_2") {
+        return untested("the renegotiation test needs TLS 1.2 (tlsdoctor's own client speaks only TLS 1.2 with ECDHE and AES-128-GCM) and the server does not speak it. Check by hand: `openssl s_client -connect HOST:PORT -tls1_1`, then type R");
+    }
+    let (_, flight) = match probe_of(obs, acc, "client_renegotiation") {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let Some(f) = &flight.follow_up else {
+        return untested("the probe recorded nothing");
+    };
+    if let Some(why) = &f.skipped {
+        return untested(format!(
+            "no TLS 1.2 channel to renegotiate in (tlsdoctor's client offers only ECDHE with AES-128-GCM over x25519 or secp256r1): {why}"
+        ));
+    }
+    if f.established != Some(true) || !f.sent.iter().any(|s| s == "renegotiation_client_hello") {
+        return untested(format!(
+            "the renegotiation ClientHello was not sent: {}",
+            reaction(f)
+        ));
+    }
+    const DONE: &str = "after a complete TLS 1.2 handshake (the server's Finished verified), a ClientHello with renegotiation_info under encryption";
+    if f.handshake_after.contains(&2) {
+        return vulnerable(format!(
+            "{DONE} was answered with a ServerHello: the server accepts client-initiated renegotiation"
+        ));
+    }
+    let refusal = f.alerts.iter().any(|a| {
+        a.level == 2
+            || a.description == 100 // no_renegotiation
+            || a.description == 0
+    });
+    if refusal || matches!(f.end, model::FlightEnd::Closed | model::FlightEnd::Reset) {
+        return safe(format!("{DONE} was refused: {}", reaction(f)));
+    }
+    untested(format!(
+        "{DONE} got neither a ServerHello nor a refusal: {}",
+        reaction(f)
+    ))
 }
 
 fn fallback_scsv(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
