@@ -6,8 +6,6 @@
 //! unknown code points every day, so [`CipherSuite`] is a plain newtype and every
 //! lookup is an `Option`.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use super::ProtocolVersion;
@@ -226,30 +224,6 @@ impl CipherSuite {
     /// Every suite the registry knows, sorted by code point.
     pub const ALL: &'static [CipherSuiteInfo] = SUITES;
 
-    /// The registry entry, if this code point is known.
-    pub fn info(self) -> Option<&'static CipherSuiteInfo> {
-        SUITES
-            .binary_search_by_key(&self.0, |i| i.code)
-            .ok()
-            .map(|i| &SUITES[i])
-    }
-
-    /// The IANA name without allocating, if known (`GREASE` for RFC 8701 values).
-    pub fn as_str(self) -> Option<&'static str> {
-        if self.is_grease() {
-            return Some("GREASE");
-        }
-        self.info().map(|i| i.iana_name)
-    }
-
-    /// The IANA name, `GREASE`, or `0x%04x` for a code point nobody registered.
-    pub fn name(self) -> String {
-        match self.as_str() {
-            Some(n) => n.to_owned(),
-            None => format!("0x{:04x}", self.0),
-        }
-    }
-
     /// The OpenSSL name (`ECDHE-RSA-AES128-GCM-SHA256`), if OpenSSL has one.
     pub fn openssl_name(self) -> Option<&'static str> {
         self.info().and_then(|i| i.openssl_name)
@@ -258,11 +232,6 @@ impl CipherSuite {
     /// True for `TLS_EMPTY_RENEGOTIATION_INFO_SCSV` (0x00FF) and `TLS_FALLBACK_SCSV` (0x5600).
     pub fn is_scsv(self) -> bool {
         matches!(self.0, 0x00ff | 0x5600)
-    }
-
-    /// True for the GREASE values of RFC 8701 §2.
-    pub fn is_grease(self) -> bool {
-        super::is_grease_u16(self.0)
     }
 
     /// Looks a suite up by IANA name or OpenSSL name (exact first, then ignoring
@@ -284,11 +253,6 @@ impl CipherSuite {
     }
 }
 
-impl fmt::Display for CipherSuite {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.as_str() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "0x{:04x}", self.0),
-        }
-    }
+registry_accessors! {
+    impl CipherSuite for CipherSuiteInfo in SUITES, named by .iana_name ("IANA name");
 }

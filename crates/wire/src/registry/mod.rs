@@ -7,6 +7,97 @@
 //! are generated from data files under `crates/wire/data/` (see `build.rs`),
 //! never typed in by hand.
 
+/// Implements the accessors every registry newtype shares, in the spirit of
+/// rustls' `enum_builder!`: the tables come from `build.rs`, the behaviour from
+/// here, so the registries cannot drift apart.
+///
+/// `registry_accessors! { impl Ty for TyInfo in TABLE, named by .field ("IANA name"); }`
+/// gives a `u16` newtype `info()` (binary search in the sorted `TABLE`), `as_str()`
+/// (`GREASE` for RFC 8701 values, else `TyInfo::field`), `name()` (falling back to
+/// `0x%04x`), `is_grease()` and `Display`. A trailing
+/// `/// docs` `from_name(Self::alias);` (the alias function is optional) also
+/// gives `from_name()`: exact name, then ignoring ASCII case, then the alias
+/// function, then `0x%04x`.
+///
+/// The `@info` and `@display` arms are the pieces registries that do not fit
+/// that shape (alerts are `u8` without GREASE) use on their own.
+macro_rules! registry_accessors {
+    (
+        impl $ty:ident for $info:ident in $table:ident, named by .$field:ident ($label:literal);
+        $($from_name:tt)*
+    ) => {
+        impl $ty {
+            registry_accessors!(@info $info in $table, "code point");
+
+            #[doc = concat!(
+                "The ", $label, " without allocating, if known (`GREASE` for RFC 8701 values)."
+            )]
+            pub fn as_str(self) -> Option<&'static str> {
+                if self.is_grease() {
+                    return Some("GREASE");
+                }
+                self.info().map(|i| i.$field)
+            }
+
+            #[doc = concat!("The ", $label, ", `GREASE`, or `0x%04x` for an unknown code point.")]
+            pub fn name(self) -> String {
+                match self.as_str() {
+                    Some(n) => n.to_owned(),
+                    None => format!("0x{:04x}", self.0),
+                }
+            }
+
+            /// True for the GREASE values of RFC 8701 §2.
+            pub fn is_grease(self) -> bool {
+                $crate::registry::is_grease_u16(self.0)
+            }
+
+            registry_accessors!(@from_name $table, $field; $($from_name)*);
+        }
+
+        registry_accessors!(@display $ty, "0x{:04x}");
+    };
+
+    (@info $info:ident in $table:ident, $what:literal) => {
+        #[doc = concat!("The registry entry, if this ", $what, " is known.")]
+        pub fn info(self) -> Option<&'static $info> {
+            $table
+                .binary_search_by_key(&self.0, |i| i.code)
+                .ok()
+                .map(|i| &$table[i])
+        }
+    };
+
+    (@display $ty:ident, $unknown:literal) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self.as_str() {
+                    Some(n) => f.write_str(n),
+                    None => write!(f, $unknown, self.0),
+                }
+            }
+        }
+    };
+
+    (@from_name $table:ident, $field:ident;) => {};
+    (
+        @from_name $table:ident, $field:ident;
+        $(#[$doc:meta])* from_name($($alias:expr)?);
+    ) => {
+        $(#[$doc])*
+        pub fn from_name(name: &str) -> Option<Self> {
+            let name = name.trim();
+            $table
+                .iter()
+                .find(|i| i.$field == name)
+                .or_else(|| $table.iter().find(|i| i.$field.eq_ignore_ascii_case(name)))
+                .map(|i| Self(i.code))
+                $(.or_else(|| $alias(name)))?
+                .or_else(|| $crate::registry::parse_hex_u16(name).map(Self))
+        }
+    };
+}
+
 mod alerts;
 mod cipher_suites;
 mod extensions;
