@@ -14,16 +14,25 @@
 
 mod common;
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use model::{ClientHelloRecord, Code, Compatibility, Target};
+use common::clients::{
+    codes_for_client_error, curl_args, error_lines, observe_curl, observe_python, observe_s_client,
+    python_script, s_client_args, Observed,
+};
+use common::scan::scan_job;
+use common::{openssl_self_signed, OPENSSL_RSA_2048};
+use model::{ClientHelloRecord, Code, Compatibility};
 use tlsdoctor::compare::{self, Server};
 use tlsdoctor::listen::{ListenConfig, Listener};
-use wire::registry::{CipherSuite, NamedGroup, ProtocolVersion};
+use wire::registry::ProtocolVersion;
+
+/// The probe timeout of the scans `compare` judges against (shorter than
+/// the shared scan's 10 s).
+const SCAN_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A real client and what it is told to offer.
 #[derive(Clone, Copy)]
@@ -59,61 +68,18 @@ const CLIENTS: &[(&str, Client)] = &[
     ),
 ];
 
-/// What a real client did.
-#[derive(Debug)]
-struct Observed {
-    ok: bool,
-    version: Option<ProtocolVersion>,
-    suite: Option<CipherSuite>,
-    group: Option<NamedGroup>,
-    error: String,
-}
-
-fn version_from(text: &str) -> Option<ProtocolVersion> {
-    Some(match text.trim() {
-        "TLSv1.3" => ProtocolVersion::TLS1_3,
-        "TLSv1.2" => ProtocolVersion::TLS1_2,
-        "TLSv1.1" => ProtocolVersion::TLS1_1,
-        "TLSv1" | "TLSv1.0" => ProtocolVersion::TLS1_0,
-        _ => return None,
-    })
-}
-
 fn command(client: Client, port: u16, ca: &Path) -> Command {
     let mut cmd = Command::new("timeout");
     cmd.arg("10");
     match client {
         Client::Curl => {
-            cmd.args([
-                "curl",
-                "-sv",
-                "-o",
-                "/dev/null",
-                "--max-time",
-                "10",
-                "--cacert",
-            ])
-            .arg(ca)
-            .arg(format!("https://localhost:{port}/"));
+            cmd.arg("curl").args(curl_args(port, ca));
         }
         Client::Python => {
-            let script = format!(
-                "import ssl,socket\nc=ssl.create_default_context(cafile={ca:?})\ntry:\n  s=c.wrap_socket(socket.create_connection(('localhost',{port}),timeout=10),server_hostname='localhost')\n  print('OK',s.version(),s.cipher()[0])\nexcept Exception as e:\n  print('FAIL',e)\n",
-                ca = ca.display().to_string()
-            );
-            cmd.args(["python3", "-c", &script]);
+            cmd.args(["python3", "-c", &python_script(port, ca)]);
         }
         Client::Openssl(args) => {
-            cmd.args([
-                "openssl",
-                "s_client",
-                "-connect",
-                &format!("localhost:{port}"),
-            ])
-            .args(["-servername", "localhost", "-verify_hostname", "localhost"])
-            .args(["-verify_return_error", "-CAfile"])
-            .arg(ca)
-            .args(args);
+            cmd.arg("openssl").args(s_client_args(port, ca)).args(args);
         }
     }
     cmd.stdin(Stdio::null())
@@ -133,82 +99,19 @@ fn observe(client: Client, out: &Output) -> Observed {
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     match client {
-        Client::Curl => {
-            // "* SSL connection using TLSv1.3 / TLS_AES_256_GCM_SHA384"
-            let line = stderr
-                .lines()
-                .find_map(|l| l.strip_prefix("* SSL connection using "));
-            let (version, suite) = match line.and_then(|l| l.split_once(" / ")) {
-                Some((v, s)) => (version_from(v), CipherSuite::from_name(s.trim())),
-                None => (None, None),
-            };
-            Observed {
-                ok: out.status.success() && suite.is_some(),
-                version,
-                suite,
-                group: None,
-                error: stderr,
-            }
-        }
+        Client::Curl => observe_curl(out.status.success(), stderr),
         Client::Python => {
-            let words: Vec<&str> = stdout.split_whitespace().collect();
-            match words.as_slice() {
-                ["OK", v, s, ..] => Observed {
-                    ok: true,
-                    version: version_from(v),
-                    suite: CipherSuite::from_name(s),
-                    group: None,
-                    error: String::new(),
-                },
-                _ => Observed {
-                    ok: false,
-                    version: None,
-                    suite: None,
-                    group: None,
+            let observed = observe_python(&stdout);
+            if observed.ok {
+                observed
+            } else {
+                Observed {
                     error: format!("{stdout}\n{stderr}"),
-                },
-            }
-        }
-        Client::Openssl(_) => {
-            let text = format!("{stdout}\n{stderr}");
-            let field = |name: &str| {
-                text.lines()
-                    .find_map(|l| l.trim().strip_prefix(name))
-                    .map(|v| v.trim_start_matches([' ', ':']).trim().to_string())
-            };
-            let new_line = text
-                .lines()
-                .find_map(|l| l.strip_prefix("New, "))
-                .and_then(|l| {
-                    let (v, c) = l.split_once(", Cipher is ")?;
-                    Some((v.trim().to_string(), c.trim().to_string()))
-                });
-            let version = field("Protocol")
-                .and_then(|v| version_from(&v))
-                .or_else(|| new_line.as_ref().and_then(|(v, _)| version_from(v)));
-            let suite = new_line
-                .map(|(_, c)| c)
-                .filter(|c| c != "0000" && c != "(NONE)")
-                .and_then(|c| CipherSuite::from_name(&c));
-            // "Server Temp Key: X25519, 253 bits" / "ECDH, secp384r1, 384 bits"
-            let group = field("Server Temp Key").and_then(|k| {
-                let parts: Vec<&str> = k.split(',').map(str::trim).collect();
-                match parts.as_slice() {
-                    ["ECDH", curve, ..] => NamedGroup::from_name(curve),
-                    ["DH", ..] => None,
-                    [name, ..] => NamedGroup::from_name(name),
-                    _ => None,
+                    ..observed
                 }
-            });
-            let ok = out.status.success() && suite.is_some() && !text.contains("Cipher is (NONE)");
-            Observed {
-                ok,
-                version: version.filter(|_| ok),
-                suite: suite.filter(|_| ok),
-                group: group.filter(|_| ok),
-                error: text,
             }
         }
+        Client::Openssl(_) => observe_s_client(out.status.success(), format!("{stdout}\n{stderr}")),
     }
 }
 
@@ -228,51 +131,16 @@ fn codes_for(error: &str, rustls: bool) -> Vec<Code> {
             Code::GroupMismatch,
             Code::SigalgMismatch,
         ]
-    } else if e.contains("dh key too small") {
-        vec![Code::WeakDhGroup]
-    } else if e.contains("legacy sigalg") || e.contains("no suitable signature") {
-        vec![Code::SigalgMismatch]
-    } else if e.contains("protocol version")
-        || e.contains("unsupported protocol")
-        || e.contains("no protocols available")
-    {
-        vec![Code::ProtocolMismatch]
-    } else if e.contains("handshake failure")
-        || e.contains("no shared cipher")
-        || e.contains("no cipher")
-    {
-        vec![
-            Code::CipherMismatch,
-            Code::GroupMismatch,
-            Code::SigalgMismatch,
-        ]
-    } else if e.contains("self-signed") || e.contains("self signed") {
-        vec![Code::CertSelfSigned, Code::CertUntrustedRoot]
-    } else if e.contains("hostname mismatch")
-        || e.contains("doesn't match")
-        || e.contains("no alternative certificate subject name")
-    {
-        vec![Code::CertHostnameMismatch]
-    } else if e.contains("expired") {
-        vec![Code::CertExpired]
-    } else if e.contains("certificate") {
-        vec![
-            Code::CertUntrustedRoot,
-            Code::CertChainIncomplete,
-            Code::CertSelfSigned,
-        ]
     } else {
-        Vec::new()
+        codes_for_client_error(
+            error,
+            &[
+                Code::CertUntrustedRoot,
+                Code::CertChainIncomplete,
+                Code::CertSelfSigned,
+            ],
+        )
     }
-}
-
-fn error_lines(error: &str) -> String {
-    error
-        .lines()
-        .filter(|l| l.contains("rror") || l.contains("alert") || l.contains("FAIL"))
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" | ")
 }
 
 /// `None` when the prediction fits what the client did.
@@ -372,56 +240,6 @@ async fn record_hellos(dir: &common::TempDir, ca: &Path) -> Vec<PathBuf> {
     files
 }
 
-fn cert(dir: &common::TempDir) -> (PathBuf, PathBuf) {
-    let (cert, key) = (dir.path("rsa.crt"), dir.path("rsa.key"));
-    let status = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-nodes",
-            "-subj",
-            "/CN=localhost",
-            "-days",
-            "2",
-        ])
-        .args([
-            "-addext",
-            "subjectAltName=DNS:localhost",
-            "-newkey",
-            "rsa:2048",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl req");
-    assert!(status.success());
-    (cert, key)
-}
-
-fn scan_job(host: &str, port: u16, ca: &Path) -> tlsdoctor::scan::Scan {
-    let mut target = Target::new(host, port);
-    target.connect_to = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    tlsdoctor::scan::Scan {
-        target,
-        context: analysis::scan::ScanContext {
-            now: time::OffsetDateTime::now_utc(),
-            trust: analysis::TrustStores {
-                system: Vec::new(),
-                ca_file: tlsdoctor::trust::load_certificates(ca).expect("CA file"),
-            },
-            client_identity: false,
-        },
-        probe: probe::ProbeOptions {
-            timeout: Duration::from_secs(3),
-            ..Default::default()
-        },
-    }
-}
-
 /// Judges every recorded client against one server and runs it there.
 async fn check(
     server_name: &str,
@@ -431,7 +249,9 @@ async fn check(
     failures: &mut Vec<String>,
     log: &mut Vec<String>,
 ) {
-    let server = compare::scan_server(&scan_job("localhost", port, ca))
+    let mut job = scan_job("localhost", port, &[ca]);
+    job.probe.timeout = SCAN_TIMEOUT;
+    let server = compare::scan_server(&job)
         .await
         .unwrap_or_else(|e| panic!("{server_name}: {e:#}"));
     for ((client_name, client), file) in CLIENTS.iter().zip(hellos) {
@@ -473,7 +293,7 @@ async fn check(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn compare_predicts_what_real_clients_do() {
     let dir = common::TempDir::new("compare-clients");
-    let (rsa, rsa_key) = cert(&dir);
+    let (rsa, rsa_key) = openssl_self_signed(&dir, "rsa", OPENSSL_RSA_2048, &[]);
     let hellos = record_hellos(&dir, &rsa).await;
 
     let servers: &[(&str, &[&str])] = &[
@@ -578,7 +398,7 @@ fn tlsdoctor(args: &[&str]) -> Output {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_compare_command_reads_hex_logs_and_pcaps() {
     let dir = common::TempDir::new("compare-command");
-    let (rsa, rsa_key) = cert(&dir);
+    let (rsa, rsa_key) = openssl_self_signed(&dir, "rsa", OPENSSL_RSA_2048, &[]);
     let tls12 = common::openssl_server(&rsa, &rsa_key, &["-tls1_2", "-www"]);
     let target = format!("localhost:{}", tls12.port);
     let ca = rsa.display().to_string();
@@ -697,11 +517,11 @@ async fn the_compare_command_reads_hex_logs_and_pcaps() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn listen_against_explains_why_a_tls13_only_client_cannot_connect() {
     let dir = common::TempDir::new("listen-against");
-    let (rsa, rsa_key) = cert(&dir);
+    let (rsa, rsa_key) = openssl_self_signed(&dir, "rsa", OPENSSL_RSA_2048, &[]);
     let tls12 = common::openssl_server(&rsa, &rsa_key, &["-tls1_2", "-www"]);
-    let server = compare::scan_server(&scan_job("localhost", tls12.port, &rsa))
-        .await
-        .expect("scan");
+    let mut job = scan_job("localhost", tls12.port, &[&rsa]);
+    job.probe.timeout = SCAN_TIMEOUT;
+    let server = compare::scan_server(&job).await.expect("scan");
     let mut listener = start_listener(Some(Arc::new(server))).await;
     let port = listener.local_addr().port();
 

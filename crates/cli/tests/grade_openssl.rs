@@ -6,33 +6,9 @@
 
 mod common;
 
-use std::net::{IpAddr, Ipv4Addr};
-use std::path::Path;
-use std::time::Duration;
-
+use common::scan::scan_loopback;
 use common::{leaf, root, TempDir};
-use model::{ScanReport, Score, Target};
-
-async fn scan(host: &str, port: u16, ca: &Path) -> ScanReport {
-    let mut target = Target::new(host, port);
-    target.connect_to = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    let job = tlsdoctor::scan::Scan {
-        target,
-        context: analysis::scan::ScanContext {
-            now: time::OffsetDateTime::now_utc(),
-            trust: analysis::TrustStores {
-                system: Vec::new(),
-                ca_file: tlsdoctor::trust::load_certificates(ca).expect("CA file"),
-            },
-            client_identity: false,
-        },
-        probe: probe::ProbeOptions {
-            timeout: Duration::from_secs(10),
-            ..Default::default()
-        },
-    };
-    tlsdoctor::scan::scan(&job).await.0
-}
+use model::{ScanReport, Score};
 
 fn rules(r: &ScanReport) -> Vec<&str> {
     r.grade_caps.iter().map(|c| c.rule.as_str()).collect()
@@ -72,7 +48,7 @@ async fn openssl_server_grades_follow_the_rating_guide() {
             "-serverpref",
         ],
     );
-    let r = scan("localhost", server.port, &ca_file).await;
+    let r = scan_loopback("localhost", server.port, &[&ca_file]).await;
     assert_eq!(r.score, score(100, 90, 90, 93), "{:?}", r.grade_caps);
     assert_eq!(r.grade.as_deref(), Some("A"), "{:?}", r.grade_caps);
     assert_eq!(rules(&r), ["no_hsts"]);
@@ -93,7 +69,7 @@ async fn openssl_server_grades_follow_the_rating_guide() {
             "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0",
         ],
     );
-    let r = scan("localhost", server.port, &ca_file).await;
+    let r = scan_loopback("localhost", server.port, &[&ca_file]).await;
     assert_eq!(r.score, score(95, 90, 80, 87), "{:?}", r.grade_caps);
     assert_eq!(r.grade.as_deref(), Some("B"));
     let caps = rules(&r);
@@ -107,7 +83,7 @@ async fn openssl_server_grades_follow_the_rating_guide() {
     // (256 → 100) and TLS_AES_128_GCM_SHA256 (128 → 80): cipher 90; protocol
     // 100; key exchange 90 → 93 → A (A+ withheld: no HSTS).
     let server = common::openssl_server(&cert, &key, &["-www", "-tls1_3"]);
-    let r = scan("localhost", server.port, &ca_file).await;
+    let r = scan_loopback("localhost", server.port, &[&ca_file]).await;
     assert_eq!(r.score, score(100, 90, 90, 93));
     assert_eq!(r.grade.as_deref(), Some("A"));
     drop(server);
@@ -118,7 +94,7 @@ async fn openssl_server_grades_follow_the_rating_guide() {
     // be missing) → B once trust is ignored.
     let server = common::openssl_server(&cert, &key, &["-www", "-tls1_3"]);
     let other = dir.write("other.pem", &root("some other root").pem());
-    let r = scan("localhost", server.port, &other).await;
+    let r = scan_loopback("localhost", server.port, &[&other]).await;
     assert_eq!(r.grade.as_deref(), Some("T"));
     let t = r.grade_caps.iter().find(|c| c.cap == "T").expect("T cap");
     assert!(t.reason.contains("the grade is B"), "{}", t.reason);
@@ -140,7 +116,7 @@ async fn lab_server_grades() {
     .expect("lab starts");
     let grade = |r: &ScanReport| r.grade.clone().unwrap_or_default();
     for server in lab.servers() {
-        let r = scan(&server.host, server.addr.port(), lab.ca_file()).await;
+        let r = scan_loopback(&server.host, server.addr.port(), &[lab.ca_file()]).await;
         eprintln!(
             "{}: {} {:?} {:?}",
             server.name,

@@ -6,46 +6,14 @@
 
 mod common;
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::Ipv4Addr;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::Duration;
 
-use common::{openssl_server, TempDir};
-use model::{ScanReport, Target};
+use common::scan::scan_loopback;
+use common::{openssl_self_signed, openssl_server, TempDir, OPENSSL_P256, OPENSSL_RSA_2048};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// `openssl req -x509` with a P-256 or RSA key and extra `-addext` values.
-fn openssl_cert(dir: &TempDir, name: &str, key: &str, addext: &[String]) {
-    let mut cmd = Command::new("openssl");
-    cmd.args([
-        "req",
-        "-x509",
-        "-newkey",
-        key,
-        "-nodes",
-        "-subj",
-        "/CN=localhost",
-    ])
-    .args(["-addext", "subjectAltName=DNS:localhost", "-days", "2"]);
-    if key == "ec" {
-        cmd.args(["-pkeyopt", "ec_paramgen_curve:P-256"]);
-    }
-    for ext in addext {
-        cmd.args(["-addext", ext]);
-    }
-    let status = cmd
-        .arg("-keyout")
-        .arg(dir.path(&format!("{name}.key")))
-        .arg("-out")
-        .arg(dir.path(&format!("{name}.pem")))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl is installed");
-    assert!(status.success(), "openssl req failed for {name}");
-}
 
 /// An RFC 6962 SignedCertificateTimestampList with one SCT per log ID (a
 /// fixed timestamp and a dummy signature), as the DER OCTET STRING the
@@ -83,45 +51,13 @@ fn openssl_sha1(cert: &Path) -> String {
         .replace(':', "")
 }
 
-async fn scan(port: u16, ca_file: &[&Path]) -> ScanReport {
-    let mut target = Target::new("localhost", port);
-    target.connect_to = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    let ca_file = ca_file
-        .iter()
-        .flat_map(|p| {
-            let pem = std::fs::read(p).expect("read CA file");
-            rustls_pki_types::pem::PemObject::pem_slice_iter(&pem)
-                .map(|c: Result<rustls_pki_types::CertificateDer<'static>, _>| {
-                    c.expect("PEM").to_vec()
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let job = tlsdoctor::scan::Scan {
-        target,
-        context: analysis::scan::ScanContext {
-            now: time::OffsetDateTime::now_utc(),
-            trust: analysis::TrustStores {
-                system: Vec::new(),
-                ca_file,
-            },
-            client_identity: false,
-        },
-        probe: probe::ProbeOptions {
-            timeout: Duration::from_secs(10),
-            ..Default::default()
-        },
-    };
-    tlsdoctor::scan::scan(&job).await.0
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn certificate_extensions_alpn_and_resumption() {
     let dir = TempDir::new("scan-features");
-    openssl_cert(
+    let (cert, key) = openssl_self_signed(
         &dir,
         "leaf",
-        "rsa:2048",
+        OPENSSL_RSA_2048,
         &[
             "tlsfeature=status_request".into(),
             "authorityInfoAccess=OCSP;URI:http://ocsp.test/,caIssuers;URI:http://ca.test/ca.crt"
@@ -132,10 +68,9 @@ async fn certificate_extensions_alpn_and_resumption() {
             ),
         ],
     );
-    let (cert, key) = (dir.path("leaf.pem"), dir.path("leaf.key"));
     // Server order http/1.1 first: OpenSSL picks by its own list.
     let server = openssl_server(&cert, &key, &["-www", "-alpn", "http/1.1,h2"]);
-    let report = scan(server.port, &[&cert]).await;
+    let report = scan_loopback("localhost", server.port, &[&cert]).await;
 
     assert_eq!(report.certificates.len(), 1);
     let leaf = &report.certificates[0].certificates[0];
@@ -171,10 +106,9 @@ async fn certificate_extensions_alpn_and_resumption() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_without_alpn_or_extensions() {
     let dir = TempDir::new("scan-plain");
-    openssl_cert(&dir, "leaf", "rsa:2048", &[]);
-    let (cert, key) = (dir.path("leaf.pem"), dir.path("leaf.key"));
+    let (cert, key) = openssl_self_signed(&dir, "leaf", OPENSSL_RSA_2048, &[]);
     let server = openssl_server(&cert, &key, &["-www"]);
-    let report = scan(server.port, &[&cert]).await;
+    let report = scan_loopback("localhost", server.port, &[&cert]).await;
     assert_eq!(report.features.alpn_protocols, Some(Vec::new()));
     let leaf = &report.certificates[0].certificates[0];
     assert!(!leaf.must_staple);
@@ -185,8 +119,7 @@ async fn a_server_without_alpn_or_extensions() {
 #[tokio::test(flavor = "multi_thread")]
 async fn resumption_follows_no_ticket_and_no_cache() {
     let dir = TempDir::new("scan-resume");
-    openssl_cert(&dir, "leaf", "rsa:2048", &[]);
-    let (cert, key) = (dir.path("leaf.pem"), dir.path("leaf.key"));
+    let (cert, key) = openssl_self_signed(&dir, "leaf", OPENSSL_RSA_2048, &[]);
     // (flags, session ID resumption, ticket resumption at TLS 1.2)
     for (flags, by_id, by_ticket) in [
         (&["-tls1_2", "-no_ticket"][..], true, false),
@@ -195,7 +128,7 @@ async fn resumption_follows_no_ticket_and_no_cache() {
         let mut args = vec!["-www"];
         args.extend_from_slice(flags);
         let server = openssl_server(&cert, &key, &args);
-        let report = scan(server.port, &[&cert]).await;
+        let report = scan_loopback("localhost", server.port, &[&cert]).await;
         let f = &report.features;
         assert_eq!(f.resumption_session_id, Some(by_id), "{flags:?}");
         assert_eq!(f.resumption_tickets, Some(by_ticket), "{flags:?}");
@@ -206,13 +139,11 @@ async fn resumption_follows_no_ticket_and_no_cache() {
 #[tokio::test(flavor = "multi_thread")]
 async fn tls13_server_with_rsa_and_ecdsa_keys_shows_both_chains() {
     let dir = TempDir::new("scan-dual");
-    openssl_cert(&dir, "rsa", "rsa:2048", &[]);
-    openssl_cert(&dir, "ec", "ec", &[]);
-    let ec_cert = dir.path("ec.pem");
-    let ec_key = dir.path("ec.key");
+    let (rsa_cert, rsa_key) = openssl_self_signed(&dir, "rsa", OPENSSL_RSA_2048, &[]);
+    let (ec_cert, ec_key) = openssl_self_signed(&dir, "ec", OPENSSL_P256, &[]);
     let server = openssl_server(
-        &dir.path("rsa.pem"),
-        &dir.path("rsa.key"),
+        &rsa_cert,
+        &rsa_key,
         &[
             "-www",
             "-tls1_3",
@@ -222,7 +153,7 @@ async fn tls13_server_with_rsa_and_ecdsa_keys_shows_both_chains() {
             ec_key.to_str().unwrap(),
         ],
     );
-    let report = scan(server.port, &[]).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     let mut kinds: Vec<&str> = report
         .certificates
         .iter()
@@ -291,7 +222,7 @@ async fn http_security_headers() {
          Public-Key-Pins: pin-sha256=\"AAAA\"; max-age=5184000\r\n",
     )
     .await;
-    let report = scan(port, &[]).await;
+    let report = scan_loopback("localhost", port, &[]).await;
     let f = &report.features;
     assert_eq!(f.http_status.as_deref(), Some("HTTP/1.1 200 OK"));
     let h = f.http_headers.as_ref().expect("the port speaks HTTP");

@@ -3,49 +3,21 @@
 //! scripted servers of `crates/lab/src/scripted.rs`) compared with how those
 //! servers are configured, and an insta snapshot of the report's JSON shape.
 
-use std::time::Duration;
+mod common;
 
-use model::{ScanReport, Target};
+use common::scan::{run_scan, scan_job, sorted, supported_protocols};
+use model::ScanReport;
 use wire::registry::{CipherSuite, NamedGroup};
 
 async fn scan(lab: &lab::Lab, name: &str) -> ScanReport {
     let server = lab.server(name).expect("started");
-    let mut target = Target::new(&server.host, server.addr.port());
-    target.connect_to = Some(server.addr.ip());
-    let job = tlsdoctor::scan::Scan {
-        target,
-        context: analysis::scan::ScanContext {
-            now: time::OffsetDateTime::now_utc(),
-            trust: analysis::TrustStores {
-                system: Vec::new(),
-                ca_file: tlsdoctor::trust::load_certificates(lab.ca_file()).expect("lab CA"),
-            },
-            client_identity: false,
-        },
-        probe: probe::ProbeOptions {
-            timeout: Duration::from_secs(10),
-            ..Default::default()
-        },
-    };
-    tlsdoctor::scan::scan(&job).await.0
-}
-
-fn supported(report: &ScanReport) -> Vec<&'static str> {
-    report
-        .protocols
-        .iter()
-        .filter(|(_, p)| p.supported)
-        .map(|(n, _)| n)
-        .collect()
+    let mut job = scan_job(&server.host, server.addr.port(), &[lab.ca_file()]);
+    job.target.connect_to = Some(server.addr.ip());
+    run_scan(&job).await
 }
 
 fn names(codes: &[u16]) -> Vec<String> {
     codes.iter().map(|c| CipherSuite(*c).name()).collect()
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
 }
 
 /// What the `good` server (rustls with the aws-lc-rs defaults and an ECDSA
@@ -113,7 +85,7 @@ async fn lab_servers_scan_as_configured() {
     // client's order unless told otherwise).
     let good = scan(&lab, "good").await;
     let (tls13, tls12, groups13, groups12) = rustls_defaults();
-    assert_eq!(supported(&good), ["tls1_2", "tls1_3"]);
+    assert_eq!(supported_protocols(&good), ["tls1_2", "tls1_3"]);
     let p13 = good.protocol("tls1_3").unwrap();
     let p12 = good.protocol("tls1_2").unwrap();
     assert_eq!(sorted(p13.cipher_suites.clone()), sorted(tls13));
@@ -152,7 +124,7 @@ async fn lab_servers_scan_as_configured() {
 
     // tls10-only: TLS 1.0 with RSA_CBC_SUITES, in that (server) order.
     let report = scan(&lab, "tls10-only").await;
-    assert_eq!(supported(&report), ["tls1_0"]);
+    assert_eq!(supported_protocols(&report), ["tls1_0"]);
     let p = report.protocol("tls1_0").unwrap();
     assert_eq!(p.cipher_suites, names(&[0x002f, 0x0035, 0x000a]));
     assert_eq!(p.server_order, Some(true));
@@ -160,14 +132,14 @@ async fn lab_servers_scan_as_configured() {
 
     // legacy-ciphers-only: TLS 1.2 with LEGACY_SUITES in server order.
     let report = scan(&lab, "legacy-ciphers-only").await;
-    assert_eq!(supported(&report), ["tls1_2"]);
+    assert_eq!(supported_protocols(&report), ["tls1_2"]);
     let p = report.protocol("tls1_2").unwrap();
     assert_eq!(p.cipher_suites, names(&[0x000a, 0x0005, 0x0004]));
     assert_eq!(p.server_order, Some(true));
 
     // dh-1024: TLS 1.2 with DHE_SUITES over the RFC 2409 1024-bit prime.
     let report = scan(&lab, "dh-1024").await;
-    assert_eq!(supported(&report), ["tls1_2"]);
+    assert_eq!(supported_protocols(&report), ["tls1_2"]);
     let p = report.protocol("tls1_2").unwrap();
     assert_eq!(
         p.cipher_suites,

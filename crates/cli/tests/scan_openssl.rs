@@ -3,13 +3,15 @@
 //! lists come from the same libraries (`openssl ciphers -V -s`,
 //! `gnutls-cli --priority ... --list`), never from tlsdoctor's own tables.
 
-use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};
+mod common;
+
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use model::{ScanReport, Target};
+use common::scan::{scan_loopback, sorted, supported_protocols};
 use wire::registry::CipherSuite;
 
 /// A server process, killed when dropped.
@@ -101,27 +103,6 @@ fn openssl_server(dir: &Path, flags: &[&str]) -> Server {
     Server { child, port }
 }
 
-async fn scan(port: u16) -> ScanReport {
-    let mut target = Target::new("localhost", port);
-    target.connect_to = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    let job = tlsdoctor::scan::Scan {
-        target,
-        context: analysis::scan::ScanContext {
-            now: time::OffsetDateTime::now_utc(),
-            trust: analysis::TrustStores {
-                system: Vec::new(),
-                ca_file: Vec::new(),
-            },
-            client_identity: false,
-        },
-        probe: probe::ProbeOptions {
-            timeout: Duration::from_secs(10),
-            ..Default::default()
-        },
-    };
-    tlsdoctor::scan::scan(&job).await.0
-}
-
 /// `openssl ciphers -V -s FLAGS CIPHERS`, as IANA names, limited to what a
 /// server holding only an RSA key can negotiate: authentication RSA or none
 /// (anonymous), and no key exchange that needs something the server was not
@@ -166,27 +147,13 @@ fn is_tls13(name: &str) -> bool {
         .is_some_and(|i| i.min_version == wire::registry::ProtocolVersion::TLS1_3)
 }
 
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
-
-fn supported(report: &ScanReport) -> Vec<&'static str> {
-    report
-        .protocols
-        .iter()
-        .filter(|(_, p)| p.supported)
-        .map(|(n, _)| n)
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn tls12_two_suites_in_server_order() {
     let dir = cert_dir();
     let ciphers = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384";
     let server = openssl_server(&dir, &["-tls1_2", "-cipher", ciphers, "-serverpref"]);
-    let report = scan(server.port).await;
-    assert_eq!(supported(&report), ["tls1_2"]);
+    let report = scan_loopback("localhost", server.port, &[]).await;
+    assert_eq!(supported_protocols(&report), ["tls1_2"]);
     let tls12 = report.protocol("tls1_2").unwrap();
     let expected: Vec<String> = openssl_expected(&["-tls1_2"], ciphers)
         .into_iter()
@@ -216,7 +183,7 @@ async fn tls12_client_order() {
     let dir = cert_dir();
     let ciphers = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA";
     let server = openssl_server(&dir, &["-tls1_2", "-cipher", ciphers]);
-    let report = scan(server.port).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     let tls12 = report.protocol("tls1_2").unwrap();
     let expected = openssl_expected(&["-tls1_2"], ciphers)
         .into_iter()
@@ -231,8 +198,8 @@ async fn tls10_only_at_seclevel_0() {
     let dir = cert_dir();
     let ciphers = "ALL:@SECLEVEL=0";
     let server = openssl_server(&dir, &["-tls1", "-cipher", ciphers]);
-    let report = scan(server.port).await;
-    assert_eq!(supported(&report), ["tls1_0"]);
+    let report = scan_loopback("localhost", server.port, &[]).await;
+    assert_eq!(supported_protocols(&report), ["tls1_0"]);
     let expected = openssl_expected(&["-tls1"], ciphers)
         .into_iter()
         .filter(|s| !is_tls13(s))
@@ -256,8 +223,8 @@ async fn everything_over_tls10_to_tls12() {
             ciphers,
         ],
     );
-    let report = scan(server.port).await;
-    assert_eq!(supported(&report), ["tls1_0", "tls1_1", "tls1_2"]);
+    let report = scan_loopback("localhost", server.port, &[]).await;
+    assert_eq!(supported_protocols(&report), ["tls1_0", "tls1_1", "tls1_2"]);
     for (name, flag) in [
         ("tls1_0", "-tls1"),
         ("tls1_1", "-tls1_1"),
@@ -286,8 +253,8 @@ async fn tls13_one_suite() {
         &dir,
         &["-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384"],
     );
-    let report = scan(server.port).await;
-    assert_eq!(supported(&report), ["tls1_3"]);
+    let report = scan_loopback("localhost", server.port, &[]).await;
+    assert_eq!(supported_protocols(&report), ["tls1_3"]);
     let tls13 = report.protocol("tls1_3").unwrap();
     assert_eq!(tls13.cipher_suites, ["TLS_AES_256_GCM_SHA384"]);
     assert_eq!(tls13.server_order, None);
@@ -305,7 +272,7 @@ async fn tls13_one_suite() {
 async fn openssl_defaults() {
     let dir = cert_dir();
     let server = openssl_server(&dir, &[]);
-    let report = scan(server.port).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     for (name, flag) in [("tls1_2", "-tls1_2"), ("tls1_3", "-tls1_3")] {
         let all = openssl_expected(&[flag], "DEFAULT");
         let expected: Vec<String> = all
@@ -329,7 +296,7 @@ async fn openssl_defaults() {
     assert_eq!(report.features.extended_master_secret, Some(true));
     assert_eq!(
         report.features.fallback_scsv.is_some(),
-        supported(&report).len() >= 2
+        supported_protocols(&report).len() >= 2
     );
     assert_eq!(
         report.features.http_status.as_deref(),
@@ -418,8 +385,8 @@ async fn gnutls_tls12_server_order() {
     let dir = cert_dir();
     let priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2:%SERVER_PRECEDENCE";
     let server = gnutls_server(&dir, priority);
-    let report = scan(server.port).await;
-    assert_eq!(supported(&report), ["tls1_2"]);
+    let report = scan_loopback("localhost", server.port, &[]).await;
+    assert_eq!(supported_protocols(&report), ["tls1_2"]);
     let expected: Vec<String> = gnutls_expected(priority)
         .into_iter()
         .map(|(n, _)| n)
@@ -438,7 +405,7 @@ async fn gnutls_tls10_to_13_client_order() {
     let dir = cert_dir();
     let priority = "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+SHA1:+AES-128-CBC:+3DES-CBC:+RSA";
     let server = gnutls_server(&dir, priority);
-    let report = scan(server.port).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     let listed = gnutls_expected(priority);
     for (name, versions) in [
         ("tls1_0", &["TLS1.0", "SSL3.0"][..]),

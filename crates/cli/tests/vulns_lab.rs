@@ -4,33 +4,13 @@
 //! (`lab::expected_vulnerabilities`) must say `vulnerable`. The patched side
 //! of each check is in `vulns_openssl.rs`.
 
-use std::time::Duration;
+mod common;
 
-use model::{ScanReport, Target, VulnStatus, Vulnerabilities};
+use common::scan::{run_scan, scan_job};
+use model::{ScanReport, VulnStatus, Vulnerabilities};
 
 /// The checks that need a connection of their own.
 const PROBED: [&str; 4] = ["heartbleed", "ccs_injection", "robot", "ticketbleed"];
-
-async fn scan(addr: std::net::SocketAddr) -> ScanReport {
-    let mut target = Target::new("localhost", addr.port());
-    target.connect_to = Some(addr.ip());
-    let job = tlsdoctor::scan::Scan {
-        target,
-        context: analysis::scan::ScanContext {
-            now: time::OffsetDateTime::now_utc(),
-            trust: analysis::TrustStores {
-                system: Vec::new(),
-                ca_file: Vec::new(),
-            },
-            client_identity: false,
-        },
-        probe: probe::ProbeOptions {
-            timeout: Duration::from_secs(10),
-            ..Default::default()
-        },
-    };
-    tlsdoctor::scan::scan(&job).await.0
-}
 
 async fn lab_scan(name: &str) -> ScanReport {
     let lab = lab::Lab::start(lab::LabConfig {
@@ -39,7 +19,10 @@ async fn lab_scan(name: &str) -> ScanReport {
     })
     .await
     .expect("the lab starts");
-    let report = scan(lab.server(name).expect("started").addr).await;
+    let addr = lab.server(name).expect("started").addr;
+    let mut job = scan_job("localhost", addr.port(), &[]);
+    job.target.connect_to = Some(addr.ip());
+    let report = run_scan(&job).await;
     lab.shutdown().await;
     report
 }

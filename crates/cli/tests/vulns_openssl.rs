@@ -7,56 +7,17 @@
 
 mod common;
 
-use std::net::{IpAddr, Ipv4Addr};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::path::PathBuf;
 
-use common::TempDir;
-use model::{ScanReport, Target, VulnStatus, Vulnerabilities};
+use common::scan::scan_loopback;
+use common::{openssl_self_signed, TempDir, OPENSSL_RSA_2048};
+use model::{ScanReport, VulnStatus, Vulnerabilities};
 
 /// An RSA-2048 self-signed certificate for localhost: (dir, cert, key).
-fn rsa_cert() -> (TempDir, std::path::PathBuf, std::path::PathBuf) {
+fn rsa_cert() -> (TempDir, PathBuf, PathBuf) {
     let dir = TempDir::new("vulns");
-    let (cert, key) = (dir.path("cert.pem"), dir.path("key.pem"));
-    let status = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes"])
-        .args([
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost",
-        ])
-        .args(["-days", "2", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl is installed");
-    assert!(status.success(), "openssl req failed");
+    let (cert, key) = openssl_self_signed(&dir, "localhost", OPENSSL_RSA_2048, &[]);
     (dir, cert, key)
-}
-
-async fn scan(port: u16) -> ScanReport {
-    let mut target = Target::new("localhost", port);
-    target.connect_to = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    let job = tlsdoctor::scan::Scan {
-        target,
-        context: analysis::scan::ScanContext {
-            now: time::OffsetDateTime::now_utc(),
-            trust: analysis::TrustStores {
-                system: Vec::new(),
-                ca_file: Vec::new(),
-            },
-            client_identity: false,
-        },
-        probe: probe::ProbeOptions {
-            timeout: Duration::from_secs(10),
-            ..Default::default()
-        },
-    };
-    tlsdoctor::scan::scan(&job).await.0
 }
 
 /// Asserts every check's status: `vulnerable` for the names in
@@ -85,7 +46,7 @@ fn assert_only(report: &ScanReport, vulnerable: &[&str]) {
 async fn openssl_default_is_vulnerable_to_nothing_but_the_cbc_heuristic() {
     let (_dir, cert, key) = rsa_cert();
     let server = common::openssl_server(&cert, &key, &["-www"]);
-    let report = scan(server.port).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     assert_only(&report, &["lucky13"]);
     let v = &report.vulnerabilities;
     // Each probe really ran: the answers are the ones a patched OpenSSL gives.
@@ -122,7 +83,7 @@ async fn openssl_aead_only_is_vulnerable_to_nothing() {
         &key,
         &["-www", "-cipher", "ECDHE+AESGCM:AES128-GCM-SHA256"],
     );
-    let report = scan(server.port).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     assert_only(&report, &[]);
     assert!(report
         .vulnerabilities
@@ -139,7 +100,7 @@ async fn openssl_tls10_with_cbc_is_beast() {
         &key,
         &["-www", "-cipher", "ALL:@SECLEVEL=0", "-tls1"],
     );
-    let report = scan(server.port).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     let v = &report.vulnerabilities;
     assert_eq!(
         v.beast.status,
@@ -164,7 +125,7 @@ async fn gnutls_is_vulnerable_to_client_renegotiation_only() {
     let Some(server) = common::gnutls_server(&cert, &key, &["--priority", priority]) else {
         return;
     };
-    let report = scan(server.port).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     assert_only(&report, &["client_renegotiation"]);
     let v = &report.vulnerabilities;
     assert!(
@@ -186,6 +147,6 @@ async fn gnutls_default_with_tls10_is_beast_and_lucky13_only() {
     let Some(server) = common::gnutls_server(&cert, &key, &["--priority", priority]) else {
         return;
     };
-    let report = scan(server.port).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     assert_only(&report, &["beast", "lucky13", "client_renegotiation"]);
 }

@@ -10,60 +10,17 @@
 
 mod common;
 
-use std::net::{IpAddr, Ipv4Addr};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::path::PathBuf;
 
-use common::TempDir;
-use model::{ScanReport, Target, VulnStatus};
+use common::scan::scan_loopback;
+use common::{openssl_self_signed, TempDir, OPENSSL_P256, OPENSSL_RSA_2048};
+use model::{ScanReport, VulnStatus};
 
 /// A self-signed certificate for localhost with an RSA-2048 or P-256 key.
-fn cert(key_alg: &[&str]) -> (TempDir, std::path::PathBuf, std::path::PathBuf) {
+fn cert(key_args: &[&str]) -> (TempDir, PathBuf, PathBuf) {
     let dir = TempDir::new("reneg");
-    let (cert, key) = (dir.path("cert.pem"), dir.path("key.pem"));
-    let status = Command::new("openssl")
-        .args(["req", "-x509", "-nodes"])
-        .args(key_alg)
-        .args([
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost",
-        ])
-        .args(["-days", "2", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl is installed");
-    assert!(status.success(), "openssl req failed");
+    let (cert, key) = openssl_self_signed(&dir, "localhost", key_args, &[]);
     (dir, cert, key)
-}
-
-const RSA: &[&str] = &["-newkey", "rsa:2048"];
-const ECDSA: &[&str] = &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
-
-async fn scan(port: u16) -> ScanReport {
-    let mut target = Target::new("localhost", port);
-    target.connect_to = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    let job = tlsdoctor::scan::Scan {
-        target,
-        context: analysis::scan::ScanContext {
-            now: time::OffsetDateTime::now_utc(),
-            trust: analysis::TrustStores {
-                system: Vec::new(),
-                ca_file: Vec::new(),
-            },
-            client_identity: false,
-        },
-        probe: probe::ProbeOptions {
-            timeout: Duration::from_secs(10),
-            ..Default::default()
-        },
-    };
-    tlsdoctor::scan::scan(&job).await.0
 }
 
 fn assert_status(report: &ScanReport, expected: VulnStatus, evidence: &str) {
@@ -78,47 +35,47 @@ fn assert_status(report: &ScanReport, expected: VulnStatus, evidence: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn openssl_refuses_client_renegotiation_by_default() {
-    let (_dir, cert, key) = cert(RSA);
+    let (_dir, cert, key) = cert(OPENSSL_RSA_2048);
     let server = common::openssl_server(&cert, &key, &["-tls1_2"]);
-    let report = scan(server.port).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     assert_status(&report, VulnStatus::NotVulnerable, "no_renegotiation");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn openssl_with_client_renegotiation_accepts_it() {
-    let (_dir, cert, key) = cert(RSA);
+    let (_dir, cert, key) = cert(OPENSSL_RSA_2048);
     let server = common::openssl_server(&cert, &key, &["-tls1_2", "-client_renegotiation"]);
-    let report = scan(server.port).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     assert_status(&report, VulnStatus::Vulnerable, "ServerHello");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn openssl_ecdsa_with_client_renegotiation_accepts_it() {
-    let (_dir, cert, key) = cert(ECDSA);
+    let (_dir, cert, key) = cert(OPENSSL_P256);
     let server = common::openssl_server(&cert, &key, &["-tls1_2", "-client_renegotiation"]);
-    let report = scan(server.port).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     assert_status(&report, VulnStatus::Vulnerable, "ServerHello");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn gnutls_default_accepts_safe_client_renegotiation() {
-    let (_dir, cert, key) = cert(ECDSA);
+    let (_dir, cert, key) = cert(OPENSSL_P256);
     let priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
     let Some(server) = common::gnutls_server(&cert, &key, &["--priority", priority]) else {
         return;
     };
-    let report = scan(server.port).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     assert_status(&report, VulnStatus::Vulnerable, "ServerHello");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn gnutls_without_safe_renegotiation_still_renegotiates() {
-    let (_dir, cert, key) = cert(RSA);
+    let (_dir, cert, key) = cert(OPENSSL_RSA_2048);
     let priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2:%DISABLE_SAFE_RENEGOTIATION";
     let Some(server) = common::gnutls_server(&cert, &key, &["--priority", priority]) else {
         return;
     };
-    let report = scan(server.port).await;
+    let report = scan_loopback("localhost", server.port, &[]).await;
     // %DISABLE_SAFE_RENEGOTIATION drops RFC 5746, not renegotiation itself:
     // the server renegotiates, insecurely.
     assert_status(&report, VulnStatus::Vulnerable, "ServerHello");

@@ -2,6 +2,9 @@
 //! and `openssl s_server` / `gnutls-serv` children that die with the test.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod clients;
+pub mod scan;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -104,6 +107,47 @@ pub fn leaf_with(
         None => p.self_signed(&key).expect("self-signed"),
     };
     (cert.pem(), key.serialize_pem())
+}
+
+/// `-newkey` arguments of `openssl req` for an RSA-2048 key.
+pub const OPENSSL_RSA_2048: &[&str] = &["-newkey", "rsa:2048"];
+/// `-newkey` arguments of `openssl req` for an ECDSA P-256 key.
+pub const OPENSSL_P256: &[&str] = &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+/// `-newkey` arguments of `openssl req` for an ECDSA P-384 key.
+pub const OPENSSL_P384: &[&str] = &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"];
+
+/// `openssl req -x509` self-signed for localhost (subjectAltName
+/// DNS:localhost, valid 2 days) with the key of `key_args` (see
+/// [`OPENSSL_RSA_2048`]) and extra `-addext` values, written to
+/// `NAME.pem` and `NAME.key` in `dir`. Returns (certificate, key).
+pub fn openssl_self_signed(
+    dir: &TempDir,
+    name: &str,
+    key_args: &[&str],
+    addext: &[String],
+) -> (PathBuf, PathBuf) {
+    let (cert, key) = (
+        dir.path(&format!("{name}.pem")),
+        dir.path(&format!("{name}.key")),
+    );
+    let mut cmd = Command::new("openssl");
+    cmd.args(["req", "-x509", "-nodes", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost", "-days", "2"])
+        .args(key_args);
+    for ext in addext {
+        cmd.args(["-addext", ext]);
+    }
+    let status = cmd
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is installed");
+    assert!(status.success(), "openssl req failed for {name}");
+    (cert, key)
 }
 
 /// A port nobody listens on right now.
