@@ -75,11 +75,10 @@ enum Command {
     Man,
 }
 
+/// How to reach the server and whom to trust: the same flags for every
+/// command that talks to one (diagnose, scan, compare).
 #[derive(Args)]
-struct DiagnoseArgs {
-    /// HOST[:PORT] or a URL such as https://host:8443/ (port 443 by default).
-    #[arg(required_unless_present = "replay")]
-    target: Option<String>,
+struct ServerArgs {
     /// Server name to send (SNI); defaults to the host when it is a name.
     #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
     sni: Option<String>,
@@ -95,18 +94,66 @@ struct DiagnoseArgs {
     /// Extra trusted root certificates (PEM).
     #[arg(long, value_name = "PEM")]
     ca_file: Option<PathBuf>,
+    /// Seconds to wait for each network step.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    timeout: f64,
+}
+
+impl ServerArgs {
+    /// The target as the user addressed it: host and port, SNI, address.
+    fn target(&self, text: &str) -> Result<model::Target> {
+        let mut target = tlsdoctor::target::parse_target(text).map_err(anyhow::Error::msg)?;
+        if self.no_sni {
+            target.sni = None;
+        } else if let Some(sni) = &self.sni {
+            target.sni = Some(sni.clone());
+        }
+        target.connect_to = self.connect_to;
+        Ok(target)
+    }
+
+    /// Probe options without a client identity.
+    fn probe_options(&self) -> Result<probe::ProbeOptions> {
+        Ok(probe::ProbeOptions {
+            timeout: timeout(self.timeout)?,
+            resolver: self.resolver,
+            ..Default::default()
+        })
+    }
+}
+
+/// A client certificate to present when the server asks.
+#[derive(Args)]
+struct IdentityArgs {
     /// Client certificate (PEM) to present when the server asks.
     #[arg(long, value_name = "PEM", requires = "client_key")]
     client_cert: Option<PathBuf>,
     /// Private key (PEM) of the client certificate.
     #[arg(long, value_name = "PEM", requires = "client_cert")]
     client_key: Option<PathBuf>,
-    /// Behave like this client: browser (default), openssl3, tls12-only.
+}
+
+impl IdentityArgs {
+    fn load(&self) -> Result<Option<Arc<probe::ClientIdentity>>> {
+        Ok(match (&self.client_cert, &self.client_key) {
+            (Some(cert), Some(key)) => Some(Arc::new(tlsdoctor::trust::load_identity(cert, key)?)),
+            _ => None,
+        })
+    }
+}
+
+#[derive(Args)]
+struct DiagnoseArgs {
+    /// HOST[:PORT] or a URL such as https://host:8443/ (port 443 by default).
+    #[arg(required_unless_present = "replay")]
+    target: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(flatten)]
+    identity: IdentityArgs,
+    /// Behave like this client profile (a current browser by default; an unknown name lists them all).
     #[arg(long, value_name = "PROFILE", default_value = "browser")]
     client: String,
-    /// Seconds to wait for each network step.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
-    timeout: f64,
     /// Judge certificates as of this time (RFC 3339), instead of the clock.
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
@@ -130,27 +177,10 @@ struct DiagnoseArgs {
 struct ScanArgs {
     /// HOST[:PORT] or a URL such as https://host:8443/ (port 443 by default).
     target: String,
-    /// Server name to send (SNI); defaults to the host when it is a name.
-    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
-    sni: Option<String>,
-    /// Send no SNI at all.
-    #[arg(long)]
-    no_sni: bool,
-    /// Connect to this IP address but present the target's host name (like curl --connect-to).
-    #[arg(long, value_name = "IP")]
-    connect_to: Option<IpAddr>,
-    /// Extra trusted root certificates (PEM).
-    #[arg(long, value_name = "PEM")]
-    ca_file: Option<PathBuf>,
-    /// Client certificate (PEM) to present when the server asks.
-    #[arg(long, value_name = "PEM", requires = "client_key")]
-    client_cert: Option<PathBuf>,
-    /// Private key (PEM) of the client certificate.
-    #[arg(long, value_name = "PEM", requires = "client_cert")]
-    client_key: Option<PathBuf>,
-    /// Seconds to wait for each network step.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
-    timeout: f64,
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(flatten)]
+    identity: IdentityArgs,
     /// Judge certificates as of this time (RFC 3339), instead of the clock.
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
@@ -250,21 +280,8 @@ struct CompareArgs {
     /// or the record (from 0) among a listen log's records with a hello.
     #[arg(long, value_name = "N", requires = "client_hello")]
     stream: Option<u32>,
-    /// Server name to send (SNI); defaults to the host when it is a name.
-    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
-    sni: Option<String>,
-    /// Send no SNI at all.
-    #[arg(long)]
-    no_sni: bool,
-    /// Connect to this IP address but present the target's host name (like curl --connect-to).
-    #[arg(long, value_name = "IP")]
-    connect_to: Option<IpAddr>,
-    /// Extra trusted root certificates (PEM).
-    #[arg(long, value_name = "PEM")]
-    ca_file: Option<PathBuf>,
-    /// Seconds to wait for each network step.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
-    timeout: f64,
+    #[command(flatten)]
+    server: ServerArgs,
     /// Print the answer as JSON (schema_version 1).
     #[arg(long)]
     json: bool,
@@ -383,7 +400,11 @@ fn context(
 }
 
 async fn diagnose(args: DiagnoseArgs, style: Style) -> Result<ExitCode> {
-    let mut context = context(&args.client, args.now.as_deref(), args.ca_file.as_ref())?;
+    let mut context = context(
+        &args.client,
+        args.now.as_deref(),
+        args.server.ca_file.as_ref(),
+    )?;
     context.fetch_issuers = !args.no_fetch;
     if let Some(path) = &args.replay {
         let text =
@@ -393,35 +414,34 @@ async fn diagnose(args: DiagnoseArgs, style: Style) -> Result<ExitCode> {
         let report = analysis::judge(&observations, &context);
         return print_diagnosis(&report, args.json, style);
     }
-    let target_text = args.target.as_deref().unwrap_or_default();
-    let mut target = tlsdoctor::target::parse_target(target_text).map_err(anyhow::Error::msg)?;
-    if args.no_sni {
-        target.sni = None;
-    } else if let Some(sni) = args.sni {
-        target.sni = Some(sni);
-    }
-    target.connect_to = args.connect_to;
-    let identity = match (&args.client_cert, &args.client_key) {
-        (Some(cert), Some(key)) => Some(Arc::new(tlsdoctor::trust::load_identity(cert, key)?)),
-        _ => None,
-    };
+    let target = args
+        .server
+        .target(args.target.as_deref().unwrap_or_default())?;
+    let identity = args.identity.load()?;
     context.client_identity = identity.is_some();
     let job = Diagnose {
         target,
         context,
         probe: probe::ProbeOptions {
-            timeout: timeout(args.timeout)?,
             client_identity: identity,
-            resolver: args.resolver,
-            ..Default::default()
+            ..args.server.probe_options()?
         },
     };
     let (report, observations) = engine::diagnose(&job).await;
-    if let Some(path) = &args.save_observations {
-        std::fs::write(path, serde_json::to_vec_pretty(&observations)?)
+    save_observations(args.save_observations.as_deref(), &observations)?;
+    print_diagnosis(&report, args.json, style)
+}
+
+/// Writes the raw observations (`--save-observations`), replayable JSON.
+fn save_observations(
+    path: Option<&std::path::Path>,
+    observations: &model::Observations,
+) -> Result<()> {
+    if let Some(path) = path {
+        std::fs::write(path, serde_json::to_vec_pretty(observations)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    print_diagnosis(&report, args.json, style)
+    Ok(())
 }
 
 /// Prints a diagnosis and turns its verdict into the exit code.
@@ -440,18 +460,9 @@ fn print_diagnosis(report: &model::Report, json: bool, style: Style) -> Result<E
 }
 
 async fn scan(args: ScanArgs, style: Style) -> Result<ExitCode> {
-    let mut target = tlsdoctor::target::parse_target(&args.target).map_err(anyhow::Error::msg)?;
-    if args.no_sni {
-        target.sni = None;
-    } else if let Some(sni) = args.sni {
-        target.sni = Some(sni);
-    }
-    target.connect_to = args.connect_to;
-    let base = context("browser", args.now.as_deref(), args.ca_file.as_ref())?;
-    let identity = match (&args.client_cert, &args.client_key) {
-        (Some(cert), Some(key)) => Some(Arc::new(tlsdoctor::trust::load_identity(cert, key)?)),
-        _ => None,
-    };
+    let target = args.server.target(&args.target)?;
+    let base = context("browser", args.now.as_deref(), args.server.ca_file.as_ref())?;
+    let identity = args.identity.load()?;
     let job = tlsdoctor::scan::Scan {
         target,
         context: analysis::scan::ScanContext {
@@ -460,17 +471,13 @@ async fn scan(args: ScanArgs, style: Style) -> Result<ExitCode> {
             client_identity: identity.is_some(),
         },
         probe: probe::ProbeOptions {
-            timeout: timeout(args.timeout)?,
             max_connections: usize::from(args.max_connections),
             client_identity: identity,
-            ..Default::default()
+            ..args.server.probe_options()?
         },
     };
     let (report, observations) = tlsdoctor::scan::scan(&job).await;
-    if let Some(path) = &args.save_observations {
-        std::fs::write(path, serde_json::to_vec_pretty(&observations)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
+    save_observations(args.save_observations.as_deref(), &observations)?;
     let mut stdout = std::io::stdout().lock();
     if args.json && args.clients {
         serde_json::to_writer_pretty(&mut stdout, &report.clients)?;
@@ -594,13 +601,15 @@ async fn listen(args: ListenArgs, style: Style) -> Result<ExitCode> {
     let limit = timeout(args.timeout)?;
     let against = match &args.against {
         Some(server) => {
+            let mut target = tlsdoctor::target::parse_target(server).map_err(anyhow::Error::msg)?;
+            target.connect_to = args.connect_to;
             let job = scan_job(
-                server,
-                None,
-                false,
-                args.connect_to,
+                target,
                 args.ca_file.as_ref(),
-                Duration::from_secs(5),
+                probe::ProbeOptions {
+                    timeout: Duration::from_secs(5),
+                    ..Default::default()
+                },
             )?;
             eprintln!("tlsdoctor listen: scanning {server} (--against)...");
             let server = tlsdoctor::compare::scan_server(&job).await?;
@@ -683,21 +692,12 @@ async fn listen(args: ListenArgs, style: Style) -> Result<ExitCode> {
 
 /// A scan of `target` with the trust and target options of `compare` and
 /// `listen --against`.
+/// A scan of `target` for `compare` and `listen --against`.
 fn scan_job(
-    target: &str,
-    sni: Option<String>,
-    no_sni: bool,
-    connect_to: Option<IpAddr>,
+    target: model::Target,
     ca_file: Option<&PathBuf>,
-    limit: Duration,
+    probe: probe::ProbeOptions,
 ) -> Result<tlsdoctor::scan::Scan> {
-    let mut target = tlsdoctor::target::parse_target(target).map_err(anyhow::Error::msg)?;
-    if no_sni {
-        target.sni = None;
-    } else if let Some(sni) = sni {
-        target.sni = Some(sni);
-    }
-    target.connect_to = connect_to;
     let base = context("browser", None, ca_file)?;
     Ok(tlsdoctor::scan::Scan {
         target,
@@ -706,10 +706,7 @@ fn scan_job(
             trust: base.trust,
             client_identity: false,
         },
-        probe: probe::ProbeOptions {
-            timeout: limit,
-            ..Default::default()
-        },
+        probe,
     })
 }
 
@@ -730,12 +727,9 @@ async fn compare(args: CompareArgs, style: Style) -> Result<ExitCode> {
         (None, None) => bail!("name a client with --client PROFILE or --client-hello FILE"),
     };
     let job = scan_job(
-        &args.target,
-        args.sni,
-        args.no_sni,
-        args.connect_to,
-        args.ca_file.as_ref(),
-        timeout(args.timeout)?,
+        args.server.target(&args.target)?,
+        args.server.ca_file.as_ref(),
+        args.server.probe_options()?,
     )?;
     let server = tlsdoctor::compare::scan_server(&job).await?;
     let result = tlsdoctor::compare::judge(&profile, &server);
