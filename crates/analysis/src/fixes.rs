@@ -54,3 +54,8 @@ pub fn reissue_certificate(why: &str) -> Vec<String> {
         "  nginx: ssl_certificate / ssl_certificate_key; Apache: SSLCertificateFile / SSLCertificateKeyFile; HAProxy: crt; Caddy: automatic HTTPS does this for you.".into(),
     ]
 }
+
+/// For a private CA: make the client trust its root, per client library.
+pub fn trust_private_root() -> Vec<String> {
+    vec!["Client (private PKI): trust the CA's root — tlsdoctor/curl --ca-file/--cacert, Python REQUESTS_CA_BUNDLE, Java keytool -importcert, Node NODE_EXTRA_CA_CERTS, or the system store (update-ca-certificates).".into()]
+}

@@ -746,80 +746,15 @@ pub fn hsts_max_age(value: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::{
-        CertificateReport, DhReport, Features, ProtocolReport, Protocols, TargetReport, TrustReport,
-    };
+    use model::{DhReport, Protocols};
 
-    fn proto(suites: &[&str], server_order: Option<bool>, groups: &[&str]) -> ProtocolReport {
-        ProtocolReport {
-            supported: true,
-            evidence: String::new(),
-            cipher_suites: suites.iter().map(|s| s.to_string()).collect(),
-            server_order,
-            groups: groups.iter().map(|s| s.to_string()).collect(),
-            group_server_order: None,
-            groups_measured_at: None,
-        }
-    }
+    use crate::fixtures::{chain, protocol as proto};
 
-    fn chain(key_type: &str, bits: u32, trusted: bool) -> ChainReport {
-        ChainReport {
-            seen_with: vec!["sni".into()],
-            key_type: key_type.into(),
-            certificates: vec![CertificateReport {
-                subject: "CN=localhost".into(),
-                issuer: "CN=ca".into(),
-                sans: vec!["localhost".into()],
-                not_before: String::new(),
-                not_after: String::new(),
-                key_type: key_type.into(),
-                key_bits: bits,
-                curve: None,
-                signature_algorithm: String::new(),
-                sha256_fingerprint: String::new(),
-                is_ca: false,
-                self_issued: false,
-                ..Default::default()
-            }],
-            trust: vec![TrustReport {
-                store: "ca_file".into(),
-                trusted,
-                result: if trusted { "trusted" } else { "unknown_issuer" }.into(),
-            }],
-            order_ok: true,
-            complete: true,
-            hostname_match: true,
-            hostname: "localhost".into(),
-            ocsp_stapled: false,
-        }
-    }
-
+    /// The shared test scan, with secure renegotiation (a grade A needs it).
     fn report(protocols: Protocols, chain: ChainReport) -> ScanReport {
-        ScanReport {
-            schema_version: 1,
-            target: TargetReport {
-                host: "localhost".into(),
-                port: 443,
-                ip: None,
-                sni: Some("localhost".into()),
-            },
-            protocols,
-            signature_algorithms: Vec::new(),
-            dh: None,
-            certificates: vec![chain],
-            features: Features {
-                secure_renegotiation: Some(true),
-                ..Default::default()
-            },
-            connections: 0,
-            elapsed_ms: 0,
-            incomplete: Vec::new(),
-            vulnerabilities: Default::default(),
-            grade: None,
-            grade_caps: Vec::new(),
-            score: None,
-            clients: Vec::new(),
-        }
+        let mut report = crate::fixtures::scan_report(protocols, chain);
+        report.features.secure_renegotiation = Some(true);
+        report
     }
 
     fn rules(g: &Grade) -> Vec<&str> {

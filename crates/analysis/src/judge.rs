@@ -1400,11 +1400,18 @@ fn untrusted(
             Code::CertUntrustedRoot,
             Severity::Error,
             Step::Certificate,
-            format!("The chain ends in a root CA that no trust store here knows: {}.", top.subject),
-            [vec![format!("root sent by the server: {}", top.subject)], evidence_stores].concat(),
+            format!(
+                "The chain ends in a root CA that no trust store here knows: {}.",
+                top.subject
+            ),
+            [
+                vec![format!("root sent by the server: {}", top.subject)],
+                evidence_stores,
+            ]
+            .concat(),
             [
                 fixes::reissue_certificate("issued by a private or unknown CA"),
-                vec!["Client (private PKI): add that root to the client's trust store, or pass it with --ca-file / curl --cacert.".into()],
+                fixes::trust_private_root(),
             ]
             .concat(),
         );
@@ -1452,7 +1459,7 @@ fn untrusted(
             ]
             .concat(),
             [
-                vec!["Client (private PKI): trust the CA's root — tlsdoctor/curl --ca-file/--cacert, Python REQUESTS_CA_BUNDLE, Java keytool -importcert, Node NODE_EXTRA_CA_CERTS.".into()],
+                fixes::trust_private_root(),
                 fixes::install_full_chain(),
                 fixes::reissue_certificate("issued by a CA clients do not trust"),
             ]
@@ -1560,7 +1567,7 @@ fn fetched_issuer_explains(
             ),
             evidence,
             [
-                vec!["Client (private PKI): trust that root — tlsdoctor/curl --ca-file/--cacert, Python REQUESTS_CA_BUNDLE, Java keytool -importcert, Node NODE_EXTRA_CA_CERTS.".into()],
+                fixes::trust_private_root(),
                 fixes::reissue_certificate("issued by a CA clients do not trust"),
             ]
             .concat(),

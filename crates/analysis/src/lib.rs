@@ -9,6 +9,8 @@
 pub mod certs;
 pub mod client_hello;
 pub mod fixes;
+#[cfg(test)]
+mod fixtures;
 pub mod grade;
 pub mod interception;
 mod issuers;

@@ -309,12 +309,20 @@ impl Scripted {
     }
 
     fn alert_record(&self, description: AlertDescription) -> Vec<u8> {
-        write_record(
-            ContentType::Alert,
-            self.version(),
-            &Alert::fatal(description).get_encoding(),
-        )
+        fatal_alert_record(self.version(), description)
     }
+}
+
+/// One fatal alert in a record of `version`: how every scripted server says no.
+pub(crate) fn fatal_alert_record(
+    version: ProtocolVersion,
+    description: AlertDescription,
+) -> Vec<u8> {
+    write_record(
+        ContentType::Alert,
+        version,
+        &Alert::fatal(description).get_encoding(),
+    )
 }
 
 /// Reads records until one complete ClientHello arrived. `Err(Some(alert))`

@@ -16,12 +16,12 @@
 //! Like [`crate::scripted`], they never complete a handshake: there is no key
 //! schedule here. Every read is bounded in bytes and time.
 
+use crate::scripted::fatal_alert_record as alert_record;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wire::alert::Alert;
 use wire::codec::Codec;
 use wire::handshake::{
     encode_handshake, CertificateMessage, ClientHello, Extension, HandshakeType, ServerHello,
@@ -416,14 +416,6 @@ fn ticketbleed(version: ProtocolVersion, suite: u16, session_id: &[u8]) -> Vec<u
     let _ = aws_lc_rs::rand::fill(&mut finished);
     out.extend(write_record(ContentType::Handshake, version, &finished));
     out
-}
-
-fn alert_record(version: ProtocolVersion, description: AlertDescription) -> Vec<u8> {
-    write_record(
-        ContentType::Alert,
-        version,
-        &Alert::fatal(description).get_encoding(),
-    )
 }
 
 /// Bounded reading of the client's records.

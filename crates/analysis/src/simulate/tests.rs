@@ -1,70 +1,22 @@
-use model::{CertificateReport, Features, ProtocolReport, Protocols, TargetReport, TrustReport};
+use model::{ProtocolReport, Protocols, TrustReport};
 
 use super::*;
 
 fn proto(suites: &[&str], server_order: Option<bool>, groups: &[&str]) -> ProtocolReport {
     ProtocolReport {
-        supported: true,
-        evidence: String::new(),
-        cipher_suites: suites.iter().map(|s| s.to_string()).collect(),
-        server_order,
-        groups: groups.iter().map(|s| s.to_string()).collect(),
         group_server_order: Some(true),
-        groups_measured_at: None,
+        ..crate::fixtures::protocol(suites, server_order, groups)
     }
 }
 
+/// The shared test scan: an RSA 2048 chain the CA file trusts, signed with
+/// SHA-256, and RSA signature schemes.
 fn report(protocols: Protocols) -> ScanReport {
-    ScanReport {
-        schema_version: 1,
-        target: TargetReport {
-            host: "localhost".into(),
-            port: 443,
-            ip: None,
-            sni: Some("localhost".into()),
-        },
-        protocols,
-        signature_algorithms: vec!["rsa_pss_rsae_sha256".into(), "rsa_pkcs1_sha256".into()],
-        dh: None,
-        certificates: vec![ChainReport {
-            seen_with: vec!["sni".into()],
-            key_type: "rsa".into(),
-            certificates: vec![CertificateReport {
-                subject: "CN=localhost".into(),
-                issuer: "CN=ca".into(),
-                sans: vec!["localhost".into()],
-                not_before: String::new(),
-                not_after: String::new(),
-                key_type: "rsa".into(),
-                key_bits: 2048,
-                curve: None,
-                signature_algorithm: "sha256WithRSAEncryption".into(),
-                sha256_fingerprint: String::new(),
-                is_ca: false,
-                self_issued: false,
-                ..Default::default()
-            }],
-            trust: vec![TrustReport {
-                store: "ca_file".into(),
-                trusted: true,
-                result: "trusted".into(),
-            }],
-            order_ok: true,
-            complete: true,
-            hostname_match: true,
-            hostname: "localhost".into(),
-            ocsp_stapled: false,
-        }],
-        features: Features::default(),
-        connections: 0,
-        elapsed_ms: 0,
-        incomplete: Vec::new(),
-        vulnerabilities: Default::default(),
-        grade: None,
-        grade_caps: Vec::new(),
-        score: None,
-        clients: Vec::new(),
-    }
+    let mut report =
+        crate::fixtures::scan_report(protocols, crate::fixtures::chain("rsa", 2048, true));
+    report.signature_algorithms = vec!["rsa_pss_rsae_sha256".into(), "rsa_pkcs1_sha256".into()];
+    report.certificates[0].certificates[0].signature_algorithm = "sha256WithRSAEncryption".into();
+    report
 }
 
 fn profile(name: &str) -> ClientProfile {

@@ -1,0 +1,76 @@
+//! Scan reports for unit tests of the judgements over them (grade,
+//! client simulation): one server description, varied per test.
+
+use model::{
+    CertificateReport, ChainReport, Features, ProtocolReport, Protocols, ScanReport, TargetReport,
+    TrustReport,
+};
+
+/// A supported protocol with these suites and groups.
+pub(crate) fn protocol(
+    suites: &[&str],
+    server_order: Option<bool>,
+    groups: &[&str],
+) -> ProtocolReport {
+    ProtocolReport {
+        supported: true,
+        evidence: String::new(),
+        cipher_suites: suites.iter().map(|s| s.to_string()).collect(),
+        server_order,
+        groups: groups.iter().map(|s| s.to_string()).collect(),
+        group_server_order: None,
+        groups_measured_at: None,
+    }
+}
+
+/// A one-certificate chain for localhost with this key, trusted or not by the CA file.
+pub(crate) fn chain(key_type: &str, bits: u32, trusted: bool) -> ChainReport {
+    ChainReport {
+        seen_with: vec!["sni".into()],
+        key_type: key_type.into(),
+        certificates: vec![CertificateReport {
+            subject: "CN=localhost".into(),
+            issuer: "CN=ca".into(),
+            sans: vec!["localhost".into()],
+            key_type: key_type.into(),
+            key_bits: bits,
+            ..Default::default()
+        }],
+        trust: vec![TrustReport {
+            store: "ca_file".into(),
+            trusted,
+            result: if trusted { "trusted" } else { "unknown_issuer" }.into(),
+        }],
+        order_ok: true,
+        complete: true,
+        hostname_match: true,
+        hostname: "localhost".into(),
+        ocsp_stapled: false,
+    }
+}
+
+/// A scan of localhost:443 that found `protocols` and `chain`, nothing else.
+pub(crate) fn scan_report(protocols: Protocols, chain: ChainReport) -> ScanReport {
+    ScanReport {
+        schema_version: 1,
+        target: TargetReport {
+            host: "localhost".into(),
+            port: 443,
+            ip: None,
+            sni: Some("localhost".into()),
+        },
+        protocols,
+        signature_algorithms: Vec::new(),
+        dh: None,
+        certificates: vec![chain],
+        features: Features::default(),
+        connections: 0,
+        elapsed_ms: 0,
+        incomplete: Vec::new(),
+        vulnerabilities: Default::default(),
+        grade: None,
+        grade_caps: Vec::new(),
+        score: None,
+        clients: Vec::new(),
+    }
+}
