@@ -57,3 +57,13 @@ pub fn sorted(mut names: Vec<String>) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Asserts that a vulnerability check's evidence mentions `needle` (what the
+/// server really answered), printing the evidence when it does not.
+pub fn assert_evidence(check: &model::VulnCheck, needle: &str) {
+    assert!(
+        check.evidence.contains(needle),
+        "expected {needle:?} in: {}",
+        check.evidence
+    );
+}
