@@ -97,6 +97,11 @@ struct ServerArgs {
     /// Seconds to wait for each network step.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     timeout: f64,
+    /// Let requests that are not to the target (the issuer certificate a
+    /// certificate's AIA names) go to loopback, private, link-local and other
+    /// non-public addresses even when the target is not one.
+    #[arg(long)]
+    allow_private_fetch: bool,
 }
 
 impl ServerArgs {
@@ -117,6 +122,7 @@ impl ServerArgs {
         Ok(probe::ProbeOptions {
             timeout: timeout(self.timeout)?,
             resolver: self.resolver,
+            allow_private_fetch: self.allow_private_fetch,
             ..Default::default()
         })
     }

@@ -58,7 +58,10 @@ fn bit_string(bytes: &[u8]) -> Vec<u8> {
 /// (`n`, `e`). Only the structure has to parse; nobody checks its signature.
 fn rsa_certificate(n: &[u8], e: &[u8]) -> Vec<u8> {
     let sha256_rsa = seq(&[
-        tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]),
+        tlv(
+            0x06,
+            &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b],
+        ),
         vec![0x05, 0x00],
     ]);
     let name = seq(&[tlv(
@@ -68,7 +71,10 @@ fn rsa_certificate(n: &[u8], e: &[u8]) -> Vec<u8> {
     let validity = seq(&[tlv(0x17, b"250101000000Z"), tlv(0x17, b"350101000000Z")]);
     let spki = seq(&[
         seq(&[
-            tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]),
+            tlv(
+                0x06,
+                &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01],
+            ),
             vec![0x05, 0x00],
         ]),
         bit_string(&seq(&[integer(n), integer(e)])),
