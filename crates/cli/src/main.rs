@@ -279,7 +279,8 @@ struct CompareArgs {
     #[arg(long, value_name = "PROFILE")]
     client: Option<String>,
     /// A captured ClientHello: hex (or raw bytes) of a handshake message or of
-    /// TLS records, a pcap/pcapng, or a `listen --json-log` file.
+    /// TLS records, a pcap/pcapng, or a `listen --json-log` file (a regular
+    /// file of at most 64 MiB).
     #[arg(long, value_name = "FILE")]
     client_hello: Option<PathBuf>,
     /// Which hello: the TCP stream number in a pcap (Wireshark's tcp.stream),
@@ -413,8 +414,7 @@ async fn diagnose(args: DiagnoseArgs, style: Style) -> Result<ExitCode> {
     )?;
     context.fetch_issuers = !args.no_fetch;
     if let Some(path) = &args.replay {
-        let text =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = tlsdoctor::input::read_bounded(path, tlsdoctor::input::MAX_FILE)?;
         let observations: model::Observations = serde_json::from_slice(&text)
             .with_context(|| format!("{} is not a tlsdoctor observations file", path.display()))?;
         let report = analysis::judge(&observations, &context);
@@ -723,8 +723,7 @@ async fn compare(args: CompareArgs, style: Style) -> Result<ExitCode> {
             (profile, name.clone())
         }
         (None, Some(path)) => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let bytes = tlsdoctor::input::read_bounded(path, tlsdoctor::input::MAX_CAPTURE)?;
             let captured = tlsdoctor::compare::read_client_hello(&bytes, args.stream)
                 .with_context(|| format!("{}: no usable ClientHello", path.display()))?;
             let client = format!("{} ({})", path.display(), captured.origin);
