@@ -1,8 +1,11 @@
-//! The ROBOT probe against a scripted hostile server whose certificate
-//! carries an RSA key with an oversized exponent or modulus: the probe must
-//! refuse the arithmetic ("key too large") and return at once, instead of
-//! spending minutes in a modular exponentiation. A sane key of the same
-//! hand-made shape is encrypted to, which shows the certificate parses.
+//! Probes against scripted hostile servers (tokio tasks on loopback):
+//! - ROBOT against a certificate whose RSA key has an oversized exponent or
+//!   modulus: the probe must refuse the arithmetic ("key too large") and
+//!   return at once, instead of spending minutes in a modular
+//!   exponentiation. A sane key of the same hand-made shape is encrypted to,
+//!   which shows the certificate parses.
+//! - A Certificate message of 40,000 empty entries: refused after counting,
+//!   never stored (the observation says how many entries there were).
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
@@ -93,14 +96,19 @@ fn rsa_certificate(n: &[u8], e: &[u8]) -> Vec<u8> {
 
 /// ServerHello (TLS 1.2, TLS_RSA_WITH_AES_128_CBC_SHA), Certificate, ServerHelloDone.
 fn first_flight(certificate: &[u8]) -> Vec<u8> {
+    let mut list = (certificate.len() as u32).to_be_bytes()[1..].to_vec();
+    list.extend_from_slice(certificate);
+    first_flight_with_list(&list)
+}
+
+/// The same flight with `list` as the Certificate message's certificate_list.
+fn first_flight_with_list(list: &[u8]) -> Vec<u8> {
     let mut hello = vec![0x03, 0x03];
     hello.extend([0x11; 32]);
     hello.push(0); // session id
     hello.extend([0x00, 0x2f, 0x00]); // suite, compression
-    let mut list = (certificate.len() as u32).to_be_bytes()[1..].to_vec();
-    list.extend_from_slice(certificate);
     let mut body = (list.len() as u32).to_be_bytes()[1..].to_vec();
-    body.extend(list);
+    body.extend_from_slice(list);
     let mut messages = encode_handshake(HandshakeType::ServerHello, &hello);
     messages.extend(encode_handshake(HandshakeType::Certificate, &body));
     messages.extend(encode_handshake(HandshakeType::ServerHelloDone, &[]));
@@ -207,4 +215,38 @@ async fn a_sane_key_of_the_same_shape_is_encrypted_to() {
         f.sent,
         ["client_key_exchange", "change_cipher_spec", "finished"]
     );
+}
+
+#[tokio::test]
+async fn forty_thousand_certificate_entries_are_counted_not_stored() {
+    let port = hostile_server(first_flight_with_list(&[0u8; 3 * 40_000])).await;
+    let target = Target::new("localhost", port);
+    let dns = DnsObservation {
+        skipped: true,
+        addresses: vec![IpAddr::V4(Ipv4Addr::LOCALHOST)],
+        ..Default::default()
+    };
+    let request = ProbeRequest {
+        purpose: Purpose::ClientHello,
+        kind: ProbeKind::Hello(HelloSpec {
+            versions: vec![ProtocolVersion::TLS1_2],
+            cipher_suites: vec![CipherSuite(0x002f)],
+            ..Default::default()
+        }),
+    };
+    let options = probe::ProbeOptions {
+        timeout: Duration::from_secs(5),
+        ..Default::default()
+    };
+    let records = probe::run(&target, &dns, vec![request], &options).await;
+    let flight = records[0].flight.clone().expect("a flight");
+    assert!(flight.certificates.is_empty());
+    match &flight.end {
+        model::FlightEnd::Malformed { message } => {
+            assert!(message.contains("40000"), "{message}");
+            assert!(message.contains("number of entries"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(flight.server_hello.is_some());
 }
