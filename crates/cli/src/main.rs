@@ -315,26 +315,23 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Ctrl-C ends every command the same way: the command's future is
+    // dropped (a lab or listener removes its temporary directory with its
+    // private keys on drop), a message goes to stderr, and the exit code is
+    // 130 (128 + SIGINT), as shells report an interrupted program.
     let result = runtime.block_on(async {
-        match cli.command {
-            Command::Diagnose(args) => diagnose(args, style).await,
-            Command::Scan(args) => scan(args, style).await,
-            Command::Demo(args) => demo(args, style).await,
-            Command::Lab(args) => lab(args).await,
-            Command::Completions { shell } => {
-                let mut command = <Cli as clap::CommandFactory>::command();
-                clap_complete::generate(shell, &mut command, "tlsdoctor", &mut std::io::stdout());
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Man => {
-                let command = <Cli as clap::CommandFactory>::command();
-                clap_mangen::Man::new(command).render(&mut std::io::stdout())?;
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Listen(args) => listen(args, style).await,
-            Command::Compare(args) => compare(args, style).await,
+        tokio::select! {
+            result = run(cli.command, style) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
         }
     });
+    // Do not wait for blocking work (a child process, an RSA encryption)
+    // a dropped command left behind.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    let Some(result) = result else {
+        eprintln!("tlsdoctor: interrupted");
+        return ExitCode::from(130);
+    };
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -347,6 +344,28 @@ fn main() -> ExitCode {
             eprintln!("tlsdoctor: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Runs one command.
+async fn run(command: Command, style: Style) -> Result<ExitCode> {
+    match command {
+        Command::Diagnose(args) => diagnose(args, style).await,
+        Command::Scan(args) => scan(args, style).await,
+        Command::Demo(args) => demo(args, style).await,
+        Command::Lab(args) => lab(args).await,
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "tlsdoctor", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Listen(args) => listen(args, style).await,
+        Command::Compare(args) => compare(args, style).await,
     }
 }
 
@@ -596,9 +615,9 @@ async fn lab(args: LabArgs) -> Result<ExitCode> {
     }
     stdout.flush()?;
     drop(stdout);
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    // Serves until Ctrl-C, which drops this future (and the lab with it:
+    // its Drop stops the servers and removes the directory). See `main`.
+    std::future::pending::<()>().await;
     lab.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -664,11 +683,11 @@ async fn listen(args: ListenArgs, style: Style) -> Result<ExitCode> {
     );
     let mut seen = 0u64;
     loop {
-        let record = tokio::select! {
-            record = listener.next_record() => record,
-            _ = tokio::signal::ctrl_c() => None,
+        // Ctrl-C drops this future (and the listener, which removes its
+        // temporary directory); see `main`.
+        let Some(record) = listener.next_record().await else {
+            break;
         };
-        let Some(record) = record else { break };
         if let Some(file) = &mut log {
             let mut line = serde_json::to_vec(&record)?;
             line.push(b'\n');
