@@ -682,6 +682,7 @@ async fn listen(args: ListenArgs, style: Style) -> Result<ExitCode> {
         addr.port()
     );
     let mut seen = 0u64;
+    let mut log_failures = 0u64;
     loop {
         // Ctrl-C drops this future (and the listener, which removes its
         // temporary directory); see `main`.
@@ -689,10 +690,27 @@ async fn listen(args: ListenArgs, style: Style) -> Result<ExitCode> {
             break;
         };
         if let Some(file) = &mut log {
+            // A full disk or a lost mount must not stop the listener: say so
+            // on stderr (once per run of failures) and keep serving.
             let mut line = serde_json::to_vec(&record)?;
             line.push(b'\n');
-            file.write_all(&line).context("cannot write the JSON log")?;
-            file.flush().context("cannot write the JSON log")?;
+            match file.write_all(&line).and_then(|()| file.flush()) {
+                Ok(()) if log_failures > 0 => {
+                    eprintln!(
+                        "tlsdoctor listen: the JSON log is written again ({log_failures} record(s) lost)"
+                    );
+                    log_failures = 0;
+                }
+                Ok(()) => {}
+                Err(e) => {
+                    if log_failures == 0 {
+                        eprintln!(
+                            "tlsdoctor listen: cannot write the JSON log: {e}; records are lost until it works again"
+                        );
+                    }
+                    log_failures += 1;
+                }
+            }
         }
         let mut stdout = std::io::stdout().lock();
         if args.json {

@@ -106,3 +106,94 @@ async fn non_tls_and_broken_hellos_are_recorded() {
     assert_eq!(r.versions, ["ssl2"]);
     assert!(r.flag("sslv2_hello").is_some() && r.flag("export_offered").is_some());
 }
+
+#[tokio::test]
+async fn a_hello_with_30000_suites_gives_a_bounded_record() {
+    let mut listener = Listener::start(ListenConfig {
+        hello_timeout: Duration::from_secs(2),
+        handshake_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(2),
+        ..ListenConfig::default()
+    })
+    .await
+    .expect("listener starts");
+    let port = listener.local_addr().port();
+    let hello = wire::handshake::ClientHelloBuilder::modern(Some("localhost"))
+        .cipher_suites((1..=30_000u16).map(wire::registry::CipherSuite))
+        .build()
+        .encode_record(wire::registry::ProtocolVersion::TLS1_0);
+    let sent = hello.len();
+    let hello: &'static [u8] = Box::leak(hello.into_boxed_slice());
+    send(port, hello, true).await;
+    let r = next(&mut listener).await;
+    assert_eq!(r.cipher_suites.len(), 256);
+    assert!(
+        r.truncated
+            .iter()
+            .any(|t| t == "cipher_suites: 30000 sent, the first 256 kept"),
+        "{:?}",
+        r.truncated
+    );
+    assert!(r.hello.is_none(), "a 60 KB hello is not kept");
+    let json = serde_json::to_vec(&r).unwrap();
+    assert!(
+        json.len() < sent / 2,
+        "{} bytes of record for {sent} bytes sent",
+        json.len()
+    );
+    let text = tlsdoctor::listen::page::terminal(&r, tlsdoctor::render::Style { color: false });
+    assert!(text.len() < sent, "{} bytes of summary", text.len());
+}
+
+#[test]
+fn a_failing_json_log_is_reported_and_survived() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tlsdoctor"))
+        .args([
+            "listen",
+            "--port",
+            "0",
+            "--json",
+            "--count",
+            "2",
+            "--timeout",
+            "2",
+            "--json-log",
+            "/dev/full",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tlsdoctor runs");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut port = None;
+    let mut line = String::new();
+    while port.is_none() && stderr.read_line(&mut line).unwrap_or(0) > 0 {
+        port = line
+            .split("accepting TLS on ")
+            .nth(1)
+            .and_then(|a| a.trim().parse::<std::net::SocketAddr>().ok())
+            .map(|a| a.port());
+        line.clear();
+    }
+    let port = port.expect("the listener's address on stderr");
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let _ = s.write_all(b"garbage, not TLS\r\n\r\n");
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        let mut out = Vec::new();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let _ = s.read_to_end(&mut out);
+    }
+    let output = child.wait_with_output().expect("listen ends after --count");
+    let mut rest = String::new();
+    let _ = Read::read_to_string(&mut stderr, &mut rest);
+    assert_eq!(output.status.code(), Some(0), "{rest}");
+    assert_eq!(
+        rest.matches("cannot write the JSON log").count(),
+        1,
+        "reported once: {rest}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().count(), 2, "both records printed: {stdout}");
+}

@@ -28,6 +28,7 @@
 //! bytes, and a timeout for each phase. Nothing a client sends can make it
 //! panic; the listener never connects anywhere.
 
+mod bounds;
 mod http;
 pub mod page;
 mod pki;
@@ -256,9 +257,13 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         };
         match accepted {
             Ok((stream, peer)) => {
+                // Small handshake flights go out at once, not after the
+                // client's delayed ACK (Nagle).
+                let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
                 tasks.spawn(async move {
-                    let record = connection(stream, peer, &shared).await;
+                    let mut record = connection(stream, peer, &shared).await;
+                    bounds::bound(&mut record);
                     let _ = shared.records.send(record).await;
                     drop(permit);
                 });
@@ -505,6 +510,8 @@ async fn handshake(
         .await;
         return;
     }
+    // The page is built from the record: bounded like the log.
+    bounds::bound(record);
     let (content_type, body) = if request.wants_html && !request.path.starts_with("/json") {
         ("text/html; charset=utf-8", page::html(record).into_bytes())
     } else {
