@@ -135,4 +135,36 @@ mod tests {
         assert_eq!(r.user_agent, None);
         assert!(!r.wants_html);
     }
+
+    #[tokio::test]
+    async fn responses_carry_nosniff_and_the_page_a_csp() {
+        use tokio::io::AsyncReadExt;
+        for (content_type, csp) in [
+            ("text/html; charset=utf-8", true),
+            ("application/json", false),
+        ] {
+            let (mut client, mut server) = tokio::io::duplex(4096);
+            respond(
+                &mut server,
+                "200 OK",
+                content_type,
+                b"body",
+                Duration::from_secs(1),
+            )
+            .await;
+            drop(server);
+            let mut out = String::new();
+            client.read_to_string(&mut out).await.unwrap();
+            assert!(
+                out.contains("\r\nX-Content-Type-Options: nosniff\r\n"),
+                "{out}"
+            );
+            assert_eq!(
+                out.contains("\r\nContent-Security-Policy: default-src 'none';"),
+                csp,
+                "{out}"
+            );
+            assert!(out.ends_with("\r\n\r\nbody"), "{out}");
+        }
+    }
 }
