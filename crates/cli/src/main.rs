@@ -253,10 +253,12 @@ struct ListenArgs {
     /// Directory for the generated CA certificate (default: a temporary one).
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
-    /// Seconds a client has for each phase (hello, handshake, HTTP request).
+    /// Seconds a client has for the handshake and for its HTTP request (the
+    /// hello itself must arrive within 3 s, or this when shorter).
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     timeout: f64,
-    /// Connections served at once.
+    /// Handshakes served at once (connections that have not sent a complete
+    /// hello do not count: at most 1024 of those wait, the oldest is dropped).
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
     max_connections: u16,
     /// Scan this server at start, and tell for every client whether it could connect to it.
@@ -651,7 +653,7 @@ async fn listen(args: ListenArgs, style: Style) -> Result<ExitCode> {
         against,
         bind: std::net::SocketAddr::new(args.bind, args.port),
         dir: args.dir,
-        hello_timeout: limit,
+        hello_timeout: limit.min(tlsdoctor::listen::HELLO_TIMEOUT),
         handshake_timeout: limit,
         request_timeout: limit,
         max_connections: usize::from(args.max_connections),

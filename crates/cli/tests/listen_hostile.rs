@@ -197,3 +197,82 @@ fn a_failing_json_log_is_reported_and_survived() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(stdout.lines().count(), 2, "both records printed: {stdout}");
 }
+
+/// A TLS 1.3 client (rustls) that trusts the listener's CA and fetches
+/// `/json`; returns the status line.
+async fn fetch_report(port: u16, ca_pem: &str) -> String {
+    use rustls_pki_types::pem::PemObject;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pki_types::CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = connector.connect(name, tcp).await.expect("handshake");
+    tls.write_all(b"GET /json HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    let _ = tls.read_to_end(&mut response).await;
+    String::from_utf8_lossy(&response)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_normal_client_is_served_at_once_during_a_flood_of_idle_and_stalled_connections() {
+    let mut listener = Listener::start(ListenConfig {
+        hello_timeout: Duration::from_secs(5),
+        handshake_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(5),
+        max_connections: 4,
+        max_waiting: 64,
+        ..ListenConfig::default()
+    })
+    .await
+    .expect("listener starts");
+    let port = listener.local_addr().port();
+    let ca = listener.ca_pem().to_string();
+    // Drain records so that no connection waits on the channel.
+    let drain = tokio::spawn(async move { while listener.next_record().await.is_some() {} });
+    // 300 connections that send nothing and 100 that stall inside a record
+    // header, far more than the 4 handshake slots and the 64 waiting places.
+    let mut flood = Vec::new();
+    for i in 0..400 {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        if i % 4 == 0 {
+            use tokio::io::AsyncWriteExt;
+            let _ = s.write_all(b"\x16\x03\x01\x40\x00\x01").await;
+        }
+        flood.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let status = tokio::time::timeout(Duration::from_secs(10), fetch_report(port, &ca))
+            .await
+            .expect("served");
+        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "served in {:?} during the flood",
+            started.elapsed()
+        );
+    }
+    drop(flood);
+    drain.abort();
+}
