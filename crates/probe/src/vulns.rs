@@ -520,11 +520,14 @@ async fn rsa_padding(
     finish(conn, f)
 }
 
+/// An RSA public key: modulus and exponent, big-endian, without leading zeros.
+type RsaKey = (Vec<u8>, Vec<u8>);
+
 /// The RSA modulus and public exponent of a certificate, big-endian; `None`
 /// when the key is not RSA (or too small to carry a premaster secret);
 /// `Err` ("key too large: ...") when the numbers are over the bounds above,
 /// checked before any arithmetic.
-fn rsa_key(der: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, String> {
+fn rsa_key(der: &[u8]) -> Result<Option<RsaKey>, String> {
     use x509_parser::public_key::PublicKey;
     let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
         return Ok(None);
