@@ -244,6 +244,9 @@ struct ListenArgs {
     /// Append every connection's record to this file, one JSON object per line.
     #[arg(long, value_name = "FILE")]
     json_log: Option<PathBuf>,
+    /// Rotate the JSON log (FILE -> FILE.1, replacing it) before it grows past this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..), requires = "json_log")]
+    json_log_max_mib: u32,
     /// Exit after this many connections (for scripts and tests).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     count: Option<u64>,
@@ -659,14 +662,9 @@ async fn listen(args: ListenArgs, style: Style) -> Result<ExitCode> {
         max_connections: usize::from(args.max_connections),
         ..Default::default()
     };
+    let max_log = u64::from(args.json_log_max_mib) * 1024 * 1024;
     let mut log = match &args.json_log {
-        Some(path) => Some(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .with_context(|| format!("cannot open {}", path.display()))?,
-        ),
+        Some(path) => Some(tlsdoctor::listen::log::JsonLog::open(path, max_log)?),
         None => None,
     };
     let mut listener = tlsdoctor::listen::Listener::start(config).await?;
@@ -684,35 +682,15 @@ async fn listen(args: ListenArgs, style: Style) -> Result<ExitCode> {
         addr.port()
     );
     let mut seen = 0u64;
-    let mut log_failures = 0u64;
     loop {
         // Ctrl-C drops this future (and the listener, which removes its
         // temporary directory); see `main`.
         let Some(record) = listener.next_record().await else {
             break;
         };
-        if let Some(file) = &mut log {
-            // A full disk or a lost mount must not stop the listener: say so
-            // on stderr (once per run of failures) and keep serving.
-            let mut line = serde_json::to_vec(&record)?;
-            line.push(b'\n');
-            match file.write_all(&line).and_then(|()| file.flush()) {
-                Ok(()) if log_failures > 0 => {
-                    eprintln!(
-                        "tlsdoctor listen: the JSON log is written again ({log_failures} record(s) lost)"
-                    );
-                    log_failures = 0;
-                }
-                Ok(()) => {}
-                Err(e) => {
-                    if log_failures == 0 {
-                        eprintln!(
-                            "tlsdoctor listen: cannot write the JSON log: {e}; records are lost until it works again"
-                        );
-                    }
-                    log_failures += 1;
-                }
-            }
+        // A full disk or a lost mount must not stop the listener.
+        if let Some(message) = log.as_mut().and_then(|log| log.append(&record)) {
+            eprintln!("tlsdoctor listen: {message}");
         }
         let mut stdout = std::io::stdout().lock();
         if args.json {

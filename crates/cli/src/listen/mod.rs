@@ -34,6 +34,7 @@
 
 mod bounds;
 mod http;
+pub mod log;
 pub mod page;
 mod pki;
 mod replay;
