@@ -143,6 +143,10 @@ async fn a_hello_with_30000_suites_gives_a_bounded_record() {
     );
     let text = tlsdoctor::listen::page::terminal(&r, tlsdoctor::render::Style { color: false });
     assert!(text.len() < sent, "{} bytes of summary", text.len());
+    assert!(
+        text.contains("truncated   cipher_suites: 30000 sent, the first 256 kept"),
+        "{text}"
+    );
 }
 
 #[test]
