@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod demo;
 pub mod engine;
+pub mod input;
 pub mod listen;
 pub mod render;
 pub mod scan;

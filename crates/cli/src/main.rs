@@ -97,6 +97,11 @@ struct ServerArgs {
     /// Seconds to wait for each network step.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     timeout: f64,
+    /// Let requests that are not to the target (the issuer certificate a
+    /// certificate's AIA names) go to loopback, private, link-local and other
+    /// non-public addresses even when the target is not one.
+    #[arg(long)]
+    allow_private_fetch: bool,
 }
 
 impl ServerArgs {
@@ -117,6 +122,7 @@ impl ServerArgs {
         Ok(probe::ProbeOptions {
             timeout: timeout(self.timeout)?,
             resolver: self.resolver,
+            allow_private_fetch: self.allow_private_fetch,
             ..Default::default()
         })
     }
@@ -238,6 +244,9 @@ struct ListenArgs {
     /// Append every connection's record to this file, one JSON object per line.
     #[arg(long, value_name = "FILE")]
     json_log: Option<PathBuf>,
+    /// Rotate the JSON log (FILE -> FILE.1, replacing it) before it grows past this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..), requires = "json_log")]
+    json_log_max_mib: u32,
     /// Exit after this many connections (for scripts and tests).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     count: Option<u64>,
@@ -247,10 +256,12 @@ struct ListenArgs {
     /// Directory for the generated CA certificate (default: a temporary one).
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
-    /// Seconds a client has for each phase (hello, handshake, HTTP request).
+    /// Seconds a client has for the handshake and for its HTTP request (the
+    /// hello itself must arrive within 3 s, or this when shorter).
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     timeout: f64,
-    /// Connections served at once.
+    /// Handshakes served at once (connections that have not sent a complete
+    /// hello do not count: at most 1024 of those wait, the oldest is dropped).
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
     max_connections: u16,
     /// Scan this server at start, and tell for every client whether it could connect to it.
@@ -273,7 +284,8 @@ struct CompareArgs {
     #[arg(long, value_name = "PROFILE")]
     client: Option<String>,
     /// A captured ClientHello: hex (or raw bytes) of a handshake message or of
-    /// TLS records, a pcap/pcapng, or a `listen --json-log` file.
+    /// TLS records, a pcap/pcapng, or a `listen --json-log` file (a regular
+    /// file of at most 64 MiB).
     #[arg(long, value_name = "FILE")]
     client_hello: Option<PathBuf>,
     /// Which hello: the TCP stream number in a pcap (Wireshark's tcp.stream),
@@ -308,26 +320,23 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Ctrl-C ends every command the same way: the command's future is
+    // dropped (a lab or listener removes its temporary directory with its
+    // private keys on drop), a message goes to stderr, and the exit code is
+    // 130 (128 + SIGINT), as shells report an interrupted program.
     let result = runtime.block_on(async {
-        match cli.command {
-            Command::Diagnose(args) => diagnose(args, style).await,
-            Command::Scan(args) => scan(args, style).await,
-            Command::Demo(args) => demo(args, style).await,
-            Command::Lab(args) => lab(args).await,
-            Command::Completions { shell } => {
-                let mut command = <Cli as clap::CommandFactory>::command();
-                clap_complete::generate(shell, &mut command, "tlsdoctor", &mut std::io::stdout());
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Man => {
-                let command = <Cli as clap::CommandFactory>::command();
-                clap_mangen::Man::new(command).render(&mut std::io::stdout())?;
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Listen(args) => listen(args, style).await,
-            Command::Compare(args) => compare(args, style).await,
+        tokio::select! {
+            result = run(cli.command, style) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
         }
     });
+    // Do not wait for blocking work (a child process, an RSA encryption)
+    // a dropped command left behind.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    let Some(result) = result else {
+        eprintln!("tlsdoctor: interrupted");
+        return ExitCode::from(130);
+    };
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -340,6 +349,28 @@ fn main() -> ExitCode {
             eprintln!("tlsdoctor: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Runs one command.
+async fn run(command: Command, style: Style) -> Result<ExitCode> {
+    match command {
+        Command::Diagnose(args) => diagnose(args, style).await,
+        Command::Scan(args) => scan(args, style).await,
+        Command::Demo(args) => demo(args, style).await,
+        Command::Lab(args) => lab(args).await,
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "tlsdoctor", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Listen(args) => listen(args, style).await,
+        Command::Compare(args) => compare(args, style).await,
     }
 }
 
@@ -407,8 +438,7 @@ async fn diagnose(args: DiagnoseArgs, style: Style) -> Result<ExitCode> {
     )?;
     context.fetch_issuers = !args.no_fetch;
     if let Some(path) = &args.replay {
-        let text =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = tlsdoctor::input::read_bounded(path, tlsdoctor::input::MAX_FILE)?;
         let observations: model::Observations = serde_json::from_slice(&text)
             .with_context(|| format!("{} is not a tlsdoctor observations file", path.display()))?;
         let report = analysis::judge(&observations, &context);
@@ -590,9 +620,9 @@ async fn lab(args: LabArgs) -> Result<ExitCode> {
     }
     stdout.flush()?;
     drop(stdout);
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    // Serves until Ctrl-C, which drops this future (and the lab with it:
+    // its Drop stops the servers and removes the directory). See `main`.
+    std::future::pending::<()>().await;
     lab.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -626,20 +656,15 @@ async fn listen(args: ListenArgs, style: Style) -> Result<ExitCode> {
         against,
         bind: std::net::SocketAddr::new(args.bind, args.port),
         dir: args.dir,
-        hello_timeout: limit,
+        hello_timeout: limit.min(tlsdoctor::listen::HELLO_TIMEOUT),
         handshake_timeout: limit,
         request_timeout: limit,
         max_connections: usize::from(args.max_connections),
         ..Default::default()
     };
+    let max_log = u64::from(args.json_log_max_mib) * 1024 * 1024;
     let mut log = match &args.json_log {
-        Some(path) => Some(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .with_context(|| format!("cannot open {}", path.display()))?,
-        ),
+        Some(path) => Some(tlsdoctor::listen::log::JsonLog::open(path, max_log)?),
         None => None,
     };
     let mut listener = tlsdoctor::listen::Listener::start(config).await?;
@@ -658,16 +683,14 @@ async fn listen(args: ListenArgs, style: Style) -> Result<ExitCode> {
     );
     let mut seen = 0u64;
     loop {
-        let record = tokio::select! {
-            record = listener.next_record() => record,
-            _ = tokio::signal::ctrl_c() => None,
+        // Ctrl-C drops this future (and the listener, which removes its
+        // temporary directory); see `main`.
+        let Some(record) = listener.next_record().await else {
+            break;
         };
-        let Some(record) = record else { break };
-        if let Some(file) = &mut log {
-            let mut line = serde_json::to_vec(&record)?;
-            line.push(b'\n');
-            file.write_all(&line).context("cannot write the JSON log")?;
-            file.flush().context("cannot write the JSON log")?;
+        // A full disk or a lost mount must not stop the listener.
+        if let Some(message) = log.as_mut().and_then(|log| log.append(&record)) {
+            eprintln!("tlsdoctor listen: {message}");
         }
         let mut stdout = std::io::stdout().lock();
         if args.json {
@@ -717,8 +740,7 @@ async fn compare(args: CompareArgs, style: Style) -> Result<ExitCode> {
             (profile, name.clone())
         }
         (None, Some(path)) => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let bytes = tlsdoctor::input::read_bounded(path, tlsdoctor::input::MAX_CAPTURE)?;
             let captured = tlsdoctor::compare::read_client_hello(&bytes, args.stream)
                 .with_context(|| format!("{}: no usable ClientHello", path.display()))?;
             let client = format!("{} ({})", path.display(), captured.origin);

@@ -6,10 +6,11 @@ use anyhow::{bail, Context as _, Result};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-/// Reads every certificate in a PEM file.
+/// Reads every certificate in a PEM file (a regular file of at most
+/// [`crate::input::MAX_FILE`] bytes).
 pub fn load_certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
-    let certs: Vec<Vec<u8>> = CertificateDer::pem_file_iter(path)
-        .with_context(|| format!("cannot read {}", path.display()))?
+    let text = crate::input::read_bounded(path, crate::input::MAX_FILE)?;
+    let certs: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(&text)
         .map(|c| c.map(|c| c.to_vec()))
         .collect::<Result<_, _>>()
         .with_context(|| format!("{} is not a valid PEM certificate file", path.display()))?;
@@ -28,7 +29,8 @@ pub fn load_identity(cert: &Path, key: &Path) -> Result<probe::ClientIdentity> {
         .into_iter()
         .map(CertificateDer::from)
         .collect();
-    let key = PrivateKeyDer::from_pem_file(key)
+    let text = crate::input::read_bounded(key, crate::input::MAX_FILE)?;
+    let key = PrivateKeyDer::from_pem_slice(&text)
         .with_context(|| format!("{} holds no usable PEM private key", key.display()))?;
     Ok(probe::ClientIdentity { chain, key })
 }

@@ -36,6 +36,109 @@ fn usage_errors_exit_2() {
     );
 }
 
+/// Runs tlsdoctor, killing it after `limit`; returns the exit code (None:
+/// killed) and stderr.
+fn tlsdoctor_within(args: &[&str], limit: std::time::Duration) -> (Option<i32>, String) {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsdoctor"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tlsdoctor runs");
+    let started = std::time::Instant::now();
+    let code = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status.code();
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
+    (code, stderr)
+}
+
+#[test]
+fn devices_fifos_and_oversized_files_are_refused_at_once() {
+    let dir = TempDir::new("inputs");
+    let fifo = dir.path("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let fifo = fifo.to_str().unwrap().to_string();
+    let big = dir.path("big.pem");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(17 * 1024 * 1024)
+        .unwrap();
+    let big = big.to_str().unwrap().to_string();
+    // Nothing listens on port 1 of loopback: no test reaches the network.
+    let target = "127.0.0.1:1";
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["diagnose", target, "--ca-file", "/dev/zero"],
+            "not a regular file",
+        ),
+        (
+            vec!["diagnose", target, "--ca-file", "/dev/urandom"],
+            "not a regular file",
+        ),
+        (
+            vec!["diagnose", target, "--ca-file", &fifo],
+            "not a regular file",
+        ),
+        (
+            vec!["scan", target, "--ca-file", &big],
+            "over the limit of 16 MiB",
+        ),
+        (
+            vec!["diagnose", "--replay", "/dev/zero"],
+            "not a regular file",
+        ),
+        (
+            vec![
+                "diagnose",
+                target,
+                "--client-cert",
+                "/dev/zero",
+                "--client-key",
+                "/dev/zero",
+            ],
+            "not a regular file",
+        ),
+        (
+            vec!["compare", target, "--client-hello", "/dev/zero"],
+            "not a regular file",
+        ),
+        (
+            vec!["compare", target, "--client-hello", &fifo],
+            "not a regular file",
+        ),
+        (
+            vec!["compare", target, "--client-hello", dir.0.to_str().unwrap()],
+            "directory",
+        ),
+    ];
+    for (args, message) in cases {
+        let started = std::time::Instant::now();
+        let (code, stderr) = tlsdoctor_within(&args, std::time::Duration::from_secs(20));
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{args:?} took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
 #[test]
 fn json_report_and_exit_codes_follow_the_verdict() {
     let dir = TempDir::new("cli");

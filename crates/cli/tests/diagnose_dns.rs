@@ -4,53 +4,13 @@
 
 mod common;
 
-use std::net::{SocketAddr, UdpSocket};
-use std::time::Duration;
+use std::net::SocketAddr;
 
 use model::{Code, Step, StepStatus};
 
-/// A one-question DNS responder: answers every query for `name` with an A
-/// record for 127.0.0.1, and everything else with NXDOMAIN (RFC 1035 §4.1).
+/// The test's DNS server: `name` is 127.0.0.1, everything else NXDOMAIN.
 fn start_dns(name: &'static str) -> SocketAddr {
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
-    socket.set_read_timeout(Some(Duration::from_secs(30))).ok();
-    let addr = socket.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 512];
-        while let Ok((n, peer)) = socket.recv_from(&mut buf) {
-            if n < 12 {
-                continue;
-            }
-            let query = &buf[..n];
-            // The question: QNAME labels, then QTYPE and QCLASS.
-            let mut pos = 12;
-            let mut labels = Vec::new();
-            while pos < n && query[pos] != 0 {
-                let len = query[pos] as usize;
-                labels.push(
-                    String::from_utf8_lossy(&query[pos + 1..(pos + 1 + len).min(n)]).to_lowercase(),
-                );
-                pos += 1 + len;
-            }
-            let question_end = (pos + 5).min(n);
-            let qtype = u16::from_be_bytes([query[pos + 1], query[pos + 2]]);
-            let known = labels.join(".") == name;
-            let mut reply = Vec::new();
-            reply.extend_from_slice(&query[..2]); // ID
-            let rcode = if known { 0 } else { 3 };
-            reply.extend_from_slice(&[0x81, 0x80 | rcode]); // QR, RD, RA, RCODE
-            let answers: u16 = if known && qtype == 1 { 1 } else { 0 };
-            reply.extend_from_slice(&[0, 1]); // QDCOUNT
-            reply.extend_from_slice(&answers.to_be_bytes()); // ANCOUNT
-            reply.extend_from_slice(&[0, 0, 0, 0]); // NSCOUNT, ARCOUNT
-            reply.extend_from_slice(&query[12..question_end]);
-            if answers == 1 {
-                reply.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1]);
-            }
-            let _ = socket.send_to(&reply, peer);
-        }
-    });
-    addr
+    lab::start_dns(name, std::net::Ipv4Addr::LOCALHOST).expect("dns responder")
 }
 
 #[tokio::test]

@@ -6,9 +6,8 @@
 mod common;
 
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use common::scan::{scan_loopback, sorted, supported_protocols};
@@ -27,16 +26,11 @@ impl Drop for Server {
     }
 }
 
-/// A fresh temporary directory with an RSA-2048 self-signed certificate
-/// (RSA, so that the RSA-authenticated suites can all be negotiated).
-fn cert_dir() -> PathBuf {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "tlsdoctor-scan-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+/// A fresh temporary directory (removed when dropped) with an RSA-2048
+/// self-signed certificate (RSA, so that the RSA-authenticated suites can
+/// all be negotiated).
+fn cert_dir() -> common::TempDir {
+    let dir = common::TempDir::new("scan-openssl");
     let status = Command::new("openssl")
         .args([
             "req",

@@ -29,6 +29,7 @@
 
 mod aia;
 mod catalogue;
+mod dns;
 mod http;
 mod pki;
 mod scripted;
@@ -47,6 +48,7 @@ use tokio::task::JoinSet;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 pub use catalogue::{catalogue, expected_vulnerabilities, ServerSpec};
+pub use dns::start_dns;
 
 use pki::{Needs, Pki};
 

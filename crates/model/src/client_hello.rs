@@ -179,6 +179,10 @@ pub struct ClientHelloRecord {
     /// server, and if not why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub against: Option<Compatibility>,
+    /// What was cut to keep the record bounded, with the counts
+    /// (`cipher_suites: 30000 sent, the first 256 kept`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub truncated: Vec<String>,
 }
 
 /// The overlap two sides lack: what the client offers and what the server
@@ -254,6 +258,7 @@ impl ClientHelloRecord {
             first_bytes: None,
             elapsed_ms: 0,
             against: None,
+            truncated: Vec::new(),
         }
     }
 

@@ -88,6 +88,10 @@ pub struct FetchObservation {
     /// The body (at most 64 KiB): DER, PEM or PKCS#7 as the CA serves it.
     pub body: Bytes,
     pub error: Option<String>,
+    /// Addresses of the URL's host that the outbound-request policy refused
+    /// (loopback, private, link-local, ... when the target is not), with why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 /// The TCP connection attempt.

@@ -2,6 +2,9 @@
 //! (RFC 5280 §4.2.2.1 caIssuers), as browsers do when a server forgets its
 //! intermediate. Only `http://` (caIssuers URLs are plain HTTP by design, the
 //! content is signed), one GET, no redirects, 64 KiB at most, one deadline.
+//! Every address goes through the outbound-request policy
+//! ([`crate::outbound`]) first, and the connection goes to the checked
+//! address, never to a second look-up.
 
 use std::net::IpAddr;
 
@@ -41,9 +44,14 @@ fn parse_url(url: &str) -> Result<(String, u16, String), String> {
     Ok((host, port, path.to_string()))
 }
 
-/// Fetches `url`; returns the address used, the TCP outcome and what came back.
+/// Most bytes read from the CA's server: the body, chunk framing and headers.
+const MAX_RESPONSE: usize = 2 * MAX_BODY + 8192;
+
+/// Fetches `url` for a target at `target` (its addresses, for the outbound
+/// policy); returns the address used, the TCP outcome and what came back.
 pub(crate) async fn issuer(
     url: &str,
+    target: &[IpAddr],
     options: &ProbeOptions,
 ) -> (Option<IpAddr>, TcpOutcome, FetchObservation) {
     let mut obs = FetchObservation {
@@ -67,13 +75,27 @@ pub(crate) async fn issuer(
         obs.error = Some(format!("cannot resolve {host}: {error}"));
         return (None, TcpOutcome::NotAttempted, obs);
     }
-    let (ip, tcp, stream) = crate::connect::connect(&dns.addresses, port, options.timeout).await;
+    let (allowed, refused) =
+        crate::outbound::filter(&dns.addresses, target, options.allow_private_fetch);
+    if !refused.is_empty() {
+        obs.refused = Some(refused.join("; "));
+    }
+    if allowed.is_empty() {
+        obs.error = Some(format!(
+            "not fetched, outbound-request policy: {}",
+            obs.refused.clone().unwrap_or_default()
+        ));
+        return (None, TcpOutcome::NotAttempted, obs);
+    }
+    // The checked addresses, not the name: nothing is resolved again.
+    let (ip, tcp, stream) = crate::connect::connect(&allowed, port, options.timeout).await;
     let Some(mut stream) = stream else {
         obs.error = Some(format!("cannot connect to {host}:{port}"));
         return (ip, tcp, obs);
     };
     let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tlsdoctor\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: tlsdoctor\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        host_header(&host, port)
     );
     let exchange = async {
         stream.write_all(request.as_bytes()).await?;
@@ -81,7 +103,7 @@ pub(crate) async fn issuer(
         let mut chunk = [0u8; 4096];
         loop {
             let n = stream.read(&mut chunk).await?;
-            if n == 0 || buf.len() >= MAX_BODY + 8192 {
+            if n == 0 || buf.len() >= MAX_RESPONSE {
                 break;
             }
             buf.extend_from_slice(&chunk[..n]);
@@ -101,6 +123,51 @@ pub(crate) async fn issuer(
     (ip, tcp, obs)
 }
 
+/// The Host header (RFC 9110 §7.2): an IPv6 literal in brackets, the port
+/// when it is not 80.
+fn host_header(host: &str, port: u16) -> String {
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    if port == 80 {
+        host
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// Decodes a chunked body (RFC 9112 §7.1), at most `max` bytes of data;
+/// chunk extensions and trailers are ignored.
+fn dechunk(mut body: &[u8], max: usize) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = body
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or("a chunk size line without its end")?;
+        let line = std::str::from_utf8(&body[..line_end]).map_err(|_| "a malformed chunk size")?;
+        let digits = line.split(';').next().unwrap_or_default().trim();
+        if digits.is_empty() || digits.len() > 8 {
+            return Err("a malformed chunk size".into());
+        }
+        let size = usize::from_str_radix(digits, 16).map_err(|_| "a malformed chunk size")?;
+        body = &body[line_end + 2..];
+        if size == 0 {
+            return Ok(out);
+        }
+        if out.len() + size > max {
+            return Err(format!("a chunked body over {max} bytes"));
+        }
+        if body.len() < size + 2 || &body[size..size + 2] != b"\r\n" {
+            return Err("a chunked body cut short".into());
+        }
+        out.extend_from_slice(&body[..size]);
+        body = &body[size + 2..];
+    }
+}
+
 fn parse_response(bytes: &[u8], obs: &mut FetchObservation) {
     let Some(split) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
         obs.error = Some("no complete HTTP response".into());
@@ -115,15 +182,30 @@ fn parse_response(bytes: &[u8], obs: &mut FetchObservation) {
     };
     let mut lines = head.split("\r\n");
     obs.status_line = lines.next().map(clean);
+    let mut chunked = false;
     for line in lines {
         if let Some((name, value)) = line.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("content-type") {
+            let name = name.trim();
+            if name.eq_ignore_ascii_case("content-type") {
                 obs.content_type = Some(clean(value.trim()));
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = value.to_ascii_lowercase().contains("chunked");
             }
         }
     }
     let body = &bytes[split + 4..];
-    obs.body = Bytes(body[..body.len().min(MAX_BODY)].to_vec());
+    let body = if chunked {
+        match dechunk(body, MAX_BODY) {
+            Ok(decoded) => decoded,
+            Err(e) => {
+                obs.error = Some(format!("HTTP body: {e}"));
+                return;
+            }
+        }
+    } else {
+        body[..body.len().min(MAX_BODY)].to_vec()
+    };
+    obs.body = Bytes(body);
     let ok = obs
         .status_line
         .as_deref()
@@ -157,6 +239,34 @@ mod tests {
         assert!(parse_url("https://ca.example/").is_err());
         assert!(parse_url("ldap://x/").is_err());
         assert!(parse_url("http://u@h/").is_err());
+    }
+
+    #[test]
+    fn host_headers() {
+        assert_eq!(host_header("ca.example", 80), "ca.example");
+        assert_eq!(host_header("ca.example", 8080), "ca.example:8080");
+        assert_eq!(host_header("::1", 80), "[::1]");
+        assert_eq!(host_header("2001:db8::1", 81), "[2001:db8::1]:81");
+    }
+
+    #[test]
+    fn chunked_bodies() {
+        assert_eq!(
+            dechunk(b"3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n", 100).unwrap(),
+            b"abcde"
+        );
+        assert!(dechunk(b"3\r\nabc\r\n", 100).is_err(), "no last chunk");
+        assert!(dechunk(b"5\r\nabc\r\n0\r\n\r\n", 100).is_err());
+        assert!(dechunk(b"zz\r\n", 100).is_err());
+        assert!(dechunk(b"fffffffff\r\n", 100).is_err());
+        assert!(dechunk(b"ffff\r\n", 100).unwrap_err().contains("over 100"));
+        let mut obs = FetchObservation::default();
+        parse_response(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n\x30\x00\r\n0\r\n\r\n",
+            &mut obs,
+        );
+        assert_eq!(obs.body.0, b"\x30\x00");
+        assert!(obs.error.is_none());
     }
 
     #[test]

@@ -314,11 +314,17 @@ fn key_exchange(ske: &wire::handshake::ServerKeyExchange) -> KeyExchangeObservat
     }
 }
 
+/// Errors that end the flight's observation: the record layer, SSLv2, and
+/// a ServerHello or Certificate that does not parse (including one with more
+/// than [`wire::handshake::MAX_CERTIFICATE_ENTRIES`] entries, whose count the
+/// message gives).
 fn is_terminal(error: &wire::flight::FlightError) -> bool {
+    use wire::handshake::HandshakeType;
     matches!(
         error,
         wire::flight::FlightError::Record(_) | wire::flight::FlightError::Ssl2(_)
-    ) || matches!(error, wire::flight::FlightError::Handshake { typ, .. } if *typ == wire::handshake::HandshakeType::ServerHello)
+    ) || matches!(error, wire::flight::FlightError::Handshake { typ, .. }
+        if *typ == HandshakeType::ServerHello || *typ == HandshakeType::Certificate)
 }
 
 fn server_hello(sh: &wire::handshake::ServerHello) -> ServerHelloObservation {

@@ -11,6 +11,7 @@ mod fetch;
 mod handshake;
 mod hello;
 mod http;
+mod outbound;
 mod renegotiation;
 mod tee;
 mod vulns;
@@ -40,6 +41,10 @@ pub struct ProbeOptions {
     pub client_identity: Option<Arc<ClientIdentity>>,
     /// Ask this DNS server instead of the system resolver.
     pub resolver: Option<std::net::SocketAddr>,
+    /// Let requests that are not to the target (AIA caIssuers) go to
+    /// loopback, private, link-local and other non-public addresses even when
+    /// the target is not in that class (`--allow-private-fetch`).
+    pub allow_private_fetch: bool,
 }
 
 impl Default for ProbeOptions {
@@ -49,6 +54,7 @@ impl Default for ProbeOptions {
             max_connections: 8,
             client_identity: None,
             resolver: None,
+            allow_private_fetch: false,
         }
     }
 }
@@ -95,7 +101,7 @@ async fn run_one(
     // Not a connection to the target: the CA's web server named in a certificate.
     if let ProbeKind::FetchIssuer { url } = &request.kind {
         let url = url.clone();
-        let (ip, tcp, fetched) = fetch::issuer(&url, options).await;
+        let (ip, tcp, fetched) = fetch::issuer(&url, addresses, options).await;
         return ProbeRecord {
             request,
             ip,

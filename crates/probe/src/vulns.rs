@@ -36,6 +36,13 @@ const FOLLOW_UP_WAIT: Duration = Duration::from_secs(2);
 const MAX_FOLLOW_UP: usize = 64 * 1024;
 /// Never read more than this for a first flight.
 const MAX_FLIGHT: usize = 128 * 1024;
+/// Largest RSA modulus the ROBOT probe encrypts to. Real keys stop at 8192
+/// bits (OpenSSL and aws-lc refuse larger ones for the same reason: the cost
+/// of an exponentiation grows with the cube of the size).
+pub(crate) const MAX_RSA_MODULUS_BITS: u64 = 8192;
+/// Largest RSA public exponent the ROBOT probe uses. Real keys use 65537 (17
+/// bits); an 8 KiB exponent turns one encryption into minutes of CPU.
+pub(crate) const MAX_RSA_EXPONENT_BITS: u64 = 64;
 
 /// Runs one vulnerability probe over `stream` (Ticketbleed opens a second
 /// connection to the same address).
@@ -454,9 +461,16 @@ async fn rsa_padding(
         f.skipped = Some("the server chose a suite without RSA key exchange".into());
         return finish(conn, f);
     }
-    let Some((n, e)) = conn.certificates.first().and_then(|c| rsa_key(c)) else {
-        f.skipped = Some("the leaf certificate has no RSA key".into());
-        return finish(conn, f);
+    let (n, e) = match conn.certificates.first().map(|c| rsa_key(c)) {
+        Some(Ok(Some(key))) => key,
+        Some(Err(too_large)) => {
+            f.skipped = Some(too_large);
+            return finish(conn, f);
+        }
+        _ => {
+            f.skipped = Some("the leaf certificate has no RSA key".into());
+            return finish(conn, f);
+        }
     };
     let client_version = spec
         .versions
@@ -465,7 +479,16 @@ async fn rsa_padding(
         .max()
         .unwrap_or(ProtocolVersion::TLS1_2);
     let block = pkcs1_block(n.len(), client_version, padding);
-    let encrypted = textbook_rsa(&block, &n, &e);
+    // Bounded above, but still CPU work on the peer's numbers: off the
+    // async runtime, under the deadline.
+    let encryption = tokio::task::spawn_blocking(move || textbook_rsa(&block, &n, &e));
+    let encrypted = match tokio::time::timeout(timeout, encryption).await {
+        Ok(Ok(encrypted)) => encrypted,
+        Ok(Err(_)) | Err(_) => {
+            f.skipped = Some("the RSA encryption did not finish before the deadline".into());
+            return finish(conn, f);
+        }
+    };
     let version = conn.version();
     // RFC 5246 §7.4.7.1: TLS carries the ciphertext with a 2-byte length,
     // SSL 3.0 without.
@@ -497,17 +520,37 @@ async fn rsa_padding(
     finish(conn, f)
 }
 
-/// The RSA modulus and public exponent of a certificate, big-endian.
-fn rsa_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+/// An RSA public key: modulus and exponent, big-endian, without leading zeros.
+type RsaKey = (Vec<u8>, Vec<u8>);
+
+/// The RSA modulus and public exponent of a certificate, big-endian; `None`
+/// when the key is not RSA (or too small to carry a premaster secret);
+/// `Err` ("key too large: ...") when the numbers are over the bounds above,
+/// checked before any arithmetic.
+fn rsa_key(der: &[u8]) -> Result<Option<RsaKey>, String> {
     use x509_parser::public_key::PublicKey;
-    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
-    match cert.public_key().parsed().ok()? {
-        PublicKey::RSA(key) => {
-            let n = strip_zeros(key.modulus).to_vec();
-            let e = strip_zeros(key.exponent).to_vec();
-            (n.len() >= 64 && !e.is_empty()).then_some((n, e))
-        }
-        _ => None,
+    let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+        return Ok(None);
+    };
+    let Ok(PublicKey::RSA(key)) = cert.public_key().parsed() else {
+        return Ok(None);
+    };
+    let n = strip_zeros(key.modulus);
+    let e = strip_zeros(key.exponent);
+    let (n_bits, e_bits) = (bit_length(n), bit_length(e));
+    if n_bits > MAX_RSA_MODULUS_BITS || e_bits > MAX_RSA_EXPONENT_BITS {
+        return Err(format!(
+            "key too large: RSA modulus of {n_bits} bits and public exponent of {e_bits} bits (tested up to {MAX_RSA_MODULUS_BITS} and {MAX_RSA_EXPONENT_BITS} bits)"
+        ));
+    }
+    Ok((n.len() >= 64 && !e.is_empty()).then(|| (n.to_vec(), e.to_vec())))
+}
+
+/// Bits in a big-endian number without leading zero bytes.
+fn bit_length(bytes: &[u8]) -> u64 {
+    match bytes.first() {
+        Some(first) => bytes.len() as u64 * 8 - u64::from(first.leading_zeros()),
+        None => 0,
     }
 }
 
@@ -792,6 +835,14 @@ mod tests {
             &pkcs1_block(k, v, RsaPadding::WrongVersion)[k - 48..k - 46],
             &[2, 2]
         );
+    }
+
+    #[test]
+    fn bit_lengths() {
+        assert_eq!(bit_length(&[]), 0);
+        assert_eq!(bit_length(&[1, 0, 1]), 17);
+        assert_eq!(bit_length(&[0x80; 1024]), 8192);
+        assert_eq!(bit_length(&[0x7f]), 7);
     }
 
     #[test]

@@ -85,13 +85,22 @@ pub(crate) async fn respond<S: AsyncWrite + Unpin>(
     body: &[u8],
     limit: Duration,
 ) {
+    // The page shows what a client sent (names, ALPN values): even escaped,
+    // it gets no scripts, no loads, no framing, and no type sniffing.
+    let csp = if content_type.starts_with("text/html") {
+        "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'\r\n"
+    } else {
+        ""
+    };
     let head = format!(
-        "HTTP/1.1 {status}\r\nServer: tlsdoctor-listen\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nServer: tlsdoctor-listen\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n{csp}Connection: close\r\n\r\n",
         body.len()
     );
+    // One write: head and body in as few TLS records and TCP segments as fit.
+    let mut response = head.into_bytes();
+    response.extend_from_slice(body);
     let write = async {
-        stream.write_all(head.as_bytes()).await?;
-        stream.write_all(body).await?;
+        stream.write_all(&response).await?;
         stream.flush().await?;
         stream.shutdown().await
     };
@@ -125,5 +134,37 @@ mod tests {
         let r = parse_head(b"\xff\xfe garbage");
         assert_eq!(r.user_agent, None);
         assert!(!r.wants_html);
+    }
+
+    #[tokio::test]
+    async fn responses_carry_nosniff_and_the_page_a_csp() {
+        use tokio::io::AsyncReadExt;
+        for (content_type, csp) in [
+            ("text/html; charset=utf-8", true),
+            ("application/json", false),
+        ] {
+            let (mut client, mut server) = tokio::io::duplex(4096);
+            respond(
+                &mut server,
+                "200 OK",
+                content_type,
+                b"body",
+                Duration::from_secs(1),
+            )
+            .await;
+            drop(server);
+            let mut out = String::new();
+            client.read_to_string(&mut out).await.unwrap();
+            assert!(
+                out.contains("\r\nX-Content-Type-Options: nosniff\r\n"),
+                "{out}"
+            );
+            assert_eq!(
+                out.contains("\r\nContent-Security-Policy: default-src 'none';"),
+                csp,
+                "{out}"
+            );
+            assert!(out.ends_with("\r\n\r\nbody"), "{out}");
+        }
     }
 }

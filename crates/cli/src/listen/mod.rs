@@ -23,12 +23,18 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Bounds: at most `max_connections` connections at once (further clients
-//! wait in the kernel's accept queue), a hello of at most `max_hello_len`
-//! bytes, and a timeout for each phase. Nothing a client sends can make it
-//! panic; the listener never connects anywhere.
+//! Bounds: a hello of at most `max_hello_len` bytes within `hello_timeout`
+//! (3 s by default); at most `max_waiting` connections waiting for their
+//! hello (the oldest is dropped for a new one, and per client address at
+//! most `max_per_peer`, its oldest dropped first), so idle and garbage
+//! connections cannot keep a real client out; at most `max_connections`
+//! handshakes at once, `max_per_peer` of them per address; a timeout for
+//! each phase; records bounded ([`bounds`]). Nothing a client sends can make
+//! it panic; the listener never connects anywhere.
 
+mod bounds;
 mod http;
+pub mod log;
 pub mod page;
 mod pki;
 mod replay;
@@ -37,7 +43,7 @@ mod tls;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -55,6 +61,10 @@ use replay::Replay;
 use sniff::{HelloSniffer, Sniffed};
 use tls::TlsSide;
 
+/// Time a client has to send its hello by default: real clients send it at
+/// once; waiting longer only helps a client that holds connections open.
+pub const HELLO_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// How the listener runs.
 #[derive(Clone, Debug)]
 pub struct ListenConfig {
@@ -69,8 +79,17 @@ pub struct ListenConfig {
     pub handshake_timeout: Duration,
     /// Time a client has to send its HTTP request after the handshake.
     pub request_timeout: Duration,
-    /// Connections served at once.
+    /// Handshakes (and HTTP exchanges) served at once. A connection takes a
+    /// slot only once its hello is complete, so idle and garbage connections
+    /// never hold one.
     pub max_connections: usize,
+    /// Connections still sending their hello, at most; when full, the oldest
+    /// one is dropped (without a record) to make room for the new one.
+    pub max_waiting: usize,
+    /// Per client address: connections still sending their hello (beyond
+    /// this its oldest is dropped) and handshakes at once (beyond this the
+    /// new one is refused with a record saying so).
+    pub max_per_peer: usize,
     /// Largest first flight (all records of the hello) accepted, in bytes.
     pub max_hello_len: usize,
     /// `--against`: the scanned server every client is judged against
@@ -83,10 +102,12 @@ impl Default for ListenConfig {
         Self {
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             dir: None,
-            hello_timeout: Duration::from_secs(10),
+            hello_timeout: HELLO_TIMEOUT,
             handshake_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(10),
             max_connections: 64,
+            max_waiting: 1024,
+            max_per_peer: 16,
             max_hello_len: 64 * 1024,
             against: None,
         }
@@ -121,6 +142,9 @@ struct Shared {
     /// The names the certificate covers (SNI outside these is "wrong host").
     names: Vec<String>,
     records: mpsc::Sender<ClientHelloRecord>,
+    /// Handshake slots (`max_connections`).
+    handshakes: Arc<Semaphore>,
+    peers: PeerCounts,
 }
 
 impl Listener {
@@ -176,6 +200,8 @@ impl Listener {
         let tls = TlsSide::new(&pki)?;
         let (tx, rx) = mpsc::channel(1024);
         let shared = Arc::new(Shared {
+            handshakes: Arc::new(Semaphore::new(config.max_connections.max(1))),
+            peers: PeerCounts::default(),
             config,
             tls,
             names: pki.names.clone(),
@@ -237,37 +263,110 @@ fn fresh_dir() -> PathBuf {
     ))
 }
 
-/// Accepts while a connection slot is free; dropping this future (abort)
-/// drops the JoinSet, which aborts every connection.
+/// A connection still waiting for its hello: the kind a flood evicts.
+struct Waiting {
+    peer: IpAddr,
+    in_hello: Arc<AtomicBool>,
+    abort: tokio::task::AbortHandle,
+}
+
+impl Waiting {
+    fn live(&self) -> bool {
+        self.in_hello.load(Ordering::Relaxed) && !self.abort.is_finished()
+    }
+}
+
+/// Handshakes at once per client address.
+#[derive(Default)]
+struct PeerCounts(std::sync::Mutex<std::collections::HashMap<IpAddr, usize>>);
+
+/// One of a peer's handshake slots, given back on drop.
+struct PeerSlot<'a> {
+    counts: &'a PeerCounts,
+    peer: IpAddr,
+}
+
+impl PeerCounts {
+    fn take(&self, peer: IpAddr, max: usize) -> Option<PeerSlot<'_>> {
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = counts.entry(peer).or_insert(0);
+        if *n >= max.max(1) {
+            return None;
+        }
+        *n += 1;
+        Some(PeerSlot { counts: self, peer })
+    }
+}
+
+impl Drop for PeerSlot<'_> {
+    fn drop(&mut self) {
+        let mut counts = self.counts.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = counts.get_mut(&self.peer) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.peer);
+            }
+        }
+    }
+}
+
+/// Accepts every connection at once (no slot is taken before the hello);
+/// keeps the connections waiting for their hello under `max_waiting` and
+/// `max_per_peer` by dropping the oldest. Dropping this future (abort) drops
+/// the JoinSet, which aborts every connection.
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    let slots = Arc::new(Semaphore::new(shared.config.max_connections.max(1)));
     let mut tasks = JoinSet::new();
+    let mut waiting: std::collections::VecDeque<Waiting> = std::collections::VecDeque::new();
     loop {
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
-        };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             // Reap finished connections while waiting.
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {
-                drop(permit);
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                // Out of file descriptors and the like: make room, back off briefly.
+                evict(&mut waiting, None);
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
-        match accepted {
-            Ok((stream, peer)) => {
-                let shared = shared.clone();
-                tasks.spawn(async move {
-                    let record = connection(stream, peer, &shared).await;
-                    let _ = shared.records.send(record).await;
-                    drop(permit);
-                });
-            }
-            Err(_) => {
-                // Out of file descriptors and the like: back off briefly.
-                drop(permit);
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+        // Small handshake flights go out at once, not after the client's
+        // delayed ACK (Nagle).
+        let _ = stream.set_nodelay(true);
+        waiting.retain(Waiting::live);
+        let config = &shared.config;
+        if waiting.iter().filter(|w| w.peer == peer.ip()).count() >= config.max_per_peer.max(1) {
+            evict(&mut waiting, Some(peer.ip()));
+        } else if waiting.len() >= config.max_waiting.max(1) {
+            evict(&mut waiting, None);
+        }
+        let in_hello = Arc::new(AtomicBool::new(true));
+        let task_shared = shared.clone();
+        let flag = in_hello.clone();
+        let abort = tasks.spawn(async move {
+            let mut record = connection(stream, peer, &task_shared, &flag).await;
+            bounds::bound(&mut record);
+            let _ = task_shared.records.send(record).await;
+        });
+        waiting.push_back(Waiting {
+            peer: peer.ip(),
+            in_hello,
+            abort,
+        });
+    }
+}
+
+/// Drops the oldest connection still waiting for its hello (from `peer`,
+/// when given).
+fn evict(waiting: &mut std::collections::VecDeque<Waiting>, peer: Option<IpAddr>) {
+    let oldest = waiting
+        .iter()
+        .position(|w| w.live() && peer.is_none_or(|p| p == w.peer));
+    if let Some(i) = oldest {
+        if let Some(w) = waiting.remove(i) {
+            w.abort.abort();
         }
     }
 }
@@ -283,7 +382,8 @@ enum FirstFlight {
 async fn read_first_flight(stream: &mut TcpStream, config: &ListenConfig) -> FirstFlight {
     let mut sniffer = HelloSniffer::new(config.max_hello_len);
     let deadline = tokio::time::Instant::now() + config.hello_timeout;
-    let mut buf = vec![0u8; 16 * 1024];
+    // Small: a thousand connections may be waiting here at once.
+    let mut buf = [0u8; 4096];
     loop {
         let read = tokio::time::timeout_at(deadline, stream.read(&mut buf)).await;
         let n = match read {
@@ -303,7 +403,12 @@ fn first_bytes(bytes: &[u8]) -> Option<Bytes> {
 }
 
 /// Serves one connection and returns its record.
-async fn connection(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) -> ClientHelloRecord {
+async fn connection(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    shared: &Shared,
+    in_hello: &AtomicBool,
+) -> ClientHelloRecord {
     let started = Instant::now();
     let mut record = ClientHelloRecord::new(OffsetDateTime::now_utc(), peer);
     let config = &shared.config;
@@ -312,7 +417,9 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) ->
         record.handshake_detail.push(detail);
     };
 
-    let (sniffed, received) = match read_first_flight(&mut stream, config).await {
+    let first_flight = read_first_flight(&mut stream, config).await;
+    in_hello.store(false, Ordering::Relaxed);
+    let (sniffed, received) = match first_flight {
         FirstFlight::Sniffed(s, r) => (s, r),
         FirstFlight::Closed(r) => {
             record.format = if r.is_empty() {
@@ -419,6 +526,36 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) ->
             record.ja4 = Some(ja4.ja4);
             record.ja4_r = Some(ja4.ja4_r);
             record.hello = Some(Bytes(message));
+            // A handshake slot, only now that the hello is complete.
+            let Some(_peer_slot) = shared.peers.take(peer.ip(), config.max_per_peer) else {
+                fail(
+                    &mut record,
+                    Code::HandshakeTimeout,
+                    format!(
+                        "the listener is busy: {} handshakes from this address at once already",
+                        config.max_per_peer
+                    ),
+                );
+                record.elapsed_ms = elapsed_ms(started);
+                return record;
+            };
+            let slot = tokio::time::timeout(
+                config.handshake_timeout,
+                shared.handshakes.clone().acquire_owned(),
+            )
+            .await;
+            let Ok(Ok(_slot)) = slot else {
+                fail(
+                    &mut record,
+                    Code::HandshakeTimeout,
+                    format!(
+                        "the listener is busy: no handshake slot free within {} s",
+                        config.handshake_timeout.as_secs_f64()
+                    ),
+                );
+                record.elapsed_ms = elapsed_ms(started);
+                return record;
+            };
             handshake(stream, received, &offer, &mut record, shared).await;
         }
     }
@@ -505,6 +642,8 @@ async fn handshake(
         .await;
         return;
     }
+    // The page is built from the record: bounded like the log.
+    bounds::bound(record);
     let (content_type, body) = if request.wants_html && !request.path.starts_with("/json") {
         ("text/html; charset=utf-8", page::html(record).into_bytes())
     } else {

@@ -135,6 +135,9 @@ pub fn terminal(record: &ClientHelloRecord, style: Style) -> String {
     if let Some(ua) = &record.user_agent {
         row("User-Agent", clean(ua));
     }
+    for cut in &record.truncated {
+        row("truncated", clean(cut));
+    }
     for flag in &record.flags {
         let _ = writeln!(
             out,

@@ -54,6 +54,22 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Replay<S> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
+    // rustls writes a flight as several buffers at once; without these the
+    // default writes only the first buffer per call, so a flight went out as
+    // one segment per message and the last TLS 1.2 flight (ChangeCipherSpec,
+    // Finished) waited on the client's delayed ACK.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_flush(cx)
     }

@@ -20,6 +20,39 @@ pub struct CertificateEntry {
     pub extensions: Vec<Extension>,
 }
 
+/// Most entries a Certificate message may carry. The grammar allows a 16 MiB
+/// list; real chains have 2 to 5 certificates, and OpenSSL stops verifying
+/// at depth 100. A longer list is a decode error that says how many entries
+/// it had, so a hostile 40,000-entry message (120 KiB of empty entries) never
+/// turns into 40,000 allocations copied into every probe's observation.
+pub const MAX_CERTIFICATE_ENTRIES: usize = 64;
+
+/// Checks the number of entries of a certificate_list before any is read:
+/// walks the length prefixes (`entry_extensions`: TLS 1.3 entries carry an
+/// extension block) without allocating.
+fn check_entry_count(list: &Reader<'_>, entry_extensions: bool) -> Result<(), DecodeError> {
+    let mut walk = list.clone();
+    let mut count = 0usize;
+    while !walk.is_empty() {
+        let len = walk.length(3)?;
+        walk.take(len)?;
+        if entry_extensions {
+            let len = walk.length(2)?;
+            walk.take(len)?;
+        }
+        count += 1;
+    }
+    if count > MAX_CERTIFICATE_ENTRIES {
+        return Err(DecodeError::BadLength {
+            what: "certificate_list (number of entries)",
+            len: count,
+            min: 0,
+            max: MAX_CERTIFICATE_ENTRIES,
+        });
+    }
+    Ok(())
+}
+
 /// The Certificate message in its two forms.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CertificateMessage {
@@ -77,6 +110,7 @@ impl CertificateMessage {
         if tls13 {
             let context = read_opaque(LenPrefix::U8, r, "certificate_request_context")?;
             let mut list = r.sub(3).context("certificate_list")?;
+            check_entry_count(&list, true)?;
             let mut entries = Vec::new();
             while !list.is_empty() {
                 let cert_data = read_opaque(LenPrefix::U24, &mut list, "cert_data")?;
@@ -89,6 +123,7 @@ impl CertificateMessage {
             Ok(Self::Tls13 { context, entries })
         } else {
             let mut list = r.sub(3).context("certificate_list")?;
+            check_entry_count(&list, false)?;
             let mut certificates = Vec::new();
             while !list.is_empty() {
                 certificates.push(read_opaque(LenPrefix::U24, &mut list, "ASN.1Cert")?);
@@ -124,5 +159,38 @@ impl CertificateMessage {
     /// True for an empty certificate list.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty_entries(n: usize, tls13: bool) -> Vec<u8> {
+        let entry: &[u8] = if tls13 { &[0, 0, 0, 0, 0] } else { &[0, 0, 0] };
+        let list = entry.repeat(n);
+        let mut body = if tls13 { vec![0] } else { Vec::new() };
+        body.extend_from_slice(&(list.len() as u32).to_be_bytes()[1..]);
+        body.extend(list);
+        body
+    }
+
+    #[test]
+    fn at_most_64_entries_are_read() {
+        for tls13 in [false, true] {
+            let ok = CertificateMessage::read_bytes(&empty_entries(64, tls13), tls13).unwrap();
+            assert_eq!(ok.len(), 64);
+            let e = CertificateMessage::read_bytes(&empty_entries(40_000, tls13), tls13)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("number of entries"), "{e}");
+            assert!(e.contains("40000"), "{e}");
+        }
+        // A broken length inside the list is still a truncation error.
+        let mut body = empty_entries(2, false);
+        body.extend([0, 0, 9]);
+        let len = body.len() - 3;
+        body[..3].copy_from_slice(&(len as u32).to_be_bytes()[1..]);
+        assert!(CertificateMessage::read_bytes(&body, false).is_err());
     }
 }

@@ -16,7 +16,7 @@ mod server_key_exchange;
 mod simple;
 
 pub use builder::ClientHelloBuilder;
-pub use certificate::{CertificateEntry, CertificateMessage};
+pub use certificate::{CertificateEntry, CertificateMessage, MAX_CERTIFICATE_ENTRIES};
 pub use certificate_request::{CertificateRequest, CertificateRequestForm};
 pub use client_hello::ClientHello;
 pub use extension::{

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Benchmark: `tlsdoctor listen` under load. Loopback only.
+#
+# 1. Handshakes per second: N sequential `openssl s_client` handshakes
+#    (TLS 1.2, then TLS 1.3) against the listener, and the same loop against
+#    `openssl s_server` as the ceiling this loop can measure (each s_client is
+#    a new process).
+# 2. Flood: FLOOD idle connections (a quarter of them stalled inside a record
+#    header) held open while a normal client (curl) fetches the report five
+#    times; prints each fetch's time and the listener's RSS over time.
+#
+#   bench/listen.sh                     # release build, N=200, FLOOD=10000
+#   N=50 FLOOD=2000 BIN=target/debug/tlsdoctor bench/listen.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+N=${N:-200}
+FLOOD=${FLOOD:-10000}
+WORK=$(mktemp -d /tmp/tlsdoctor-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+if [ -z "${BIN:-}" ]; then
+  [ -n "${SKIP_BUILD:-}" ] || cargo build --release -q -p tlsdoctor
+  BIN=$ROOT/target/release/tlsdoctor
+fi
+# The flood's sockets live in the python helper, the accepted ones in the listener.
+NEED=$(( FLOOD + 512 ))
+[ "$(ulimit -n)" -ge "$NEED" ] || ulimit -n "$NEED" 2>/dev/null || echo "note: ulimit -n is $(ulimit -n); the flood may be cut short"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+
+# handshakes PORT FLAG -> prints handshakes/s
+handshakes() {
+  local start end
+  start=$(date +%s.%N)
+  for _ in $(seq "$N"); do
+    openssl s_client -connect "127.0.0.1:$1" "$2" -servername localhost </dev/null >/dev/null 2>&1 || true
+  done
+  end=$(date +%s.%N)
+  echo "$N / ($end - $start)" | bc -l | xargs printf '%.0f'
+}
+
+PORT=$(free_port)
+"$BIN" listen --port "$PORT" --dir "$WORK" --json >/dev/null 2>"$WORK/listen.err" &
+LPID=$!
+PIDS+=("$LPID")
+wait_port "$PORT"
+
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -addext subjectAltName=DNS:localhost \
+  -days 2 -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+SPORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$SPORT" -cert "$WORK/cert.pem" -key "$WORK/key.pem" -www -quiet \
+  </dev/null >/dev/null 2>&1 &
+PIDS+=("$!")
+wait_port "$SPORT"
+
+echo "handshakes/s (N=$N sequential openssl s_client processes)"
+printf '  %-22s %8s %8s\n' server tls1_2 tls1_3
+printf '  %-22s %8s %8s\n' "tlsdoctor listen" "$(handshakes "$PORT" -tls1_2)" "$(handshakes "$PORT" -tls1_3)"
+printf '  %-22s %8s %8s\n' "openssl s_server" "$(handshakes "$SPORT" -tls1_2)" "$(handshakes "$SPORT" -tls1_3)"
+
+echo
+echo "flood: $FLOOD idle/stalled connections, then 5 curl fetches"
+python3 - "$PORT" "$FLOOD" >"$WORK/flood.log" 2>&1 <<'EOF' &
+import socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+held = []
+for i in range(n):
+    try:
+        s = socket.create_connection(("127.0.0.1", port))
+        if i % 4 == 0:
+            s.sendall(b"\x16\x03\x01\x40\x00\x01")
+        held.append(s)
+    except OSError as e:
+        print("stopped at", i, e); break
+print("holding", len(held), flush=True)
+time.sleep(600)
+EOF
+FPID=$!
+PIDS+=("$FPID")
+for _ in $(seq 300); do grep -q holding "$WORK/flood.log" 2>/dev/null && break; sleep 0.1; done
+cat "$WORK/flood.log"
+for i in 1 2 3 4 5; do
+  t=$(curl -s -o /dev/null -w '%{time_total}' --max-time 30 --cacert "$WORK/ca.pem" "https://localhost:$PORT/json" || echo failed)
+  rss=$(ps -o rss= -p "$LPID" | tr -d ' ')
+  echo "  fetch $i: ${t} s, listener RSS ${rss} KiB"
+  sleep 1
+done
