@@ -49,7 +49,8 @@ type Shared = Arc<Mutex<Recorded>>;
 /// 1.3 ticket (servers send NewSessionTicket after the client's Finished).
 const TICKET_WAIT: Duration = Duration::from_millis(1000);
 
-/// Runs one handshake over `stream` and, when asked, `HEAD /` after it.
+/// Runs one handshake over `stream` and, when asked, `GET /` (or `HEAD /`)
+/// after it on the same connection.
 pub(crate) async fn handshake(
     stream: TcpStream,
     target: &Target,
@@ -190,30 +191,23 @@ async fn one_handshake(
                 .alpn_protocol()
                 .map(|p| String::from_utf8_lossy(p).into_owned());
             if spec.http_head {
-                let host = spec.sni.as_deref().unwrap_or(&target.host);
+                let host = crate::http::host_header(&target.host, target.port);
                 let wait = spec
                     .http_timeout_ms
                     .map(Duration::from_millis)
                     .map_or(options.timeout, |t| t.min(options.timeout));
                 let method = if spec.http_get { "GET" } else { "HEAD" };
-                match crate::http::request(&mut tls, host, method, wait).await {
-                    Ok(http) => observation.http = Some(http),
-                    Err(e) => match classify(&e) {
-                        // The server aborted right after our Finished: in TLS
-                        // 1.3 that is where it judges the client certificate,
-                        // so the handshake did not really complete.
-                        alert @ HandshakeError::AlertReceived { .. } => {
-                            observation.completed = false;
-                            observation.error = Some(alert);
-                        }
-                        _ => {
-                            observation.http = Some(model::HttpObservation {
-                                error: Some(e.to_string()),
-                                ..Default::default()
-                            })
-                        }
-                    },
+                let http = crate::http::request(&mut tls, &host, method, wait).await;
+                // The server aborted with an alert right after our Finished:
+                // in TLS 1.3 that is where it judges the client certificate,
+                // so the handshake did not really complete.
+                if let Some(model::ConnectionEnd::Alert { description, .. }) = http.end {
+                    if http.status.is_none() {
+                        observation.completed = false;
+                        observation.error = Some(HandshakeError::AlertReceived { description });
+                    }
                 }
+                observation.http = Some(http);
             }
             if let Some(sessions) = sessions {
                 wait_for_session(&mut tls, sessions, options.timeout.min(TICKET_WAIT)).await;
@@ -352,7 +346,7 @@ fn flight_end(observation: &HandshakeObservation) -> model::FlightEnd {
 }
 
 /// Maps the error tokio-rustls returns to what happened on the wire.
-fn classify(e: &std::io::Error) -> HandshakeError {
+pub(crate) fn classify(e: &std::io::Error) -> HandshakeError {
     use std::io::ErrorKind;
     if let Some(tls) = e
         .get_ref()
