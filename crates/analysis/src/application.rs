@@ -418,9 +418,9 @@ fn closed(
         },
     ];
     evidence.push("curl shows this as `Empty reply from server` or `Connection reset by peer`, openssl as `unexpected eof while reading`".into());
-    let mut fix =
-        vec!["Likely causes, most likely first, and what tells them apart:".to_string()];
-    fix.extend(causes);
+    // The fix lists the likely causes, most likely first, each with what
+    // tells it apart from the others.
+    let fix = causes;
     (
         step(
             StepStatus::Failed,
@@ -628,9 +628,9 @@ mod tests {
         assert_eq!(step.status, StepStatus::Failed);
         assert_eq!(d[0].code, Code::ClosedAfterHandshake);
         assert!(d[0].evidence[0].contains("without close_notify 2 ms after"));
-        assert!(d[0].fix[1].starts_with("1. Client certificate missing"), "{:?}", d[0].fix);
-        assert!(d[0].fix[2].starts_with("2. SNI/Host policy"));
-        assert!(d[0].fix[3].starts_with("3. IP allow-list"));
+        assert!(d[0].fix[0].starts_with("1. Client certificate missing"), "{:?}", d[0].fix);
+        assert!(d[0].fix[1].starts_with("2. SNI/Host policy"));
+        assert!(d[0].fix[2].starts_with("3. IP allow-list"));
     }
 
     #[test]
@@ -642,8 +642,8 @@ mod tests {
         ));
         assert_eq!(d[0].code, Code::ClosedAfterHandshake);
         assert!(d[0].evidence[0].contains("reset 1 ms after"));
-        assert!(d[0].fix[1].starts_with("1. SNI/Host policy"), "{:?}", d[0].fix);
-        assert!(d[0].fix[2].starts_with("2. IP allow-list"));
+        assert!(d[0].fix[0].starts_with("1. SNI/Host policy"), "{:?}", d[0].fix);
+        assert!(d[0].fix[1].starts_with("2. IP allow-list"));
     }
 
     #[test]
@@ -657,7 +657,7 @@ mod tests {
         ] {
             let (_, d) = run(handshake(Some(ended(end.clone())), true, true));
             assert_eq!(d[0].code, Code::ClosedAfterHandshake, "{end:?}");
-            assert!(d[0].fix[1].starts_with("1. Client certificate rejected"));
+            assert!(d[0].fix[0].starts_with("1. Client certificate rejected"));
         }
         let (_, d) = run(handshake(
             Some(ended(ConnectionEnd::Alert {

@@ -52,6 +52,33 @@ where
     let _ = tokio::time::timeout(REQUEST_TIMEOUT, write).await;
 }
 
+/// Reads one request head and answers as nginx does under
+/// `ssl_verify_client on` when the client sent no certificate: `400 Bad
+/// Request` whose body (only) names the reason.
+pub(crate) async fn refuse_no_client_certificate<S>(stream: &mut S)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let got_request = tokio::time::timeout(REQUEST_TIMEOUT, read_head(stream))
+        .await
+        .unwrap_or(false);
+    if !got_request {
+        return;
+    }
+    let body = "<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL certificate was sent</center>\r\n<hr><center>tlsdoctor-lab</center>\r\n</body>\r\n</html>\r\n";
+    let response = format!(
+        "HTTP/1.1 400 Bad Request\r\nDate: {}\r\nServer: tlsdoctor-lab\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        imf_fixdate(OffsetDateTime::now_utc()),
+        body.len(),
+    );
+    let write = async {
+        stream.write_all(response.as_bytes()).await?;
+        stream.flush().await?;
+        stream.shutdown().await
+    };
+    let _ = tokio::time::timeout(REQUEST_TIMEOUT, write).await;
+}
+
 /// True when a complete head (`\r\n\r\n`, or a bare `\n\n`) or at least
 /// some bytes before EOF / the size limit arrived.
 async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> bool {
