@@ -1,0 +1,373 @@
+//! The `application` step against real servers that refuse only after the
+//! TLS handshake: nginx with `ssl_verify_client`, Node's `https` with
+//! `requestCert`/`rejectUnauthorized`, nginx answering 421. Each expected code
+//! follows from how the server was configured, and where curl can tell,
+//! curl's view is asserted too.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use common::{free_port, leaf, root, wait_for_port, TempDir};
+use model::{Code, Report, Step, StepStatus, Verdict};
+
+/// A server process killed (and waited for) when the test ends.
+struct Running {
+    port: u16,
+    child: Child,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// True when `program` runs; outside CI a missing one skips the test.
+fn installed(program: &str, version_arg: &str) -> bool {
+    let found = Command::new(program)
+        .arg(version_arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} must be installed in CI"
+        );
+        eprintln!("skipped: {program} is not installed");
+    }
+    found
+}
+
+/// The files of one test: a server certificate for localhost from a root,
+/// a client CA, a client certificate from it and one from a foreign CA.
+struct Pki {
+    dir: TempDir,
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+    client_ca: PathBuf,
+    client: (PathBuf, PathBuf),
+    foreign: (PathBuf, PathBuf),
+}
+
+fn pki(tag: &str) -> Pki {
+    let dir = TempDir::new(tag);
+    let ca = root("tlsdoctor app test root");
+    let (cert, key) = leaf(&["localhost"], -1, 90, Some(&ca));
+    let client_ca = root("tlsdoctor app client CA");
+    let (client_cert, client_key) = leaf(&["client"], -1, 30, Some(&client_ca));
+    let other_ca = root("tlsdoctor app other CA");
+    let (foreign_cert, foreign_key) = leaf(&["client"], -1, 30, Some(&other_ca));
+    Pki {
+        ca: dir.write("ca.pem", &ca.pem()),
+        cert: dir.write("cert.pem", &cert),
+        key: dir.write("key.pem", &key),
+        client_ca: dir.write("client-ca.pem", &client_ca.pem()),
+        client: (
+            dir.write("client.pem", &client_cert),
+            dir.write("client.key", &client_key),
+        ),
+        foreign: (
+            dir.write("foreign.pem", &foreign_cert),
+            dir.write("foreign.key", &foreign_key),
+        ),
+        dir,
+    }
+}
+
+/// nginx in the foreground, one process (`master_process off`, so it runs as
+/// the test's user), with `server` as the body of its one TLS server block.
+fn nginx(pki: &Pki, server: &str) -> Option<Running> {
+    if !installed("nginx", "-v") {
+        return None;
+    }
+    let port = free_port();
+    let prefix = pki.dir.0.join("nginx");
+    std::fs::create_dir_all(prefix.join("logs")).expect("nginx prefix");
+    let temp = |name: &str| prefix.join(name).display().to_string();
+    let conf = format!(
+        "master_process off;\nworker_processes 1;\nevents {{ worker_connections 64; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {}; proxy_temp_path {}; fastcgi_temp_path {}; uwsgi_temp_path {}; scgi_temp_path {};\n  server {{\n    listen 127.0.0.1:{port} ssl;\n    server_name localhost;\n    ssl_certificate {};\n    ssl_certificate_key {};\n{server}\n  }}\n}}\n",
+        temp("body"),
+        temp("proxy"),
+        temp("fastcgi"),
+        temp("uwsgi"),
+        temp("scgi"),
+        pki.cert.display(),
+        pki.key.display(),
+    );
+    let conf_path = prefix.join("nginx.conf");
+    std::fs::write(&conf_path, conf).expect("write nginx.conf");
+    let mut child = Command::new("nginx")
+        .arg("-p")
+        .arg(&prefix)
+        .arg("-c")
+        .arg(&conf_path)
+        .arg("-g")
+        .arg(format!(
+            "daemon off; pid {}; error_log stderr;",
+            prefix.join("nginx.pid").display()
+        ))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx starts");
+    wait_for_port(port, &mut child);
+    Some(Running { port, child })
+}
+
+/// Node's `https.createServer` with `requestCert: true, rejectUnauthorized:
+/// true`, trusting the client CA, up to `max_version`.
+fn node(pki: &Pki, max_version: &str) -> Option<Running> {
+    if !installed("node", "--version") {
+        return None;
+    }
+    let port = free_port();
+    let script = pki.dir.write(
+        "server.js",
+        "const https = require('https'); const fs = require('fs');\n\
+         const [port, cert, key, ca, maxVersion] = process.argv.slice(2);\n\
+         https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key), ca: fs.readFileSync(ca),\n\
+           requestCert: true, rejectUnauthorized: true, maxVersion },\n\
+           (req, res) => res.end('hello\\n')).listen(+port, '127.0.0.1');\n",
+    );
+    let mut child = Command::new("node")
+        .arg(&script)
+        .arg(port.to_string())
+        .arg(&pki.cert)
+        .arg(&pki.key)
+        .arg(&pki.client_ca)
+        .arg(max_version)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node starts");
+    wait_for_port(port, &mut child);
+    Some(Running { port, child })
+}
+
+/// Diagnoses the server, presenting `identity` (certificate, key) when given.
+async fn diagnose(port: u16, ca: &Path, identity: Option<&(PathBuf, PathBuf)>) -> Report {
+    let identity = identity.map(|(cert, key)| {
+        Arc::new(tlsdoctor::trust::load_identity(cert, key).expect("client identity"))
+    });
+    common::diagnose(port, Some(ca), |job| {
+        job.context.client_identity = identity.is_some();
+        job.probe.client_identity = identity;
+    })
+    .await
+}
+
+/// curl's exit code and body for `https://localhost:port/`.
+fn curl(port: u16, ca: &Path, identity: Option<&(PathBuf, PathBuf)>, extra: &[&str]) -> (i32, String) {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-s", "--max-time", "10", "--cacert"]).arg(ca);
+    if let Some((cert, key)) = identity {
+        cmd.arg("--cert").arg(cert).arg("--key").arg(key);
+    }
+    let out = cmd
+        .args(extra)
+        .arg(format!("https://localhost:{port}/"))
+        .output()
+        .expect("curl runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn step(report: &Report, step: Step) -> StepStatus {
+    report
+        .steps
+        .iter()
+        .find(|s| s.step == step)
+        .map(|s| s.status)
+        .expect("every step is reported")
+}
+
+const VERIFY_ON: &str = "    ssl_verify_client on;\n    location / { return 200 \"hello\\n\"; }";
+
+#[tokio::test]
+async fn nginx_verify_client_on_without_a_certificate_is_client_cert_required() {
+    let pki = pki("nginx-on");
+    let verify = format!(
+        "    ssl_client_certificate {};\n{VERIFY_ON}",
+        pki.client_ca.display()
+    );
+    let Some(server) = nginx(&pki, &verify) else {
+        return;
+    };
+    let report = diagnose(server.port, &pki.ca, None).await;
+    assert_eq!(report.primary_code(), Code::ClientCertRequired, "{report:#?}");
+    assert_eq!(report.failed_step, Some(Step::Application));
+    assert_eq!(step(&report, Step::Finished), StepStatus::Ok);
+    let d = &report.diagnoses[0];
+    assert_eq!(d.step, Step::Application);
+    assert!(
+        d.evidence[0].contains("400 Bad Request")
+            && d.evidence[0].contains("No required SSL certificate was sent"),
+        "{d:#?}"
+    );
+    assert!(d.evidence[1].contains("tlsdoctor app client CA"), "{d:#?}");
+    assert!(d.fix[0].contains("--client-cert client.pem --client-key client.key"));
+    // A healthy diagnose costs four connections; this one too.
+    assert_eq!(report.connections, 4, "{report:#?}");
+    // curl completes the handshake and gets the page saying so.
+    let (code, body) = curl(server.port, &pki.ca, None, &[]);
+    assert_eq!(code, 0);
+    assert!(body.contains("No required SSL certificate was sent"), "{body}");
+}
+
+#[tokio::test]
+async fn nginx_verify_client_on_with_a_foreign_certificate_is_client_cert_rejected() {
+    let pki = pki("nginx-foreign");
+    let verify = format!(
+        "    ssl_client_certificate {};\n{VERIFY_ON}",
+        pki.client_ca.display()
+    );
+    let Some(server) = nginx(&pki, &verify) else {
+        return;
+    };
+    let report = diagnose(server.port, &pki.ca, Some(&pki.foreign)).await;
+    assert_eq!(report.primary_code(), Code::ClientCertRejected, "{report:#?}");
+    assert_eq!(report.failed_step, Some(Step::Application));
+    assert!(report.diagnoses[0].evidence[0].contains("The SSL certificate error"));
+    let (code, body) = curl(server.port, &pki.ca, Some(&pki.foreign), &[]);
+    assert_eq!(code, 0);
+    assert!(body.contains("The SSL certificate error"), "{body}");
+}
+
+#[tokio::test]
+async fn nginx_verify_client_on_with_the_right_certificate_is_ok() {
+    let pki = pki("nginx-right");
+    let verify = format!(
+        "    ssl_client_certificate {};\n{VERIFY_ON}",
+        pki.client_ca.display()
+    );
+    let Some(server) = nginx(&pki, &verify) else {
+        return;
+    };
+    let report = diagnose(server.port, &pki.ca, Some(&pki.client)).await;
+    assert_eq!(report.primary_code(), Code::Ok, "{report:#?}");
+    assert_eq!(report.verdict, Verdict::Ok);
+    assert_eq!(step(&report, Step::Application), StepStatus::Ok);
+    assert_eq!(report.connections, 4);
+    let (code, body) = curl(server.port, &pki.ca, Some(&pki.client), &[]);
+    assert_eq!((code, body.as_str()), (0, "hello\n"));
+}
+
+#[tokio::test]
+async fn nginx_verify_client_optional_without_a_certificate_is_ok_even_on_404() {
+    let pki = pki("nginx-optional");
+    let verify = format!(
+        "    ssl_client_certificate {};\n    ssl_verify_client optional;\n    location / {{ return 404; }}",
+        pki.client_ca.display()
+    );
+    let Some(server) = nginx(&pki, &verify) else {
+        return;
+    };
+    let report = diagnose(server.port, &pki.ca, None).await;
+    assert_eq!(report.primary_code(), Code::Ok, "{report:#?}");
+    let application = report
+        .steps
+        .iter()
+        .find(|s| s.step == Step::Application)
+        .unwrap();
+    assert_eq!(application.status, StepStatus::Ok);
+    assert!(application.detail.contains("404"), "{application:?}");
+    assert_eq!(report.connections, 4);
+}
+
+#[tokio::test]
+async fn nginx_answering_421_is_misdirected_request() {
+    let pki = pki("nginx-421");
+    let Some(server) = nginx(&pki, "    location / { return 421; }") else {
+        return;
+    };
+    let report = diagnose(server.port, &pki.ca, None).await;
+    assert_eq!(report.primary_code(), Code::MisdirectedRequest, "{report:#?}");
+    assert_eq!(report.failed_step, Some(Step::Application));
+    assert!(report.diagnoses[0].evidence[0].contains("421"));
+    let (code, _) = curl(server.port, &pki.ca, None, &["-o", "/dev/null", "-w", "%{http_code}"]);
+    assert_eq!(code, 0);
+}
+
+#[tokio::test]
+async fn node_tls13_without_a_certificate_alerts_certificate_required() {
+    let pki = pki("node13-none");
+    let Some(server) = node(&pki, "TLSv1.3") else {
+        return;
+    };
+    // Node (OpenSSL) sends alert 116 certificate_required after the
+    // client's Finished: the handshake did not really complete.
+    let report = diagnose(server.port, &pki.ca, None).await;
+    assert_eq!(report.primary_code(), Code::ClientCertRequired, "{report:#?}");
+    assert_eq!(report.failed_step, Some(Step::ClientCertificate));
+    assert!(
+        report.diagnoses[0].evidence[0].contains("certificate_required"),
+        "{report:#?}"
+    );
+    // curl: the alert arrives when it reads the answer (exit 56).
+    let (code, _) = curl(server.port, &pki.ca, None, &[]);
+    assert_eq!(code, 56);
+}
+
+#[tokio::test]
+async fn node_tls12_without_a_certificate_fails_the_handshake() {
+    let pki = pki("node12-none");
+    let Some(server) = node(&pki, "TLSv1.2") else {
+        return;
+    };
+    let report = diagnose(server.port, &pki.ca, None).await;
+    assert_eq!(report.primary_code(), Code::ClientCertRequired, "{report:#?}");
+    assert_eq!(report.failed_step, Some(Step::ClientCertificate));
+    // curl: handshake failure (exit 35).
+    let (code, _) = curl(server.port, &pki.ca, None, &[]);
+    assert_eq!(code, 35);
+}
+
+#[tokio::test]
+async fn node_tls13_with_a_foreign_certificate_closes_after_the_handshake() {
+    let pki = pki("node13-foreign");
+    let Some(server) = node(&pki, "TLSv1.3") else {
+        return;
+    };
+    // Node accepts the handshake, finds the certificate unauthorized and
+    // destroys the socket: no alert, no answer.
+    let report = diagnose(server.port, &pki.ca, Some(&pki.foreign)).await;
+    assert_eq!(
+        report.primary_code(),
+        Code::ClosedAfterHandshake,
+        "{report:#?}"
+    );
+    assert_eq!(report.failed_step, Some(Step::Application));
+    let d = &report.diagnoses[0];
+    assert!(
+        d.fix[0].starts_with("1. Client certificate rejected"),
+        "{d:#?}"
+    );
+    assert_eq!(report.connections, 4);
+    // curl: `Empty reply from server` (exit 52).
+    let (code, _) = curl(server.port, &pki.ca, Some(&pki.foreign), &[]);
+    assert_eq!(code, 52);
+}
+
+#[tokio::test]
+async fn node_with_the_right_certificate_is_ok() {
+    let pki = pki("node-right");
+    let Some(server) = node(&pki, "TLSv1.3") else {
+        return;
+    };
+    let report = diagnose(server.port, &pki.ca, Some(&pki.client)).await;
+    assert_eq!(report.primary_code(), Code::Ok, "{report:#?}");
+    assert_eq!(step(&report, Step::Application), StepStatus::Ok);
+    let (code, body) = curl(server.port, &pki.ca, Some(&pki.client), &[]);
+    assert_eq!((code, body.as_str()), (0, "hello\n"));
+}
