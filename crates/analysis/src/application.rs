@@ -160,10 +160,29 @@ fn answer_text(http: &HttpObservation) -> String {
     let status = http.status_line.as_deref().unwrap_or("(no status line)");
     let mut text = format!("answer: {}", sanitize(status));
     if let Some(body) = http.body.as_deref() {
-        let excerpt: String = body.chars().take(200).collect();
-        text.push_str(&format!("; body: {}", sanitize(&excerpt)));
+        text.push_str(&format!("; body: {}", sanitize(&visible_text(body, 300))));
     }
     text
+}
+
+/// The text of an HTML (or plain) body as a reader sees it: tags removed,
+/// whitespace collapsed, at most `limit` characters.
+fn visible_text(body: &str, limit: usize) -> String {
+    let mut out = String::with_capacity(body.len().min(limit));
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = out.split_whitespace().collect();
+    words.join(" ").chars().take(limit).collect()
 }
 
 fn request_text(http: &HttpObservation) -> String {
@@ -712,6 +731,16 @@ mod tests {
         );
         let (_, d) = run(handshake(Some(http), true, false));
         assert!(d[0].evidence.iter().all(|e| !e.chars().any(char::is_control)));
+    }
+
+    #[test]
+    fn the_body_is_shown_as_text() {
+        assert_eq!(
+            visible_text(NGINX_NO_CERT, 300),
+            "400 No required SSL certificate was sent 400 Bad Request No required SSL certificate was sent nginx/1.22.1"
+        );
+        assert_eq!(visible_text("plain <b>bold</b>", 8), "plain bo");
+        assert_eq!(visible_text("a < b", 10), "a");
     }
 
     #[test]

@@ -371,3 +371,86 @@ async fn node_with_the_right_certificate_is_ok() {
     let (code, body) = curl(server.port, &pki.ca, Some(&pki.client), &[]);
     assert_eq!((code, body.as_str()), (0, "hello\n"));
 }
+
+/// Apache (mod_ssl) as one process (`-X`, so killing it stops everything)
+/// with `vhost` inside its one TLS virtual host.
+fn apache(pki: &Pki, vhost: &str) -> Option<Running> {
+    if !installed("apache2", "-v") {
+        return None;
+    }
+    let modules = Path::new("/usr/lib/apache2/modules");
+    let port = free_port();
+    let root = pki.dir.0.join("apache");
+    std::fs::create_dir_all(root.join("www")).expect("apache root");
+    std::fs::write(root.join("www/index.html"), "hello\n").expect("index.html");
+    let load = |name: &str, file: &str| {
+        format!(
+            "LoadModule {name} {}\n",
+            modules.join(file).display()
+        )
+    };
+    let conf = format!(
+        "ServerRoot {root}\n{}{}{}{}ServerName localhost\nListen 127.0.0.1:{port}\nPidFile {root}/httpd.pid\nDefaultRuntimeDir {root}\nErrorLog {root}/error.log\nDocumentRoot {root}/www\nSSLSessionCache shmcb:{root}/ssl_scache(51200)\n<VirtualHost 127.0.0.1:{port}>\n  SSLEngine on\n  SSLCertificateFile {}\n  SSLCertificateKeyFile {}\n  SSLCACertificateFile {}\n{vhost}\n</VirtualHost>\n",
+        load("mpm_event_module", "mod_mpm_event.so"),
+        load("authz_core_module", "mod_authz_core.so"),
+        load("socache_shmcb_module", "mod_socache_shmcb.so"),
+        load("ssl_module", "mod_ssl.so"),
+        pki.cert.display(),
+        pki.key.display(),
+        pki.client_ca.display(),
+        root = root.display(),
+    );
+    let conf_path = root.join("httpd.conf");
+    std::fs::write(&conf_path, conf).expect("write httpd.conf");
+    let mut child = Command::new("apache2")
+        .arg("-f")
+        .arg(&conf_path)
+        .arg("-X")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("apache2 starts");
+    wait_for_port(port, &mut child);
+    Some(Running { port, child })
+}
+
+#[tokio::test]
+async fn apache_verify_client_require_alerts_in_the_handshake() {
+    let pki = pki("apache-require");
+    let Some(server) = apache(&pki, "  SSLVerifyClient require") else {
+        return;
+    };
+    // mod_ssl fails the handshake itself: alert certificate_required after
+    // the client's Finished under TLS 1.3.
+    let report = diagnose(server.port, &pki.ca, None).await;
+    assert_eq!(report.primary_code(), Code::ClientCertRequired, "{report:#?}");
+    assert_eq!(report.failed_step, Some(Step::ClientCertificate));
+    let report = diagnose(server.port, &pki.ca, Some(&pki.client)).await;
+    assert_eq!(report.primary_code(), Code::Ok, "{report:#?}");
+    assert_eq!(step(&report, Step::Application), StepStatus::Ok);
+    // curl: the alert arrives when it reads the answer (exit 56).
+    let (code, _) = curl(server.port, &pki.ca, None, &[]);
+    assert_eq!(code, 56);
+}
+
+#[tokio::test]
+async fn apache_verify_client_per_directory_refuses_over_http() {
+    let pki = pki("apache-location");
+    let vhost = "  SSLVerifyClient none\n  <Location />\n    SSLVerifyClient require\n  </Location>";
+    let Some(server) = apache(&pki, vhost) else {
+        return;
+    };
+    // The handshake asks for nothing; the request for `/` needs a
+    // certificate, which TLS 1.3 can only ask for with post-handshake
+    // authentication (rustls offers none): 403.
+    let report = diagnose(server.port, &pki.ca, None).await;
+    assert_eq!(report.primary_code(), Code::ClientCertRequired, "{report:#?}");
+    assert_eq!(report.failed_step, Some(Step::Application));
+    let d = &report.diagnoses[0];
+    assert!(d.evidence[0].contains("403"), "{d:#?}");
+    assert!(
+        d.evidence[0].contains("Post-Handshake Authentication"),
+        "{d:#?}"
+    );
+}
