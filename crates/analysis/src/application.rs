@@ -122,9 +122,23 @@ enum Refusal {
     Likely,
 }
 
+/// The status code: recorded, or read from the status line (observations
+/// recorded before `status` existed have only the line).
+fn status(http: &HttpObservation) -> Option<u16> {
+    http.status.or_else(|| {
+        let line = http.status_line.as_deref()?;
+        let mut parts = line.split(' ');
+        if !parts.next()?.starts_with("HTTP/") {
+            return None;
+        }
+        let code = parts.next()?;
+        (code.len() == 3).then(|| code.parse().ok()).flatten()
+    })
+}
+
 /// Which refusal `http` states, if any.
 fn refusal(http: &HttpObservation, auth: &ClientAuth) -> Option<Refusal> {
-    let status = http.status?;
+    let status = status(http)?;
     let body = http.body.as_deref().unwrap_or("").to_ascii_lowercase();
     // nginx (ngx_http_request.c): NGX_HTTPS_NO_CERT (496) and
     // NGX_HTTPS_CERT_ERROR (495) become 400 with these texts, unless an
@@ -205,20 +219,24 @@ fn judge_http(
     http: &HttpObservation,
     auth: &ClientAuth,
 ) -> (StepReport, Vec<Diagnosis>) {
-    if let Some(status) = http.status {
+    if let Some(status) = status(http) {
         if let Some(refusal) = refusal(http, auth) {
             return refused(target, http, auth, refusal);
         }
         if status == 421 {
             return misdirected(target, http);
         }
+        let after = http
+            .elapsed_ms
+            .map(|ms| format!(" {ms} ms after the handshake"))
+            .unwrap_or_default();
         return (
             step(
                 StepStatus::Ok,
                 format!(
-                    "{} answered {}",
+                    "{} answered {}{after}",
                     request_text(http),
-                    sanitize(http.status_line.as_deref().unwrap_or(""))
+                    sanitize(http.status_line.as_deref().unwrap_or("")),
                 ),
             ),
             Vec::new(),
@@ -623,6 +641,24 @@ mod tests {
             assert!(step.detail.contains(status), "{}", step.detail);
             assert!(d.is_empty(), "{status}: {d:?}");
         }
+    }
+
+    #[test]
+    fn an_answer_recorded_before_status_existed_is_read_from_its_line() {
+        let old = HttpObservation {
+            status_line: Some("HTTP/1.1 421 Misdirected Request".into()),
+            ..Default::default()
+        };
+        let (_, d) = run(handshake(Some(old), false, false));
+        assert_eq!(d[0].code, Code::MisdirectedRequest);
+        let old = HttpObservation {
+            status_line: Some("HTTP/1.1 200 OK".into()),
+            elapsed_ms: Some(3),
+            ..Default::default()
+        };
+        let (step, _) = run(handshake(Some(old), false, false));
+        assert_eq!(step.status, StepStatus::Ok);
+        assert!(step.detail.ends_with("200 OK 3 ms after the handshake"), "{}", step.detail);
     }
 
     #[test]

@@ -454,3 +454,59 @@ async fn apache_verify_client_per_directory_refuses_over_http() {
         "{d:#?}"
     );
 }
+
+/// HAProxy in the foreground (`-db`) terminating TLS with `bind_options`
+/// and answering 200 itself, after `rules`.
+fn haproxy(pki: &Pki, bind_options: &str, rules: &str) -> Option<Running> {
+    if !installed("haproxy", "-v") {
+        return None;
+    }
+    let port = free_port();
+    let cert = std::fs::read_to_string(&pki.cert).expect("cert");
+    let key = std::fs::read_to_string(&pki.key).expect("key");
+    let combined = pki.dir.write("haproxy.pem", &format!("{cert}{key}"));
+    let conf = pki.dir.write(
+        "haproxy.cfg",
+        &format!(
+            "defaults\n  mode http\n  timeout client 5s\n  timeout connect 5s\n  timeout server 5s\nfrontend fe\n  bind 127.0.0.1:{port} ssl crt {} ca-file {} {bind_options}\n{rules}\n  http-request return status 200 content-type text/plain string \"hello\"\n",
+            combined.display(),
+            pki.client_ca.display(),
+        ),
+    );
+    let mut child = Command::new("haproxy")
+        .arg("-f")
+        .arg(&conf)
+        .arg("-db")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("haproxy starts");
+    wait_for_port(port, &mut child);
+    Some(Running { port, child })
+}
+
+#[tokio::test]
+async fn haproxy_denying_requests_without_a_certificate_is_client_cert_required() {
+    let pki = pki("haproxy-deny");
+    let Some(server) = haproxy(
+        &pki,
+        "verify optional",
+        "  http-request deny unless { ssl_c_used }",
+    ) else {
+        return;
+    };
+    // The handshake asks for a certificate and goes on without one; the
+    // request is denied with a 403 that does not name the certificate.
+    let report = diagnose(server.port, &pki.ca, None).await;
+    assert_eq!(report.primary_code(), Code::ClientCertRequired, "{report:#?}");
+    assert_eq!(report.failed_step, Some(Step::Application));
+    let d = &report.diagnoses[0];
+    assert!(d.summary.contains("most likely"), "{d:#?}");
+    assert!(d.evidence[0].contains("403 Forbidden"), "{d:#?}");
+    let report = diagnose(server.port, &pki.ca, Some(&pki.client)).await;
+    assert_eq!(report.primary_code(), Code::Ok, "{report:#?}");
+    let (code, body) = curl(server.port, &pki.ca, None, &[]);
+    assert_eq!(code, 0);
+    assert!(body.contains("403 Forbidden"), "{body}");
+}
