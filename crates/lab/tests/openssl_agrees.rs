@@ -419,8 +419,14 @@ async fn curl_sees_the_refusals_after_the_handshake() {
         let target = url("closed-after-handshake");
         args.push(&target);
         let closed = run_curl(&lab, &args).await;
-        assert_eq!(closed.status, Some(52), "{extra:?}: {}", closed.text);
-        closed.expect_any(&["Empty reply from server"]);
+        // 52 `Empty reply from server`, or 56 `Connection reset by peer`
+        // when the request reached the socket before it closed.
+        assert!(
+            matches!(closed.status, Some(52 | 56)),
+            "{extra:?}: {}",
+            closed.text
+        );
+        closed.expect_any(&["Empty reply from server", "Connection reset by peer"]);
     }
     lab.shutdown().await;
 }
