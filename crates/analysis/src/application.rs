@@ -56,6 +56,31 @@ pub(crate) fn judge(
     judge_http(target, http, &auth)
 }
 
+/// What the client will hit at the application step once a failed
+/// certificate step is fixed (the recording verifier let the handshake go
+/// on, so the answer was seen): its diagnoses as notes.
+pub(crate) fn next_hurdles(
+    target: Option<&Target>,
+    main: Option<&ProbeRecord>,
+    handshake: Option<&ProbeRecord>,
+) -> Vec<Diagnosis> {
+    if !handshake
+        .and_then(|p| p.handshake.as_ref())
+        .is_some_and(|h| h.completed)
+    {
+        return Vec::new();
+    }
+    let (_, diagnoses) = judge(target, main, handshake);
+    diagnoses
+        .into_iter()
+        .map(|d| Diagnosis {
+            severity: Severity::Info,
+            summary: format!("Next, once the certificate is fixed: {}", d.summary),
+            ..d
+        })
+        .collect()
+}
+
 fn client_auth(main: Option<&ProbeRecord>, record: &HandshakeObservation) -> ClientAuth {
     let request = record.client_cert_request.clone().or_else(|| {
         main.and_then(|m| m.flight.as_ref())
@@ -659,6 +684,27 @@ mod tests {
         let (step, _) = run(handshake(Some(old), false, false));
         assert_eq!(step.status, StepStatus::Ok);
         assert!(step.detail.ends_with("200 OK 3 ms after the handshake"), "{}", step.detail);
+    }
+
+    #[test]
+    fn the_refusal_behind_a_failed_certificate_is_a_next_hurdle() {
+        let http = answer("HTTP/1.1 400 Bad Request", Some(NGINX_NO_CERT));
+        let record = handshake(Some(http), true, false);
+        let next = next_hurdles(Some(&target()), None, Some(&record));
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0].code, Code::ClientCertRequired);
+        assert_eq!(next[0].severity, Severity::Info);
+        assert!(next[0].summary.starts_with("Next, once the certificate is fixed: "));
+        // A healthy answer adds nothing; nor does a handshake that failed.
+        let ok = handshake(Some(answer("HTTP/1.1 200 OK", None)), false, false);
+        assert!(next_hurdles(None, None, Some(&ok)).is_empty());
+        let mut failed = handshake(
+            Some(answer("HTTP/1.1 400 Bad Request", Some(NGINX_NO_CERT))),
+            true,
+            false,
+        );
+        failed.handshake.as_mut().unwrap().completed = false;
+        assert!(next_hurdles(None, None, Some(&failed)).is_empty());
     }
 
     #[test]

@@ -100,6 +100,11 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
     }
     protocol_warnings(&mut walk);
     next_hurdles(&mut walk, main, handshake);
+    let failed_at = walk.steps.iter().find(|s| s.status == StepStatus::Failed);
+    if failed_at.map(|s| s.step) == Some(Step::Certificate) {
+        let next = crate::application::next_hurdles(obs.target.as_ref(), main, handshake);
+        walk.diagnoses.extend(next);
+    }
     for step in Step::ALL {
         if !walk.steps.iter().any(|s| s.step == step) {
             walk.step(

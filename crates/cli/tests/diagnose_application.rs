@@ -551,3 +551,26 @@ async fn a_server_that_answers_is_not_waited_for() {
     // Well under the 1.5 s cap: the answer ends the step.
     assert!(took < std::time::Duration::from_millis(1200), "took {took:?}");
 }
+
+#[tokio::test]
+async fn the_refusal_behind_an_untrusted_certificate_is_the_next_hurdle() {
+    let pki = pki("nginx-next");
+    let verify = format!(
+        "    ssl_client_certificate {};\n{VERIFY_ON}",
+        pki.client_ca.display()
+    );
+    let Some(server) = nginx(&pki, &verify) else {
+        return;
+    };
+    // Without the CA file the certificate step fails first; the HTTP
+    // refusal seen on the same connection is what comes next.
+    let report = common::diagnose(server.port, None, |_| {}).await;
+    assert_eq!(report.failed_step, Some(Step::Certificate), "{report:#?}");
+    let next = report
+        .diagnoses
+        .iter()
+        .find(|d| d.code == Code::ClientCertRequired)
+        .expect("the application refusal as a next hurdle");
+    assert_eq!(next.step, Step::Application);
+    assert_eq!(next.severity, model::Severity::Info);
+}
