@@ -384,10 +384,7 @@ fn refused(
     }
 }
 
-fn misdirected(
-    target: Option<&Target>,
-    http: &HttpObservation,
-) -> (StepReport, Vec<Diagnosis>) {
+fn misdirected(target: Option<&Target>, http: &HttpObservation) -> (StepReport, Vec<Diagnosis>) {
     let sni = target
         .and_then(|t| t.sni.as_deref())
         .map_or_else(|| "none".to_string(), sanitize);
@@ -508,11 +505,7 @@ mod tests {
         TcpOutcome,
     };
 
-    fn handshake(
-        http: Option<HttpObservation>,
-        requested: bool,
-        sent: bool,
-    ) -> ProbeRecord {
+    fn handshake(http: Option<HttpObservation>, requested: bool, sent: bool) -> ProbeRecord {
         ProbeRecord {
             request: ProbeRequest {
                 purpose: Purpose::Handshake,
@@ -531,7 +524,10 @@ mod tests {
                     // SEQUENCE { SET { SEQUENCE { CN, "client CA" } } }
                     ca_names: vec![Bytes(
                         [
-                            &[0x30, 0x14, 0x31, 0x12, 0x30, 0x10, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x09][..],
+                            &[
+                                0x30, 0x14, 0x31, 0x12, 0x30, 0x10, 0x06, 0x03, 0x55, 0x04, 0x03,
+                                0x0c, 0x09,
+                            ][..],
                             b"client CA",
                         ]
                         .concat(),
@@ -585,7 +581,10 @@ mod tests {
         assert_eq!(step.status, StepStatus::Failed);
         assert_eq!(diagnoses.len(), 1);
         let d = &diagnoses[0];
-        assert_eq!((d.code, d.step), (Code::ClientCertRequired, Step::Application));
+        assert_eq!(
+            (d.code, d.step),
+            (Code::ClientCertRequired, Step::Application)
+        );
         assert!(d.evidence[0].contains("400 Bad Request"), "{d:?}");
         assert!(d.evidence[0].contains("No required SSL certificate was sent"));
         assert!(d.evidence[1].contains("CN=client CA"), "{d:?}");
@@ -683,7 +682,11 @@ mod tests {
         };
         let (step, _) = run(handshake(Some(old), false, false));
         assert_eq!(step.status, StepStatus::Ok);
-        assert!(step.detail.ends_with("200 OK 3 ms after the handshake"), "{}", step.detail);
+        assert!(
+            step.detail.ends_with("200 OK 3 ms after the handshake"),
+            "{}",
+            step.detail
+        );
     }
 
     #[test]
@@ -694,7 +697,9 @@ mod tests {
         assert_eq!(next.len(), 1);
         assert_eq!(next[0].code, Code::ClientCertRequired);
         assert_eq!(next[0].severity, Severity::Info);
-        assert!(next[0].summary.starts_with("Next, once the certificate is fixed: "));
+        assert!(next[0]
+            .summary
+            .starts_with("Next, once the certificate is fixed: "));
         // A healthy answer adds nothing; nor does a handshake that failed.
         let ok = handshake(Some(answer("HTTP/1.1 200 OK", None)), false, false);
         assert!(next_hurdles(None, None, Some(&ok)).is_empty());
@@ -729,7 +734,11 @@ mod tests {
         assert_eq!(step.status, StepStatus::Failed);
         assert_eq!(d[0].code, Code::ClosedAfterHandshake);
         assert!(d[0].evidence[0].contains("without close_notify 2 ms after"));
-        assert!(d[0].fix[0].starts_with("1. Client certificate missing"), "{:?}", d[0].fix);
+        assert!(
+            d[0].fix[0].starts_with("1. Client certificate missing"),
+            "{:?}",
+            d[0].fix
+        );
         assert!(d[0].fix[1].starts_with("2. SNI/Host policy"));
         assert!(d[0].fix[2].starts_with("3. IP allow-list"));
     }
@@ -743,7 +752,11 @@ mod tests {
         ));
         assert_eq!(d[0].code, Code::ClosedAfterHandshake);
         assert!(d[0].evidence[0].contains("reset 1 ms after"));
-        assert!(d[0].fix[0].starts_with("1. SNI/Host policy"), "{:?}", d[0].fix);
+        assert!(
+            d[0].fix[0].starts_with("1. SNI/Host policy"),
+            "{:?}",
+            d[0].fix
+        );
         assert!(d[0].fix[1].starts_with("2. IP allow-list"));
     }
 
@@ -768,7 +781,11 @@ mod tests {
             true,
             true,
         ));
-        assert!(d[0].evidence[0].contains("unknown_ca"), "{:?}", d[0].evidence);
+        assert!(
+            d[0].evidence[0].contains("unknown_ca"),
+            "{:?}",
+            d[0].evidence
+        );
     }
 
     #[test]
@@ -812,7 +829,10 @@ mod tests {
             Some("No required SSL certificate was sent\u{7}"),
         );
         let (_, d) = run(handshake(Some(http), true, false));
-        assert!(d[0].evidence.iter().all(|e| !e.chars().any(char::is_control)));
+        assert!(d[0]
+            .evidence
+            .iter()
+            .all(|e| !e.chars().any(char::is_control)));
     }
 
     #[test]
@@ -831,7 +851,10 @@ mod tests {
             serde_json::to_string(&Step::Application).unwrap(),
             "\"application\""
         );
-        assert_eq!(Code::ClosedAfterHandshake.as_str(), "closed_after_handshake");
+        assert_eq!(
+            Code::ClosedAfterHandshake.as_str(),
+            "closed_after_handshake"
+        );
         assert_eq!(Code::MisdirectedRequest.as_str(), "misdirected_request");
     }
 }

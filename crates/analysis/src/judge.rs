@@ -93,8 +93,7 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
         finished_step(&mut walk, main, handshake);
     }
     if !walk.failed() {
-        let (step, diagnoses) =
-            crate::application::judge(obs.target.as_ref(), main, handshake);
+        let (step, diagnoses) = crate::application::judge(obs.target.as_ref(), main, handshake);
         walk.steps.push(step);
         walk.diagnoses.extend(diagnoses);
     }

@@ -166,7 +166,12 @@ async fn diagnose(port: u16, ca: &Path, identity: Option<&(PathBuf, PathBuf)>) -
 }
 
 /// curl's exit code and body for `https://localhost:port/`.
-fn curl(port: u16, ca: &Path, identity: Option<&(PathBuf, PathBuf)>, extra: &[&str]) -> (i32, String) {
+fn curl(
+    port: u16,
+    ca: &Path,
+    identity: Option<&(PathBuf, PathBuf)>,
+    extra: &[&str],
+) -> (i32, String) {
     let mut cmd = Command::new("curl");
     cmd.args(["-s", "--max-time", "10", "--cacert"]).arg(ca);
     if let Some((cert, key)) = identity {
@@ -205,7 +210,11 @@ async fn nginx_verify_client_on_without_a_certificate_is_client_cert_required() 
         return;
     };
     let report = diagnose(server.port, &pki.ca, None).await;
-    assert_eq!(report.primary_code(), Code::ClientCertRequired, "{report:#?}");
+    assert_eq!(
+        report.primary_code(),
+        Code::ClientCertRequired,
+        "{report:#?}"
+    );
     assert_eq!(report.failed_step, Some(Step::Application));
     assert_eq!(step(&report, Step::Finished), StepStatus::Ok);
     let d = &report.diagnoses[0];
@@ -222,7 +231,10 @@ async fn nginx_verify_client_on_without_a_certificate_is_client_cert_required() 
     // curl completes the handshake and gets the page saying so.
     let (code, body) = curl(server.port, &pki.ca, None, &[]);
     assert_eq!(code, 0);
-    assert!(body.contains("No required SSL certificate was sent"), "{body}");
+    assert!(
+        body.contains("No required SSL certificate was sent"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -236,7 +248,11 @@ async fn nginx_verify_client_on_with_a_foreign_certificate_is_client_cert_reject
         return;
     };
     let report = diagnose(server.port, &pki.ca, Some(&pki.foreign)).await;
-    assert_eq!(report.primary_code(), Code::ClientCertRejected, "{report:#?}");
+    assert_eq!(
+        report.primary_code(),
+        Code::ClientCertRejected,
+        "{report:#?}"
+    );
     assert_eq!(report.failed_step, Some(Step::Application));
     assert!(report.diagnoses[0].evidence[0].contains("The SSL certificate error"));
     let (code, body) = curl(server.port, &pki.ca, Some(&pki.foreign), &[]);
@@ -292,10 +308,19 @@ async fn nginx_answering_421_is_misdirected_request() {
         return;
     };
     let report = diagnose(server.port, &pki.ca, None).await;
-    assert_eq!(report.primary_code(), Code::MisdirectedRequest, "{report:#?}");
+    assert_eq!(
+        report.primary_code(),
+        Code::MisdirectedRequest,
+        "{report:#?}"
+    );
     assert_eq!(report.failed_step, Some(Step::Application));
     assert!(report.diagnoses[0].evidence[0].contains("421"));
-    let (code, _) = curl(server.port, &pki.ca, None, &["-o", "/dev/null", "-w", "%{http_code}"]);
+    let (code, _) = curl(
+        server.port,
+        &pki.ca,
+        None,
+        &["-o", "/dev/null", "-w", "%{http_code}"],
+    );
     assert_eq!(code, 0);
 }
 
@@ -308,7 +333,11 @@ async fn node_tls13_without_a_certificate_alerts_certificate_required() {
     // Node (OpenSSL) sends alert 116 certificate_required after the
     // client's Finished: the handshake did not really complete.
     let report = diagnose(server.port, &pki.ca, None).await;
-    assert_eq!(report.primary_code(), Code::ClientCertRequired, "{report:#?}");
+    assert_eq!(
+        report.primary_code(),
+        Code::ClientCertRequired,
+        "{report:#?}"
+    );
     assert_eq!(report.failed_step, Some(Step::ClientCertificate));
     assert!(
         report.diagnoses[0].evidence[0].contains("certificate_required"),
@@ -326,7 +355,11 @@ async fn node_tls12_without_a_certificate_fails_the_handshake() {
         return;
     };
     let report = diagnose(server.port, &pki.ca, None).await;
-    assert_eq!(report.primary_code(), Code::ClientCertRequired, "{report:#?}");
+    assert_eq!(
+        report.primary_code(),
+        Code::ClientCertRequired,
+        "{report:#?}"
+    );
     assert_eq!(report.failed_step, Some(Step::ClientCertificate));
     // curl: handshake failure (exit 35).
     let (code, _) = curl(server.port, &pki.ca, None, &[]);
@@ -384,12 +417,8 @@ fn apache(pki: &Pki, vhost: &str) -> Option<Running> {
     let root = pki.dir.0.join("apache");
     std::fs::create_dir_all(root.join("www")).expect("apache root");
     std::fs::write(root.join("www/index.html"), "hello\n").expect("index.html");
-    let load = |name: &str, file: &str| {
-        format!(
-            "LoadModule {name} {}\n",
-            modules.join(file).display()
-        )
-    };
+    let load =
+        |name: &str, file: &str| format!("LoadModule {name} {}\n", modules.join(file).display());
     let conf = format!(
         "ServerRoot {root}\n{}{}{}{}ServerName localhost\nListen 127.0.0.1:{port}\nPidFile {root}/httpd.pid\nDefaultRuntimeDir {root}\nErrorLog {root}/error.log\nDocumentRoot {root}/www\nSSLSessionCache shmcb:{root}/ssl_scache(51200)\n<VirtualHost 127.0.0.1:{port}>\n  SSLEngine on\n  SSLCertificateFile {}\n  SSLCertificateKeyFile {}\n  SSLCACertificateFile {}\n{vhost}\n</VirtualHost>\n",
         load("mpm_event_module", "mod_mpm_event.so"),
@@ -425,7 +454,11 @@ async fn apache_verify_client_require_alerts_in_the_handshake() {
     // mod_ssl fails the handshake itself: alert certificate_required after
     // the client's Finished under TLS 1.3.
     let report = diagnose(server.port, &pki.ca, None).await;
-    assert_eq!(report.primary_code(), Code::ClientCertRequired, "{report:#?}");
+    assert_eq!(
+        report.primary_code(),
+        Code::ClientCertRequired,
+        "{report:#?}"
+    );
     assert_eq!(report.failed_step, Some(Step::ClientCertificate));
     let report = diagnose(server.port, &pki.ca, Some(&pki.client)).await;
     assert_eq!(report.primary_code(), Code::Ok, "{report:#?}");
@@ -438,7 +471,8 @@ async fn apache_verify_client_require_alerts_in_the_handshake() {
 #[tokio::test]
 async fn apache_verify_client_per_directory_refuses_over_http() {
     let pki = pki("apache-location");
-    let vhost = "  SSLVerifyClient none\n  <Location />\n    SSLVerifyClient require\n  </Location>";
+    let vhost =
+        "  SSLVerifyClient none\n  <Location />\n    SSLVerifyClient require\n  </Location>";
     let Some(server) = apache(&pki, vhost) else {
         return;
     };
@@ -446,7 +480,11 @@ async fn apache_verify_client_per_directory_refuses_over_http() {
     // certificate, which TLS 1.3 can only ask for with post-handshake
     // authentication (rustls offers none): 403.
     let report = diagnose(server.port, &pki.ca, None).await;
-    assert_eq!(report.primary_code(), Code::ClientCertRequired, "{report:#?}");
+    assert_eq!(
+        report.primary_code(),
+        Code::ClientCertRequired,
+        "{report:#?}"
+    );
     assert_eq!(report.failed_step, Some(Step::Application));
     let d = &report.diagnoses[0];
     assert!(d.evidence[0].contains("403"), "{d:#?}");
@@ -500,7 +538,11 @@ async fn haproxy_denying_requests_without_a_certificate_is_client_cert_required(
     // The handshake asks for a certificate and goes on without one; the
     // request is denied with a 403 that does not name the certificate.
     let report = diagnose(server.port, &pki.ca, None).await;
-    assert_eq!(report.primary_code(), Code::ClientCertRequired, "{report:#?}");
+    assert_eq!(
+        report.primary_code(),
+        Code::ClientCertRequired,
+        "{report:#?}"
+    );
     assert_eq!(report.failed_step, Some(Step::Application));
     let d = &report.diagnoses[0];
     assert!(d.summary.contains("most likely"), "{d:#?}");
@@ -549,7 +591,10 @@ async fn a_server_that_answers_is_not_waited_for() {
     assert_eq!(report.primary_code(), Code::Ok, "{report:#?}");
     assert_eq!(step(&report, Step::Application), StepStatus::Ok);
     // Well under the 1.5 s cap: the answer ends the step.
-    assert!(took < std::time::Duration::from_millis(1200), "took {took:?}");
+    assert!(
+        took < std::time::Duration::from_millis(1200),
+        "took {took:?}"
+    );
 }
 
 #[tokio::test]

@@ -46,7 +46,13 @@ pub(crate) async fn refuse_no_client_certificate<S>(stream: &mut S)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    respond(stream, "400 Bad Request", "text/html", NO_CLIENT_CERTIFICATE).await;
+    respond(
+        stream,
+        "400 Bad Request",
+        "text/html",
+        NO_CLIENT_CERTIFICATE,
+    )
+    .await;
 }
 
 /// Reads one request head, then writes `status` with a `Date:` header and

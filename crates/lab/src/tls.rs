@@ -163,8 +163,7 @@ pub(crate) async fn serve_http_client_cert_required(stream: TcpStream, acceptor:
 /// does with `requestCert` and `rejectUnauthorized` after TLS 1.3 (or a
 /// load balancer enforcing an allow-list).
 pub(crate) async fn serve_closed_after_handshake(stream: TcpStream, acceptor: TlsAcceptor) {
-    let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
-    else {
+    let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await else {
         return;
     };
     let (mut tcp, _) = tls.into_inner();
