@@ -268,6 +268,9 @@ fn judge_http(
         );
     }
     // No status line.
+    if http.renegotiation_requested {
+        return renegotiation_refused(target, http, auth);
+    }
     if let Some(line) = http.status_line.as_deref() {
         return (
             step(
@@ -308,6 +311,47 @@ fn judge_http(
             Vec::new(),
         ),
     }
+}
+
+/// The server asked to renegotiate after the request (TLS 1.2 HelloRequest)
+/// and then gave no answer: Apache's way of asking for a per-directory
+/// client certificate, which clients that do not renegotiate never see.
+fn renegotiation_refused(
+    target: Option<&Target>,
+    http: &HttpObservation,
+    auth: &ClientAuth,
+) -> (StepReport, Vec<Diagnosis>) {
+    let end = http
+        .end
+        .as_ref()
+        .map_or_else(|| "no answer".to_string(), end_text);
+    let code = if auth.sent {
+        Code::ClientCertRejected
+    } else {
+        Code::ClientCertRequired
+    };
+    (
+        step(
+            StepStatus::Failed,
+            format!("the server asked to renegotiate instead of answering the request, then gave no answer ({end})"),
+        ),
+        vec![diagnosis(
+            code,
+            "The server asked to renegotiate the TLS 1.2 connection instead of answering the request, most likely to ask for a client certificate for this path (Apache `SSLVerifyClient` inside a `<Location>` or `<Directory>`); tlsdoctor does not renegotiate, and neither do many clients (all of them under TLS 1.3).",
+            vec![
+                format!("{}: the server sent a HelloRequest (an encrypted handshake record after the handshake); {end}", request_text(http)),
+                if auth.requested {
+                    format!("the initial handshake asked for a client certificate (accepted CAs: {})", auth.accepted)
+                } else {
+                    "the initial handshake asked for no client certificate".into()
+                },
+            ],
+            vec![
+                "Server: ask for the client certificate in the initial handshake: move `SSLVerifyClient require` (or `optional`) to the virtual host level; per-directory renegotiation is impossible under TLS 1.3 and refused by many clients.".into(),
+                format!("Client: present a certificate from the CA the server expects: {}; a client that renegotiates (curl/OpenSSL under TLS 1.2) can then send it.", retry_with_certificate(target)),
+            ],
+        )],
+    )
 }
 
 fn refused(
@@ -710,6 +754,17 @@ mod tests {
         );
         failed.handshake.as_mut().unwrap().completed = false;
         assert!(next_hurdles(None, None, Some(&failed)).is_empty());
+    }
+
+    #[test]
+    fn a_renegotiation_request_without_an_answer_is_the_per_directory_certificate() {
+        let mut http = ended(ConnectionEnd::Timeout { after_ms: 1500 });
+        http.renegotiation_requested = true;
+        let (step, d) = run(handshake(Some(http), false, false));
+        assert_eq!(step.status, StepStatus::Failed);
+        assert_eq!(d[0].code, Code::ClientCertRequired);
+        assert!(d[0].evidence[0].contains("HelloRequest"));
+        assert!(d[0].fix[0].contains("virtual host level"));
     }
 
     #[test]

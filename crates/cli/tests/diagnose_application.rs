@@ -619,3 +619,29 @@ async fn the_refusal_behind_an_untrusted_certificate_is_the_next_hurdle() {
     assert_eq!(next.step, Step::Application);
     assert_eq!(next.severity, model::Severity::Info);
 }
+
+#[tokio::test]
+async fn apache_verify_client_per_directory_under_tls12_refuses_the_renegotiation() {
+    let pki = pki("apache-reneg");
+    let vhost = "  SSLProtocol -all +TLSv1.2\n  SSLVerifyClient none\n  <Location />\n    SSLVerifyClient require\n  </Location>";
+    let Some(server) = apache(&pki, vhost) else {
+        return;
+    };
+    // TLS 1.2: mod_ssl asks for the certificate with a renegotiation,
+    // which rustls declines; Apache then refuses the request.
+    let report = diagnose(server.port, &pki.ca, None).await;
+    assert_eq!(
+        report.primary_code(),
+        Code::ClientCertRequired,
+        "{report:#?}"
+    );
+    assert_eq!(report.failed_step, Some(Step::Application), "{report:#?}");
+    assert!(
+        report.diagnoses[0].evidence[0].contains("HelloRequest"),
+        "{report:#?}"
+    );
+    // curl renegotiates, has no certificate to send, and the server ends
+    // the connection (exit 56).
+    let (code, _) = curl(server.port, &pki.ca, None, &[]);
+    assert_eq!(code, 56);
+}

@@ -347,6 +347,11 @@ pub struct HttpObservation {
     /// without one, to the end of reading).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elapsed_ms: Option<u64>,
+    /// After a TLS 1.2 handshake the server sent another handshake record:
+    /// a HelloRequest, asking to renegotiate (Apache asks for a
+    /// per-directory client certificate this way). tlsdoctor declines.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub renegotiation_requested: bool,
 }
 
 /// How a connection ended after the handshake, as the client saw it.

@@ -168,6 +168,8 @@ async fn one_handshake(
         }
     };
 
+    // Where the received bytes stood when the handshake completed.
+    let mut handshake_end = None;
     let connector = tokio_rustls::TlsConnector::from(config.clone());
     let started = Instant::now();
     let connect = connector.connect(server_name, Tee::new(stream, received.clone()));
@@ -190,6 +192,7 @@ async fn one_handshake(
             observation.alpn = conn
                 .alpn_protocol()
                 .map(|p| String::from_utf8_lossy(p).into_owned());
+            handshake_end = Some(received.len());
             if spec.http_head {
                 let host = crate::http::host_header(&target.host, target.port);
                 let wait = spec
@@ -231,6 +234,11 @@ async fn one_handshake(
         observation.client_cert_sent = rec.cert_sent;
     }
     let bytes = received.take();
+    if observation.version == Some(ProtocolVersion::TLS1_2) {
+        if let (Some(http), Some(end)) = (observation.http.as_mut(), handshake_end) {
+            http.renegotiation_requested = handshake_record_from(&bytes, end);
+        }
+    }
     let flight = crate::hello::parse_flight(&bytes, flight_end(&observation));
     // A reply that is not TLS at all is the most useful thing to know.
     if flight.end == model::FlightEnd::NotTls && !observation.completed {
@@ -332,6 +340,20 @@ impl ClientSessionStore for SessionLog {
     ) -> Option<Tls13ClientSessionValue> {
         self.inner.take_tls13_ticket(server_name)
     }
+}
+
+/// True when a TLS record of type handshake (22) starts at or after `from`
+/// in `bytes` (the server's byte stream from its first record): after a
+/// TLS 1.2 handshake, that is a HelloRequest (RFC 5246 §7.4.1.1), encrypted.
+fn handshake_record_from(bytes: &[u8], from: usize) -> bool {
+    let mut at = 0;
+    while let Some(header) = bytes.get(at..at + 5) {
+        if header[0] == 22 && at >= from {
+            return true;
+        }
+        at += 5 + usize::from(u16::from_be_bytes([header[3], header[4]]));
+    }
+    false
 }
 
 /// How the byte stream ended, as far as the handshake knows.
@@ -574,5 +596,25 @@ impl ResolvesClientCert for RecordingClientAuth {
 
     fn has_certs(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::handshake_record_from;
+
+    #[test]
+    fn finds_a_handshake_record_after_the_mark_only() {
+        // ServerHello-ish handshake record (3 bytes), CCS (1), then an
+        // encrypted handshake record (HelloRequest) and application data.
+        let mut bytes = vec![22, 3, 3, 0, 3, 1, 2, 3, 20, 3, 3, 0, 1, 1];
+        let mark = bytes.len();
+        bytes.extend([23, 3, 3, 0, 2, 9, 9]);
+        assert!(!handshake_record_from(&bytes, mark));
+        bytes.extend([22, 3, 3, 0, 2, 7, 7]);
+        assert!(handshake_record_from(&bytes, mark));
+        // A length running past the end, or a truncated header, stops the walk.
+        assert!(!handshake_record_from(&[23, 3, 3, 0xff, 0xff, 22], 0));
+        assert!(!handshake_record_from(&[23, 3], 0));
     }
 }
