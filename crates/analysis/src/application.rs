@@ -43,6 +43,15 @@ pub(crate) fn judge(
             Vec::new(),
         );
     };
+    if !record.completed {
+        return (
+            step(
+                StepStatus::NotTested,
+                "not tested: the handshake did not complete, so no request could be sent",
+            ),
+            Vec::new(),
+        );
+    }
     let auth = client_auth(main, record);
     let Some(http) = record.http.as_ref() else {
         return (
@@ -873,6 +882,12 @@ mod tests {
     fn no_request_or_no_handshake_is_not_tested() {
         let (step, _) = run(handshake(None, false, false));
         assert_eq!(step.status, StepStatus::NotTested);
+        let mut unfinished = handshake(None, false, false);
+        unfinished.handshake.as_mut().unwrap().completed = false;
+        let (step, d) = run(unfinished);
+        assert_eq!(step.status, StepStatus::NotTested);
+        assert!(step.detail.contains("did not complete"));
+        assert!(d.is_empty());
         let (step, _) = judge(None, None, None);
         assert_eq!(step.status, StepStatus::NotTested);
     }
