@@ -84,6 +84,11 @@ fn pki(tag: &str) -> Pki {
 /// nginx in the foreground, one process (`master_process off`, so it runs as
 /// the test's user), with `server` as the body of its one TLS server block.
 fn nginx(pki: &Pki, server: &str) -> Option<Running> {
+    nginx_listening(pki, "ssl", server)
+}
+
+/// [`nginx`] with other `listen` parameters (`ssl http2`).
+fn nginx_listening(pki: &Pki, listen: &str, server: &str) -> Option<Running> {
     if !installed("nginx", "-v") {
         return None;
     }
@@ -92,7 +97,7 @@ fn nginx(pki: &Pki, server: &str) -> Option<Running> {
     std::fs::create_dir_all(prefix.join("logs")).expect("nginx prefix");
     let temp = |name: &str| prefix.join(name).display().to_string();
     let conf = format!(
-        "master_process off;\nworker_processes 1;\nevents {{ worker_connections 64; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {}; proxy_temp_path {}; fastcgi_temp_path {}; uwsgi_temp_path {}; scgi_temp_path {};\n  server {{\n    listen 127.0.0.1:{port} ssl;\n    server_name localhost;\n    ssl_certificate {};\n    ssl_certificate_key {};\n{server}\n  }}\n}}\n",
+        "master_process off;\nworker_processes 1;\nevents {{ worker_connections 64; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {}; proxy_temp_path {}; fastcgi_temp_path {}; uwsgi_temp_path {}; scgi_temp_path {};\n  server {{\n    listen 127.0.0.1:{port} {listen};\n    server_name localhost;\n    ssl_certificate {};\n    ssl_certificate_key {};\n{server}\n  }}\n}}\n",
         temp("body"),
         temp("proxy"),
         temp("fastcgi"),
@@ -644,4 +649,66 @@ async fn apache_verify_client_per_directory_under_tls12_refuses_the_renegotiatio
     // the connection (exit 56).
     let (code, _) = curl(server.port, &pki.ca, None, &[]);
     assert_eq!(code, 56);
+}
+
+#[tokio::test]
+async fn nginx_over_http2_refuses_and_answers_the_same() {
+    let pki = pki("nginx-h2");
+    let verify = format!(
+        "    ssl_client_certificate {};\n{VERIFY_ON}",
+        pki.client_ca.display()
+    );
+    let Some(server) = nginx_listening(&pki, "ssl http2", &verify) else {
+        return;
+    };
+    // The browser profile offers h2; nginx picks it, and the request goes
+    // over HTTP/2.
+    let report = diagnose(server.port, &pki.ca, None).await;
+    assert_eq!(
+        report.primary_code(),
+        Code::ClientCertRequired,
+        "{report:#?}"
+    );
+    assert_eq!(report.failed_step, Some(Step::Application));
+    let d = &report.diagnoses[0];
+    assert!(d.evidence[0].contains("HTTP/2 400"), "{d:#?}");
+    assert!(
+        d.evidence[0].contains("No required SSL certificate was sent"),
+        "{d:#?}"
+    );
+    let report = diagnose(server.port, &pki.ca, Some(&pki.client)).await;
+    assert_eq!(report.primary_code(), Code::Ok, "{report:#?}");
+    assert_eq!(
+        report.negotiated.as_ref().and_then(|n| n.alpn.as_deref()),
+        Some("h2")
+    );
+    let application = report
+        .steps
+        .iter()
+        .find(|s| s.step == Step::Application)
+        .unwrap();
+    assert_eq!(application.status, StepStatus::Ok);
+    assert!(application.detail.contains("HTTP/2 200"), "{application:?}");
+    assert_eq!(report.connections, 4);
+    // curl over HTTP/2 sees the same page.
+    let (code, body) = curl(server.port, &pki.ca, None, &["--http2"]);
+    assert_eq!(code, 0);
+    assert!(
+        body.contains("No required SSL certificate was sent"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn nginx_over_http2_answering_421() {
+    let pki = pki("nginx-h2-421");
+    let Some(server) = nginx_listening(&pki, "ssl http2", "    location / { return 421; }") else {
+        return;
+    };
+    let report = diagnose(server.port, &pki.ca, None).await;
+    assert_eq!(
+        report.primary_code(),
+        Code::MisdirectedRequest,
+        "{report:#?}"
+    );
 }

@@ -200,7 +200,11 @@ async fn one_handshake(
                     .map(Duration::from_millis)
                     .map_or(options.timeout, |t| t.min(options.timeout));
                 let method = if spec.http_get { "GET" } else { "HEAD" };
-                let http = crate::http::request(&mut tls, &host, method, wait).await;
+                let http = if observation.alpn.as_deref() == Some("h2") {
+                    crate::http2::request(&mut tls, &host, method, wait).await
+                } else {
+                    crate::http::request(&mut tls, &host, method, wait).await
+                };
                 // The server aborted with an alert right after our Finished:
                 // in TLS 1.3 that is where it judges the client certificate,
                 // so the handshake did not really complete.

@@ -139,7 +139,7 @@ pub(crate) async fn request<S: AsyncRead + AsyncWrite + Unpin>(
 
 /// How the connection ended, from the error a read or write returned; `Err`
 /// with the message when the error is none of the endings.
-fn ended(e: &std::io::Error, started: Instant) -> Result<ConnectionEnd, String> {
+pub(crate) fn ended(e: &std::io::Error, started: Instant) -> Result<ConnectionEnd, String> {
     let after_ms = elapsed_ms(started);
     match crate::handshake::classify(e) {
         HandshakeError::AlertReceived { description } => Ok(ConnectionEnd::Alert {
@@ -305,7 +305,7 @@ fn clean(s: &str) -> String {
 
 /// The body as one line of text: control characters (newlines included)
 /// become spaces, runs of spaces one.
-fn clean_body(bytes: &[u8]) -> String {
+pub(crate) fn clean_body(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let spaced: String = text
         .chars()
