@@ -26,15 +26,21 @@ impl Drop for Running {
     }
 }
 
-/// True when `program` runs; outside CI a missing one skips the test.
-fn installed(program: &str, version_arg: &str) -> bool {
-    let found = Command::new(program)
-        .arg(version_arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
+/// The path of `program` when it runs (found on PATH, or in /usr/sbin,
+/// where Debian puts nginx, apache2 and haproxy, outside a non-root PATH);
+/// outside CI a missing one skips the test.
+fn installed(program: &str, version_arg: &str) -> Option<PathBuf> {
+    let found = [PathBuf::from(program), Path::new("/usr/sbin").join(program)]
+        .into_iter()
+        .find(|path| {
+            Command::new(path)
+                .arg(version_arg)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok()
+        });
+    if found.is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
             "{program} must be installed in CI"
@@ -89,9 +95,7 @@ fn nginx(pki: &Pki, server: &str) -> Option<Running> {
 
 /// [`nginx`] with other `listen` parameters (`ssl http2`).
 fn nginx_listening(pki: &Pki, listen: &str, server: &str) -> Option<Running> {
-    if !installed("nginx", "-v") {
-        return None;
-    }
+    let program = installed("nginx", "-v")?;
     let port = free_port();
     let prefix = pki.dir.0.join("nginx");
     std::fs::create_dir_all(prefix.join("logs")).expect("nginx prefix");
@@ -108,7 +112,7 @@ fn nginx_listening(pki: &Pki, listen: &str, server: &str) -> Option<Running> {
     );
     let conf_path = prefix.join("nginx.conf");
     std::fs::write(&conf_path, conf).expect("write nginx.conf");
-    let mut child = Command::new("nginx")
+    let mut child = Command::new(&program)
         .arg("-p")
         .arg(&prefix)
         .arg("-c")
@@ -130,9 +134,7 @@ fn nginx_listening(pki: &Pki, listen: &str, server: &str) -> Option<Running> {
 /// Node's `https.createServer` with `requestCert: true, rejectUnauthorized:
 /// true`, trusting the client CA, up to `max_version`.
 fn node(pki: &Pki, max_version: &str) -> Option<Running> {
-    if !installed("node", "--version") {
-        return None;
-    }
+    let program = installed("node", "--version")?;
     let port = free_port();
     let script = pki.dir.write(
         "server.js",
@@ -142,7 +144,7 @@ fn node(pki: &Pki, max_version: &str) -> Option<Running> {
            requestCert: true, rejectUnauthorized: true, maxVersion },\n\
            (req, res) => res.end('hello\\n')).listen(+port, '127.0.0.1');\n",
     );
-    let mut child = Command::new("node")
+    let mut child = Command::new(&program)
         .arg(&script)
         .arg(port.to_string())
         .arg(&pki.cert)
@@ -414,9 +416,7 @@ async fn node_with_the_right_certificate_is_ok() {
 /// Apache (mod_ssl) as one process (`-X`, so killing it stops everything)
 /// with `vhost` inside its one TLS virtual host.
 fn apache(pki: &Pki, vhost: &str) -> Option<Running> {
-    if !installed("apache2", "-v") {
-        return None;
-    }
+    let program = installed("apache2", "-v")?;
     let modules = Path::new("/usr/lib/apache2/modules");
     let port = free_port();
     let root = pki.dir.0.join("apache");
@@ -437,7 +437,7 @@ fn apache(pki: &Pki, vhost: &str) -> Option<Running> {
     );
     let conf_path = root.join("httpd.conf");
     std::fs::write(&conf_path, conf).expect("write httpd.conf");
-    let mut child = Command::new("apache2")
+    let mut child = Command::new(&program)
         .arg("-f")
         .arg(&conf_path)
         .arg("-X")
@@ -502,9 +502,7 @@ async fn apache_verify_client_per_directory_refuses_over_http() {
 /// HAProxy in the foreground (`-db`) terminating TLS with `bind_options`
 /// and answering 200 itself, after `rules`.
 fn haproxy(pki: &Pki, bind_options: &str, rules: &str) -> Option<Running> {
-    if !installed("haproxy", "-v") {
-        return None;
-    }
+    let program = installed("haproxy", "-v")?;
     let port = free_port();
     let cert = std::fs::read_to_string(&pki.cert).expect("cert");
     let key = std::fs::read_to_string(&pki.key).expect("key");
@@ -517,7 +515,7 @@ fn haproxy(pki: &Pki, bind_options: &str, rules: &str) -> Option<Running> {
             pki.client_ca.display(),
         ),
     );
-    let mut child = Command::new("haproxy")
+    let mut child = Command::new(&program)
         .arg("-f")
         .arg(&conf)
         .arg("-db")
