@@ -140,7 +140,11 @@ pub(crate) async fn request<S: AsyncRead + AsyncWrite + Unpin>(
                         Step::More => {}
                         Step::AckSettings => {
                             let ack = frame(SETTINGS, ACK, 0, &[]);
-                            let _ = tokio::time::timeout_at(deadline, stream.write_all(&ack)).await;
+                            let send = async {
+                                stream.write_all(&ack).await?;
+                                stream.flush().await
+                            };
+                            let _ = tokio::time::timeout_at(deadline, send).await;
                         }
                         Step::Done => break 'read,
                         Step::Failed(message) => {
