@@ -92,8 +92,18 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
     if !walk.failed() {
         finished_step(&mut walk, main, handshake);
     }
+    if !walk.failed() {
+        let (step, diagnoses) = crate::application::judge(obs.target.as_ref(), main, handshake);
+        walk.steps.push(step);
+        walk.diagnoses.extend(diagnoses);
+    }
     protocol_warnings(&mut walk);
     next_hurdles(&mut walk, main, handshake);
+    let failed_at = walk.steps.iter().find(|s| s.status == StepStatus::Failed);
+    if failed_at.map(|s| s.step) == Some(Step::Certificate) {
+        let next = crate::application::next_hurdles(obs.target.as_ref(), main, handshake);
+        walk.diagnoses.extend(next);
+    }
     for step in Step::ALL {
         if !walk.steps.iter().any(|s| s.step == step) {
             walk.step(
@@ -1658,7 +1668,7 @@ fn client_certificate_step(
             Step::ClientCertificate,
             StepStatus::Ok,
             if sent {
-                format!("the server asked for a client certificate (accepted CAs: {accepted}); one was sent and accepted")
+                format!("the server asked for a client certificate (accepted CAs: {accepted}); one was sent and the handshake completed")
             } else {
                 format!("the server asked for a client certificate (accepted CAs: {accepted}) but went on without one")
             },
@@ -1716,23 +1726,16 @@ fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opt
         return;
     };
     if record.completed {
-        let http = record
-            .http
-            .as_ref()
-            .and_then(|h| h.status_line.clone())
-            .map(|s| format!("; HTTP answer: {s}"))
-            .unwrap_or_default();
         walk.step(
             Step::Finished,
             StepStatus::Ok,
             format!(
-                "handshake complete: {}, {}{}",
+                "handshake complete: {}, {}",
                 record.version.map(|v| v.display_name()).unwrap_or_default(),
                 record
                     .cipher_suite
                     .map(|s| s.name().to_string())
                     .unwrap_or_default(),
-                http
             ),
         );
         return;

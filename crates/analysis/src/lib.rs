@@ -6,6 +6,7 @@
 //! diagnosis can be reproduced from a recorded [`model::Observations`].
 #![forbid(unsafe_code)]
 
+mod application;
 pub mod certs;
 pub mod client_hello;
 pub mod fixes;

@@ -96,12 +96,14 @@ fn first_round(target: &Target, ctx: &Context) -> Vec<ProbeRequest> {
                 sni: target.sni.clone(),
                 alpn: profile.alpn.clone(),
                 client_cert: ctx.client_identity,
-                http_head: true,
-                http_get: false,
-                // The server's clock is a nice-to-have: never let a server
+                // The application step on the same connection: `GET /`,
+                // whose body names nginx's client-certificate refusals and
+                // whose `Date` is the server's clock. Never let a server
                 // that does not speak HTTP hold the diagnosis (or, for a
                 // one-connection-at-a-time server such as `openssl
                 // s_server`, the other probes) for a whole timeout.
+                http_head: true,
+                http_get: true,
                 http_timeout_ms: Some(1500),
                 ..Default::default()
             }),

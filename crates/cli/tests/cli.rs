@@ -168,7 +168,8 @@ fn json_report_and_exit_codes_follow_the_verdict() {
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["verdict"], "ok");
     assert_eq!(report["target"]["sni"], "localhost");
-    assert_eq!(report["steps"].as_array().unwrap().len(), 7);
+    assert_eq!(report["steps"].as_array().unwrap().len(), 8);
+    assert_eq!(report["steps"][7]["step"], "application");
 
     // Without the CA the same server is untrusted: exit 1.
     let failed = tlsdoctor(&["diagnose", &target, "--connect-to", "127.0.0.1", "--json"]);

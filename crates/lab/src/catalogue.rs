@@ -88,6 +88,17 @@ static CATALOGUE: &[ServerSpec] = &[
         "requires a client certificate from the lab client CA",
         "client_cert_required",
     ),
+    // After the handshake: refusals only the first request shows.
+    spec(
+        "http-cert-required",
+        "asks for a client certificate, completes the handshake without one, then answers HTTP 400 \"No required SSL certificate was sent\" (nginx `ssl_verify_client on`)",
+        "client_cert_required",
+    ),
+    spec(
+        "closed-after-handshake",
+        "completes the handshake, then closes the connection without close_notify or an answer",
+        "closed_after_handshake",
+    ),
     spec(
         "sni-required",
         "fatal unrecognized_name alert unless SNI is localhost",

@@ -32,15 +32,43 @@ pub(crate) async fn answer<S>(stream: &mut S, server: &str)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let body = format!("tlsdoctor lab: {server}\n");
+    respond(stream, "200 OK", "text/plain; charset=utf-8", &body).await;
+}
+
+/// nginx's answer under `ssl_verify_client on` to a client that sent no
+/// certificate: `400 Bad Request`, the reason only in the body.
+const NO_CLIENT_CERTIFICATE: &str = "<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL certificate was sent</center>\r\n<hr><center>tlsdoctor-lab</center>\r\n</body>\r\n</html>\r\n";
+
+/// Reads one request head and answers as nginx does under
+/// `ssl_verify_client on` when the client sent no certificate.
+pub(crate) async fn refuse_no_client_certificate<S>(stream: &mut S)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    respond(
+        stream,
+        "400 Bad Request",
+        "text/html",
+        NO_CLIENT_CERTIFICATE,
+    )
+    .await;
+}
+
+/// Reads one request head, then writes `status` with a `Date:` header and
+/// `body`, and closes.
+async fn respond<S>(stream: &mut S, status: &str, content_type: &str, body: &str)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let got_request = tokio::time::timeout(REQUEST_TIMEOUT, read_head(stream))
         .await
         .unwrap_or(false);
     if !got_request {
         return;
     }
-    let body = format!("tlsdoctor lab: {server}\n");
     let response = format!(
-        "HTTP/1.1 200 OK\r\nDate: {}\r\nServer: tlsdoctor-lab\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status}\r\nDate: {}\r\nServer: tlsdoctor-lab\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         imf_fixdate(OffsetDateTime::now_utc()),
         body.len(),
     );
@@ -99,5 +127,20 @@ mod tests {
         assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
         assert!(out.contains("\r\nDate: "), "{out}");
         assert!(out.ends_with("tlsdoctor lab: good\n"), "{out}");
+    }
+
+    #[tokio::test]
+    async fn refuses_like_nginx_without_a_client_certificate() {
+        let (mut client, mut server) = tokio::io::duplex(4096);
+        let task = tokio::spawn(async move { refuse_no_client_certificate(&mut server).await });
+        client
+            .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let mut out = String::new();
+        client.read_to_string(&mut out).await.unwrap();
+        task.await.unwrap();
+        assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
+        assert!(out.contains("<center>No required SSL certificate was sent</center>"));
     }
 }

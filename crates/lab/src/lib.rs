@@ -451,6 +451,19 @@ fn spawn_server(
                 tls::serve_https(stream, acceptor.clone(), name)
             }))
         }
+        "http-cert-required" => {
+            let verifier = tls::optional_client_verifier(&pki.client_ca_der)?;
+            let acceptor = TlsAcceptor::from(tls::server_config(&pki.good, BOTH, Some(verifier))?);
+            tasks.spawn(accept_loop(listener, move |stream| {
+                tls::serve_http_client_cert_required(stream, acceptor.clone())
+            }))
+        }
+        "closed-after-handshake" => {
+            let acceptor = TlsAcceptor::from(tls::server_config(&pki.good, BOTH, None)?);
+            tasks.spawn(accept_loop(listener, move |stream| {
+                tls::serve_closed_after_handshake(stream, acceptor.clone())
+            }))
+        }
         "sni-required" => {
             let config = tls::server_config(&pki.good, BOTH, None)?;
             tasks.spawn(accept_loop(listener, move |stream| {

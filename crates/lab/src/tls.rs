@@ -95,6 +95,22 @@ pub(crate) fn client_verifier(
         })
 }
 
+/// Like [`client_verifier`], but a client without a certificate is let
+/// through the handshake (one from another CA is still refused).
+pub(crate) fn optional_client_verifier(
+    client_ca: &CertificateDer<'static>,
+) -> Result<Arc<dyn ClientCertVerifier>, LabError> {
+    let mut roots = RootCertStore::empty();
+    roots.add(client_ca.clone()).map_err(tls_err("client CA"))?;
+    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
+        .allow_unauthenticated()
+        .build()
+        .map_err(|e| LabError::Tls {
+            what: "optional client certificate verifier",
+            detail: e.to_string(),
+        })
+}
+
 /// The name the interceptor checks `good`'s certificate against.
 pub(crate) fn upstream_name() -> Result<ServerName<'static>, LabError> {
     ServerName::try_from(SNI_NAME).map_err(|e| LabError::Tls {
@@ -124,6 +140,34 @@ pub(crate) async fn serve_https(stream: TcpStream, acceptor: TlsAcceptor, server
         return;
     };
     crate::http::answer(&mut tls, server).await;
+}
+
+/// `http-cert-required`: the handshake asks for a client certificate
+/// and goes on without one; the HTTP answer then refuses, with nginx's
+/// status and text for `ssl_verify_client on`. With a certificate from the
+/// lab client CA it answers `200 OK`.
+pub(crate) async fn serve_http_client_cert_required(stream: TcpStream, acceptor: TlsAcceptor) {
+    let Ok(Ok(mut tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+    else {
+        return;
+    };
+    if tls.get_ref().1.peer_certificates().is_some() {
+        crate::http::answer(&mut tls, "http-cert-required").await;
+    } else {
+        crate::http::refuse_no_client_certificate(&mut tls).await;
+    }
+}
+
+/// `closed-after-handshake`: completes the handshake, then drops the
+/// connection without close_notify and without reading the request, as Node
+/// does with `requestCert` and `rejectUnauthorized` after TLS 1.3 (or a
+/// load balancer enforcing an allow-list).
+pub(crate) async fn serve_closed_after_handshake(stream: TcpStream, acceptor: TlsAcceptor) {
+    let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await else {
+        return;
+    };
+    let (mut tcp, _) = tls.into_inner();
+    let _ = tcp.shutdown().await;
 }
 
 /// `sni-required`: reads the ClientHello first and answers a fatal

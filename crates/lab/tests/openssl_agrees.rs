@@ -388,3 +388,45 @@ async fn curl_agrees() {
     with.expect_any(&["tlsdoctor lab: client-cert-required"]);
     lab.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_sees_the_refusals_after_the_handshake() {
+    let lab = lab(&["http-cert-required", "closed-after-handshake"]).await;
+    let url = |name: &str| {
+        format!(
+            "https://localhost:{}/",
+            lab.server(name).unwrap().addr.port()
+        )
+    };
+
+    // The handshake completes without a client certificate; the answer refuses.
+    let without = run_curl(&lab, &["-i", &url("http-cert-required")]).await;
+    assert_eq!(without.status, Some(0), "{}", without.text);
+    without.expect_any(&["HTTP/1.1 400 Bad Request"]);
+    without.expect_any(&["No required SSL certificate was sent"]);
+    let cert = lab.client_cert().display().to_string();
+    let key = lab.client_key().display().to_string();
+    let with = run_curl(
+        &lab,
+        &["--cert", &cert, "--key", &key, &url("http-cert-required")],
+    )
+    .await;
+    assert_eq!(with.status, Some(0), "{}", with.text);
+    with.expect_any(&["tlsdoctor lab: http-cert-required"]);
+
+    for extra in [&[][..], &["--tls-max", "1.2"][..]] {
+        let mut args = extra.to_vec();
+        let target = url("closed-after-handshake");
+        args.push(&target);
+        let closed = run_curl(&lab, &args).await;
+        // 52 `Empty reply from server`, or 56 `Connection reset by peer`
+        // when the request reached the socket before it closed.
+        assert!(
+            matches!(closed.status, Some(52 | 56)),
+            "{extra:?}: {}",
+            closed.text
+        );
+        closed.expect_any(&["Empty reply from server", "Connection reset by peer"]);
+    }
+    lab.shutdown().await;
+}

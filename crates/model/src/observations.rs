@@ -307,7 +307,8 @@ pub enum HandshakeError {
     },
 }
 
-/// The reply to `HEAD /` over the established connection.
+/// The reply to `GET /` (or `HEAD /`) over the established connection:
+/// the first exchange of the application protocol.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HttpObservation {
     pub status_line: Option<String>,
@@ -332,4 +333,56 @@ pub struct HttpObservation {
     pub public_key_pins: Option<String>,
     #[serde(default)]
     pub public_key_pins_report_only: Option<String>,
+    /// What was sent, for the evidence: `GET / HTTP/1.1 (Host: localhost:8443)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// The status code of the status line, when it parsed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The first bytes of the body (at most 4 KiB, de-chunked), as text
+    /// without control characters: nginx names a client-certificate
+    /// refusal only there (`400 No required SSL certificate was sent`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// How the connection ended while the answer was read, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<ConnectionEnd>,
+    /// Milliseconds from the end of the handshake to the status line (or,
+    /// without one, to the end of reading).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elapsed_ms: Option<u64>,
+    /// After a TLS 1.2 handshake the server sent another handshake record:
+    /// a HelloRequest, asking to renegotiate (Apache asks for a
+    /// per-directory client certificate this way). tlsdoctor declines.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub renegotiation_requested: bool,
+}
+
+/// How a connection ended after the handshake, as the client saw it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "end", rename_all = "snake_case")]
+pub enum ConnectionEnd {
+    /// The server sent close_notify, then closed.
+    CloseNotify { after_ms: u64 },
+    /// TCP closed (FIN) without close_notify.
+    Closed { after_ms: u64 },
+    /// TCP reset (RST), or the write of the request failed.
+    Reset { after_ms: u64 },
+    /// A fatal TLS alert with this description.
+    Alert { description: u8, after_ms: u64 },
+    /// Still open, silent, when the deadline passed.
+    Timeout { after_ms: u64 },
+}
+
+impl ConnectionEnd {
+    /// Milliseconds after the handshake.
+    pub fn after_ms(&self) -> u64 {
+        match self {
+            Self::CloseNotify { after_ms }
+            | Self::Closed { after_ms }
+            | Self::Reset { after_ms }
+            | Self::Alert { after_ms, .. }
+            | Self::Timeout { after_ms } => *after_ms,
+        }
+    }
 }

@@ -16,10 +16,13 @@ pub enum Step {
     Certificate,
     ClientCertificate,
     Finished,
+    /// The first exchange of the application protocol on the same
+    /// connection (HTTP for https): many servers refuse only there.
+    Application,
 }
 
 impl Step {
-    pub const ALL: [Step; 7] = [
+    pub const ALL: [Step; 8] = [
         Step::Dns,
         Step::Tcp,
         Step::ClientHello,
@@ -27,6 +30,7 @@ impl Step {
         Step::Certificate,
         Step::ClientCertificate,
         Step::Finished,
+        Step::Application,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +42,7 @@ impl Step {
             Step::Certificate => "certificate",
             Step::ClientCertificate => "client_certificate",
             Step::Finished => "finished",
+            Step::Application => "application",
         }
     }
 
@@ -51,6 +56,7 @@ impl Step {
             Step::Certificate => "client checks the server's certificate",
             Step::ClientCertificate => "server checks the client's certificate",
             Step::Finished => "both sides confirm the keys; encrypted data can flow",
+            Step::Application => "client sends its first request (HTTP), server answers",
         }
     }
 }
@@ -116,6 +122,8 @@ pub enum Code {
     WeakDhGroup,
     Intercepted,
     ServerAlert,
+    ClosedAfterHandshake,
+    MisdirectedRequest,
 }
 
 impl Code {
@@ -153,6 +161,8 @@ impl Code {
             Code::WeakDhGroup => "weak_dh_group",
             Code::Intercepted => "intercepted",
             Code::ServerAlert => "server_alert",
+            Code::ClosedAfterHandshake => "closed_after_handshake",
+            Code::MisdirectedRequest => "misdirected_request",
         }
     }
 }

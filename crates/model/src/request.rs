@@ -135,10 +135,12 @@ pub struct HandshakeSpec {
     pub alpn: Vec<String>,
     /// Present the client certificate the user gave, when the server asks.
     pub client_cert: bool,
-    /// After the handshake, send `HEAD /` and record the reply's headers.
+    /// After the handshake, send `HEAD /` (or `GET /`, see `http_get`) on the
+    /// same connection and record the answer (the application step).
     pub http_head: bool,
     /// Send `GET /` instead of `HEAD /` (some servers, `openssl s_server
-    /// -www` among them, answer only GET). Only the headers are read.
+    /// -www` among them, answer only GET; nginx names a client-certificate
+    /// refusal only in the body). At most 4 KiB of the body is read.
     #[serde(default)]
     pub http_get: bool,
     /// Wait at most this long for the HTTP reply (default: the probe timeout).

@@ -49,7 +49,8 @@ type Shared = Arc<Mutex<Recorded>>;
 /// 1.3 ticket (servers send NewSessionTicket after the client's Finished).
 const TICKET_WAIT: Duration = Duration::from_millis(1000);
 
-/// Runs one handshake over `stream` and, when asked, `HEAD /` after it.
+/// Runs one handshake over `stream` and, when asked, `GET /` (or `HEAD /`)
+/// after it on the same connection.
 pub(crate) async fn handshake(
     stream: TcpStream,
     target: &Target,
@@ -167,6 +168,8 @@ async fn one_handshake(
         }
     };
 
+    // Where the received bytes stood when the handshake completed.
+    let mut handshake_end = None;
     let connector = tokio_rustls::TlsConnector::from(config.clone());
     let started = Instant::now();
     let connect = connector.connect(server_name, Tee::new(stream, received.clone()));
@@ -189,31 +192,29 @@ async fn one_handshake(
             observation.alpn = conn
                 .alpn_protocol()
                 .map(|p| String::from_utf8_lossy(p).into_owned());
+            handshake_end = Some(received.len());
             if spec.http_head {
-                let host = spec.sni.as_deref().unwrap_or(&target.host);
+                let host = crate::http::host_header(&target.host, target.port);
                 let wait = spec
                     .http_timeout_ms
                     .map(Duration::from_millis)
                     .map_or(options.timeout, |t| t.min(options.timeout));
                 let method = if spec.http_get { "GET" } else { "HEAD" };
-                match crate::http::request(&mut tls, host, method, wait).await {
-                    Ok(http) => observation.http = Some(http),
-                    Err(e) => match classify(&e) {
-                        // The server aborted right after our Finished: in TLS
-                        // 1.3 that is where it judges the client certificate,
-                        // so the handshake did not really complete.
-                        alert @ HandshakeError::AlertReceived { .. } => {
-                            observation.completed = false;
-                            observation.error = Some(alert);
-                        }
-                        _ => {
-                            observation.http = Some(model::HttpObservation {
-                                error: Some(e.to_string()),
-                                ..Default::default()
-                            })
-                        }
-                    },
+                let http = if observation.alpn.as_deref() == Some("h2") {
+                    crate::http2::request(&mut tls, &host, method, wait).await
+                } else {
+                    crate::http::request(&mut tls, &host, method, wait).await
+                };
+                // The server aborted with an alert right after our Finished:
+                // in TLS 1.3 that is where it judges the client certificate,
+                // so the handshake did not really complete.
+                if let Some(model::ConnectionEnd::Alert { description, .. }) = http.end {
+                    if http.status.is_none() {
+                        observation.completed = false;
+                        observation.error = Some(HandshakeError::AlertReceived { description });
+                    }
                 }
+                observation.http = Some(http);
             }
             if let Some(sessions) = sessions {
                 wait_for_session(&mut tls, sessions, options.timeout.min(TICKET_WAIT)).await;
@@ -237,6 +238,11 @@ async fn one_handshake(
         observation.client_cert_sent = rec.cert_sent;
     }
     let bytes = received.take();
+    if observation.version == Some(ProtocolVersion::TLS1_2) {
+        if let (Some(http), Some(end)) = (observation.http.as_mut(), handshake_end) {
+            http.renegotiation_requested = handshake_record_from(&bytes, end);
+        }
+    }
     let flight = crate::hello::parse_flight(&bytes, flight_end(&observation));
     // A reply that is not TLS at all is the most useful thing to know.
     if flight.end == model::FlightEnd::NotTls && !observation.completed {
@@ -340,6 +346,20 @@ impl ClientSessionStore for SessionLog {
     }
 }
 
+/// True when a TLS record of type handshake (22) starts at or after `from`
+/// in `bytes` (the server's byte stream from its first record): after a
+/// TLS 1.2 handshake, that is a HelloRequest (RFC 5246 §7.4.1.1), encrypted.
+fn handshake_record_from(bytes: &[u8], from: usize) -> bool {
+    let mut at = 0;
+    while let Some(header) = bytes.get(at..at + 5) {
+        if header[0] == 22 && at >= from {
+            return true;
+        }
+        at += 5 + usize::from(u16::from_be_bytes([header[3], header[4]]));
+    }
+    false
+}
+
 /// How the byte stream ended, as far as the handshake knows.
 fn flight_end(observation: &HandshakeObservation) -> model::FlightEnd {
     match &observation.error {
@@ -352,7 +372,7 @@ fn flight_end(observation: &HandshakeObservation) -> model::FlightEnd {
 }
 
 /// Maps the error tokio-rustls returns to what happened on the wire.
-fn classify(e: &std::io::Error) -> HandshakeError {
+pub(crate) fn classify(e: &std::io::Error) -> HandshakeError {
     use std::io::ErrorKind;
     if let Some(tls) = e
         .get_ref()
@@ -580,5 +600,25 @@ impl ResolvesClientCert for RecordingClientAuth {
 
     fn has_certs(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::handshake_record_from;
+
+    #[test]
+    fn finds_a_handshake_record_after_the_mark_only() {
+        // ServerHello-ish handshake record (3 bytes), CCS (1), then an
+        // encrypted handshake record (HelloRequest) and application data.
+        let mut bytes = vec![22, 3, 3, 0, 3, 1, 2, 3, 20, 3, 3, 0, 1, 1];
+        let mark = bytes.len();
+        bytes.extend([23, 3, 3, 0, 2, 9, 9]);
+        assert!(!handshake_record_from(&bytes, mark));
+        bytes.extend([22, 3, 3, 0, 2, 7, 7]);
+        assert!(handshake_record_from(&bytes, mark));
+        // A length running past the end, or a truncated header, stops the walk.
+        assert!(!handshake_record_from(&[23, 3, 3, 0xff, 0xff, 22], 0));
+        assert!(!handshake_record_from(&[23, 3], 0));
     }
 }

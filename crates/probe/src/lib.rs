@@ -11,6 +11,7 @@ mod fetch;
 mod handshake;
 mod hello;
 mod http;
+mod http2;
 mod outbound;
 mod renegotiation;
 mod tee;

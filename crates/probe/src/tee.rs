@@ -23,6 +23,11 @@ impl Received {
             .unwrap_or_default()
     }
 
+    /// How many bytes are kept so far.
+    pub(crate) fn len(&self) -> usize {
+        self.0.lock().map(|b| b.len()).unwrap_or(0)
+    }
+
     fn extend(&self, bytes: &[u8]) {
         if let Ok(mut buf) = self.0.lock() {
             let room = TEE_LIMIT.saturating_sub(buf.len());
