@@ -120,6 +120,12 @@ fn compare(
             "{head}: predicted failure {:?} ({}), the client got {:?} {:?}",
             predicted.code, predicted.reason, observed.version, observed.suite
         )),
+        // A complete scan of a healthy loopback server leaves nothing unknown.
+        (Outcome::Unknown, _) => Some(format!(
+            "{head}: predicted unknown ({}), the client {}",
+            predicted.reason,
+            if observed.ok { "connected" } else { "failed" }
+        )),
     }
 }
 

@@ -34,6 +34,9 @@ use crate::profiles::{self, ClientProfile};
 pub enum Outcome {
     Ok,
     Failed,
+    /// The prediction needs a list the scan did not measure (or measured
+    /// only in part): never guessed as `Ok`.
+    Unknown,
 }
 
 impl Outcome {
@@ -41,6 +44,7 @@ impl Outcome {
         match self {
             Outcome::Ok => "ok",
             Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
         }
     }
 }
@@ -95,6 +99,20 @@ impl Prediction {
         }
     }
 
+    /// Not predictable from what the scan measured.
+    fn unknown(version: Option<ProtocolVersion>, reason: String) -> Self {
+        Self {
+            outcome: Outcome::Unknown,
+            version,
+            cipher_suite: None,
+            group: None,
+            code: None,
+            reason,
+            missing: None,
+            fix: Vec::new(),
+        }
+    }
+
     /// The JSON row of `scan`'s `clients`.
     pub fn to_result(&self, name: &str) -> ClientResult {
         ClientResult {
@@ -116,7 +134,7 @@ pub fn apply(report: &mut ScanReport) {
 
 /// Every simulated client's prediction, in profile order.
 pub fn simulate(report: &ScanReport) -> Vec<ClientResult> {
-    if !report.protocols.iter().any(|(_, p)| p.supported) {
+    if !report.protocols.iter().any(|(_, p)| p.is_supported()) {
         return Vec::new();
     }
     profiles::simulated()
@@ -139,15 +157,37 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
     let mut server_versions: Vec<ProtocolVersion> = report
         .protocols
         .iter()
-        .filter(|(_, p)| p.supported)
+        .filter(|(_, p)| p.is_supported())
         .filter_map(|(n, _)| ProtocolVersion::from_name(n))
         .collect();
     server_versions.reverse();
-    let Some((version, p)) = server_versions
+    // A version the client would prefer whose support is unknown: the
+    // server might pick it.
+    let unknown_above = |floor: Option<ProtocolVersion>| {
+        report
+            .protocols
+            .iter()
+            .filter(|(_, p)| p.is_unknown())
+            .filter_map(|(n, _)| ProtocolVersion::from_name(n))
+            .filter(|v| profile.versions.contains(v) && floor.is_none_or(|f| *v > f))
+            .map(|v| v.name().unwrap_or("?"))
+            .collect::<Vec<_>>()
+    };
+    let best = server_versions
         .iter()
         .copied()
-        .find(|v| profile.versions.contains(v))
-        .and_then(|v| Some((v, report.protocol(v.name()?)?)))
+        .find(|v| profile.versions.contains(v));
+    let unknown_versions = unknown_above(best);
+    if !unknown_versions.is_empty() {
+        return Prediction::unknown(
+            None,
+            format!(
+                "whether the server speaks {} is unknown, and the client would prefer it",
+                unknown_versions.join(", ")
+            ),
+        );
+    }
+    let Some((version, p)) = best.and_then(|v| Some((v, report.protocol(v.name()?)?)))
     else {
         return Prediction::mismatch(
             mismatch::protocol(None, &profile.versions, &server_versions),
@@ -184,6 +224,12 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
             .collect()
     };
     if candidates.is_empty() {
+        if let Some(why) = &p.cipher_suites_interrupted {
+            return Prediction::unknown(
+                Some(version),
+                format!("no common suite among those seen, but the suite list is incomplete ({why})"),
+            );
+        }
         return Prediction::mismatch(
             mismatch::cipher(&[version], &client_suites, &server_suites),
             Some(version),
@@ -198,7 +244,12 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
         let group = if needs_group {
             match choose_group(profile, p, tls13) {
                 GroupChoice::Group(g) => Some(g),
-                GroupChoice::Unmeasured => None,
+                GroupChoice::Unmeasured(why) => {
+                    return Prediction::unknown(
+                        Some(version),
+                        format!("{} needs a common group, and {why}", suite.name()),
+                    );
+                }
                 GroupChoice::None => {
                     furthest = furthest.max(Stage::Group);
                     continue;
@@ -207,9 +258,21 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
         } else {
             None
         };
-        if !signature_ok(profile, report, chain, info, tls13) {
-            furthest = furthest.max(Stage::Sigalg);
-            continue;
+        match signature_ok(profile, report, chain, info, tls13) {
+            Some(true) => {}
+            Some(false) => {
+                furthest = furthest.max(Stage::Sigalg);
+                continue;
+            }
+            None => {
+                return Prediction::unknown(
+                    Some(version),
+                    format!(
+                        "{} needs a signature scheme both sides accept, and the scan did not measure the server's",
+                        suite.name()
+                    ),
+                );
+            }
         }
         chosen = Some((suite, info, group));
         break;
@@ -306,6 +369,31 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
     if info.auth == Auth::Anon {
         return out;
     }
+    // Step 4 of the handshake: the server asked for a client certificate,
+    // and a simulated client has none.
+    if let Some(cr) = &report.client_certificate {
+        match cr.required {
+            Some(true) => {
+                fail(
+                    Code::ClientCertRequired,
+                    format!(
+                        "the server requires a client certificate and the client has none ({})",
+                        cr.evidence
+                    ),
+                );
+                return out;
+            }
+            Some(false) => {}
+            None => {
+                out.outcome = Outcome::Unknown;
+                out.reason = format!(
+                    "{}; the server asks for a client certificate and whether it requires one was not measured",
+                    out.reason
+                );
+                return out;
+            }
+        }
+    }
     let Some(chain) = chain else {
         out.reason.push_str(
             "; no certificate was seen, so the client's certificate checks were not predicted",
@@ -339,8 +427,9 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
 
 enum GroupChoice {
     Group(NamedGroup),
-    /// The scan did not list the groups; assume the handshake works.
-    Unmeasured,
+    /// The scan did not list the groups (or only in part, with no common
+    /// one among those): the outcome is unknown. Why, in a few words.
+    Unmeasured(String),
     None,
 }
 
@@ -351,7 +440,7 @@ fn choose_group(profile: &ClientProfile, p: &model::ProtocolReport, tls13: bool)
         .filter_map(|g| NamedGroup::from_name(g))
         .collect();
     if server.is_empty() {
-        return GroupChoice::Unmeasured;
+        return GroupChoice::Unmeasured("the scan did not measure the server's groups".into());
     }
     let usable = |g: &NamedGroup| tls13 || g.kind() == Some(wire::registry::GroupKind::Ecdhe);
     if tls13 {
@@ -373,9 +462,12 @@ fn choose_group(profile: &ClientProfile, p: &model::ProtocolReport, tls13: bool)
             .iter()
             .find(|g| usable(g) && server.contains(g))
     };
-    match found {
-        Some(g) => GroupChoice::Group(*g),
-        None => GroupChoice::None,
+    match (found, &p.groups_interrupted) {
+        (Some(g), _) => GroupChoice::Group(*g),
+        (None, Some(why)) => GroupChoice::Unmeasured(format!(
+            "none of the groups seen is common, but the group list is incomplete ({why})"
+        )),
+        (None, None) => GroupChoice::None,
     }
 }
 
@@ -422,40 +514,52 @@ fn server_tls13_schemes(chain: Option<&ChainReport>) -> Vec<SignatureScheme> {
 }
 
 /// Can the server sign this key exchange with a scheme the client accepts?
+/// `None` when the scan did not measure what decides it.
 fn signature_ok(
     profile: &ClientProfile,
     report: &ScanReport,
     chain: Option<&ChainReport>,
     info: &CipherSuiteInfo,
     tls13: bool,
-) -> bool {
+) -> Option<bool> {
     // A client without signature_algorithms takes the defaults (RFC 5246 §7.4.1.4.1).
     if profile.signature_algorithms.is_empty() {
-        return true;
+        return Some(true);
     }
     if tls13 {
         let server = server_tls13_schemes(chain);
-        return server.is_empty()
-            || server
+        if server.is_empty() {
+            return None;
+        }
+        return Some(
+            server
                 .iter()
-                .any(|s| profile.signature_algorithms.contains(s));
+                .any(|s| profile.signature_algorithms.contains(s)),
+        );
     }
     let signed = matches!(info.kx, KeyExchange::Ecdhe | KeyExchange::Dhe)
         && matches!(info.auth, Auth::Rsa | Auth::Ecdsa | Auth::Dss);
-    if !signed || report.signature_algorithms.is_empty() {
-        return true;
+    if !signed {
+        return Some(true);
+    }
+    if report.signature_algorithms.is_empty() {
+        return None;
     }
     let key = match info.auth {
         Auth::Rsa => "rsa",
         Auth::Ecdsa => "ecdsa",
         _ => "dsa",
     };
-    report
+    let common = report
         .signature_algorithms
         .iter()
         .filter_map(|s| SignatureScheme::from_name(s))
         .filter(|s| scheme_key(*s) == Some(key))
-        .any(|s| profile.signature_algorithms.contains(&s))
+        .any(|s| profile.signature_algorithms.contains(&s));
+    if !common && report.signature_algorithms_interrupted.is_some() {
+        return None;
+    }
+    Some(common)
 }
 
 /// Whether the chain is trusted in the client's store. The stores the scan

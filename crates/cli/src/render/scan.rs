@@ -33,7 +33,7 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
 
     section(&mut out, style, "Protocols");
     for (name, p) in report.protocols.iter() {
-        let mark = if p.supported {
+        let mark = if p.is_supported() {
             if matches!(name, "ssl2" | "ssl3" | "tls1_0" | "tls1_1") {
                 style.yellow("yes")
             } else {
@@ -50,7 +50,7 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
     }
 
     section(&mut out, style, "Cipher suites");
-    for (name, p) in report.protocols.iter().filter(|(_, p)| p.supported) {
+    for (name, p) in report.protocols.iter().filter(|(_, p)| p.is_supported()) {
         let order = match p.server_order {
             Some(true) => "server order",
             Some(false) => "client order",
@@ -66,7 +66,7 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
     for (name, p) in report
         .protocols
         .iter()
-        .filter(|(_, p)| p.supported && !p.groups.is_empty())
+        .filter(|(_, p)| p.is_supported() && !p.groups.is_empty())
     {
         let order = match p.group_server_order {
             Some(true) => ", server order",
