@@ -1032,7 +1032,7 @@ fn fallback_scsv(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
             "a hello below the newest version with TLS_FALLBACK_SCSV was answered with a ServerHello instead of inappropriate_fallback (versions: {})",
             supported.join(", ")
         )),
-        None if supported.len() < 2 => match acc.gaps(LEGACY_NAMES) {
+        None if supported.len() < 2 => match acc.gaps(&ALL_NAMES[1..]) {
             Some(gap) => untested(format!(
                 "one protocol version was seen ({}), but the scan is incomplete: {gap}",
                 supported.join(", ")
