@@ -369,35 +369,11 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
     if info.auth == Auth::Anon {
         return out;
     }
-    // Step 4 of the handshake: the server asked for a client certificate,
-    // and a simulated client has none.
-    if let Some(cr) = &report.client_certificate {
-        match cr.required {
-            Some(true) => {
-                fail(
-                    Code::ClientCertRequired,
-                    format!(
-                        "the server requires a client certificate and the client has none ({})",
-                        cr.evidence
-                    ),
-                );
-                return out;
-            }
-            Some(false) => {}
-            None => {
-                out.outcome = Outcome::Unknown;
-                out.reason = format!(
-                    "{}; the server asks for a client certificate and whether it requires one was not measured",
-                    out.reason
-                );
-                return out;
-            }
-        }
-    }
     let Some(chain) = chain else {
         out.reason.push_str(
             "; no certificate was seen, so the client's certificate checks were not predicted",
         );
+        client_certificate(report, &mut out);
         return out;
     };
     if let Some(code) = certificate_problem(profile, chain) {
@@ -421,8 +397,40 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
             ),
         };
         fail(code, reason);
+        return out;
     }
+    client_certificate(report, &mut out);
     out
+}
+
+/// Step 4, once the client accepted the server's certificate: the server
+/// asked for a client certificate, and a simulated client has none.
+fn client_certificate(report: &ScanReport, out: &mut Prediction) {
+    let Some(cr) = &report.client_certificate else {
+        return;
+    };
+    match cr.required {
+        Some(true) => {
+            out.outcome = Outcome::Failed;
+            out.code = Some(Code::ClientCertRequired);
+            out.reason = format!(
+                "the server requires a client certificate and the client has none ({})",
+                cr.evidence
+            );
+            out.fix = vec![
+                "Client: present a certificate from a CA the server names (curl --cert/--key, openssl s_client -cert/-key).".into(),
+                "Server: if browsers and other clients without certificates must connect, make the client certificate optional (nginx ssl_verify_client optional; Apache SSLVerifyClient optional) and check it in the application.".into(),
+            ];
+        }
+        Some(false) => {}
+        None => {
+            out.outcome = Outcome::Unknown;
+            out.reason = format!(
+                "{}; the server asks for a client certificate and whether it requires one was not measured",
+                out.reason
+            );
+        }
+    }
 }
 
 enum GroupChoice {
