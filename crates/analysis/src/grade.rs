@@ -491,7 +491,10 @@ fn protocol_caps(report: &ScanReport, cap: &mut Cap<'_>) {
             format!("{} enabled (deprecated by RFC 8996)", old.join(" and ")),
         );
     }
-    let legacy = p.ssl3.is_supported() || p.tls1_0.is_supported() || p.tls1_1.is_supported() || p.tls1_2.is_supported();
+    let legacy = p.ssl3.is_supported()
+        || p.tls1_0.is_supported()
+        || p.tls1_1.is_supported()
+        || p.tls1_2.is_supported();
     if legacy && report.features.secure_renegotiation == Some(false) {
         cap(
             "A-",

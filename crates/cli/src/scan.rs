@@ -223,7 +223,9 @@ impl std::str::FromStr for FailOn {
             if GRADES[..8].contains(&letter.as_str()) {
                 return Ok(Self::GradeBelow(letter));
             }
-            return Err(format!("unknown grade {letter:?} (A+, A, A-, B, C, D, E, F)"));
+            return Err(format!(
+                "unknown grade {letter:?} (A+, A, A-, B, C, D, E, F)"
+            ));
         }
         if let Some(days) = s.strip_prefix("expires<") {
             let days = days.trim().trim_end_matches('d');

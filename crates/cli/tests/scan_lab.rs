@@ -117,7 +117,9 @@ async fn lab_servers_scan_as_configured() {
     // Every protocol and list was observed; only checks that could not run
     // against the lab's rustls server may be unknown.
     assert!(
-        good.unknown.iter().all(|u| u.starts_with("vulnerabilities.")),
+        good.unknown
+            .iter()
+            .all(|u| u.starts_with("vulnerabilities.")),
         "{:?}",
         good.unknown
     );

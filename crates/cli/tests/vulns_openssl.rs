@@ -40,7 +40,10 @@ fn assert_only(report: &ScanReport, vulnerable: &[&str], potentially: &[&str]) {
         assert!(check.basis.is_some(), "{name} has no basis");
         if expected == VulnStatus::PotentiallyVulnerable {
             assert_eq!(check.basis, Some(model::VulnBasis::Heuristic), "{name}");
-            assert!(check.settled_by.is_some(), "{name} does not say what would settle it");
+            assert!(
+                check.settled_by.is_some(),
+                "{name} does not say what would settle it"
+            );
         }
         assert_eq!(
             check.status, expected,

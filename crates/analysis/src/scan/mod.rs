@@ -1011,16 +1011,8 @@ pub(crate) fn fallback_version(obs: &Observations) -> Option<ProtocolVersion> {
 /// or in the same round: the first round gets the same retry as later ones),
 /// or a crafted hello got a bare reset before any answer. Silence until the
 /// timeout is not retried (it would cost the whole timeout again).
-pub fn looks_rate_limited(
-    record: &ProbeRecord,
-    obs: &Observations,
-    round: &[ProbeRecord],
-) -> bool {
-    let others_ok = obs
-        .probes
-        .iter()
-        .chain(round)
-        .any(|p| p.tcp.is_connected());
+pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations, round: &[ProbeRecord]) -> bool {
+    let others_ok = obs.probes.iter().chain(round).any(|p| p.tcp.is_connected());
     match &record.tcp {
         TcpOutcome::Refused { .. } | TcpOutcome::Timeout { .. } | TcpOutcome::Error { .. } => {
             others_ok
@@ -1132,7 +1124,11 @@ mod tests {
         assert_eq!(tls12.cipher_suites, names);
         assert_eq!(tls12.server_order, Some(true));
         assert!(!report.protocols.tls1_3.is_supported());
-        let chain = report.protocols.iter().filter(|(_, p)| p.is_supported()).count();
+        let chain = report
+            .protocols
+            .iter()
+            .filter(|(_, p)| p.is_supported())
+            .count();
         assert_eq!(chain, 1);
     }
 

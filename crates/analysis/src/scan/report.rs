@@ -214,11 +214,7 @@ fn client_certificate(
             .iter()
             .filter_map(|n| crate::judge::dn_text(&n.0))
             .collect(),
-        signature_algorithms: request
-            .signature_schemes
-            .iter()
-            .map(|s| s.name())
-            .collect(),
+        signature_algorithms: request.signature_schemes.iter().map(|s| s.name()).collect(),
         evidence: format!("CertificateRequest{at}; {outcome}"),
     })
 }

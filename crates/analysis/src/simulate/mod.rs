@@ -187,8 +187,7 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
             ),
         );
     }
-    let Some((version, p)) = best.and_then(|v| Some((v, report.protocol(v.name()?)?)))
-    else {
+    let Some((version, p)) = best.and_then(|v| Some((v, report.protocol(v.name()?)?))) else {
         return Prediction::mismatch(
             mismatch::protocol(None, &profile.versions, &server_versions),
             None,
@@ -227,7 +226,9 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
         if let Some(why) = &p.cipher_suites_interrupted {
             return Prediction::unknown(
                 Some(version),
-                format!("no common suite among those seen, but the suite list is incomplete ({why})"),
+                format!(
+                    "no common suite among those seen, but the suite list is incomplete ({why})"
+                ),
             );
         }
         return Prediction::mismatch(

@@ -251,12 +251,20 @@ fn vulnerable(evidence: impl Into<String>) -> VulnCheck {
 
 /// Observed: a probe's answer shows the server is not affected.
 fn safe(evidence: impl Into<String>) -> VulnCheck {
-    check(VulnStatus::NotVulnerable, Some(VulnBasis::Observed), evidence)
+    check(
+        VulnStatus::NotVulnerable,
+        Some(VulnBasis::Observed),
+        evidence,
+    )
 }
 
 /// Inferred: a complete enumeration does not hold what the check needs.
 fn inferred(evidence: impl Into<String>) -> VulnCheck {
-    check(VulnStatus::NotVulnerable, Some(VulnBasis::Inferred), evidence)
+    check(
+        VulnStatus::NotVulnerable,
+        Some(VulnBasis::Inferred),
+        evidence,
+    )
 }
 
 /// A heuristic: `evidence` says what it rests on, `settled_by` what would
@@ -386,7 +394,9 @@ impl<'a> Accepted<'a> {
     }
 
     fn supported(&self, protocol: &str) -> bool {
-        self.report.protocol(protocol).is_some_and(|p| p.is_supported())
+        self.report
+            .protocol(protocol)
+            .is_some_and(|p| p.is_supported())
     }
 
     /// Why a protocol-based check cannot say anything, if it cannot.
@@ -454,9 +464,9 @@ fn probe_of<'a>(
         return Err(c);
     }
     if !acc.legacy {
-        return Err(acc.tls13_only(
-            "the server speaks only TLS 1.3, which this bug does not affect",
-        ));
+        return Err(
+            acc.tls13_only("the server speaks only TLS 1.3, which this bug does not affect")
+        );
     }
     let Some(record) = obs.probe(&purpose(name)) else {
         return Err(untested("the probe did not run"));
@@ -770,7 +780,10 @@ fn beast(acc: &Accepted<'_>) -> VulnCheck {
             "TLS 1.0/SSL 3.0 are supported, but with no CBC suite",
         );
     }
-    acc.none_accepted(&["ssl3", "tls1_0"], "neither SSL 3.0 nor TLS 1.0 is supported")
+    acc.none_accepted(
+        &["ssl3", "tls1_0"],
+        "neither SSL 3.0 nor TLS 1.0 is supported",
+    )
 }
 
 fn sweet32(acc: &Accepted<'_>) -> VulnCheck {
@@ -896,7 +909,9 @@ fn crime(acc: &Accepted<'_>) -> VulnCheck {
     match acc.report.features.compression {
         Some(true) => vulnerable("the server accepted DEFLATE compression in the ServerHello"),
         Some(false) => safe("offered DEFLATE compression; the server chose none (null)"),
-        None if !acc.legacy => acc.tls13_only("the server speaks only TLS 1.3, which has no compression"),
+        None if !acc.legacy => {
+            acc.tls13_only("the server speaks only TLS 1.3, which has no compression")
+        }
         None => untested("the compression probe got no ServerHello"),
     }
 }

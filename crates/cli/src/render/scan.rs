@@ -63,7 +63,10 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
             let _ = writeln!(
                 out,
                 "    {}",
-                style.yellow(&format!("… interrupted ({}): more may be accepted", clean(why)))
+                style.yellow(&format!(
+                    "… interrupted ({}): more may be accepted",
+                    clean(why)
+                ))
             );
         }
     }
@@ -100,8 +103,7 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
             .unwrap_or_else(|| "custom prime".into());
         let _ = writeln!(out, "  DHE     {} bits, {known}", dh.prime_bits);
     }
-    if !report.signature_algorithms.is_empty()
-        || report.signature_algorithms_interrupted.is_some()
+    if !report.signature_algorithms.is_empty() || report.signature_algorithms_interrupted.is_some()
     {
         let cut = if report.signature_algorithms_interrupted.is_some() {
             style.yellow(" … interrupted")
@@ -126,15 +128,15 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
         let cas = if cr.ca_names.is_empty() {
             "any (no CA names sent)".to_string()
         } else {
-            cr.ca_names.iter().map(|n| clean(n)).collect::<Vec<_>>().join("; ")
+            cr.ca_names
+                .iter()
+                .map(|n| clean(n))
+                .collect::<Vec<_>>()
+                .join("; ")
         };
         let _ = writeln!(out, "  accepted CAs: {cas}");
         if !cr.signature_algorithms.is_empty() {
-            let _ = writeln!(
-                out,
-                "  signatures: {}",
-                cr.signature_algorithms.join(" ")
-            );
+            let _ = writeln!(out, "  signatures: {}", cr.signature_algorithms.join(" "));
         }
     }
 
