@@ -842,6 +842,36 @@ mod tests {
     }
 
     #[test]
+    fn only_observed_vulnerabilities_cap_and_gaps_make_the_grade_provisional() {
+        let protocols = Protocols {
+            tls1_2: proto(&[GCM256, GCM128], Some(true), &["x25519"]),
+            ..Default::default()
+        };
+        let mut r = report(protocols, chain("rsa", 2048, true));
+        for (name, _, _) in VULNERABILITY_CAPS {
+            r.vulnerabilities.get_mut(name).unwrap().status = VulnStatus::NotVulnerable;
+        }
+        // A heuristic caps nothing.
+        r.vulnerabilities.robot.status = VulnStatus::PotentiallyVulnerable;
+        let g = grade(&r).unwrap();
+        assert_eq!(g.grade, "A");
+        assert!(g.provisional.is_empty(), "{:?}", g.provisional);
+        // Observed: caps.
+        r.vulnerabilities.robot.status = VulnStatus::Vulnerable;
+        assert_eq!(grade(&r).unwrap().grade, "F");
+        r.vulnerabilities.robot.status = VulnStatus::NotVulnerable;
+        // An unknown protocol, an interrupted list, an untested cap: provisional.
+        r.protocols.tls1_1.supported = None;
+        r.protocols.tls1_2.cipher_suites_interrupted = Some("connection reset".into());
+        r.vulnerabilities.heartbleed.status = VulnStatus::NotTested;
+        let g = grade(&r).unwrap();
+        assert_eq!(g.provisional.len(), 3, "{:?}", g.provisional);
+        apply(&mut r);
+        assert!(r.grade_provisional);
+        assert!(r.incomplete.iter().any(|n| n.contains("provisional")));
+    }
+
+    #[test]
     fn legacy_protocols_and_cbc_only_cap_to_b() {
         let cbc = "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA";
         let protocols = Protocols {

@@ -1139,6 +1139,155 @@ mod tests {
         assert_eq!(report.protocols.tls1_2.cipher_suites.len(), 3);
     }
 
+    /// Like [`run`], with the connection of every request `fails` selects
+    /// failing the way `how` says.
+    fn run_failing(
+        suites: &[u16],
+        fails: impl Fn(&ProbeRequest) -> bool,
+        how: impl Fn(&mut ProbeRecord),
+    ) -> (ScanReport, Observations) {
+        let mut obs = observations();
+        for _ in 0..100 {
+            match next(&obs, &ctx()) {
+                ScanNext::Probe(reqs) => {
+                    for r in reqs {
+                        let failing = fails(&r);
+                        let mut record = answer(r, suites, true);
+                        if failing {
+                            how(&mut record);
+                        }
+                        obs.probes.push(record);
+                    }
+                }
+                ScanNext::Done(report) => return (*report, obs),
+            }
+        }
+        panic!("the plan did not finish");
+    }
+
+    fn refused(record: &mut ProbeRecord) {
+        record.tcp = TcpOutcome::Refused {
+            message: "connection refused".into(),
+        };
+        record.flight = None;
+    }
+
+    fn reset_before_any_answer(record: &mut ProbeRecord) {
+        record.flight = Some(ServerFlight {
+            end: FlightEnd::Reset,
+            ..Default::default()
+        });
+    }
+
+    #[test]
+    fn a_refused_connection_is_unknown_support_never_not_supported() {
+        let (report, _) = run_failing(
+            &[0xc030, 0x009c],
+            |r| {
+                matches!(
+                    r.purpose,
+                    Purpose::Version {
+                        version: ProtocolVersion::SSL3 | ProtocolVersion::TLS1_1
+                    }
+                )
+            },
+            refused,
+        );
+        let p = &report.protocols;
+        assert_eq!(p.ssl3.supported, None, "{}", p.ssl3.evidence);
+        assert_eq!(p.tls1_1.supported, None);
+        assert!(p.ssl3.evidence.contains("connection refused"));
+        assert_eq!(p.tls1_0.supported, Some(false), "an alert is an answer");
+        assert_eq!(p.tls1_2.supported, Some(true));
+        assert!(report
+            .unknown
+            .contains(&"protocols.ssl3.supported".to_string()));
+        // The checks built on protocol support cannot say "no".
+        let v = &report.vulnerabilities;
+        assert_eq!(v.poodle_ssl3.status, model::VulnStatus::NotTested);
+        for check in [&v.sweet32, &v.rc4, &v.freak, &v.beast, &v.lucky13] {
+            assert_ne!(
+                check.status,
+                model::VulnStatus::NotVulnerable,
+                "{}",
+                check.evidence
+            );
+        }
+    }
+
+    #[test]
+    fn a_reset_in_the_middle_of_an_enumeration_interrupts_the_list() {
+        let (report, _) = run_failing(
+            &[0xc030, 0x009c, 0xc02f],
+            |r| {
+                matches!(
+                    r.purpose,
+                    Purpose::Suites {
+                        version: ProtocolVersion::TLS1_2,
+                        round: 2
+                    }
+                )
+            },
+            reset_before_any_answer,
+        );
+        let tls12 = &report.protocols.tls1_2;
+        assert_eq!(tls12.supported, Some(true));
+        assert_eq!(tls12.cipher_suites.len(), 2, "{:?}", tls12.cipher_suites);
+        assert!(tls12
+            .cipher_suites_interrupted
+            .as_deref()
+            .is_some_and(|w| w.contains("reset before any answer")));
+        assert!(report
+            .unknown
+            .contains(&"protocols.tls1_2.cipher_suites".to_string()));
+        assert_ne!(
+            report.vulnerabilities.sweet32.status,
+            model::VulnStatus::NotVulnerable
+        );
+    }
+
+    #[test]
+    fn a_complete_scan_infers_absence() {
+        let report = run(&[0xc030, 0x009c], true);
+        assert!(report
+            .protocols
+            .iter()
+            .all(|(_, p)| p.supported.is_some() && p.cipher_suites_interrupted.is_none()));
+        let sweet32 = &report.vulnerabilities.sweet32;
+        assert_eq!(sweet32.status, model::VulnStatus::NotVulnerable);
+        assert_eq!(sweet32.basis, Some(model::VulnBasis::Inferred));
+    }
+
+    #[test]
+    fn failed_connections_are_retried_in_the_first_round_too() {
+        let obs = observations();
+        let ok = answer(
+            ProbeRequest {
+                purpose: Purpose::Handshake,
+                kind: ProbeKind::Hello(HelloSpec::default()),
+            },
+            &[],
+            true,
+        );
+        let mut failed = ok.clone();
+        refused(&mut failed);
+        // Nothing observed before this round: the round's own successes count.
+        assert!(looks_rate_limited(
+            &failed,
+            &obs,
+            &[ok.clone(), failed.clone()]
+        ));
+        assert!(!looks_rate_limited(
+            &failed,
+            &obs,
+            std::slice::from_ref(&failed)
+        ));
+        let mut reset = ok.clone();
+        reset_before_any_answer(&mut reset);
+        assert!(looks_rate_limited(&reset, &obs, &[]));
+        assert!(!looks_rate_limited(&ok, &obs, &[]));
+    }
+
     #[test]
     fn well_known_primes_are_named() {
         let (name, _, hex) = dh_primes::WELL_KNOWN

@@ -1160,6 +1160,155 @@ mod tests {
         assert!(plan(&observations(), &Target::new("example.com", 443)).is_empty());
     }
 
+    /// A TLS 1.2 server with one RSA key exchange suite, and ROBOT samples:
+    /// per sample, per variant (in [`RsaPadding::ALL`] order), the alert
+    /// description the server answered the ClientKeyExchange with.
+    fn robot_case(samples: &[[u8; 5]]) -> (Observations, ScanReport) {
+        use model::{
+            AlertObservation, ProbeRecord, ServerFlight, ServerHelloObservation, TcpOutcome,
+        };
+        let mut obs = observations();
+        let target = Target::new("example.com", 443);
+        let hello_at_tls12 = ServerHelloObservation {
+            version: ProtocolVersion::TLS1_2,
+            cipher_suite: CipherSuite(0x009c),
+            group: None,
+            extensions: Vec::new(),
+            alpn: None,
+            downgrade_sentinel: None,
+            compression: 0,
+            session_id_len: 0,
+        };
+        // The version probe that showed TLS 1.2 (planning starts from it).
+        obs.probes.push(ProbeRecord {
+            request: ProbeRequest {
+                purpose: Purpose::Version {
+                    version: ProtocolVersion::TLS1_2,
+                },
+                kind: ProbeKind::Hello(hello(
+                    &target,
+                    ProtocolVersion::TLS1_2,
+                    vec![CipherSuite(0x009c)],
+                )),
+            },
+            ip: None,
+            tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+            flight: Some(ServerFlight {
+                server_hello: Some(hello_at_tls12.clone()),
+                end: model::FlightEnd::Complete,
+                ..Default::default()
+            }),
+            handshake: None,
+            fetch: None,
+            elapsed_ms: 0,
+        });
+        for (i, sample) in samples.iter().enumerate() {
+            for (padding, alert) in RsaPadding::ALL.iter().zip(sample) {
+                let n = u8::try_from(i + 1).unwrap();
+                let request = robot_request(
+                    &target,
+                    ProtocolVersion::TLS1_2,
+                    &[CipherSuite(0x009c)],
+                    *padding,
+                    n,
+                );
+                obs.probes.push(ProbeRecord {
+                    request,
+                    ip: None,
+                    tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+                    flight: Some(ServerFlight {
+                        server_hello: Some(hello_at_tls12.clone()),
+                        end: model::FlightEnd::Complete,
+                        follow_up: Some(FollowUpObservation {
+                            sent: vec!["client_key_exchange".into()],
+                            alerts: vec![AlertObservation {
+                                level: 2,
+                                description: *alert,
+                            }],
+                            end: model::FlightEnd::Closed,
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }),
+                    handshake: None,
+                    fetch: None,
+                    elapsed_ms: 0,
+                });
+            }
+        }
+        let protocols = model::Protocols {
+            tls1_2: crate::fixtures::protocol(&["TLS_RSA_WITH_AES_128_GCM_SHA256"], None, &[]),
+            ..Default::default()
+        };
+        let report =
+            crate::fixtures::scan_report(protocols, crate::fixtures::chain("rsa", 2048, true));
+        (obs, report)
+    }
+
+    #[test]
+    fn robot_repeats_differing_variants_before_it_calls_an_oracle() {
+        let oracle = [20, 40, 40, 40, 40];
+        // One sample that differs: the repeats are planned, no verdict yet.
+        let (obs, report) = robot_case(&[oracle]);
+        let planned = plan(&obs, &Target::new("example.com", 443));
+        let repeats = planned
+            .iter()
+            .filter(|r| matches!(&r.purpose, Purpose::Vulnerability { name } if name.starts_with("robot:") && name.ends_with(":2")))
+            .count();
+        assert_eq!(repeats, 5);
+        let robot = assess(&obs, &report).robot;
+        assert_eq!(robot.status, VulnStatus::NotTested, "{}", robot.evidence);
+        // The same difference three times: an oracle.
+        let (obs, report) = robot_case(&[oracle, oracle, oracle]);
+        let robot = assess(&obs, &report).robot;
+        assert_eq!(robot.status, VulnStatus::Vulnerable, "{}", robot.evidence);
+        assert_eq!(robot.basis, Some(VulnBasis::Observed));
+        // A difference that does not repeat is noise.
+        let (obs, report) = robot_case(&[oracle, [40; 5], oracle]);
+        let robot = assess(&obs, &report).robot;
+        assert_eq!(robot.status, VulnStatus::NotTested, "{}", robot.evidence);
+        assert!(robot.evidence.contains("not consistent"));
+        // No difference: one sample is enough, and nothing more is planned.
+        let (obs, report) = robot_case(&[[40; 5]]);
+        assert!(plan(&obs, &Target::new("example.com", 443)).iter().all(
+            |r| !matches!(&r.purpose, Purpose::Vulnerability { name } if name.starts_with("robot:"))
+        ));
+        assert_eq!(
+            assess(&obs, &report).robot.status,
+            VulnStatus::NotVulnerable
+        );
+    }
+
+    #[test]
+    fn heuristics_are_potentially_vulnerable_with_what_would_settle_them() {
+        let protocols = model::Protocols {
+            tls1_0: crate::fixtures::protocol(
+                &["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"],
+                None,
+                &["x25519"],
+            ),
+            tls1_2: crate::fixtures::protocol(
+                &["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"],
+                None,
+                &["x25519"],
+            ),
+            ..Default::default()
+        };
+        let report =
+            crate::fixtures::scan_report(protocols, crate::fixtures::chain("rsa", 2048, true));
+        let v = assess(&observations(), &report);
+        for check in [&v.lucky13, &v.beast] {
+            assert_eq!(
+                check.status,
+                VulnStatus::PotentiallyVulnerable,
+                "{}",
+                check.evidence
+            );
+            assert_eq!(check.basis, Some(VulnBasis::Heuristic));
+            assert!(check.settled_by.is_some());
+        }
+    }
+
     #[test]
     fn every_check_has_a_text() {
         for name in Vulnerabilities::NAMES {
