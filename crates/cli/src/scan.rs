@@ -57,30 +57,39 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
                 // Connections beside the rounds come out of the same budget.
                 let beside = (job.probe.max_connections / 4).max(1);
                 if !side.is_empty() {
-                    let (target, dns, mut options) = (
-                        job.target.clone(),
-                        obs.dns.clone().unwrap_or_default(),
-                        job.probe.clone(),
-                    );
+                    let (target, snapshot, mut options) =
+                        (job.target.clone(), obs.clone(), job.probe.clone());
                     options.max_connections = beside;
                     background.push(tokio::spawn(async move {
-                        probe::run(&target, &dns, side, &options).await
+                        // Retried like the rounds; the failed attempts come
+                        // back renamed so that they are counted.
+                        let round = run_politely(&target, &snapshot, side, &options).await;
+                        let mut records = round.records;
+                        records.extend(round.failed_attempts);
+                        records
                     }));
                 }
                 let mut options = job.probe.clone();
                 if !background.iter().all(|b| b.is_finished()) {
                     options.max_connections = options.max_connections.saturating_sub(beside).max(1);
                 }
-                let round = run_politely(&job.target, &mut obs, requests, &options, &mut notes);
-                let records = match left() {
-                    None => round.await,
-                    Some(l) => match tokio::time::timeout(l, round).await {
-                        Ok(records) => records,
-                        // The round's answers are lost; what came before stands.
-                        Err(_) => Vec::new(),
-                    },
+                let round = run_politely(&job.target, &obs, requests, &options);
+                // Past the deadline the round's answers are lost; what came
+                // before stands.
+                let round = match left() {
+                    None => Some(round.await),
+                    Some(l) => tokio::time::timeout(l, round).await.ok(),
                 };
-                obs.probes.extend(records);
+                if let Some(round) = round {
+                    obs.probes.extend(round.failed_attempts);
+                    obs.probes.extend(round.records);
+                    if round.still_failing > 0 {
+                        notes.push(format!(
+                            "{} connection(s) failed (refused, or reset before any answer), even after pausing and retrying; what they would have shown is listed as unknown (try a lower --max-connections)",
+                            round.still_failing
+                        ));
+                    }
+                }
             }
             ScanNext::Probe(_) => {
                 notes.push(format!("the scan stopped after {MAX_ROUNDS} rounds"));
@@ -126,24 +135,36 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
     (report, obs)
 }
 
-/// Runs one round; connections that look rate-limited are retried after a
-/// pause (the failed attempts stay in the observations, so the connection
-/// count is honest).
+/// The answers of one round.
+struct Round {
+    /// One record per request, the last attempt's.
+    records: Vec<ProbeRecord>,
+    /// Earlier attempts that failed, renamed (`retried: ...`) so that the
+    /// planner does not read them but the connection count stays honest.
+    failed_attempts: Vec<ProbeRecord>,
+    /// Requests whose last attempt failed too.
+    still_failing: usize,
+}
+
+/// Runs one round; connections that failed (refused, reset before any
+/// answer) are retried after a pause, twice at most. `obs` is what was
+/// observed before the round (it tells a dead server from a failing
+/// connection).
 async fn run_politely(
     target: &Target,
-    obs: &mut Observations,
+    obs: &Observations,
     requests: Vec<model::ProbeRequest>,
     options: &ProbeOptions,
-    notes: &mut Vec<String>,
-) -> Vec<ProbeRecord> {
+) -> Round {
     let dns = obs.dns.clone().unwrap_or_default();
     let mut records = probe::run(target, &dns, requests, options).await;
+    let mut failed_attempts = Vec::new();
     for pause in RETRY_PAUSES {
         let suspect: Vec<usize> = (0..records.len())
             .filter(|&i| scan::looks_rate_limited(&records[i], obs, &records))
             .collect();
         if suspect.is_empty() {
-            return records;
+            break;
         }
         tokio::time::sleep(pause).await;
         let retry: Vec<model::ProbeRequest> = suspect
@@ -152,9 +173,8 @@ async fn run_politely(
             .collect();
         let again = probe::run(target, &dns, retry, options).await;
         for (&i, record) in suspect.iter().zip(again) {
-            // Keep the failed attempt out of the planner's way but count it.
             let failed = std::mem::replace(&mut records[i], record);
-            obs.probes.push(ProbeRecord {
+            failed_attempts.push(ProbeRecord {
                 request: model::ProbeRequest {
                     purpose: model::Purpose::Feature {
                         name: format!("retried: {}", purpose_text(&failed.request.purpose)),
@@ -165,16 +185,15 @@ async fn run_politely(
             });
         }
     }
-    let still = records
+    let still_failing = records
         .iter()
         .filter(|r| scan::looks_rate_limited(r, obs, &records))
         .count();
-    if still > 0 {
-        notes.push(format!(
-            "{still} connection(s) failed (refused, or reset before any answer), even after pausing and retrying; what they would have shown is listed as unknown (try a lower --max-connections)"
-        ));
+    Round {
+        records,
+        failed_attempts,
+        still_failing,
     }
-    records
 }
 
 fn purpose_text(purpose: &model::Purpose) -> String {

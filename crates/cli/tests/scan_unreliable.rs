@@ -49,12 +49,12 @@ async fn proxy(upstream: u16, fault: Fault) -> u16 {
             };
             let n = count.fetch_add(1, Ordering::SeqCst) + 1;
             let reset = match fault {
-                Fault::ResetEvery(every) => n % every == 0,
+                Fault::ResetEvery(every) => n.is_multiple_of(every),
                 Fault::ResetAfter(first) => n > first,
                 Fault::StallAfterFirstRecord => false,
             };
             if reset {
-                let _ = client.set_linger(Some(Duration::ZERO));
+                let _ = client.set_zero_linger();
                 drop(client);
                 continue;
             }

@@ -1017,14 +1017,18 @@ pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations, round: &[Pro
         TcpOutcome::Refused { .. } | TcpOutcome::Timeout { .. } | TcpOutcome::Error { .. } => {
             others_ok
         }
-        TcpOutcome::Connected { .. } => {
-            matches!(
-                record.request.kind,
-                ProbeKind::Hello(_) | ProbeKind::Ssl2 { .. } | ProbeKind::Vulnerability(_)
-            ) && record.flight.as_ref().is_some_and(|f| {
-                f.bytes_received == 0 && f.end == FlightEnd::Reset && f.alert().is_none()
-            })
-        }
+        TcpOutcome::Connected { .. } => match &record.request.kind {
+            ProbeKind::Hello(_) | ProbeKind::Ssl2 { .. } | ProbeKind::Vulnerability(_) => {
+                record.flight.as_ref().is_some_and(|f| {
+                    f.bytes_received == 0 && f.end == FlightEnd::Reset && f.alert().is_none()
+                })
+            }
+            // A real handshake reset before the server's certificate.
+            ProbeKind::Handshake(_) => record.handshake.as_ref().is_some_and(|h| {
+                matches!(h.error, Some(model::HandshakeError::Reset)) && h.chain.is_empty()
+            }),
+            ProbeKind::FetchIssuer { .. } => false,
+        },
         _ => false,
     }
 }

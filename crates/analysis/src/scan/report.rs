@@ -732,7 +732,7 @@ fn alpn_protocols(obs: &Observations) -> Option<Vec<String>> {
         || first.handshake.as_ref().is_some_and(|h| {
             h.completed || matches!(h.error, Some(model::HandshakeError::AlertReceived { .. }))
         });
-    (chain.ended && answered).then(|| {
+    (chain.ended && answered && chain.interrupted.is_none()).then(|| {
         chain
             .picks
             .iter()
