@@ -83,7 +83,7 @@ pub fn apply(report: &mut ScanReport) {
     report.grade_provisional = !g.provisional.is_empty();
     if report.grade_provisional {
         report.incomplete.push(format!(
-            "grade: provisional, the scan is incomplete ({}); a complete scan may grade lower",
+            "grade: provisional, the scan is incomplete ({}); a complete scan may grade differently",
             g.provisional.join("; ")
         ));
     }
@@ -469,7 +469,7 @@ fn protocol_caps(report: &ScanReport, cap: &mut Cap<'_>) {
             "SSL 2.0 is enabled (broken since 1996; DROWN)".into(),
         );
     }
-    if !p.tls1_2.is_supported() && !p.tls1_3.is_supported() {
+    if p.tls1_2.is_refused() && p.tls1_3.is_refused() {
         cap(
             "C",
             "no_tls1_2",
@@ -646,8 +646,13 @@ fn suite_caps(report: &ScanReport, offered: &[Offered], cap: &mut Cap<'_>) {
                 .and_then(|s| CipherSuite::from_name(s)?.info())
                 .is_some_and(|i| !pred(i))
     };
+    // "No such suite" is a fact only when every list is complete.
+    let complete = report
+        .protocols
+        .iter()
+        .all(|(_, p)| p.supported.is_some() && p.cipher_suites_interrupted.is_none());
     let fs = |i: &CipherSuiteInfo| i.forward_secrecy();
-    if !legacy.is_empty() && !legacy.iter().any(|o| fs(o.info)) {
+    if complete && !legacy.is_empty() && !legacy.iter().any(|o| fs(o.info)) {
         cap(
             "B",
             "no_forward_secrecy",
@@ -662,7 +667,7 @@ fn suite_caps(report: &ScanReport, offered: &[Offered], cap: &mut Cap<'_>) {
         );
     }
     let aead = |i: &CipherSuiteInfo| i.is_aead();
-    if !offered.iter().any(|o| aead(o.info)) {
+    if complete && !offered.iter().any(|o| aead(o.info)) {
         cap(
             "B",
             "no_aead",

@@ -17,6 +17,11 @@ const MAX_ROUNDS: usize = 1000;
 /// Pauses before retrying connections that look rate-limited.
 const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(500), Duration::from_millis(2000)];
 
+/// The shortest step timeout a round near the deadline gets.
+const MIN_PROBE_TIMEOUT: Duration = Duration::from_millis(100);
+/// How long past the deadline a round may take to hand in its answers.
+const DEADLINE_GRACE: Duration = Duration::from_millis(500);
+
 /// The default bound on a whole scan (`--deadline`).
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 
@@ -73,12 +78,17 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
                 if !background.iter().all(|b| b.is_finished()) {
                     options.max_connections = options.max_connections.saturating_sub(beside).max(1);
                 }
-                let round = run_politely(&job.target, &obs, requests, &options);
-                // Past the deadline the round's answers are lost; what came
+                // Every wait of the round ends by the deadline (a probe cut
+                // short records a timeout: unknown, never "no"); a round
+                // still running a moment after it is dropped, and what came
                 // before stands.
+                if let Some(l) = left() {
+                    options.timeout = options.timeout.min(l.max(MIN_PROBE_TIMEOUT));
+                }
+                let round = run_politely(&job.target, &obs, requests, &options);
                 let round = match left() {
                     None => Some(round.await),
-                    Some(l) => tokio::time::timeout(l, round).await.ok(),
+                    Some(l) => tokio::time::timeout(l + DEADLINE_GRACE, round).await.ok(),
                 };
                 if let Some(round) = round {
                     obs.probes.extend(round.failed_attempts);
@@ -121,7 +131,7 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
     if out_of_time {
         let seconds = job.deadline.unwrap_or_default().as_secs_f64();
         notes.push(format!(
-            "the scan stopped at its deadline of {seconds:.0} s (--deadline); this is a partial report, and everything listed under `unknown` was not measured"
+            "the scan stopped at its deadline of {seconds} s (--deadline); this is a partial report, and everything listed under `unknown` was not measured"
         ));
     }
     report.incomplete.extend(notes);

@@ -55,7 +55,8 @@ pub struct ScanReport {
     pub grade: Option<String>,
     /// True when the grade rests on an incomplete scan (a protocol's support
     /// or a list is unknown, or a check that can cap the grade was not
-    /// tested): a complete scan may grade lower.
+    /// tested): a complete scan may grade differently. Caps that claim an
+    /// absence (no forward secrecy, no AEAD) apply only to complete lists.
     #[serde(default)]
     pub grade_provisional: bool,
     /// Every cap that lowered (or, for A+, withheld) the grade, and why.
