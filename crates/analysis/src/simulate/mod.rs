@@ -259,7 +259,7 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
         } else {
             None
         };
-        match signature_ok(profile, report, chain, info, tls13) {
+        match signature_ok(profile, report, chain, info, version) {
             Some(true) => {}
             Some(false) => {
                 furthest = furthest.max(Stage::Sigalg);
@@ -529,12 +529,14 @@ fn signature_ok(
     report: &ScanReport,
     chain: Option<&ChainReport>,
     info: &CipherSuiteInfo,
-    tls13: bool,
+    version: ProtocolVersion,
 ) -> Option<bool> {
-    // A client without signature_algorithms takes the defaults (RFC 5246 §7.4.1.4.1).
-    if profile.signature_algorithms.is_empty() {
+    // A client without signature_algorithms takes the defaults (RFC 5246
+    // §7.4.1.4.1); TLS 1.0/1.1 have none (MD5+SHA-1 / SHA-1, judged later).
+    if profile.signature_algorithms.is_empty() || version < ProtocolVersion::TLS1_2 {
         return Some(true);
     }
+    let tls13 = version >= ProtocolVersion::TLS1_3;
     if tls13 {
         let server = server_tls13_schemes(chain);
         if server.is_empty() {
