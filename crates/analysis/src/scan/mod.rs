@@ -35,6 +35,12 @@
 //!   suite enumeration already shows every certificate, since the suite
 //!   names the key type.
 //!
+//! A probe whose connection failed (see [`failure`]: refused, timed out,
+//! reset or silent before the answer) is never read as a refusal: it ends
+//! its chain as *interrupted*, so a protocol's support is `None` (unknown)
+//! and a list says why it is incomplete. The engine retries such probes
+//! ([`looks_rate_limited`]) before the planner reads them.
+//!
 //! Servers that choke on a large hello (no answer at all to the full offer)
 //! are enumerated in chunks of [`CHUNK`] suites; their order is then
 //! recovered by offering the remaining accepted suites until one is left.

@@ -20,6 +20,10 @@
 //! Pure; never does I/O. The scan is the only evidence, so anything it did
 //! not measure (TLS 1.3 signature schemes, a second certificate) is inferred
 //! from what it did (the leaf key), and said so in [`Prediction::reason`].
+//! What cannot be inferred (no group or signature list, an interrupted list
+//! with nothing common, a version of unknown support the client prefers)
+//! gives [`Outcome::Unknown`], never `Ok`. A server that requires a client
+//! certificate fails every client that gets that far (`client_cert_required`).
 
 use model::{ChainReport, ClientResult, Code, Compatibility, Missing, ScanReport};
 use wire::registry::{

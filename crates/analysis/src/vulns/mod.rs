@@ -5,7 +5,10 @@
 //! (protocols, suites, features, DH).
 //!
 //! A check that could not run is `not_tested` with the reason, never
-//! `not_vulnerable`. Never does I/O, and never plans a probe designed to
+//! `not_vulnerable`; "not accepted" is inferred only from complete lists
+//! (every protocol's support known, no enumeration interrupted), heuristics
+//! (LUCKY13, BEAST) are `potentially_vulnerable`, and ROBOT calls an oracle
+//! only when the difference repeats in [`ROBOT_SAMPLES`] samples. Never does I/O, and never plans a probe designed to
 //! crash a server: each one asks a question a vulnerable server answers
 //! differently from a patched one.
 
@@ -863,18 +866,23 @@ fn logjam(acc: &Accepted<'_>) -> VulnCheck {
                 "DHE with the common 1024-bit prime {name}, shared by many servers (precomputation breaks it for all of them)"
             ));
         }
-        return safe(
-            "DHE with a custom 1024-bit prime: not a common prime, but weak (prefer 2048 bits or more)",
+        // The prime is observed; "no export DHE suite" needs complete lists.
+        return acc.none_accepted(
+            LEGACY_NAMES,
+            "DHE with a custom 1024-bit prime: not a common prime, but weak (prefer 2048 bits or more); no export DHE suite",
         );
     }
-    safe(format!(
-        "DHE with a {}-bit prime{}; no export DHE suite",
-        dh.prime_bits,
-        dh.well_known
-            .as_deref()
-            .map(|n| format!(" ({n})"))
-            .unwrap_or_default()
-    ))
+    acc.none_accepted(
+        LEGACY_NAMES,
+        format!(
+            "DHE with a {}-bit prime{}; no export DHE suite",
+            dh.prime_bits,
+            dh.well_known
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
+        ),
+    )
 }
 
 const DROWN_SCOPE: &str = "the same certificate or RSA key used by another server that speaks SSLv2 also exposes this one; that cross-server check is out of scope";
