@@ -501,7 +501,12 @@ async fn scan(args: ScanArgs, style: Style) -> Result<ExitCode> {
         write!(stdout, "{}", render::scan::scan(&report, style))?;
     }
     if !tlsdoctor::scan::scanned(&report) {
-        eprintln!("tlsdoctor: the target could not be scanned (no TLS or SSL handshake got a ServerHello)");
+        let why = if report.incomplete.iter().any(|n| n.contains("--deadline")) {
+            "the deadline passed before any TLS or SSL hello got a ServerHello"
+        } else {
+            "no TLS or SSL handshake got a ServerHello"
+        };
+        eprintln!("tlsdoctor: the target could not be scanned ({why})");
         return Ok(ExitCode::from(1));
     }
     let failed = tlsdoctor::scan::failed_conditions(&report, &args.fail_on, now);
