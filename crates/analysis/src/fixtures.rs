@@ -13,13 +13,15 @@ pub(crate) fn protocol(
     groups: &[&str],
 ) -> ProtocolReport {
     ProtocolReport {
-        supported: true,
+        supported: Some(true),
         evidence: String::new(),
         cipher_suites: suites.iter().map(|s| s.to_string()).collect(),
         server_order,
         groups: groups.iter().map(|s| s.to_string()).collect(),
         group_server_order: None,
         groups_measured_at: None,
+        cipher_suites_interrupted: None,
+        groups_interrupted: None,
     }
 }
 
@@ -50,9 +52,18 @@ pub(crate) fn chain(key_type: &str, bits: u32, trusted: bool) -> ChainReport {
 }
 
 /// A scan of localhost:443 that found `protocols` and `chain`, nothing else.
-pub(crate) fn scan_report(protocols: Protocols, chain: ChainReport) -> ScanReport {
+/// Protocols not given are refused (observed), as a complete scan found.
+pub(crate) fn scan_report(mut protocols: Protocols, chain: ChainReport) -> ScanReport {
+    for name in ["ssl2", "ssl3", "tls1_0", "tls1_1", "tls1_2", "tls1_3"] {
+        if let Some(p) = protocols.get_mut(name) {
+            if p.supported.is_none() {
+                p.supported = Some(false);
+                p.evidence = "alert protocol_version".into();
+            }
+        }
+    }
     ScanReport {
-        schema_version: 1,
+        schema_version: model::SCHEMA_VERSION,
         target: TargetReport {
             host: "localhost".into(),
             port: 443,
@@ -61,14 +72,18 @@ pub(crate) fn scan_report(protocols: Protocols, chain: ChainReport) -> ScanRepor
         },
         protocols,
         signature_algorithms: Vec::new(),
+        signature_algorithms_interrupted: None,
         dh: None,
         certificates: vec![chain],
         features: Features::default(),
         connections: 0,
         elapsed_ms: 0,
         incomplete: Vec::new(),
+        unknown: Vec::new(),
+        client_certificate: None,
         vulnerabilities: Default::default(),
         grade: None,
+        grade_provisional: false,
         grade_caps: Vec::new(),
         score: None,
         clients: Vec::new(),

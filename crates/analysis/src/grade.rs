@@ -65,6 +65,9 @@ pub struct Grade {
     pub score: Score,
     /// What the grade could not take into account.
     pub notes: Vec<String>,
+    /// Why the grade is provisional (an unknown protocol, an interrupted
+    /// list, an untested check that could cap it); empty when it is not.
+    pub provisional: Vec<String>,
 }
 
 /// Grades the report and writes `grade`, `grade_caps` and `score` into it
@@ -77,6 +80,13 @@ pub fn apply(report: &mut ScanReport) {
     report.grade = Some(g.grade);
     report.grade_caps = g.caps;
     report.score = Some(g.score);
+    report.grade_provisional = !g.provisional.is_empty();
+    if report.grade_provisional {
+        report.incomplete.push(format!(
+            "grade: provisional, the scan is incomplete ({}); a complete scan may grade differently",
+            g.provisional.join("; ")
+        ));
+    }
     for note in g.notes {
         if !report.incomplete.contains(&note) {
             report.incomplete.push(note);
@@ -102,7 +112,7 @@ pub fn grade(report: &ScanReport) -> Option<Grade> {
     let supported: Vec<&'static str> = report
         .protocols
         .iter()
-        .filter(|(_, p)| p.supported)
+        .filter(|(_, p)| p.is_supported())
         .map(|(n, _)| n)
         .collect();
     if supported.is_empty() {
@@ -112,7 +122,7 @@ pub fn grade(report: &ScanReport) -> Option<Grade> {
     let offered: Vec<Offered> = report
         .protocols
         .iter()
-        .filter(|(n, p)| p.supported && *n != "ssl2")
+        .filter(|(n, p)| p.is_supported() && *n != "ssl2")
         .flat_map(|(n, p)| {
             p.cipher_suites
                 .iter()
@@ -246,7 +256,7 @@ pub fn grade(report: &ScanReport) -> Option<Grade> {
                 shown = "M".into();
             }
         }
-    } else if !report.protocols.ssl2.supported {
+    } else if !report.protocols.ssl2.is_supported() {
         notes.push("grade: no certificate was seen, so the T and M caps were not evaluated".into());
     }
 
@@ -256,7 +266,43 @@ pub fn grade(report: &ScanReport) -> Option<Grade> {
         caps,
         score,
         notes,
+        provisional: provisional(report),
     })
+}
+
+/// What the grade could not see: protocols whose support is unknown, lists
+/// that were interrupted, and checks that can cap the grade but were not
+/// tested.
+fn provisional(report: &ScanReport) -> Vec<String> {
+    let mut why = Vec::new();
+    for (name, p) in report.protocols.iter() {
+        if p.is_unknown() {
+            why.push(format!("{name} support unknown"));
+        }
+        if p.cipher_suites_interrupted.is_some() {
+            why.push(format!("{name} suite list interrupted"));
+        }
+        if p.groups_interrupted.is_some() {
+            why.push(format!("{name} group list interrupted"));
+        }
+    }
+    if report.signature_algorithms_interrupted.is_some() {
+        why.push("signature algorithm list interrupted".into());
+    }
+    let untested: Vec<&str> = VULNERABILITY_CAPS
+        .iter()
+        .map(|(name, _, _)| *name)
+        .filter(|name| {
+            report
+                .vulnerabilities
+                .get(name)
+                .is_some_and(|c| c.status == VulnStatus::NotTested)
+        })
+        .collect();
+    if !untested.is_empty() {
+        why.push(format!("not tested: {}", untested.join(", ")));
+    }
+    why
 }
 
 /// The chain clients get: the one seen with SNI, else the first.
@@ -354,7 +400,7 @@ fn key_exchange_score(
         }
     }
     // Named groups the server accepts: TLS 1.3 always, TLS ≤ 1.2 for ECDHE.
-    for (name, p) in report.protocols.iter().filter(|(_, p)| p.supported) {
+    for (name, p) in report.protocols.iter().filter(|(_, p)| p.is_supported()) {
         let uses_groups = name == "tls1_3"
             || offered
                 .iter()
@@ -416,14 +462,14 @@ type Cap<'a> = dyn FnMut(&str, &str, String) + 'a;
 
 fn protocol_caps(report: &ScanReport, cap: &mut Cap<'_>) {
     let p = &report.protocols;
-    if p.ssl2.supported {
+    if p.ssl2.is_supported() {
         cap(
             "F",
             "ssl2",
             "SSL 2.0 is enabled (broken since 1996; DROWN)".into(),
         );
     }
-    if !p.tls1_2.supported && !p.tls1_3.supported {
+    if p.tls1_2.is_refused() && p.tls1_3.is_refused() {
         cap(
             "C",
             "no_tls1_2",
@@ -431,8 +477,8 @@ fn protocol_caps(report: &ScanReport, cap: &mut Cap<'_>) {
         );
     }
     let old: Vec<&str> = [
-        ("TLS 1.0", p.tls1_0.supported),
-        ("TLS 1.1", p.tls1_1.supported),
+        ("TLS 1.0", p.tls1_0.is_supported()),
+        ("TLS 1.1", p.tls1_1.is_supported()),
     ]
     .into_iter()
     .filter(|(_, s)| *s)
@@ -445,7 +491,10 @@ fn protocol_caps(report: &ScanReport, cap: &mut Cap<'_>) {
             format!("{} enabled (deprecated by RFC 8996)", old.join(" and ")),
         );
     }
-    let legacy = p.ssl3.supported || p.tls1_0.supported || p.tls1_1.supported || p.tls1_2.supported;
+    let legacy = p.ssl3.is_supported()
+        || p.tls1_0.is_supported()
+        || p.tls1_1.is_supported()
+        || p.tls1_2.is_supported();
     if legacy && report.features.secure_renegotiation == Some(false) {
         cap(
             "A-",
@@ -585,7 +634,7 @@ fn suite_caps(report: &ScanReport, offered: &[Offered], cap: &mut Cap<'_>) {
     }
     // Forward secrecy and AEAD, judged at TLS ≤ 1.2 (TLS 1.3 always has both).
     let legacy: Vec<&Offered> = offered.iter().filter(|o| o.version != "tls1_3").collect();
-    let tls13 = report.protocols.tls1_3.supported;
+    let tls13 = report.protocols.tls1_3.is_supported();
     let prefers = |pred: fn(&CipherSuiteInfo) -> bool| {
         !tls13
             && report.protocols.tls1_2.server_order == Some(true)
@@ -597,8 +646,13 @@ fn suite_caps(report: &ScanReport, offered: &[Offered], cap: &mut Cap<'_>) {
                 .and_then(|s| CipherSuite::from_name(s)?.info())
                 .is_some_and(|i| !pred(i))
     };
+    // "No such suite" is a fact only when every list is complete.
+    let complete = report
+        .protocols
+        .iter()
+        .all(|(_, p)| p.supported.is_some() && p.cipher_suites_interrupted.is_none());
     let fs = |i: &CipherSuiteInfo| i.forward_secrecy();
-    if !legacy.is_empty() && !legacy.iter().any(|o| fs(o.info)) {
+    if complete && !legacy.is_empty() && !legacy.iter().any(|o| fs(o.info)) {
         cap(
             "B",
             "no_forward_secrecy",
@@ -613,7 +667,7 @@ fn suite_caps(report: &ScanReport, offered: &[Offered], cap: &mut Cap<'_>) {
         );
     }
     let aead = |i: &CipherSuiteInfo| i.is_aead();
-    if !offered.iter().any(|o| aead(o.info)) {
+    if complete && !offered.iter().any(|o| aead(o.info)) {
         cap(
             "B",
             "no_aead",
@@ -674,13 +728,14 @@ fn vulnerability_caps(report: &ScanReport, cap: &mut Cap<'_>, notes: &mut Vec<St
         };
         match check.status {
             VulnStatus::Vulnerable => cap(letter, name, format!("vulnerable to {what}")),
-            VulnStatus::NotVulnerable => {}
+            // A heuristic never caps: only what was observed does.
+            VulnStatus::NotVulnerable | VulnStatus::PotentiallyVulnerable => {}
             VulnStatus::NotTested => untested.push(name),
         }
     }
     if untested.contains(&"poodle_ssl3") {
         // POODLE needs nothing but the suite list: SSL 3.0 with CBC.
-        let ssl3_cbc = report.protocols.ssl3.supported
+        let ssl3_cbc = report.protocols.ssl3.is_supported()
             && report.protocols.ssl3.cipher_suites.iter().any(|s| {
                 CipherSuite::from_name(s)
                     .and_then(CipherSuite::info)
@@ -789,6 +844,36 @@ mod tests {
         assert_eq!(grade(&r).unwrap().grade, "A+");
         r.features.hsts = Some("max-age=86400".into());
         assert_eq!(grade(&r).unwrap().grade, "A");
+    }
+
+    #[test]
+    fn only_observed_vulnerabilities_cap_and_gaps_make_the_grade_provisional() {
+        let protocols = Protocols {
+            tls1_2: proto(&[GCM256, GCM128], Some(true), &["x25519"]),
+            ..Default::default()
+        };
+        let mut r = report(protocols, chain("rsa", 2048, true));
+        for (name, _, _) in VULNERABILITY_CAPS {
+            r.vulnerabilities.get_mut(name).unwrap().status = VulnStatus::NotVulnerable;
+        }
+        // A heuristic caps nothing.
+        r.vulnerabilities.robot.status = VulnStatus::PotentiallyVulnerable;
+        let g = grade(&r).unwrap();
+        assert_eq!(g.grade, "A");
+        assert!(g.provisional.is_empty(), "{:?}", g.provisional);
+        // Observed: caps.
+        r.vulnerabilities.robot.status = VulnStatus::Vulnerable;
+        assert_eq!(grade(&r).unwrap().grade, "F");
+        r.vulnerabilities.robot.status = VulnStatus::NotVulnerable;
+        // An unknown protocol, an interrupted list, an untested cap: provisional.
+        r.protocols.tls1_1.supported = None;
+        r.protocols.tls1_2.cipher_suites_interrupted = Some("connection reset".into());
+        r.vulnerabilities.heartbleed.status = VulnStatus::NotTested;
+        let g = grade(&r).unwrap();
+        assert_eq!(g.provisional.len(), 3, "{:?}", g.provisional);
+        apply(&mut r);
+        assert!(r.grade_provisional);
+        assert!(r.incomplete.iter().any(|n| n.contains("provisional")));
     }
 
     #[test]

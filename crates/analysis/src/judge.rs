@@ -1710,7 +1710,7 @@ fn client_certificate_step(
 }
 
 /// A DER distinguished name as text, when it parses.
-fn dn_text(der: &[u8]) -> Option<String> {
+pub(crate) fn dn_text(der: &[u8]) -> Option<String> {
     use x509_parser::prelude::FromDer;
     let (_, name) = x509_parser::x509::X509Name::from_der(der).ok()?;
     Some(sanitize(&name.to_string()))

@@ -39,7 +39,7 @@ impl Server {
             .report
             .protocols
             .iter()
-            .filter(|(_, p)| p.supported)
+            .filter(|(_, p)| p.is_supported())
             .filter_map(|(n, _)| wire::registry::ProtocolVersion::from_name(n))
             .map(|v| v.display_name())
             .collect();
@@ -53,7 +53,7 @@ impl Server {
 pub async fn scan_server(job: &crate::scan::Scan) -> Result<Server> {
     let (report, _) = crate::scan::scan(job).await;
     let name = format!("{}:{}", job.target.host, job.target.port);
-    if !report.protocols.iter().any(|(_, p)| p.supported) {
+    if !report.protocols.iter().any(|(_, p)| p.is_supported()) {
         let mut why = format!(
             "{name} completed no TLS or SSL handshake in the scan, so there is nothing to compare with; `tlsdoctor diagnose {name}` tells why"
         );

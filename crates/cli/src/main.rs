@@ -163,7 +163,7 @@ struct DiagnoseArgs {
     /// Judge certificates as of this time (RFC 3339), instead of the clock.
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
-    /// Print the report as JSON (schema_version 1).
+    /// Print the report as JSON (schema_version 2).
     #[arg(long)]
     json: bool,
     /// Also write the raw observations (replayable JSON) to this file.
@@ -193,7 +193,15 @@ struct ScanArgs {
     /// At most this many connections to the server at once.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     max_connections: u16,
-    /// Print the report as JSON (schema_version 1).
+    /// Bound on the whole scan, in seconds; when it passes, the partial
+    /// report is printed with what was not measured listed under `unknown`.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    deadline: f64,
+    /// Exit 1 when the report meets any of these conditions
+    /// (comma-separated): grade<A, vulnerable, expires<30d, incomplete.
+    #[arg(long, value_name = "CONDITIONS", value_delimiter = ',')]
+    fail_on: Vec<tlsdoctor::scan::FailOn>,
+    /// Print the report as JSON (schema_version 2).
     #[arg(long)]
     json: bool,
     /// Print only the client simulation table (with --json: only `clients`).
@@ -294,7 +302,7 @@ struct CompareArgs {
     stream: Option<u32>,
     #[command(flatten)]
     server: ServerArgs,
-    /// Print the answer as JSON (schema_version 1).
+    /// Print the answer as JSON (schema_version 2).
     #[arg(long)]
     json: bool,
 }
@@ -505,7 +513,9 @@ async fn scan(args: ScanArgs, style: Style) -> Result<ExitCode> {
             client_identity: identity,
             ..args.server.probe_options()?
         },
+        deadline: deadline(args.deadline)?,
     };
+    let now = job.context.now;
     let (report, observations) = tlsdoctor::scan::scan(&job).await;
     save_observations(args.save_observations.as_deref(), &observations)?;
     let mut stdout = std::io::stdout().lock();
@@ -520,7 +530,29 @@ async fn scan(args: ScanArgs, style: Style) -> Result<ExitCode> {
     } else {
         write!(stdout, "{}", render::scan::scan(&report, style))?;
     }
+    if !tlsdoctor::scan::scanned(&report) {
+        let why = if report.incomplete.iter().any(|n| n.contains("--deadline")) {
+            "the deadline passed before any TLS or SSL hello got a ServerHello"
+        } else {
+            "no TLS or SSL handshake got a ServerHello"
+        };
+        eprintln!("tlsdoctor: the target could not be scanned ({why})");
+        return Ok(ExitCode::from(1));
+    }
+    let failed = tlsdoctor::scan::failed_conditions(&report, &args.fail_on, now);
+    if !failed.is_empty() {
+        eprintln!("tlsdoctor: --fail-on: {}", failed.join("; "));
+        return Ok(ExitCode::from(1));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--deadline SECONDS` as a bound (0 or less: none).
+fn deadline(seconds: f64) -> Result<Option<Duration>> {
+    if !seconds.is_finite() {
+        anyhow::bail!("--deadline must be a number of seconds");
+    }
+    Ok((seconds > 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0))))
 }
 
 async fn demo(args: DemoArgs, style: Style) -> Result<ExitCode> {
@@ -730,6 +762,7 @@ fn scan_job(
             client_identity: false,
         },
         probe,
+        deadline: Some(tlsdoctor::scan::DEFAULT_DEADLINE),
     })
 }
 

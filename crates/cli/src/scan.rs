@@ -1,6 +1,9 @@
 //! The scan engine loop: `analysis::scan` plans rounds, the probe layer runs
 //! each round's connections concurrently (at most `max_connections` at a
-//! time), and connections that look rate-limited are retried after a pause.
+//! time), and connections that failed (refused, reset before any answer)
+//! are retried after a pause, in every round including the first. The whole
+//! scan is bounded by a deadline: when it passes, the report is made from
+//! what was observed so far and lists what is missing.
 
 use std::time::{Duration, Instant};
 
@@ -14,16 +17,28 @@ const MAX_ROUNDS: usize = 1000;
 /// Pauses before retrying connections that look rate-limited.
 const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(500), Duration::from_millis(2000)];
 
+/// The shortest step timeout a round near the deadline gets.
+const MIN_PROBE_TIMEOUT: Duration = Duration::from_millis(100);
+/// How long past the deadline a round may take to hand in its answers.
+const DEADLINE_GRACE: Duration = Duration::from_millis(500);
+
+/// The default bound on a whole scan (`--deadline`).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
+
 /// Everything one scan needs.
 pub struct Scan {
     pub target: Target,
     pub context: ScanContext,
     pub probe: ProbeOptions,
+    /// Bound on the whole scan; `None`: no bound.
+    pub deadline: Option<Duration>,
 }
 
 /// Runs a scan and returns the report with the observations behind it.
 pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
     let started = Instant::now();
+    let ends = job.deadline.map(|d| started + d);
+    let left = || ends.map(|e| e.saturating_duration_since(Instant::now()));
     let mut obs = Observations::new(job.target.clone());
     obs.dns = Some(probe::resolve(&job.target, job.probe.timeout, job.probe.resolver).await);
     let mut notes: Vec<String> = Vec::new();
@@ -33,7 +48,12 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
     // HTTP (or send tickets) makes them wait: they run beside the rounds
     // instead of holding each of them up.
     let mut background: Vec<tokio::task::JoinHandle<Vec<ProbeRecord>>> = Vec::new();
+    let mut out_of_time = false;
     let mut report = loop {
+        if left().is_some_and(|l| l.is_zero()) {
+            out_of_time = true;
+            break scan::report(&obs, &job.context);
+        }
         match scan::next(&obs, &job.context) {
             ScanNext::Probe(requests) if rounds < MAX_ROUNDS => {
                 rounds += 1;
@@ -42,23 +62,44 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
                 // Connections beside the rounds come out of the same budget.
                 let beside = (job.probe.max_connections / 4).max(1);
                 if !side.is_empty() {
-                    let (target, dns, mut options) = (
-                        job.target.clone(),
-                        obs.dns.clone().unwrap_or_default(),
-                        job.probe.clone(),
-                    );
+                    let (target, snapshot, mut options) =
+                        (job.target.clone(), obs.clone(), job.probe.clone());
                     options.max_connections = beside;
                     background.push(tokio::spawn(async move {
-                        probe::run(&target, &dns, side, &options).await
+                        // Retried like the rounds; the failed attempts come
+                        // back renamed so that they are counted.
+                        let round = run_politely(&target, &snapshot, side, &options).await;
+                        let mut records = round.records;
+                        records.extend(round.failed_attempts);
+                        records
                     }));
                 }
                 let mut options = job.probe.clone();
                 if !background.iter().all(|b| b.is_finished()) {
                     options.max_connections = options.max_connections.saturating_sub(beside).max(1);
                 }
-                let records =
-                    run_politely(&job.target, &mut obs, requests, &options, &mut notes).await;
-                obs.probes.extend(records);
+                // Every wait of the round ends by the deadline (a probe cut
+                // short records a timeout: unknown, never "no"); a round
+                // still running a moment after it is dropped, and what came
+                // before stands.
+                if let Some(l) = left() {
+                    options.timeout = options.timeout.min(l.max(MIN_PROBE_TIMEOUT));
+                }
+                let round = run_politely(&job.target, &obs, requests, &options);
+                let round = match left() {
+                    None => Some(round.await),
+                    Some(l) => tokio::time::timeout(l + DEADLINE_GRACE, round).await.ok(),
+                };
+                if let Some(round) = round {
+                    obs.probes.extend(round.failed_attempts);
+                    obs.probes.extend(round.records);
+                    if round.still_failing > 0 {
+                        notes.push(format!(
+                            "{} connection(s) failed (refused, or reset before any answer), even after pausing and retrying; what they would have shown is listed as unknown (try a lower --max-connections)",
+                            round.still_failing
+                        ));
+                    }
+                }
             }
             ScanNext::Probe(_) => {
                 notes.push(format!("the scan stopped after {MAX_ROUNDS} rounds"));
@@ -66,40 +107,74 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
             }
             ScanNext::Done(report) if background.is_empty() => break *report,
             ScanNext::Done(_) => {
-                for task in background.drain(..) {
-                    if let Ok(records) = task.await {
+                for mut task in background.drain(..) {
+                    let joined = match left() {
+                        None => task.await.ok(),
+                        Some(l) => match tokio::time::timeout(l, &mut task).await {
+                            Ok(joined) => joined.ok(),
+                            Err(_) => {
+                                task.abort();
+                                None
+                            }
+                        },
+                    };
+                    if let Some(records) = joined {
                         obs.probes.extend(records);
                     }
                 }
             }
         }
     };
+    for task in background.drain(..) {
+        task.abort();
+    }
+    if out_of_time {
+        let seconds = job.deadline.unwrap_or_default().as_secs_f64();
+        notes.push(format!(
+            "the scan stopped at its deadline of {seconds} s (--deadline); this is a partial report, and everything listed under `unknown` was not measured"
+        ));
+    }
     report.incomplete.extend(notes);
     report.elapsed_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
     // Last: the grade reads everything above, vulnerabilities included.
     analysis::grade::apply(&mut report);
     analysis::simulate::apply(&mut report);
+    if out_of_time {
+        report.grade_provisional = report.grade.is_some();
+    }
     (report, obs)
 }
 
-/// Runs one round; connections that look rate-limited are retried after a
-/// pause (the failed attempts stay in the observations, so the connection
-/// count is honest).
+/// The answers of one round.
+struct Round {
+    /// One record per request, the last attempt's.
+    records: Vec<ProbeRecord>,
+    /// Earlier attempts that failed, renamed (`retried: ...`) so that the
+    /// planner does not read them but the connection count stays honest.
+    failed_attempts: Vec<ProbeRecord>,
+    /// Requests whose last attempt failed too.
+    still_failing: usize,
+}
+
+/// Runs one round; connections that failed (refused, reset before any
+/// answer) are retried after a pause, twice at most. `obs` is what was
+/// observed before the round (it tells a dead server from a failing
+/// connection).
 async fn run_politely(
     target: &Target,
-    obs: &mut Observations,
+    obs: &Observations,
     requests: Vec<model::ProbeRequest>,
     options: &ProbeOptions,
-    notes: &mut Vec<String>,
-) -> Vec<ProbeRecord> {
+) -> Round {
     let dns = obs.dns.clone().unwrap_or_default();
     let mut records = probe::run(target, &dns, requests, options).await;
+    let mut failed_attempts = Vec::new();
     for pause in RETRY_PAUSES {
         let suspect: Vec<usize> = (0..records.len())
-            .filter(|&i| scan::looks_rate_limited(&records[i], obs))
+            .filter(|&i| scan::looks_rate_limited(&records[i], obs, &records))
             .collect();
         if suspect.is_empty() {
-            return records;
+            break;
         }
         tokio::time::sleep(pause).await;
         let retry: Vec<model::ProbeRequest> = suspect
@@ -108,9 +183,8 @@ async fn run_politely(
             .collect();
         let again = probe::run(target, &dns, retry, options).await;
         for (&i, record) in suspect.iter().zip(again) {
-            // Keep the failed attempt out of the planner's way but count it.
             let failed = std::mem::replace(&mut records[i], record);
-            obs.probes.push(ProbeRecord {
+            failed_attempts.push(ProbeRecord {
                 request: model::ProbeRequest {
                     purpose: model::Purpose::Feature {
                         name: format!("retried: {}", purpose_text(&failed.request.purpose)),
@@ -121,18 +195,171 @@ async fn run_politely(
             });
         }
     }
-    let still = records
+    let still_failing = records
         .iter()
-        .filter(|r| scan::looks_rate_limited(r, obs))
+        .filter(|r| scan::looks_rate_limited(r, obs, &records))
         .count();
-    if still > 0 {
-        notes.push(format!(
-            "{still} connection(s) failed in a way that looks like rate limiting, even after pausing; results may be incomplete (try a lower --max-connections)"
-        ));
+    Round {
+        records,
+        failed_attempts,
+        still_failing,
     }
-    records
 }
 
 fn purpose_text(purpose: &model::Purpose) -> String {
     serde_json::to_string(purpose).unwrap_or_default()
+}
+
+/// Whether the scan reached the target at all: some protocol answered with
+/// a ServerHello. When it did not (the name does not resolve, the port
+/// refuses, the port speaks plain HTTP or something else), `scan` exits 1.
+pub fn scanned(report: &ScanReport) -> bool {
+    report.protocols.iter().any(|(_, p)| p.is_supported())
+}
+
+/// One `--fail-on` condition (comma-separated on the command line).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    /// `grade<A`: the grade is worse than this letter (`T` and `M` count as
+    /// worse than every letter, a missing grade too).
+    GradeBelow(String),
+    /// `vulnerable`: any check says `vulnerable` (observed; heuristics and
+    /// untested checks do not count).
+    Vulnerable,
+    /// `expires<30d`: a presented leaf certificate expires within this many
+    /// days of the scan's clock (or already has).
+    ExpiresWithin(u32),
+    /// `incomplete`: something the scan should have measured is unknown.
+    Incomplete,
+}
+
+/// The grades from best to worst, as `--fail-on grade<X` compares them.
+const GRADES: [&str; 11] = ["A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M", ""];
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s == "vulnerable" {
+            return Ok(Self::Vulnerable);
+        }
+        if s == "incomplete" {
+            return Ok(Self::Incomplete);
+        }
+        if let Some(letter) = s.strip_prefix("grade<") {
+            let letter = letter.trim().to_ascii_uppercase();
+            if GRADES[..8].contains(&letter.as_str()) {
+                return Ok(Self::GradeBelow(letter));
+            }
+            return Err(format!(
+                "unknown grade {letter:?} (A+, A, A-, B, C, D, E, F)"
+            ));
+        }
+        if let Some(days) = s.strip_prefix("expires<") {
+            let days = days.trim().trim_end_matches('d');
+            return days
+                .parse()
+                .map(Self::ExpiresWithin)
+                .map_err(|_| format!("expires<N: N must be a number of days ({s:?})"));
+        }
+        Err(format!(
+            "unknown --fail-on condition {s:?} (grade<A, vulnerable, expires<30d, incomplete)"
+        ))
+    }
+}
+
+/// The `--fail-on` conditions the report meets, each as a sentence.
+pub fn failed_conditions(
+    report: &ScanReport,
+    conditions: &[FailOn],
+    now: time::OffsetDateTime,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for condition in conditions {
+        match condition {
+            FailOn::GradeBelow(letter) => {
+                let grade = report.grade.clone().unwrap_or_default();
+                let rank = |g: &str| GRADES.iter().position(|x| *x == g).unwrap_or(GRADES.len());
+                if rank(&grade) > rank(letter) {
+                    let shown = if grade.is_empty() { "none" } else { &grade };
+                    out.push(format!("grade {shown} is below {letter}"));
+                }
+            }
+            FailOn::Vulnerable => {
+                let found = report.vulnerabilities.vulnerable();
+                if !found.is_empty() {
+                    out.push(format!("vulnerable: {}", found.join(", ")));
+                }
+            }
+            FailOn::ExpiresWithin(days) => {
+                let limit = now + time::Duration::days(i64::from(*days));
+                for chain in &report.certificates {
+                    let Some(leaf) = chain.certificates.first() else {
+                        continue;
+                    };
+                    let Ok(not_after) = time::OffsetDateTime::parse(
+                        &leaf.not_after,
+                        &time::format_description::well_known::Rfc3339,
+                    ) else {
+                        continue;
+                    };
+                    if not_after < limit {
+                        out.push(format!(
+                            "the certificate {} expires {} (within {days} days)",
+                            leaf.subject, leaf.not_after
+                        ));
+                    }
+                }
+            }
+            FailOn::Incomplete => {
+                if !report.unknown.is_empty() {
+                    out.push(format!("unknown: {}", report.unknown.join(", ")));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fail_on_parses_the_documented_conditions() {
+        assert_eq!("grade<A".parse(), Ok(FailOn::GradeBelow("A".into())));
+        assert_eq!("vulnerable".parse(), Ok(FailOn::Vulnerable));
+        assert_eq!("expires<30d".parse(), Ok(FailOn::ExpiresWithin(30)));
+        assert_eq!("incomplete".parse(), Ok(FailOn::Incomplete));
+        assert!("grade<Z".parse::<FailOn>().is_err());
+        assert!("sometimes".parse::<FailOn>().is_err());
+    }
+
+    #[test]
+    fn grade_below_compares_by_rank() {
+        let mut report: ScanReport = serde_json::from_value(serde_json::json!({
+            "schema_version": 2, "target": {"host": "h", "port": 1, "ip": null, "sni": null},
+            "protocols": {
+                "ssl2": {"supported": false, "evidence": "", "cipher_suites": [], "server_order": null, "groups": [], "group_server_order": null, "groups_measured_at": null},
+                "ssl3": {"supported": false, "evidence": "", "cipher_suites": [], "server_order": null, "groups": [], "group_server_order": null, "groups_measured_at": null},
+                "tls1_0": {"supported": false, "evidence": "", "cipher_suites": [], "server_order": null, "groups": [], "group_server_order": null, "groups_measured_at": null},
+                "tls1_1": {"supported": false, "evidence": "", "cipher_suites": [], "server_order": null, "groups": [], "group_server_order": null, "groups_measured_at": null},
+                "tls1_2": {"supported": true, "evidence": "", "cipher_suites": [], "server_order": null, "groups": [], "group_server_order": null, "groups_measured_at": null},
+                "tls1_3": {"supported": null, "evidence": "", "cipher_suites": [], "server_order": null, "groups": [], "group_server_order": null, "groups_measured_at": null}
+            },
+            "signature_algorithms": [], "dh": null, "certificates": [], "features": {},
+            "connections": 0, "elapsed_ms": 0, "incomplete": []
+        }))
+        .unwrap();
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        let below_a = [FailOn::GradeBelow("A".into())];
+        report.grade = Some("A+".into());
+        assert!(failed_conditions(&report, &below_a, now).is_empty());
+        report.grade = Some("B".into());
+        assert_eq!(failed_conditions(&report, &below_a, now).len(), 1);
+        report.grade = Some("T".into());
+        assert_eq!(failed_conditions(&report, &below_a, now).len(), 1);
+        assert!(scanned(&report));
+    }
 }

@@ -165,7 +165,7 @@ fn json_report_and_exit_codes_follow_the_verdict() {
     );
     let report: serde_json::Value =
         serde_json::from_slice(&ok.stdout).expect("stdout is one JSON document");
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["verdict"], "ok");
     assert_eq!(report["target"]["sni"], "localhost");
     assert_eq!(report["steps"].as_array().unwrap().len(), 8);

@@ -114,6 +114,16 @@ async fn lab_servers_scan_as_configured() {
     assert_eq!(f.resumption_session_id, Some(true));
     assert_eq!(f.http_status.as_deref(), Some("HTTP/1.1 200 OK"));
     assert!(good.incomplete.is_empty(), "{:?}", good.incomplete);
+    // Every protocol and list was observed; only checks that could not run
+    // against the lab's rustls server may be unknown.
+    assert!(
+        good.unknown
+            .iter()
+            .all(|u| u.starts_with("vulnerabilities.")),
+        "{:?}",
+        good.unknown
+    );
+    assert!(!good.grade_provisional);
     // The scan's own sections; vulnerabilities, grade and client simulation
     // are pinned by their own tests.
     let mut json = serde_json::to_value(&good).unwrap();

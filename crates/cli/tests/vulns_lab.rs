@@ -27,15 +27,20 @@ async fn lab_scan(name: &str) -> ScanReport {
     report
 }
 
+/// Checks that rest on a heuristic: the most they can say is
+/// `potentially_vulnerable` (no probe tells a constant-time CBC
+/// implementation from a leaky one, or a client that splits records).
+const HEURISTIC: [&str; 2] = ["beast", "lucky13"];
+
 fn assert_vulnerable(report: &ScanReport, names: &[&str]) {
     for name in names {
         let check = report.vulnerabilities.get(name).expect("a known check");
-        assert_eq!(
-            check.status,
-            VulnStatus::Vulnerable,
-            "{name}: {}",
-            check.evidence
-        );
+        let expected = if HEURISTIC.contains(name) {
+            VulnStatus::PotentiallyVulnerable
+        } else {
+            VulnStatus::Vulnerable
+        };
+        assert_eq!(check.status, expected, "{name}: {}", check.evidence);
         assert!(!check.explanation.is_empty() && !check.fix.is_empty());
     }
 }

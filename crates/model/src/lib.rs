@@ -30,4 +30,4 @@ pub use target::*;
 pub use vulns::*;
 
 /// Version of the JSON documents tlsdoctor prints (`schema_version`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;

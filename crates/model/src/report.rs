@@ -1,5 +1,6 @@
 //! The judgement: the handshake's steps, the diagnoses, the verdict.
-//! Field names here are the stable JSON contract (`schema_version` 1).
+//! Field names here are the stable JSON contract (`schema_version` 2; the
+//! diagnosis report did not change from 1).
 
 use std::net::IpAddr;
 

@@ -1,5 +1,12 @@
 //! The answer of `scan`: everything a server will and will not negotiate.
-//! Field names here are the stable JSON contract (`schema_version` 1).
+//! Field names here are the stable JSON contract (`schema_version` 2).
+//!
+//! Schema 2: nothing the network may fail to show is a plain `bool`.
+//! `protocols.*.supported` is `true`, `false` or `null` (unknown: every
+//! connection that would have shown it failed; `evidence` says how), each
+//! list says whether it is complete (`*_interrupted`), `unknown` names every
+//! fact the scan could not establish, and the grade is `grade_provisional`
+//! when it rests on such gaps.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +21,10 @@ pub struct ScanReport {
     /// Signature schemes the server signs its key exchange with (TLS 1.2),
     /// in the server's preference order.
     pub signature_algorithms: Vec<String>,
+    /// Null when the list is complete; else why its enumeration stopped
+    /// early (a connection failed), so more schemes may be accepted.
+    #[serde(default)]
+    pub signature_algorithms_interrupted: Option<String>,
     /// Finite-field DHE parameters, when the server has DHE suites.
     pub dh: Option<DhReport>,
     /// Every distinct certificate chain the server presented.
@@ -24,6 +35,16 @@ pub struct ScanReport {
     pub elapsed_ms: u64,
     /// Why parts of the results may be incomplete (empty when they are not).
     pub incomplete: Vec<String>,
+    /// Every fact the scan could not establish, by its JSON path
+    /// (`protocols.tls1_1.supported`, `protocols.tls1_2.cipher_suites`,
+    /// `signature_algorithms`, `vulnerabilities.robot`, ...). Empty when
+    /// everything was observed.
+    #[serde(default)]
+    pub unknown: Vec<String>,
+    /// The server asked for a client certificate (CertificateRequest); null
+    /// when no handshake showed a request.
+    #[serde(default)]
+    pub client_certificate: Option<ClientCertificateReport>,
     /// Known vulnerabilities, each `vulnerable`, `not_vulnerable` or
     /// `not_tested` with its evidence (docs/vulnerabilities.md).
     #[serde(default)]
@@ -32,6 +53,12 @@ pub struct ScanReport {
     /// docs/grading.md), null when the scan could not grade.
     #[serde(default)]
     pub grade: Option<String>,
+    /// True when the grade rests on an incomplete scan (a protocol's support
+    /// or a list is unknown, or a check that can cap the grade was not
+    /// tested): a complete scan may grade differently. Caps that claim an
+    /// absence (no forward secrecy, no AEAD) apply only to complete lists.
+    #[serde(default)]
+    pub grade_provisional: bool,
     /// Every cap that lowered (or, for A+, withheld) the grade, and why.
     #[serde(default)]
     pub grade_caps: Vec<GradeCap>,
@@ -42,6 +69,24 @@ pub struct ScanReport {
     /// (docs/clients.md).
     #[serde(default)]
     pub clients: Vec<ClientResult>,
+}
+
+/// What a server's CertificateRequest asked for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientCertificateReport {
+    /// True: a handshake without a certificate was refused; false: it
+    /// completed without one (the certificate is optional); null: not
+    /// measured (the scan presented a certificate, or the handshake failed
+    /// for another reason).
+    pub required: Option<bool>,
+    /// The CA names the server accepts (RFC 4514 strings), empty when it
+    /// names none.
+    pub ca_names: Vec<String>,
+    /// Signature schemes the server accepts for the client's signature.
+    pub signature_algorithms: Vec<String>,
+    /// What showed it (`CertificateRequest at tls1_3; handshake without a
+    /// certificate: alert certificate_required`).
+    pub evidence: String,
 }
 
 /// One grade cap that applied.
@@ -70,7 +115,8 @@ pub struct Score {
 pub struct ClientResult {
     /// The profile name (`chrome-131`, `java-8`, ...).
     pub name: String,
-    /// `ok` or `failed`.
+    /// `ok`, `failed`, or `unknown` (the prediction needs a list the scan
+    /// did not measure; `code` says which).
     pub outcome: String,
     pub version: Option<String>,
     pub cipher_suite: Option<String>,
@@ -128,22 +174,58 @@ impl Protocols {
     }
 }
 
+impl ProtocolReport {
+    /// Observed: the server spoke this version.
+    pub fn is_supported(&self) -> bool {
+        self.supported == Some(true)
+    }
+
+    /// Observed: the server refused this version.
+    pub fn is_refused(&self) -> bool {
+        self.supported == Some(false)
+    }
+
+    /// Nothing was observed either way.
+    pub fn is_unknown(&self) -> bool {
+        self.supported.is_none()
+    }
+
+    /// The suite list is known to hold everything the server accepts at
+    /// this version (a refused version's empty list is complete).
+    pub fn suites_complete(&self) -> bool {
+        self.supported.is_some() && self.cipher_suites_interrupted.is_none()
+    }
+}
+
 /// One protocol version.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProtocolReport {
-    pub supported: bool,
-    /// What showed it (`ServerHello tls1_2`, `alert protocol_version`, `closed`).
+    /// True: a ServerHello at this version; false: the server refused it
+    /// (an alert, a close, another version); null: unknown, every connection
+    /// that would have shown it failed (refused, reset before any answer,
+    /// timed out). A failed connection is never evidence of `false`.
+    pub supported: Option<bool>,
+    /// What showed it (`ServerHello tls1_2`, `alert protocol_version`,
+    /// `closed`), or why it is unknown (`connection reset before any answer`).
     pub evidence: String,
     /// IANA names (SSL 2.0: `SSL_CK_*` names), in the server's order when
     /// `server_order` is true, else in the order the server chose them from
     /// our offers.
     pub cipher_suites: Vec<String>,
+    /// Null when `cipher_suites` is complete; else why the enumeration
+    /// stopped early (more suites may be accepted).
+    #[serde(default)]
+    pub cipher_suites_interrupted: Option<String>,
     /// True when the server picks by its own preference, false when it
     /// follows the client's; null when it cannot tell (fewer than two suites).
     pub server_order: Option<bool>,
     /// Named groups (key exchange), in the server's order when
     /// `group_server_order` is true.
     pub groups: Vec<String>,
+    /// Null when `groups` is complete (or not applicable); else why the
+    /// enumeration stopped early.
+    #[serde(default)]
+    pub groups_interrupted: Option<String>,
     pub group_server_order: Option<bool>,
     /// The version the groups were measured at, when it is another one
     /// (TLS 1.0/1.1 share the curves measured at the highest TLS ≤ 1.2).

@@ -11,18 +11,40 @@ use crate::{AlertObservation, Bytes, FlightEnd, HelloSpec};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VulnStatus {
+    /// Observed: the server answered a probe as only a vulnerable one does,
+    /// or accepts what the check names (SSL 3.0 with CBC, RC4, ...).
     Vulnerable,
+    /// Observed, or inferred from a complete enumeration.
     NotVulnerable,
+    /// A heuristic points at it (CBC accepted: LUCKY13; TLS 1.0 CBC: BEAST)
+    /// but no probe can tell: `evidence` says what it rests on and
+    /// `settled_by` what would settle it. Never caps the grade.
+    PotentiallyVulnerable,
     #[default]
     NotTested,
 }
 
+/// What a verdict rests on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VulnBasis {
+    /// A probe's answer, or a handshake the server completed.
+    Observed,
+    /// The absence of something in a complete enumeration (every suite of
+    /// every version the server speaks, no protocol unknown).
+    Inferred,
+    /// A rule of thumb that no probe confirms.
+    Heuristic,
+}
+
 impl VulnStatus {
-    /// The stable name (`vulnerable`, `not_vulnerable`, `not_tested`).
+    /// The stable name (`vulnerable`, `not_vulnerable`,
+    /// `potentially_vulnerable`, `not_tested`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Vulnerable => "vulnerable",
             Self::NotVulnerable => "not_vulnerable",
+            Self::PotentiallyVulnerable => "potentially_vulnerable",
             Self::NotTested => "not_tested",
         }
     }
@@ -32,8 +54,15 @@ impl VulnStatus {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VulnCheck {
     pub status: VulnStatus,
+    /// What the verdict rests on; null for `not_tested`.
+    #[serde(default)]
+    pub basis: Option<VulnBasis>,
     /// What the scan saw that led to the verdict (or why it could not test).
     pub evidence: String,
+    /// For `potentially_vulnerable` (and some `not_tested`): the test that
+    /// would settle the question.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled_by: Option<String>,
     /// What the vulnerability is and what an attacker sees (one paragraph).
     pub explanation: String,
     /// How to fix it (configuration lines for nginx, Apache, HAProxy where relevant).

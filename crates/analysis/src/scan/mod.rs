@@ -35,6 +35,12 @@
 //!   suite enumeration already shows every certificate, since the suite
 //!   names the key type.
 //!
+//! A probe whose connection failed (see [`failure`]: refused, timed out,
+//! reset or silent before the answer) is never read as a refusal: it ends
+//! its chain as *interrupted*, so a protocol's support is `None` (unknown)
+//! and a list says why it is incomplete. The engine retries such probes
+//! ([`looks_rate_limited`]) before the planner reads them.
+//!
 //! Servers that choke on a large hello (no answer at all to the full offer)
 //! are enumerated in chunks of [`CHUNK`] suites; their order is then
 //! recovered by offering the remaining accepted suites until one is left.
@@ -54,7 +60,7 @@ use wire::registry::{
 use crate::certs::TrustStores;
 use crate::plan::{all_signature_schemes, all_suites};
 
-pub use report::{report, well_known_prime};
+pub use report::{report, unknown_facts, well_known_prime};
 
 /// Suites per hello for servers that do not answer the full offer.
 pub const CHUNK: usize = 64;
@@ -323,17 +329,59 @@ fn choked(record: &ProbeRecord) -> bool {
         })
 }
 
+/// Why a probe taught us nothing: its connection failed before the server
+/// answered (refused, unreachable, timed out), or the server went silent or
+/// reset the connection without an alert before it had said what the probe
+/// asked. `None` when the server answered: a ServerHello, an alert, or a
+/// close (FIN) are all answers. A failure is never evidence of "no".
+pub fn failure(record: &ProbeRecord) -> Option<String> {
+    if !record.tcp.is_connected() {
+        return Some(report::tcp_text(&record.tcp));
+    }
+    if let Some(hs) = &record.handshake {
+        return match &hs.error {
+            Some(model::HandshakeError::Reset) => {
+                Some("the connection was reset during the handshake".into())
+            }
+            Some(model::HandshakeError::Timeout { .. }) => {
+                Some("the handshake stalled until the timeout".into())
+            }
+            _ => None,
+        };
+    }
+    let Some(flight) = &record.flight else {
+        return Some("no reply was recorded".into());
+    };
+    if flight.alert().is_some() {
+        return None;
+    }
+    let before = if flight.bytes_received == 0 {
+        "before any answer"
+    } else {
+        "in the middle of the answer"
+    };
+    match flight.end {
+        FlightEnd::Reset => Some(format!("connection reset {before}")),
+        FlightEnd::Timeout => Some(format!("the server went silent {before} until the timeout")),
+        _ => None,
+    }
+}
+
 /// A chain of offer-and-remove probes: what the server picked, in order.
 #[derive(Debug, Default)]
 pub(crate) struct Chain<T> {
     pub(crate) picks: Vec<T>,
     /// Probes of the chain that have run.
     pub(crate) rounds: u16,
-    /// The chain is over (a refusal, or a pick that was not new).
+    /// The chain is over (a refusal, a pick that was not new, or a failed
+    /// connection).
     pub(crate) ended: bool,
     /// It ended on a pick that was not new or not offered: the server is
     /// inconsistent, and the list may be incomplete.
     pub(crate) anomaly: bool,
+    /// It ended on a connection that failed (see [`failure`]): the list is
+    /// incomplete, and the reason is this.
+    pub(crate) interrupted: Option<String>,
 }
 
 fn walk<T: PartialEq + Copy>(
@@ -346,6 +394,7 @@ fn walk<T: PartialEq + Copy>(
         rounds: 0,
         ended: false,
         anomaly: false,
+        interrupted: None,
     };
     while let Some(record) = obs.probe(&purpose(chain.rounds)) {
         chain.rounds += 1;
@@ -358,6 +407,7 @@ fn walk<T: PartialEq + Copy>(
             }
             None => {
                 chain.ended = true;
+                chain.interrupted = failure(record);
                 break;
             }
         }
@@ -376,6 +426,8 @@ pub(crate) struct SuiteScan {
     pub(crate) excluded: Vec<CipherSuite>,
     pub(crate) done: bool,
     pub(crate) anomaly: bool,
+    /// The enumeration stopped on a failed connection (see [`failure`]).
+    pub(crate) interrupted: Option<String>,
     pub(crate) rounds: u16,
 }
 
@@ -404,6 +456,7 @@ pub(crate) fn suite_scan(obs: &Observations, version: ProtocolVersion) -> SuiteS
             excluded: Vec::new(),
             done: chain.ended,
             anomaly: chain.anomaly,
+            interrupted: chain.interrupted,
             rounds: chain.rounds,
         };
     }
@@ -423,6 +476,12 @@ pub(crate) fn suite_scan(obs: &Observations, version: ProtocolVersion) -> SuiteS
             }
             Some(_) => {
                 scan.anomaly = true;
+                scan.done = true;
+                return scan;
+            }
+            None if failure(record).is_some() => {
+                // A failed connection says nothing about these suites.
+                scan.interrupted = failure(record);
                 scan.done = true;
                 return scan;
             }
@@ -446,7 +505,38 @@ fn remaining_chunk(scan: &SuiteScan, version: ProtocolVersion) -> Vec<CipherSuit
         .collect()
 }
 
-/// Whether the server speaks `version`.
+/// Whether the server speaks `version`: `Some(true)` on a ServerHello,
+/// `Some(false)` when it refused, `None` (with the reason) when every probe
+/// that would have shown it failed or none ran.
+pub(crate) fn support(
+    obs: &Observations,
+    version: ProtocolVersion,
+) -> (Option<bool>, Option<String>) {
+    let Some(first) = obs.probe(&Purpose::Version { version }) else {
+        return (None, Some("not tested".into()));
+    };
+    if version == ProtocolVersion::SSL2 {
+        return match first.flight.as_ref().and_then(|f| f.ssl2.as_ref()) {
+            Some(hello) => (Some(!hello.cipher_specs.is_empty()), None),
+            None => match failure(first) {
+                Some(why) => (None, Some(why)),
+                None => (Some(false), None),
+            },
+        };
+    }
+    let scan = suite_scan(obs, version);
+    if !scan.accepted.is_empty() {
+        return (Some(true), None);
+    }
+    match scan.interrupted {
+        Some(why) => (None, Some(why)),
+        // Chunked, and the first chunk not yet answered.
+        None if !scan.done => (None, Some("the enumeration did not finish".into())),
+        None => (Some(false), None),
+    }
+}
+
+/// Whether the server speaks `version` (observed).
 pub(crate) fn supports(obs: &Observations, version: ProtocolVersion) -> bool {
     if version == ProtocolVersion::SSL2 {
         return obs
@@ -922,28 +1012,29 @@ pub(crate) fn fallback_version(obs: &Observations) -> Option<ProtocolVersion> {
     (supported.len() >= 2).then(|| supported[supported.len() - 2])
 }
 
-/// True when a failed probe looks like the server (or a firewall) limiting
-/// our rate rather than answering: the TCP connection itself failed although
-/// earlier ones to the same server succeeded, or a hello the server had
-/// already answered at this version got a bare reset.
-pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations) -> bool {
-    let earlier_ok = obs.probes.iter().any(|p| p.tcp.is_connected());
+/// True when a failed probe is worth trying again: the TCP connection
+/// itself failed although another one to the same server succeeded (earlier,
+/// or in the same round: the first round gets the same retry as later ones),
+/// or a crafted hello got a bare reset before any answer. Silence until the
+/// timeout is not retried (it would cost the whole timeout again).
+pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations, round: &[ProbeRecord]) -> bool {
+    let others_ok = obs.probes.iter().chain(round).any(|p| p.tcp.is_connected());
     match &record.tcp {
         TcpOutcome::Refused { .. } | TcpOutcome::Timeout { .. } | TcpOutcome::Error { .. } => {
-            earlier_ok
+            others_ok
         }
-        TcpOutcome::Connected { .. } => {
-            let continuation = matches!(
-                record.request.purpose,
-                Purpose::Suites { round, .. } | Purpose::ScanGroups { round, .. } | Purpose::ScanSignatures { round }
-                    if round > 1
-            );
-            continuation
-                && record
-                    .flight
-                    .as_ref()
-                    .is_some_and(|f| f.bytes_received == 0 && f.end == FlightEnd::Reset)
-        }
+        TcpOutcome::Connected { .. } => match &record.request.kind {
+            ProbeKind::Hello(_) | ProbeKind::Ssl2 { .. } | ProbeKind::Vulnerability(_) => {
+                record.flight.as_ref().is_some_and(|f| {
+                    f.bytes_received == 0 && f.end == FlightEnd::Reset && f.alert().is_none()
+                })
+            }
+            // A real handshake reset before the server's certificate.
+            ProbeKind::Handshake(_) => record.handshake.as_ref().is_some_and(|h| {
+                matches!(h.error, Some(model::HandshakeError::Reset)) && h.chain.is_empty()
+            }),
+            ProbeKind::FetchIssuer { .. } => false,
+        },
         _ => false,
     }
 }
@@ -1042,8 +1133,12 @@ mod tests {
         let names: Vec<String> = order.iter().map(|c| CipherSuite(*c).name()).collect();
         assert_eq!(tls12.cipher_suites, names);
         assert_eq!(tls12.server_order, Some(true));
-        assert!(!report.protocols.tls1_3.supported);
-        let chain = report.protocols.iter().filter(|(_, p)| p.supported).count();
+        assert!(!report.protocols.tls1_3.is_supported());
+        let chain = report
+            .protocols
+            .iter()
+            .filter(|(_, p)| p.is_supported())
+            .count();
         assert_eq!(chain, 1);
     }
 
@@ -1052,6 +1147,155 @@ mod tests {
         let report = run(&[0xc030, 0x009c, 0xc02f], false);
         assert_eq!(report.protocols.tls1_2.server_order, Some(false));
         assert_eq!(report.protocols.tls1_2.cipher_suites.len(), 3);
+    }
+
+    /// Like [`run`], with the connection of every request `fails` selects
+    /// failing the way `how` says.
+    fn run_failing(
+        suites: &[u16],
+        fails: impl Fn(&ProbeRequest) -> bool,
+        how: impl Fn(&mut ProbeRecord),
+    ) -> (ScanReport, Observations) {
+        let mut obs = observations();
+        for _ in 0..100 {
+            match next(&obs, &ctx()) {
+                ScanNext::Probe(reqs) => {
+                    for r in reqs {
+                        let failing = fails(&r);
+                        let mut record = answer(r, suites, true);
+                        if failing {
+                            how(&mut record);
+                        }
+                        obs.probes.push(record);
+                    }
+                }
+                ScanNext::Done(report) => return (*report, obs),
+            }
+        }
+        panic!("the plan did not finish");
+    }
+
+    fn refused(record: &mut ProbeRecord) {
+        record.tcp = TcpOutcome::Refused {
+            message: "connection refused".into(),
+        };
+        record.flight = None;
+    }
+
+    fn reset_before_any_answer(record: &mut ProbeRecord) {
+        record.flight = Some(ServerFlight {
+            end: FlightEnd::Reset,
+            ..Default::default()
+        });
+    }
+
+    #[test]
+    fn a_refused_connection_is_unknown_support_never_not_supported() {
+        let (report, _) = run_failing(
+            &[0xc030, 0x009c],
+            |r| {
+                matches!(
+                    r.purpose,
+                    Purpose::Version {
+                        version: ProtocolVersion::SSL3 | ProtocolVersion::TLS1_1
+                    }
+                )
+            },
+            refused,
+        );
+        let p = &report.protocols;
+        assert_eq!(p.ssl3.supported, None, "{}", p.ssl3.evidence);
+        assert_eq!(p.tls1_1.supported, None);
+        assert!(p.ssl3.evidence.contains("connection refused"));
+        assert_eq!(p.tls1_0.supported, Some(false), "an alert is an answer");
+        assert_eq!(p.tls1_2.supported, Some(true));
+        assert!(report
+            .unknown
+            .contains(&"protocols.ssl3.supported".to_string()));
+        // The checks built on protocol support cannot say "no".
+        let v = &report.vulnerabilities;
+        assert_eq!(v.poodle_ssl3.status, model::VulnStatus::NotTested);
+        for check in [&v.sweet32, &v.rc4, &v.freak, &v.beast, &v.lucky13] {
+            assert_ne!(
+                check.status,
+                model::VulnStatus::NotVulnerable,
+                "{}",
+                check.evidence
+            );
+        }
+    }
+
+    #[test]
+    fn a_reset_in_the_middle_of_an_enumeration_interrupts_the_list() {
+        let (report, _) = run_failing(
+            &[0xc030, 0x009c, 0xc02f],
+            |r| {
+                matches!(
+                    r.purpose,
+                    Purpose::Suites {
+                        version: ProtocolVersion::TLS1_2,
+                        round: 2
+                    }
+                )
+            },
+            reset_before_any_answer,
+        );
+        let tls12 = &report.protocols.tls1_2;
+        assert_eq!(tls12.supported, Some(true));
+        assert_eq!(tls12.cipher_suites.len(), 2, "{:?}", tls12.cipher_suites);
+        assert!(tls12
+            .cipher_suites_interrupted
+            .as_deref()
+            .is_some_and(|w| w.contains("reset before any answer")));
+        assert!(report
+            .unknown
+            .contains(&"protocols.tls1_2.cipher_suites".to_string()));
+        assert_ne!(
+            report.vulnerabilities.sweet32.status,
+            model::VulnStatus::NotVulnerable
+        );
+    }
+
+    #[test]
+    fn a_complete_scan_infers_absence() {
+        let report = run(&[0xc030, 0x009c], true);
+        assert!(report
+            .protocols
+            .iter()
+            .all(|(_, p)| p.supported.is_some() && p.cipher_suites_interrupted.is_none()));
+        let sweet32 = &report.vulnerabilities.sweet32;
+        assert_eq!(sweet32.status, model::VulnStatus::NotVulnerable);
+        assert_eq!(sweet32.basis, Some(model::VulnBasis::Inferred));
+    }
+
+    #[test]
+    fn failed_connections_are_retried_in_the_first_round_too() {
+        let obs = observations();
+        let ok = answer(
+            ProbeRequest {
+                purpose: Purpose::Handshake,
+                kind: ProbeKind::Hello(HelloSpec::default()),
+            },
+            &[],
+            true,
+        );
+        let mut failed = ok.clone();
+        refused(&mut failed);
+        // Nothing observed before this round: the round's own successes count.
+        assert!(looks_rate_limited(
+            &failed,
+            &obs,
+            &[ok.clone(), failed.clone()]
+        ));
+        assert!(!looks_rate_limited(
+            &failed,
+            &obs,
+            std::slice::from_ref(&failed)
+        ));
+        let mut reset = ok.clone();
+        reset_before_any_answer(&mut reset);
+        assert!(looks_rate_limited(&reset, &obs, &[]));
+        assert!(!looks_rate_limited(&ok, &obs, &[]));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use wire::registry::{AlertDescription, ExtensionType, KeyExchange, ProtocolVersi
 
 use super::{
     best_legacy_version, fallback_version, group_chain, group_server_order, recovered_order,
-    server_order, signature_chain, suite_scan, ScanContext, TLS_VERSIONS,
+    server_order, signature_chain, suite_scan, support, ScanContext, TLS_VERSIONS,
 };
 use crate::certs::{self, PathResult, Store};
 
@@ -67,7 +67,7 @@ pub fn report(obs: &Observations, ctx: &ScanContext) -> ScanReport {
         };
         fill_protocol(obs, version, best12, slot, &mut incomplete);
     }
-    if protocols.tls1_3.supported && !protocols.tls1_2.supported {
+    if protocols.tls1_3.is_supported() && !protocols.tls1_2.is_supported() {
         incomplete.push(
             "signature algorithms are measured at TLS 1.2 only (TLS 1.3 encrypts the server's signature)"
                 .into(),
@@ -77,27 +77,146 @@ pub fn report(obs: &Observations, ctx: &ScanContext) -> ScanReport {
     if signatures.anomaly {
         incomplete.push("the server chose a signature scheme it had already been refused; the signature list may be incomplete".into());
     }
+    let signatures_interrupted = signatures.interrupted.clone().or_else(|| {
+        // Planned at TLS 1.2 only; started but not ended means the scan
+        // stopped before it could finish.
+        (signatures.rounds > 0 && !signatures.ended)
+            .then(|| "the enumeration did not finish".to_string())
+    });
+    if let Some(why) = &signatures_interrupted {
+        incomplete.push(format!(
+            "signature algorithms: the enumeration was interrupted ({why}); more may be accepted"
+        ));
+    }
 
     let mut report = ScanReport {
         schema_version: model::SCHEMA_VERSION,
         target,
         protocols,
         signature_algorithms: signatures.picks.iter().map(|s| s.name()).collect(),
+        signature_algorithms_interrupted: signatures_interrupted,
         dh: dh_report(obs),
         certificates: chains(obs, ctx),
         features: features(obs, best12),
         connections: obs.connections(),
         elapsed_ms: 0,
         incomplete,
+        unknown: Vec::new(),
+        client_certificate: client_certificate(obs, ctx),
         vulnerabilities: Default::default(),
         grade: None,
+        grade_provisional: false,
         grade_caps: Vec::new(),
         score: None,
         clients: Vec::new(),
     };
     // Known vulnerabilities (crate::vulns) are judged from the report itself.
     report.vulnerabilities = crate::vulns::assess(obs, &report);
+    report.unknown = unknown_facts(&report);
     report
+}
+
+/// The JSON paths of every fact the report could not establish.
+pub fn unknown_facts(report: &ScanReport) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, p) in report.protocols.iter() {
+        if p.is_unknown() {
+            out.push(format!("protocols.{name}.supported"));
+        }
+        if p.cipher_suites_interrupted.is_some() {
+            out.push(format!("protocols.{name}.cipher_suites"));
+        }
+        if p.groups_interrupted.is_some() {
+            out.push(format!("protocols.{name}.groups"));
+        }
+    }
+    if report.signature_algorithms_interrupted.is_some() {
+        out.push("signature_algorithms".into());
+    }
+    for (name, check) in report.vulnerabilities.iter() {
+        if check.status == model::VulnStatus::NotTested {
+            out.push(format!("vulnerabilities.{name}"));
+        }
+    }
+    out
+}
+
+/// The server's CertificateRequest, from the first flight of any hello or
+/// from the real handshake, and whether a handshake without a certificate
+/// got through.
+fn client_certificate(
+    obs: &Observations,
+    ctx: &ScanContext,
+) -> Option<model::ClientCertificateReport> {
+    let mut request = None;
+    let mut seen_at = None;
+    for p in &obs.probes {
+        let found = p
+            .handshake
+            .as_ref()
+            .and_then(|h| h.client_cert_request.as_ref().map(|r| (r, h.version)))
+            .or_else(|| {
+                let f = p.flight.as_ref()?;
+                let r = f.certificate_request.as_ref()?;
+                Some((r, f.server_hello.as_ref().map(|sh| sh.version)))
+            });
+        if let Some((r, version)) = found {
+            request = Some(r.clone());
+            seen_at = version;
+            break;
+        }
+    }
+    let request = request?;
+    let at = seen_at
+        .and_then(|v| v.name())
+        .map(|n| format!(" at {n}"))
+        .unwrap_or_default();
+    // The real handshake decides required/optional when it presented no
+    // certificate of ours.
+    let handshake = obs
+        .probe(&Purpose::Handshake)
+        .and_then(|p| p.handshake.as_ref());
+    let (required, outcome) = match handshake {
+        _ if ctx.client_identity => (
+            None,
+            "the scan presented the given client certificate, so whether one is required was not measured".to_string(),
+        ),
+        Some(h) if h.completed && !h.client_cert_sent => (
+            Some(false),
+            "a handshake without a certificate completed: the certificate is optional".into(),
+        ),
+        Some(h) if h.client_cert_request.is_some() && !h.client_cert_sent => match &h.error {
+            Some(model::HandshakeError::AlertReceived { description }) => (
+                Some(true),
+                format!(
+                    "a handshake without a certificate was refused with alert {}",
+                    AlertDescription(*description).name()
+                ),
+            ),
+            Some(model::HandshakeError::Closed) => (
+                Some(true),
+                "a handshake without a certificate was closed by the server".into(),
+            ),
+            _ => (
+                None,
+                "the handshake without a certificate ended for another reason; whether one is required is unknown".into(),
+            ),
+        },
+        _ => (
+            None,
+            "no complete handshake showed whether the certificate is required".into(),
+        ),
+    };
+    Some(model::ClientCertificateReport {
+        required,
+        ca_names: request
+            .ca_names
+            .iter()
+            .filter_map(|n| crate::judge::dn_text(&n.0))
+            .collect(),
+        signature_algorithms: request.signature_schemes.iter().map(|s| s.name()).collect(),
+        evidence: format!("CertificateRequest{at}; {outcome}"),
+    })
 }
 
 fn fill_ssl2(obs: &Observations, slot: &mut ProtocolReport) {
@@ -109,19 +228,26 @@ fn fill_ssl2(obs: &Observations, slot: &mut ProtocolReport) {
     };
     match record.flight.as_ref().and_then(|f| f.ssl2.as_ref()) {
         Some(hello) => {
-            slot.supported = !hello.cipher_specs.is_empty();
+            slot.supported = Some(!hello.cipher_specs.is_empty());
             slot.cipher_suites = hello
                 .cipher_specs
                 .iter()
                 .map(|&c| wire::sslv2::Ssl2CipherSpec(c).name())
                 .collect();
-            slot.evidence = if slot.supported {
+            slot.evidence = if slot.is_supported() {
                 "SSL 2.0 SERVER-HELLO".into()
             } else {
                 "SSL 2.0 SERVER-HELLO with no cipher in common".into()
             };
         }
-        None => slot.evidence = refusal(record),
+        None => {
+            let (supported, why) = support(obs, ProtocolVersion::SSL2);
+            slot.supported = supported;
+            slot.evidence = match why {
+                Some(why) => format!("unknown: {why}"),
+                None => refusal(record),
+            };
+        }
     }
 }
 
@@ -138,17 +264,28 @@ fn fill_protocol(
         return;
     };
     let scan = suite_scan(obs, version);
-    slot.supported = !scan.accepted.is_empty();
-    slot.evidence = if slot.supported {
-        match first.flight.as_ref().and_then(|f| f.server_hello.as_ref()) {
+    let (supported, unknown_why) = support(obs, version);
+    slot.supported = supported;
+    slot.evidence = match supported {
+        Some(true) => match first.flight.as_ref().and_then(|f| f.server_hello.as_ref()) {
             Some(sh) => format!("ServerHello {} with {}", sh.version, sh.cipher_suite),
             None if version == ProtocolVersion::TLS1_3 => "HelloRetryRequest".into(),
             None => "ServerHello to a smaller offer (the full offer got no answer)".into(),
+        },
+        Some(false) if scan.chunked => match obs.probe(&Purpose::Suites { version, round: 1 }) {
+            Some(chunk) => format!("{} (also to a smaller offer)", refusal(chunk)),
+            None => refusal(first),
+        },
+        Some(false) => refusal(first),
+        None => {
+            let why = unknown_why.unwrap_or_default();
+            incomplete.push(format!(
+                "{name}: support is unknown, no connection got an answer ({why})"
+            ));
+            format!("unknown: {why}")
         }
-    } else {
-        refusal(first)
     };
-    if !slot.supported {
+    if !slot.is_supported() {
         return;
     }
     slot.server_order = server_order(obs, version);
@@ -169,7 +306,13 @@ fn fill_protocol(
         incomplete.push(format!(
             "{name}: the server chose a suite it had already chosen or was not offered; the suite list may be incomplete"
         ));
+    } else if let Some(why) = &scan.interrupted {
+        slot.cipher_suites_interrupted = Some(why.clone());
+        incomplete.push(format!(
+            "{name}: the suite enumeration was interrupted ({why}); more suites may be accepted"
+        ));
     } else if !scan.done {
+        slot.cipher_suites_interrupted = Some("the enumeration did not finish".into());
         incomplete.push(format!("{name}: suite enumeration did not finish"));
     }
     slot.cipher_suites = suites.iter().map(|s| s.name()).collect();
@@ -198,6 +341,21 @@ fn fill_protocol(
         ));
     }
     slot.groups = chain.picks.iter().map(|g| g.name()).collect();
+    let groups_interrupted = chain.interrupted.clone().or_else(|| {
+        (!chain.ended).then(|| {
+            if chain.rounds == 0 {
+                "not measured".to_string()
+            } else {
+                "the enumeration did not finish".to_string()
+            }
+        })
+    });
+    if let Some(why) = &groups_interrupted {
+        incomplete.push(format!(
+            "{name}: the group enumeration was interrupted ({why}); more groups may be accepted"
+        ));
+    }
+    slot.groups_interrupted = groups_interrupted;
     slot.group_server_order = group_server_order(obs, group_version);
     if group_version != version {
         slot.groups_measured_at = group_version.name().map(str::to_string);
@@ -230,7 +388,7 @@ fn refusal(record: &ProbeRecord) -> String {
     }
 }
 
-fn tcp_text(tcp: &TcpOutcome) -> String {
+pub(super) fn tcp_text(tcp: &TcpOutcome) -> String {
     match tcp {
         TcpOutcome::Connected { .. } => "connected".into(),
         TcpOutcome::Refused { .. } => "connection refused".into(),
@@ -574,7 +732,7 @@ fn alpn_protocols(obs: &Observations) -> Option<Vec<String>> {
         || first.handshake.as_ref().is_some_and(|h| {
             h.completed || matches!(h.error, Some(model::HandshakeError::AlertReceived { .. }))
         });
-    (chain.ended && answered).then(|| {
+    (chain.ended && answered && chain.interrupted.is_none()).then(|| {
         chain
             .picks
             .iter()

@@ -20,6 +20,10 @@
 //! Pure; never does I/O. The scan is the only evidence, so anything it did
 //! not measure (TLS 1.3 signature schemes, a second certificate) is inferred
 //! from what it did (the leaf key), and said so in [`Prediction::reason`].
+//! What cannot be inferred (no group or signature list, an interrupted list
+//! with nothing common, a version of unknown support the client prefers)
+//! gives [`Outcome::Unknown`], never `Ok`. A server that requires a client
+//! certificate fails every client that gets that far (`client_cert_required`).
 
 use model::{ChainReport, ClientResult, Code, Compatibility, Missing, ScanReport};
 use wire::registry::{
@@ -34,6 +38,9 @@ use crate::profiles::{self, ClientProfile};
 pub enum Outcome {
     Ok,
     Failed,
+    /// The prediction needs a list the scan did not measure (or measured
+    /// only in part): never guessed as `Ok`.
+    Unknown,
 }
 
 impl Outcome {
@@ -41,6 +48,7 @@ impl Outcome {
         match self {
             Outcome::Ok => "ok",
             Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
         }
     }
 }
@@ -95,6 +103,20 @@ impl Prediction {
         }
     }
 
+    /// Not predictable from what the scan measured.
+    fn unknown(version: Option<ProtocolVersion>, reason: String) -> Self {
+        Self {
+            outcome: Outcome::Unknown,
+            version,
+            cipher_suite: None,
+            group: None,
+            code: None,
+            reason,
+            missing: None,
+            fix: Vec::new(),
+        }
+    }
+
     /// The JSON row of `scan`'s `clients`.
     pub fn to_result(&self, name: &str) -> ClientResult {
         ClientResult {
@@ -116,7 +138,7 @@ pub fn apply(report: &mut ScanReport) {
 
 /// Every simulated client's prediction, in profile order.
 pub fn simulate(report: &ScanReport) -> Vec<ClientResult> {
-    if !report.protocols.iter().any(|(_, p)| p.supported) {
+    if !report.protocols.iter().any(|(_, p)| p.is_supported()) {
         return Vec::new();
     }
     profiles::simulated()
@@ -139,16 +161,37 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
     let mut server_versions: Vec<ProtocolVersion> = report
         .protocols
         .iter()
-        .filter(|(_, p)| p.supported)
+        .filter(|(_, p)| p.is_supported())
         .filter_map(|(n, _)| ProtocolVersion::from_name(n))
         .collect();
     server_versions.reverse();
-    let Some((version, p)) = server_versions
+    // A version the client would prefer whose support is unknown: the
+    // server might pick it.
+    let unknown_above = |floor: Option<ProtocolVersion>| {
+        report
+            .protocols
+            .iter()
+            .filter(|(_, p)| p.is_unknown())
+            .filter_map(|(n, _)| ProtocolVersion::from_name(n))
+            .filter(|v| profile.versions.contains(v) && floor.is_none_or(|f| *v > f))
+            .map(|v| v.name().unwrap_or("?"))
+            .collect::<Vec<_>>()
+    };
+    let best = server_versions
         .iter()
         .copied()
-        .find(|v| profile.versions.contains(v))
-        .and_then(|v| Some((v, report.protocol(v.name()?)?)))
-    else {
+        .find(|v| profile.versions.contains(v));
+    let unknown_versions = unknown_above(best);
+    if !unknown_versions.is_empty() {
+        return Prediction::unknown(
+            None,
+            format!(
+                "whether the server speaks {} is unknown, and the client would prefer it",
+                unknown_versions.join(", ")
+            ),
+        );
+    }
+    let Some((version, p)) = best.and_then(|v| Some((v, report.protocol(v.name()?)?))) else {
         return Prediction::mismatch(
             mismatch::protocol(None, &profile.versions, &server_versions),
             None,
@@ -184,6 +227,14 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
             .collect()
     };
     if candidates.is_empty() {
+        if let Some(why) = &p.cipher_suites_interrupted {
+            return Prediction::unknown(
+                Some(version),
+                format!(
+                    "no common suite among those seen, but the suite list is incomplete ({why})"
+                ),
+            );
+        }
         return Prediction::mismatch(
             mismatch::cipher(&[version], &client_suites, &server_suites),
             Some(version),
@@ -198,7 +249,12 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
         let group = if needs_group {
             match choose_group(profile, p, tls13) {
                 GroupChoice::Group(g) => Some(g),
-                GroupChoice::Unmeasured => None,
+                GroupChoice::Unmeasured(why) => {
+                    return Prediction::unknown(
+                        Some(version),
+                        format!("{} needs a common group, and {why}", suite.name()),
+                    );
+                }
                 GroupChoice::None => {
                     furthest = furthest.max(Stage::Group);
                     continue;
@@ -207,9 +263,21 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
         } else {
             None
         };
-        if !signature_ok(profile, report, chain, info, tls13) {
-            furthest = furthest.max(Stage::Sigalg);
-            continue;
+        match signature_ok(profile, report, chain, info, version) {
+            Some(true) => {}
+            Some(false) => {
+                furthest = furthest.max(Stage::Sigalg);
+                continue;
+            }
+            None => {
+                return Prediction::unknown(
+                    Some(version),
+                    format!(
+                        "{} needs a signature scheme both sides accept, and the scan did not measure the server's",
+                        suite.name()
+                    ),
+                );
+            }
         }
         chosen = Some((suite, info, group));
         break;
@@ -310,6 +378,7 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
         out.reason.push_str(
             "; no certificate was seen, so the client's certificate checks were not predicted",
         );
+        client_certificate(report, &mut out);
         return out;
     };
     if let Some(code) = certificate_problem(profile, chain) {
@@ -333,14 +402,47 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
             ),
         };
         fail(code, reason);
+        return out;
     }
+    client_certificate(report, &mut out);
     out
+}
+
+/// Step 4, once the client accepted the server's certificate: the server
+/// asked for a client certificate, and a simulated client has none.
+fn client_certificate(report: &ScanReport, out: &mut Prediction) {
+    let Some(cr) = &report.client_certificate else {
+        return;
+    };
+    match cr.required {
+        Some(true) => {
+            out.outcome = Outcome::Failed;
+            out.code = Some(Code::ClientCertRequired);
+            out.reason = format!(
+                "the server requires a client certificate and the client has none ({})",
+                cr.evidence
+            );
+            out.fix = vec![
+                "Client: present a certificate from a CA the server names (curl --cert/--key, openssl s_client -cert/-key).".into(),
+                "Server: if browsers and other clients without certificates must connect, make the client certificate optional (nginx ssl_verify_client optional; Apache SSLVerifyClient optional) and check it in the application.".into(),
+            ];
+        }
+        Some(false) => {}
+        None => {
+            out.outcome = Outcome::Unknown;
+            out.reason = format!(
+                "{}; the server asks for a client certificate and whether it requires one was not measured",
+                out.reason
+            );
+        }
+    }
 }
 
 enum GroupChoice {
     Group(NamedGroup),
-    /// The scan did not list the groups; assume the handshake works.
-    Unmeasured,
+    /// The scan did not list the groups (or only in part, with no common
+    /// one among those): the outcome is unknown. Why, in a few words.
+    Unmeasured(String),
     None,
 }
 
@@ -351,7 +453,7 @@ fn choose_group(profile: &ClientProfile, p: &model::ProtocolReport, tls13: bool)
         .filter_map(|g| NamedGroup::from_name(g))
         .collect();
     if server.is_empty() {
-        return GroupChoice::Unmeasured;
+        return GroupChoice::Unmeasured("the scan did not measure the server's groups".into());
     }
     let usable = |g: &NamedGroup| tls13 || g.kind() == Some(wire::registry::GroupKind::Ecdhe);
     if tls13 {
@@ -373,9 +475,12 @@ fn choose_group(profile: &ClientProfile, p: &model::ProtocolReport, tls13: bool)
             .iter()
             .find(|g| usable(g) && server.contains(g))
     };
-    match found {
-        Some(g) => GroupChoice::Group(*g),
-        None => GroupChoice::None,
+    match (found, &p.groups_interrupted) {
+        (Some(g), _) => GroupChoice::Group(*g),
+        (None, Some(why)) => GroupChoice::Unmeasured(format!(
+            "none of the groups seen is common, but the group list is incomplete ({why})"
+        )),
+        (None, None) => GroupChoice::None,
     }
 }
 
@@ -422,40 +527,54 @@ fn server_tls13_schemes(chain: Option<&ChainReport>) -> Vec<SignatureScheme> {
 }
 
 /// Can the server sign this key exchange with a scheme the client accepts?
+/// `None` when the scan did not measure what decides it.
 fn signature_ok(
     profile: &ClientProfile,
     report: &ScanReport,
     chain: Option<&ChainReport>,
     info: &CipherSuiteInfo,
-    tls13: bool,
-) -> bool {
-    // A client without signature_algorithms takes the defaults (RFC 5246 §7.4.1.4.1).
-    if profile.signature_algorithms.is_empty() {
-        return true;
+    version: ProtocolVersion,
+) -> Option<bool> {
+    // A client without signature_algorithms takes the defaults (RFC 5246
+    // §7.4.1.4.1); TLS 1.0/1.1 have none (MD5+SHA-1 / SHA-1, judged later).
+    if profile.signature_algorithms.is_empty() || version < ProtocolVersion::TLS1_2 {
+        return Some(true);
     }
+    let tls13 = version >= ProtocolVersion::TLS1_3;
     if tls13 {
         let server = server_tls13_schemes(chain);
-        return server.is_empty()
-            || server
+        if server.is_empty() {
+            return None;
+        }
+        return Some(
+            server
                 .iter()
-                .any(|s| profile.signature_algorithms.contains(s));
+                .any(|s| profile.signature_algorithms.contains(s)),
+        );
     }
     let signed = matches!(info.kx, KeyExchange::Ecdhe | KeyExchange::Dhe)
         && matches!(info.auth, Auth::Rsa | Auth::Ecdsa | Auth::Dss);
-    if !signed || report.signature_algorithms.is_empty() {
-        return true;
+    if !signed {
+        return Some(true);
+    }
+    if report.signature_algorithms.is_empty() {
+        return None;
     }
     let key = match info.auth {
         Auth::Rsa => "rsa",
         Auth::Ecdsa => "ecdsa",
         _ => "dsa",
     };
-    report
+    let common = report
         .signature_algorithms
         .iter()
         .filter_map(|s| SignatureScheme::from_name(s))
         .filter(|s| scheme_key(*s) == Some(key))
-        .any(|s| profile.signature_algorithms.contains(&s))
+        .any(|s| profile.signature_algorithms.contains(&s));
+    if !common && report.signature_algorithms_interrupted.is_some() {
+        return None;
+    }
+    Some(common)
 }
 
 /// Whether the chain is trusted in the client's store. The stores the scan

@@ -149,3 +149,51 @@ fn failures_carry_the_missing_overlap_and_a_fix_for_each_side() {
     assert_eq!(p.outcome, Outcome::Ok);
     assert!(p.missing.is_none() && p.fix.is_empty());
 }
+
+#[test]
+fn unmeasured_lists_are_unknown_never_ok() {
+    // ECDHE needs a group, and the scan saw none.
+    let no_groups = Protocols {
+        tls1_2: proto(&[GCM128], Some(true), &[]),
+        ..Default::default()
+    };
+    let p = predict(&profile("browser"), &report(no_groups));
+    assert_eq!(p.outcome, Outcome::Unknown, "{}", p.reason);
+    // No signature scheme measured for a signed key exchange.
+    let protocols = Protocols {
+        tls1_2: proto(&[GCM128], Some(true), &["x25519"]),
+        ..Default::default()
+    };
+    let mut r = report(protocols.clone());
+    r.signature_algorithms.clear();
+    let p = predict(&profile("browser"), &r);
+    assert_eq!(p.outcome, Outcome::Unknown, "{}", p.reason);
+    // A version the client prefers whose support is unknown.
+    let mut r = report(protocols);
+    r.protocols.tls1_3.supported = None;
+    let p = predict(&profile("browser"), &r);
+    assert_eq!(p.outcome, Outcome::Unknown, "{}", p.reason);
+}
+
+#[test]
+fn a_required_client_certificate_fails_clients_without_one() {
+    let protocols = Protocols {
+        tls1_2: proto(&[GCM128], Some(true), &["x25519"]),
+        ..Default::default()
+    };
+    let mut r = report(protocols);
+    assert_eq!(predict(&profile("browser"), &r).outcome, Outcome::Ok);
+    r.client_certificate = Some(model::ClientCertificateReport {
+        required: Some(true),
+        evidence: "CertificateRequest at tls1_2".into(),
+        ..Default::default()
+    });
+    let p = predict(&profile("browser"), &r);
+    assert_eq!(p.outcome, Outcome::Failed);
+    assert_eq!(p.code, Some(Code::ClientCertRequired));
+    assert!(!p.fix.is_empty());
+    r.client_certificate.as_mut().unwrap().required = Some(false);
+    assert_eq!(predict(&profile("browser"), &r).outcome, Outcome::Ok);
+    r.client_certificate.as_mut().unwrap().required = None;
+    assert_eq!(predict(&profile("browser"), &r).outcome, Outcome::Unknown);
+}

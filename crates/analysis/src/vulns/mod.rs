@@ -5,7 +5,10 @@
 //! (protocols, suites, features, DH).
 //!
 //! A check that could not run is `not_tested` with the reason, never
-//! `not_vulnerable`. Never does I/O, and never plans a probe designed to
+//! `not_vulnerable`; "not accepted" is inferred only from complete lists
+//! (every protocol's support known, no enumeration interrupted), heuristics
+//! (LUCKY13, BEAST) are `potentially_vulnerable`, and ROBOT calls an oracle
+//! only when the difference repeats in [`ROBOT_SAMPLES`] samples. Never does I/O, and never plans a probe designed to
 //! crash a server: each one asks a question a vulnerable server answers
 //! differently from a patched one.
 
@@ -13,7 +16,7 @@ mod text;
 
 use model::{
     FollowUpObservation, HelloSpec, Observations, ProbeKind, ProbeRecord, ProbeRequest, Purpose,
-    RsaPadding, ScanReport, ServerFlight, Target, VulnCheck, VulnProbe, VulnStatus,
+    RsaPadding, ScanReport, ServerFlight, Target, VulnBasis, VulnCheck, VulnProbe, VulnStatus,
     Vulnerabilities,
 };
 use wire::registry::{
@@ -30,6 +33,11 @@ pub const HEARTBEAT_CLAIMED: u16 = 1024;
 /// The one-byte session ID of the Ticketbleed hello.
 pub const TICKETBLEED_SESSION_ID: [u8; 1] = [0x5a];
 
+/// Every protocol's stable name, and the ones below TLS 1.3 (SSL 2.0 has
+/// its own cipher specs, read separately).
+const ALL_NAMES: &[&str] = &["ssl2", "ssl3", "tls1_0", "tls1_1", "tls1_2", "tls1_3"];
+const LEGACY_NAMES: &[&str] = &["ssl3", "tls1_0", "tls1_1", "tls1_2"];
+
 /// The TLS ≤ 1.2 versions, newest first.
 const LEGACY: [ProtocolVersion; 4] = [
     ProtocolVersion::TLS1_2,
@@ -44,6 +52,35 @@ fn purpose(name: &str) -> Purpose {
 
 fn robot_name(padding: RsaPadding) -> String {
     format!("robot:{}", padding.as_str())
+}
+
+/// How many times each ROBOT variant is sent when the first samples differ:
+/// an oracle answers the same way every time, a network hiccup does not.
+pub const ROBOT_SAMPLES: u8 = 3;
+
+/// The purpose name of sample `n` (1-based; the first keeps the plain name).
+fn robot_sample_name(padding: RsaPadding, n: u8) -> String {
+    if n <= 1 {
+        robot_name(padding)
+    } else {
+        format!("robot:{}:{n}", padding.as_str())
+    }
+}
+
+/// The server's reaction to each variant in sample `n`, when all five ran
+/// to the end (connected, ClientKeyExchange sent).
+fn robot_sample(obs: &Observations, n: u8) -> Option<Vec<String>> {
+    RsaPadding::ALL
+        .iter()
+        .map(|p| {
+            let record = obs.probe(&purpose(&robot_sample_name(*p, n)))?;
+            if crate::scan::failure(record).is_some() && follow_up(record).is_none() {
+                return None;
+            }
+            let f = follow_up(record).filter(|f| f.skipped.is_none())?;
+            Some(reaction(f))
+        })
+        .collect()
 }
 
 /// The newest TLS ≤ 1.2 version the server speaks.
@@ -153,12 +190,24 @@ pub fn plan(obs: &Observations, target: &Target) -> Vec<ProbeRequest> {
     let correct = robot_name(RsaPadding::Correct);
     match obs.probe(&purpose(&correct)) {
         None if !rsa.is_empty() => {
-            out.push(robot_request(target, version, &rsa, RsaPadding::Correct))
+            out.push(robot_request(target, version, &rsa, RsaPadding::Correct, 1))
         }
         Some(record) if follow_up(record).is_some_and(|f| !f.sent.is_empty()) => {
             for padding in &RsaPadding::ALL[1..] {
                 if todo(&robot_name(*padding)) {
-                    out.push(robot_request(target, version, &rsa, *padding));
+                    out.push(robot_request(target, version, &rsa, *padding, 1));
+                }
+            }
+            // The first samples differ: repeat every variant before calling
+            // it an oracle.
+            let differ = robot_sample(obs, 1).is_some_and(|r| r.iter().any(|x| *x != r[0]));
+            if differ {
+                for n in 2..=ROBOT_SAMPLES {
+                    for padding in RsaPadding::ALL {
+                        if todo(&robot_sample_name(padding, n)) {
+                            out.push(robot_request(target, version, &rsa, padding, n));
+                        }
+                    }
                 }
             }
         }
@@ -172,9 +221,10 @@ fn robot_request(
     version: ProtocolVersion,
     rsa: &[CipherSuite],
     padding: RsaPadding,
+    sample: u8,
 ) -> ProbeRequest {
     vuln_request(
-        &robot_name(padding),
+        &robot_sample_name(padding, sample),
         VulnProbe::RsaPadding {
             hello: hello(target, version, rsa.to_vec()),
             padding,
@@ -188,24 +238,53 @@ fn follow_up(record: &ProbeRecord) -> Option<&FollowUpObservation> {
 
 // ---------------------------------------------------------------- judgement
 
-fn check(status: VulnStatus, evidence: impl Into<String>) -> VulnCheck {
+fn check(status: VulnStatus, basis: Option<VulnBasis>, evidence: impl Into<String>) -> VulnCheck {
     VulnCheck {
         status,
+        basis,
         evidence: evidence.into(),
         ..Default::default()
     }
 }
 
+/// Observed: a probe's answer or an accepted suite shows it.
 fn vulnerable(evidence: impl Into<String>) -> VulnCheck {
-    check(VulnStatus::Vulnerable, evidence)
+    check(VulnStatus::Vulnerable, Some(VulnBasis::Observed), evidence)
 }
 
+/// Observed: a probe's answer shows the server is not affected.
 fn safe(evidence: impl Into<String>) -> VulnCheck {
-    check(VulnStatus::NotVulnerable, evidence)
+    check(
+        VulnStatus::NotVulnerable,
+        Some(VulnBasis::Observed),
+        evidence,
+    )
+}
+
+/// Inferred: a complete enumeration does not hold what the check needs.
+fn inferred(evidence: impl Into<String>) -> VulnCheck {
+    check(
+        VulnStatus::NotVulnerable,
+        Some(VulnBasis::Inferred),
+        evidence,
+    )
+}
+
+/// A heuristic: `evidence` says what it rests on, `settled_by` what would
+/// settle it.
+fn potentially(evidence: impl Into<String>, settled_by: impl Into<String>) -> VulnCheck {
+    VulnCheck {
+        settled_by: Some(settled_by.into()),
+        ..check(
+            VulnStatus::PotentiallyVulnerable,
+            Some(VulnBasis::Heuristic),
+            evidence,
+        )
+    }
 }
 
 fn untested(evidence: impl Into<String>) -> VulnCheck {
-    check(VulnStatus::NotTested, evidence)
+    check(VulnStatus::NotTested, None, evidence)
 }
 
 /// What the scan report says the server accepts, flattened.
@@ -217,8 +296,10 @@ struct Accepted<'a> {
     ssl2: Vec<&'a str>,
     /// At least one protocol answered with a ServerHello.
     reached: bool,
-    /// TLS ≤ 1.2 (or SSL) is spoken.
+    /// TLS ≤ 1.2 (or SSL) is spoken (observed).
     legacy: bool,
+    /// TLS 1.3 is spoken and every older version was refused (observed).
+    only_tls13: bool,
 }
 
 impl<'a> Accepted<'a> {
@@ -237,17 +318,72 @@ impl<'a> Accepted<'a> {
             .iter()
             .map(String::as_str)
             .collect();
-        let reached = report.protocols.iter().any(|(_, p)| p.supported);
+        let reached = report.protocols.iter().any(|(_, p)| p.is_supported());
         let legacy = report
             .protocols
             .iter()
-            .any(|(n, p)| n != "tls1_3" && p.supported);
+            .any(|(n, p)| n != "tls1_3" && p.is_supported());
+        let only_tls13 = report.protocols.tls1_3.is_supported()
+            && report
+                .protocols
+                .iter()
+                .all(|(n, p)| n == "tls1_3" || p.is_refused());
         Self {
             report,
             suites,
             ssl2,
             reached,
             legacy,
+            only_tls13,
+        }
+    }
+
+    /// Why the suite lists of `protocols` may miss something: a protocol
+    /// whose support is unknown, or an interrupted enumeration. `None` when
+    /// each of them was refused or enumerated completely, so the absence of
+    /// a suite from the lists is a fact.
+    fn gaps(&self, protocols: &[&str]) -> Option<String> {
+        let gaps: Vec<String> = self
+            .report
+            .protocols
+            .iter()
+            .filter(|(n, _)| protocols.contains(n))
+            .filter_map(|(n, p)| {
+                if p.is_unknown() {
+                    Some(format!("{n} support is unknown ({})", p.evidence))
+                } else {
+                    p.cipher_suites_interrupted
+                        .as_ref()
+                        .map(|why| format!("the {n} suite enumeration was interrupted ({why})"))
+                }
+            })
+            .collect();
+        (!gaps.is_empty()).then(|| gaps.join("; "))
+    }
+
+    /// "None of these is accepted" as a verdict: inferred when the lists of
+    /// `protocols` are complete, else not tested with the gap.
+    fn none_accepted(&self, protocols: &[&str], evidence: impl Into<String>) -> VulnCheck {
+        let evidence = evidence.into();
+        match self.gaps(protocols) {
+            None => inferred(evidence),
+            Some(gap) => untested(format!(
+                "none seen so far, but the scan is incomplete: {gap}"
+            )),
+        }
+    }
+
+    /// Why "the server speaks only TLS 1.3" cannot be concluded, as a
+    /// verdict; `Some` safe verdict when it can.
+    fn tls13_only(&self, why_safe: &str) -> VulnCheck {
+        if self.only_tls13 {
+            return safe(why_safe.to_string());
+        }
+        match self.gaps(&["ssl3", "tls1_0", "tls1_1", "tls1_2"]) {
+            Some(gap) => untested(format!(
+                "no TLS ≤ 1.2 ServerHello was seen, but the scan is incomplete: {gap}"
+            )),
+            None => untested("no TLS ≤ 1.2 ServerHello was seen"),
         }
     }
 
@@ -261,7 +397,9 @@ impl<'a> Accepted<'a> {
     }
 
     fn supported(&self, protocol: &str) -> bool {
-        self.report.protocol(protocol).is_some_and(|p| p.supported)
+        self.report
+            .protocol(protocol)
+            .is_some_and(|p| p.is_supported())
     }
 
     /// Why a protocol-based check cannot say anything, if it cannot.
@@ -329,9 +467,9 @@ fn probe_of<'a>(
         return Err(c);
     }
     if !acc.legacy {
-        return Err(safe(
-            "the server speaks only TLS 1.3, which this bug does not affect",
-        ));
+        return Err(
+            acc.tls13_only("the server speaks only TLS 1.3, which this bug does not affect")
+        );
     }
     let Some(record) = obs.probe(&purpose(name)) else {
         return Err(untested("the probe did not run"));
@@ -495,13 +633,13 @@ fn robot(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
     }
     let rsa = acc.matching(|_, i| i.kx == KeyExchange::Rsa);
     if !acc.legacy {
-        return safe("the server speaks only TLS 1.3, which has no RSA key exchange");
+        return acc.tls13_only("the server speaks only TLS 1.3, which has no RSA key exchange");
     }
     let name = robot_name(RsaPadding::Correct);
     let first = match probe_of(obs, acc, &name) {
         Ok(p) => p,
         Err(c) if rsa.is_empty() && c.status == VulnStatus::NotTested => {
-            return safe("the server accepts no RSA key exchange suite");
+            return acc.none_accepted(LEGACY_NAMES, "the server accepts no RSA key exchange suite");
         }
         Err(c) => return c,
     };
@@ -509,7 +647,10 @@ fn robot(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
         return untested("the probe recorded nothing after the first flight");
     };
     if let Some(why) = &f.skipped {
-        if first.1.server_hello.is_none() && rsa.is_empty() {
+        if first.1.server_hello.is_none()
+            && rsa.is_empty()
+            && crate::scan::failure(first.0).is_none()
+        {
             return safe(format!(
                 "the server refused every RSA key exchange suite ({})",
                 no_hello(first.1)
@@ -570,8 +711,26 @@ fn robot(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
         .iter()
         .map(|(p, r)| format!("{} → {r}", p.as_str()))
         .collect();
+    // One sample can differ by accident (a reset, a timeout): the
+    // difference must repeat in every sample.
+    for n in 2..=ROBOT_SAMPLES {
+        let Some(again) = robot_sample(obs, n) else {
+            return untested(format!(
+                "with {suite}, the first samples differed ({}), but repeat sample {n} of {ROBOT_SAMPLES} did not run to the end",
+                detail.join("; ")
+            ));
+        };
+        let first: Vec<&String> = replies.iter().map(|(_, r)| r).collect();
+        if again.iter().collect::<Vec<_>>() != first {
+            return untested(format!(
+                "with {suite}, the replies were not consistent across samples (first: {}; sample {n}: {}): network noise, not a proven oracle",
+                detail.join("; "),
+                again.join("; ")
+            ));
+        }
+    }
     vulnerable(format!(
-        "with {suite}, the server answers RSA ClientKeyExchange messages differently depending on the PKCS#1 padding (a Bleichenbacher oracle): {}",
+        "with {suite}, the server answers RSA ClientKeyExchange messages differently depending on the PKCS#1 padding, the same way in each of {ROBOT_SAMPLES} samples (a Bleichenbacher oracle): {}",
         detail.join("; ")
     ))
 }
@@ -585,15 +744,18 @@ fn poodle(acc: &Accepted<'_>) -> VulnCheck {
         return c;
     }
     let ssl3 = &acc.report.protocols.ssl3;
-    if !ssl3.supported {
-        if ssl3.evidence == "not tested" {
-            return untested("SSL 3.0 was not tested");
-        }
+    if ssl3.is_unknown() {
+        return untested(format!("SSL 3.0 support is unknown ({})", ssl3.evidence));
+    }
+    if ssl3.is_refused() {
         return safe(format!("SSL 3.0 is not supported ({})", ssl3.evidence));
     }
     let cbc = acc.matching(|p, i| p == "ssl3" && is_cbc(i));
     if cbc.is_empty() {
-        return safe("SSL 3.0 is supported, but with no CBC suite (see rc4)");
+        return acc.none_accepted(
+            &["ssl3"],
+            "SSL 3.0 is supported, but with no CBC suite (see rc4)",
+        );
     }
     vulnerable(format!(
         "SSL 3.0 is supported with CBC suites: {}",
@@ -607,15 +769,24 @@ fn beast(acc: &Accepted<'_>) -> VulnCheck {
     }
     let cbc = acc.matching(|p, i| matches!(p, "ssl3" | "tls1_0") && is_cbc(i));
     if !cbc.is_empty() {
-        return vulnerable(format!(
-            "CBC suites at SSL 3.0/TLS 1.0, where the IV is predictable: {} (current browsers split records 1/n-1 and are not affected; old clients are)",
-            list(&cbc)
-        ));
+        return potentially(
+            format!(
+                "heuristic: CBC suites at SSL 3.0/TLS 1.0, where the IV of each record is predictable: {}. The attack needs a client that does not split records (1/n-1); every current browser and TLS library does, so only old or unusual clients are exposed",
+                list(&cbc)
+            ),
+            "no server-side probe can: the exposure depends on the clients. It is settled for good by turning off TLS 1.0 and SSL 3.0 (or their CBC suites), after which this check reads not_vulnerable",
+        );
     }
     if acc.supported("tls1_0") || acc.supported("ssl3") {
-        return safe("TLS 1.0/SSL 3.0 are supported, but with no CBC suite");
+        return acc.none_accepted(
+            &["ssl3", "tls1_0"],
+            "TLS 1.0/SSL 3.0 are supported, but with no CBC suite",
+        );
     }
-    safe("neither SSL 3.0 nor TLS 1.0 is supported")
+    acc.none_accepted(
+        &["ssl3", "tls1_0"],
+        "neither SSL 3.0 nor TLS 1.0 is supported",
+    )
 }
 
 fn sweet32(acc: &Accepted<'_>) -> VulnCheck {
@@ -640,7 +811,10 @@ fn sweet32(acc: &Accepted<'_>) -> VulnCheck {
             .map(|s| format!("ssl2: {s}")),
     );
     if found.is_empty() {
-        return safe("no suite with a 64-bit block cipher (3DES, DES, IDEA, RC2) is accepted");
+        return acc.none_accepted(
+            ALL_NAMES,
+            "no suite with a 64-bit block cipher (3DES, DES, IDEA, RC2) is accepted",
+        );
     }
     vulnerable(format!(
         "suites with a 64-bit block cipher are accepted: {}",
@@ -654,7 +828,7 @@ fn freak(acc: &Accepted<'_>) -> VulnCheck {
     }
     let found = acc.matching(|_, i| i.export && i.kx == KeyExchange::Rsa);
     if found.is_empty() {
-        return safe("no export RSA suite is accepted");
+        return acc.none_accepted(LEGACY_NAMES, "no export RSA suite is accepted");
     }
     vulnerable(format!("export RSA suites are accepted: {}", list(&found)))
 }
@@ -673,7 +847,7 @@ fn logjam(acc: &Accepted<'_>) -> VulnCheck {
     let dhe = acc.matching(|_, i| i.kx == KeyExchange::Dhe);
     let Some(dh) = &acc.report.dh else {
         if dhe.is_empty() {
-            return safe("no DHE suite is accepted");
+            return acc.none_accepted(LEGACY_NAMES, "no DHE suite is accepted");
         }
         return untested(format!(
             "DHE suites are accepted ({}) but the DH parameters were not measured",
@@ -692,25 +866,30 @@ fn logjam(acc: &Accepted<'_>) -> VulnCheck {
                 "DHE with the common 1024-bit prime {name}, shared by many servers (precomputation breaks it for all of them)"
             ));
         }
-        return safe(
-            "DHE with a custom 1024-bit prime: not a common prime, but weak (prefer 2048 bits or more)",
+        // The prime is observed; "no export DHE suite" needs complete lists.
+        return acc.none_accepted(
+            LEGACY_NAMES,
+            "DHE with a custom 1024-bit prime: not a common prime, but weak (prefer 2048 bits or more); no export DHE suite",
         );
     }
-    safe(format!(
-        "DHE with a {}-bit prime{}; no export DHE suite",
-        dh.prime_bits,
-        dh.well_known
-            .as_deref()
-            .map(|n| format!(" ({n})"))
-            .unwrap_or_default()
-    ))
+    acc.none_accepted(
+        LEGACY_NAMES,
+        format!(
+            "DHE with a {}-bit prime{}; no export DHE suite",
+            dh.prime_bits,
+            dh.well_known
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
+        ),
+    )
 }
 
 const DROWN_SCOPE: &str = "the same certificate or RSA key used by another server that speaks SSLv2 also exposes this one; that cross-server check is out of scope";
 
 fn drown(acc: &Accepted<'_>) -> VulnCheck {
     let ssl2 = &acc.report.protocols.ssl2;
-    if ssl2.supported {
+    if ssl2.is_supported() {
         return vulnerable(format!(
             "SSL 2.0 is supported ({}); {DROWN_SCOPE}",
             list(&acc.ssl2.iter().map(|s| s.to_string()).collect::<Vec<_>>())
@@ -718,6 +897,9 @@ fn drown(acc: &Accepted<'_>) -> VulnCheck {
     }
     if ssl2.evidence == "not tested" || ssl2.evidence.is_empty() {
         return untested("SSL 2.0 was not tested");
+    }
+    if ssl2.is_unknown() {
+        return untested(format!("SSL 2.0 support is unknown ({})", ssl2.evidence));
     }
     if let Some(c) = acc.unreachable() {
         return c;
@@ -735,7 +917,9 @@ fn crime(acc: &Accepted<'_>) -> VulnCheck {
     match acc.report.features.compression {
         Some(true) => vulnerable("the server accepted DEFLATE compression in the ServerHello"),
         Some(false) => safe("offered DEFLATE compression; the server chose none (null)"),
-        None if !acc.legacy => safe("the server speaks only TLS 1.3, which has no compression"),
+        None if !acc.legacy => {
+            acc.tls13_only("the server speaks only TLS 1.3, which has no compression")
+        }
         None => untested("the compression probe got no ServerHello"),
     }
 }
@@ -801,7 +985,7 @@ fn insecure_renegotiation(acc: &Accepted<'_>) -> VulnCheck {
     match acc.report.features.secure_renegotiation {
         Some(true) => safe("the ServerHello carries renegotiation_info (RFC 5746 secure renegotiation)"),
         Some(false) => vulnerable("the ServerHello has no renegotiation_info although the hello offered it (and the SCSV): RFC 5746 secure renegotiation is not supported; if the server renegotiates at all, an attacker can splice a prefix into a client's session"),
-        None if !acc.legacy => safe("the server speaks only TLS 1.3, which has no renegotiation"),
+        None if !acc.legacy => acc.tls13_only("the server speaks only TLS 1.3, which has no renegotiation"),
         None => untested("no TLS ≤ 1.2 ServerHello to read renegotiation_info from"),
     }
 }
@@ -811,7 +995,7 @@ fn client_renegotiation(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
         return c;
     }
     if !acc.legacy {
-        return safe("the server speaks only TLS 1.3, which has no renegotiation");
+        return acc.tls13_only("the server speaks only TLS 1.3, which has no renegotiation");
     }
     if !acc.supported("tls1_2") {
         return untested("the renegotiation test needs TLS 1.2 (tlsdoctor's own client speaks only TLS 1.2 with ECDHE and AES-128-GCM) and the server does not speak it. Check by hand: `openssl s_client -connect HOST:PORT -tls1_1`, then type R");
@@ -845,7 +1029,7 @@ fn client_renegotiation(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
             || a.description == 100 // no_renegotiation
             || a.description == 0
     });
-    if refusal || matches!(f.end, model::FlightEnd::Closed | model::FlightEnd::Reset) {
+    if refusal || matches!(f.end, model::FlightEnd::Closed) {
         return safe(format!("{DONE} was refused: {}", reaction(f)));
     }
     untested(format!(
@@ -862,7 +1046,7 @@ fn fallback_scsv(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
         .report
         .protocols
         .iter()
-        .filter(|(n, p)| *n != "ssl2" && p.supported)
+        .filter(|(n, p)| *n != "ssl2" && p.is_supported())
         .map(|(n, _)| n)
         .collect();
     match acc.report.features.fallback_scsv {
@@ -871,10 +1055,16 @@ fn fallback_scsv(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
             "a hello below the newest version with TLS_FALLBACK_SCSV was answered with a ServerHello instead of inappropriate_fallback (versions: {})",
             supported.join(", ")
         )),
-        None if supported.len() < 2 => safe(format!(
-            "the server speaks one protocol version only ({}): there is nothing to fall back to",
-            supported.join(", ")
-        )),
+        None if supported.len() < 2 => match acc.gaps(&ALL_NAMES[1..]) {
+            Some(gap) => untested(format!(
+                "one protocol version was seen ({}), but the scan is incomplete: {gap}",
+                supported.join(", ")
+            )),
+            None => safe(format!(
+                "the server speaks one protocol version only ({}): there is nothing to fall back to",
+                supported.join(", ")
+            )),
+        },
         None => {
             let got = obs
                 .probe(&Purpose::Feature {
@@ -900,7 +1090,7 @@ fn rc4(acc: &Accepted<'_>) -> VulnCheck {
             .map(|s| format!("ssl2: {s}")),
     );
     if found.is_empty() {
-        return safe("no RC4 suite is accepted");
+        return acc.none_accepted(ALL_NAMES, "no RC4 suite is accepted");
     }
     vulnerable(format!("RC4 suites are accepted: {}", list(&found)))
 }
@@ -911,18 +1101,22 @@ fn lucky13(acc: &Accepted<'_>) -> VulnCheck {
     }
     let cbc = acc.matching(|_, i| is_cbc(i));
     if cbc.is_empty() {
-        return safe(
-            "no CBC suite is accepted (heuristic: LUCKY13 needs CBC with MAC-then-encrypt)",
+        return acc.none_accepted(
+            LEGACY_NAMES,
+            "no CBC suite is accepted (LUCKY13 needs CBC with MAC-then-encrypt)",
         );
     }
     let etm = match acc.report.features.encrypt_then_mac {
         Some(true) => "; the server negotiates encrypt-then-MAC, which removes the oracle for clients that offer it",
         _ => "",
     };
-    vulnerable(format!(
-        "heuristic, not a timing measurement: CBC suites are accepted ({}), and only a constant-time CBC implementation resists LUCKY13{etm}",
-        list(&cbc)
-    ))
+    potentially(
+        format!(
+            "heuristic, not a timing measurement: CBC suites are accepted ({}); current OpenSSL, GnuTLS, BoringSSL, NSS and SChannel decrypt CBC in constant time and are not affected, only an unpatched implementation is{etm}",
+            list(&cbc)
+        ),
+        "the server's TLS library and version (patched since 2013: OpenSSL 1.0.1e, GnuTLS 3.1.7, NSS 3.14.3), or a statistical timing measurement from a host next to the server; removing the CBC suites settles it for good",
+    )
 }
 
 #[cfg(test)]
@@ -972,6 +1166,155 @@ mod tests {
     #[test]
     fn nothing_is_planned_before_a_version_is_known() {
         assert!(plan(&observations(), &Target::new("example.com", 443)).is_empty());
+    }
+
+    /// A TLS 1.2 server with one RSA key exchange suite, and ROBOT samples:
+    /// per sample, per variant (in [`RsaPadding::ALL`] order), the alert
+    /// description the server answered the ClientKeyExchange with.
+    fn robot_case(samples: &[[u8; 5]]) -> (Observations, ScanReport) {
+        use model::{
+            AlertObservation, ProbeRecord, ServerFlight, ServerHelloObservation, TcpOutcome,
+        };
+        let mut obs = observations();
+        let target = Target::new("example.com", 443);
+        let hello_at_tls12 = ServerHelloObservation {
+            version: ProtocolVersion::TLS1_2,
+            cipher_suite: CipherSuite(0x009c),
+            group: None,
+            extensions: Vec::new(),
+            alpn: None,
+            downgrade_sentinel: None,
+            compression: 0,
+            session_id_len: 0,
+        };
+        // The version probe that showed TLS 1.2 (planning starts from it).
+        obs.probes.push(ProbeRecord {
+            request: ProbeRequest {
+                purpose: Purpose::Version {
+                    version: ProtocolVersion::TLS1_2,
+                },
+                kind: ProbeKind::Hello(hello(
+                    &target,
+                    ProtocolVersion::TLS1_2,
+                    vec![CipherSuite(0x009c)],
+                )),
+            },
+            ip: None,
+            tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+            flight: Some(ServerFlight {
+                server_hello: Some(hello_at_tls12.clone()),
+                end: model::FlightEnd::Complete,
+                ..Default::default()
+            }),
+            handshake: None,
+            fetch: None,
+            elapsed_ms: 0,
+        });
+        for (i, sample) in samples.iter().enumerate() {
+            for (padding, alert) in RsaPadding::ALL.iter().zip(sample) {
+                let n = u8::try_from(i + 1).unwrap();
+                let request = robot_request(
+                    &target,
+                    ProtocolVersion::TLS1_2,
+                    &[CipherSuite(0x009c)],
+                    *padding,
+                    n,
+                );
+                obs.probes.push(ProbeRecord {
+                    request,
+                    ip: None,
+                    tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+                    flight: Some(ServerFlight {
+                        server_hello: Some(hello_at_tls12.clone()),
+                        end: model::FlightEnd::Complete,
+                        follow_up: Some(FollowUpObservation {
+                            sent: vec!["client_key_exchange".into()],
+                            alerts: vec![AlertObservation {
+                                level: 2,
+                                description: *alert,
+                            }],
+                            end: model::FlightEnd::Closed,
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }),
+                    handshake: None,
+                    fetch: None,
+                    elapsed_ms: 0,
+                });
+            }
+        }
+        let protocols = model::Protocols {
+            tls1_2: crate::fixtures::protocol(&["TLS_RSA_WITH_AES_128_GCM_SHA256"], None, &[]),
+            ..Default::default()
+        };
+        let report =
+            crate::fixtures::scan_report(protocols, crate::fixtures::chain("rsa", 2048, true));
+        (obs, report)
+    }
+
+    #[test]
+    fn robot_repeats_differing_variants_before_it_calls_an_oracle() {
+        let oracle = [20, 40, 40, 40, 40];
+        // One sample that differs: the repeats are planned, no verdict yet.
+        let (obs, report) = robot_case(&[oracle]);
+        let planned = plan(&obs, &Target::new("example.com", 443));
+        let repeats = planned
+            .iter()
+            .filter(|r| matches!(&r.purpose, Purpose::Vulnerability { name } if name.starts_with("robot:") && name.ends_with(":2")))
+            .count();
+        assert_eq!(repeats, 5);
+        let robot = assess(&obs, &report).robot;
+        assert_eq!(robot.status, VulnStatus::NotTested, "{}", robot.evidence);
+        // The same difference three times: an oracle.
+        let (obs, report) = robot_case(&[oracle, oracle, oracle]);
+        let robot = assess(&obs, &report).robot;
+        assert_eq!(robot.status, VulnStatus::Vulnerable, "{}", robot.evidence);
+        assert_eq!(robot.basis, Some(VulnBasis::Observed));
+        // A difference that does not repeat is noise.
+        let (obs, report) = robot_case(&[oracle, [40; 5], oracle]);
+        let robot = assess(&obs, &report).robot;
+        assert_eq!(robot.status, VulnStatus::NotTested, "{}", robot.evidence);
+        assert!(robot.evidence.contains("not consistent"));
+        // No difference: one sample is enough, and nothing more is planned.
+        let (obs, report) = robot_case(&[[40; 5]]);
+        assert!(plan(&obs, &Target::new("example.com", 443)).iter().all(
+            |r| !matches!(&r.purpose, Purpose::Vulnerability { name } if name.starts_with("robot:"))
+        ));
+        assert_eq!(
+            assess(&obs, &report).robot.status,
+            VulnStatus::NotVulnerable
+        );
+    }
+
+    #[test]
+    fn heuristics_are_potentially_vulnerable_with_what_would_settle_them() {
+        let protocols = model::Protocols {
+            tls1_0: crate::fixtures::protocol(
+                &["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"],
+                None,
+                &["x25519"],
+            ),
+            tls1_2: crate::fixtures::protocol(
+                &["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"],
+                None,
+                &["x25519"],
+            ),
+            ..Default::default()
+        };
+        let report =
+            crate::fixtures::scan_report(protocols, crate::fixtures::chain("rsa", 2048, true));
+        let v = assess(&observations(), &report);
+        for check in [&v.lucky13, &v.beast] {
+            assert_eq!(
+                check.status,
+                VulnStatus::PotentiallyVulnerable,
+                "{}",
+                check.evidence
+            );
+            assert_eq!(check.basis, Some(VulnBasis::Heuristic));
+            assert!(check.settled_by.is_some());
+        }
     }
 
     #[test]

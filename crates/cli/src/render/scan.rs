@@ -33,14 +33,13 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
 
     section(&mut out, style, "Protocols");
     for (name, p) in report.protocols.iter() {
-        let mark = if p.supported {
-            if matches!(name, "ssl2" | "ssl3" | "tls1_0" | "tls1_1") {
+        let mark = match p.supported {
+            Some(true) if matches!(name, "ssl2" | "ssl3" | "tls1_0" | "tls1_1") => {
                 style.yellow("yes")
-            } else {
-                style.green("yes")
             }
-        } else {
-            style.dim("no ")
+            Some(true) => style.green("yes"),
+            Some(false) => style.dim("no "),
+            None => style.yellow("?  "),
         };
         let _ = writeln!(
             out,
@@ -50,7 +49,7 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
     }
 
     section(&mut out, style, "Cipher suites");
-    for (name, p) in report.protocols.iter().filter(|(_, p)| p.supported) {
+    for (name, p) in report.protocols.iter().filter(|(_, p)| p.is_supported()) {
         let order = match p.server_order {
             Some(true) => "server order",
             Some(false) => "client order",
@@ -60,13 +59,23 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
         for suite in &p.cipher_suites {
             let _ = writeln!(out, "    {}", clean(suite));
         }
+        if let Some(why) = &p.cipher_suites_interrupted {
+            let _ = writeln!(
+                out,
+                "    {}",
+                style.yellow(&format!(
+                    "… interrupted ({}): more may be accepted",
+                    clean(why)
+                ))
+            );
+        }
     }
 
     section(&mut out, style, "Key exchange");
     for (name, p) in report
         .protocols
         .iter()
-        .filter(|(_, p)| p.supported && !p.groups.is_empty())
+        .filter(|(_, p)| p.is_supported() && !p.groups.is_empty())
     {
         let order = match p.group_server_order {
             Some(true) => ", server order",
@@ -79,7 +88,12 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
             .map(|v| format!(", measured at {v}"))
             .unwrap_or_default();
         let groups: Vec<String> = p.groups.iter().map(|g| clean(g)).collect();
-        let _ = writeln!(out, "  {name:<7} {}{order}{at}", groups.join(" "));
+        let cut = if p.groups_interrupted.is_some() {
+            style.yellow(" … interrupted")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "  {name:<7} {}{cut}{order}{at}", groups.join(" "));
     }
     if let Some(dh) = &report.dh {
         let known = dh
@@ -89,12 +103,41 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
             .unwrap_or_else(|| "custom prime".into());
         let _ = writeln!(out, "  DHE     {} bits, {known}", dh.prime_bits);
     }
-    if !report.signature_algorithms.is_empty() {
+    if !report.signature_algorithms.is_empty() || report.signature_algorithms_interrupted.is_some()
+    {
+        let cut = if report.signature_algorithms_interrupted.is_some() {
+            style.yellow(" … interrupted")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "  signatures (TLS 1.2): {}",
+            "  signatures (TLS 1.2): {}{cut}",
             report.signature_algorithms.join(" ")
         );
+    }
+
+    if let Some(cr) = &report.client_certificate {
+        section(&mut out, style, "Client certificate");
+        let required = match cr.required {
+            Some(true) => style.yellow("required"),
+            Some(false) => "optional".to_string(),
+            None => style.dim("requested (required or optional: unknown)"),
+        };
+        let _ = writeln!(out, "  {required}  {}", style.dim(&clean(&cr.evidence)));
+        let cas = if cr.ca_names.is_empty() {
+            "any (no CA names sent)".to_string()
+        } else {
+            cr.ca_names
+                .iter()
+                .map(|n| clean(n))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let _ = writeln!(out, "  accepted CAs: {cas}");
+        if !cr.signature_algorithms.is_empty() {
+            let _ = writeln!(out, "  signatures: {}", cr.signature_algorithms.join(" "));
+        }
     }
 
     section(&mut out, style, "Certificates");
@@ -196,6 +239,10 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
         for note in &report.incomplete {
             let _ = writeln!(out, "  {}", style.yellow(&clean(note)));
         }
+    }
+    if !report.unknown.is_empty() {
+        section(&mut out, style, "Unknown (not observed)");
+        let _ = writeln!(out, "  {}", clean(&report.unknown.join(", ")));
     }
     out
 }
@@ -328,7 +375,12 @@ fn grade(out: &mut String, style: Style, report: &ScanReport) {
             )
         })
         .unwrap_or_default();
-    let _ = writeln!(out, "  {}{score}", style.bold(&painted));
+    let provisional = if report.grade_provisional {
+        style.yellow(" (provisional: the scan is incomplete, see below)")
+    } else {
+        String::new()
+    };
+    let _ = writeln!(out, "  {}{provisional}{score}", style.bold(&painted));
     for cap in &report.grade_caps {
         let _ = writeln!(
             out,
@@ -381,6 +433,12 @@ fn client_rows(out: &mut String, style: Style, report: &ScanReport) {
                 style.green("ok    "),
                 c.version.as_deref().unwrap_or("?"),
                 clean(c.cipher_suite.as_deref().unwrap_or("?"))
+            )
+        } else if c.outcome == "unknown" {
+            format!(
+                "{} {}",
+                style.yellow("?     "),
+                style.dim("unknown: the scan did not measure what decides it")
             )
         } else {
             let got = match (&c.version, &c.cipher_suite) {

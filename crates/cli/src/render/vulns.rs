@@ -16,6 +16,7 @@ pub(crate) fn section(out: &mut String, style: Style, v: &Vulnerabilities) {
         let verdict = match check.status {
             VulnStatus::Vulnerable => style.red("VULNERABLE    "),
             VulnStatus::NotVulnerable => style.green("not vulnerable"),
+            VulnStatus::PotentiallyVulnerable => style.yellow("potentially   "),
             VulnStatus::NotTested => style.dim("not tested    "),
         };
         let _ = writeln!(
@@ -27,6 +28,9 @@ pub(crate) fn section(out: &mut String, style: Style, v: &Vulnerabilities) {
             if let Some(first) = check.fix.lines().next() {
                 let _ = writeln!(out, "  {:<23} fix: {}", "", clean(first));
             }
+        }
+        if let Some(settle) = &check.settled_by {
+            let _ = writeln!(out, "  {:<23} to settle: {}", "", clean(settle));
         }
     }
 }
