@@ -24,32 +24,25 @@ const X25519: NamedGroup = NamedGroup(0x001d);
 const SECP256R1: NamedGroup = NamedGroup(0x0017);
 const SECP384R1: NamedGroup = NamedGroup(0x0018);
 
-/// A key, a self-signed certificate (PEM and DER) and an empty OpenSSL config,
-/// generated once per test run.
+/// A key and a self-signed certificate (PEM and DER), generated once per test
+/// run and kept in memory; each server gets its own copy of the files
+/// ([`Files`]), removed with it.
 struct Pki {
-    dir: PathBuf,
-    key: PathBuf,
-    cert: PathBuf,
+    key_pem: Vec<u8>,
+    cert_pem: Vec<u8>,
     cert_der: Vec<u8>,
-    openssl_conf: PathBuf,
 }
+
+/// An empty OpenSSL config: no distro defaults.
+const OPENSSL_CONF: &str = "# explicit empty config: no distro defaults\n";
 
 fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("tlsdoctor-wire-real-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let key = dir.join("key.pem");
-        let cert = dir.join("cert.pem");
-        let der = dir.join("cert.der");
-        let openssl_conf = dir.join("openssl.cnf");
-        std::fs::write(
-            &openssl_conf,
-            "# explicit empty config: no distro defaults\n",
-        )
-        .unwrap();
+        let files = Files::new("pki");
+        let (key, cert, der) = (files.key(), files.cert(), files.dir.join("cert.der"));
         run(Command::new("openssl")
-            .env("OPENSSL_CONF", &openssl_conf)
+            .env("OPENSSL_CONF", files.conf())
             .args([
                 "req",
                 "-x509",
@@ -64,20 +57,64 @@ fn pki() -> &'static Pki {
             .arg("-out")
             .arg(&cert));
         run(Command::new("openssl")
-            .env("OPENSSL_CONF", &openssl_conf)
+            .env("OPENSSL_CONF", files.conf())
             .args(["x509", "-outform", "DER", "-in"])
             .arg(&cert)
             .arg("-out")
             .arg(&der));
-        let cert_der = std::fs::read(&der).unwrap();
         Pki {
-            dir,
-            key,
-            cert,
-            cert_der,
-            openssl_conf,
+            key_pem: std::fs::read(&key).unwrap(),
+            cert_pem: std::fs::read(&cert).unwrap(),
+            cert_der: std::fs::read(&der).unwrap(),
         }
     })
+}
+
+/// A temporary directory with the key, the certificate (once generated) and
+/// the OpenSSL config, removed on drop.
+struct Files {
+    dir: PathBuf,
+}
+
+impl Files {
+    fn new(tag: &str) -> Files {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "tlsdoctor-wire-real-{}-{tag}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("openssl.cnf"), OPENSSL_CONF).unwrap();
+        Files { dir }
+    }
+
+    /// A directory holding a copy of the test PKI.
+    fn with_pki() -> Files {
+        let files = Files::new("server");
+        let pki = pki();
+        std::fs::write(files.key(), &pki.key_pem).unwrap();
+        std::fs::write(files.cert(), &pki.cert_pem).unwrap();
+        files
+    }
+
+    fn key(&self) -> PathBuf {
+        self.dir.join("key.pem")
+    }
+
+    fn cert(&self) -> PathBuf {
+        self.dir.join("cert.pem")
+    }
+
+    fn conf(&self) -> PathBuf {
+        self.dir.join("openssl.cnf")
+    }
+}
+
+impl Drop for Files {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 fn run(cmd: &mut Command) {
@@ -97,16 +134,17 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A server child process, killed on drop.
+/// A server child process, killed on drop (then its files are removed).
 struct Server {
     child: Child,
     addr: SocketAddr,
     log: PathBuf,
+    _files: Files,
 }
 
 impl Server {
-    fn start(mut cmd: Command, port: u16, name: &str) -> Self {
-        let log = pki().dir.join(format!("{name}-{port}.log"));
+    fn start(mut cmd: Command, port: u16, name: &str, files: Files) -> Self {
+        let log = files.dir.join(format!("{name}-{port}.log"));
         let log_file = std::fs::File::create(&log).unwrap();
         let child = cmd
             .stdin(Stdio::null())
@@ -118,6 +156,7 @@ impl Server {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             log,
+            _files: files,
         };
         server.wait_ready();
         server
@@ -182,20 +221,20 @@ impl Drop for Server {
 }
 
 fn openssl_server(args: &[&str]) -> Server {
-    let pki = pki();
+    let files = Files::with_pki();
     let port = free_port();
     let mut cmd = Command::new("openssl");
-    cmd.env("OPENSSL_CONF", &pki.openssl_conf)
+    cmd.env("OPENSSL_CONF", files.conf())
         .arg("s_server")
         .arg("-accept")
         .arg(format!("127.0.0.1:{port}"))
         .arg("-key")
-        .arg(&pki.key)
+        .arg(files.key())
         .arg("-cert")
-        .arg(&pki.cert)
+        .arg(files.cert())
         .args(["-www", "-naccept", "1000"])
         .args(args);
-    Server::start(cmd, port, "openssl")
+    Server::start(cmd, port, "openssl", files)
 }
 
 fn server_hello(events: &[ServerEvent]) -> &ServerHello {
@@ -422,18 +461,18 @@ fn gnutls_available() -> bool {
 }
 
 fn gnutls_server(priority: &str) -> Server {
-    let pki = pki();
+    let files = Files::with_pki();
     let port = free_port();
     let mut cmd = Command::new("gnutls-serv");
     cmd.arg("--port")
         .arg(port.to_string())
         .arg("--x509keyfile")
-        .arg(&pki.key)
+        .arg(files.key())
         .arg("--x509certfile")
-        .arg(&pki.cert)
+        .arg(files.cert())
         .arg(format!("--priority={priority}"))
         .args(["--echo", "--disable-client-cert", "--quiet"]);
-    Server::start(cmd, port, "gnutls")
+    Server::start(cmd, port, "gnutls", files)
 }
 
 #[test]
