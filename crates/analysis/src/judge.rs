@@ -1581,7 +1581,7 @@ fn fetched_issuer_explains(
 fn all_anchor_subjects(ctx: &Context) -> Vec<Vec<u8>> {
     let mut subjects: Vec<Vec<u8>> = webpki_roots::TLS_SERVER_ROOTS
         .iter()
-        .map(|a| der_sequence(a.subject.as_ref()))
+        .map(|a| crate::der::sequence(a.subject.as_ref()))
         .collect();
     for der in ctx.trust.system.iter().chain(&ctx.trust.ca_file) {
         if let Some(info) = certs::parse(der) {
@@ -1589,21 +1589,6 @@ fn all_anchor_subjects(ctx: &Context) -> Vec<Vec<u8>> {
         }
     }
     subjects
-}
-
-/// webpki stores anchor subjects without their outer SEQUENCE header; put it back.
-fn der_sequence(content: &[u8]) -> Vec<u8> {
-    let len = content.len();
-    let mut out = vec![0x30];
-    if len < 0x80 {
-        out.push(len as u8);
-    } else if len < 0x100 {
-        out.extend([0x81, len as u8]);
-    } else {
-        out.extend([0x82, (len >> 8) as u8, len as u8]);
-    }
-    out.extend_from_slice(content);
-    out
 }
 
 /// True when each certificate is not followed by its issuer although the

@@ -7,12 +7,15 @@
 #![forbid(unsafe_code)]
 
 pub mod certs;
+pub mod chain;
+mod der;
 pub mod client_hello;
 pub mod fixes;
 #[cfg(test)]
 mod fixtures;
 pub mod grade;
 pub mod interception;
+pub mod intermediates;
 mod issuers;
 mod judge;
 pub mod mismatch;
