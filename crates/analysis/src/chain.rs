@@ -162,12 +162,7 @@ fn store_result(
     if at_now == PathResult::Trusted || leaf_valid_now {
         return at_now;
     }
-    let at_leaf = certs::verify_path(
-        chain,
-        trust,
-        store,
-        crate::issuers::trust_time(leaf, now),
-    );
+    let at_leaf = certs::verify_path(chain, trust, store, crate::issuers::trust_time(leaf, now));
     if matches!(at_leaf, PathResult::Expired | PathResult::NotYetValid)
         && links_to_anchor(chain, &anchors(trust, store), now)
     {
@@ -288,9 +283,9 @@ fn untrusted_cause(
         return Trust::SelfSigned;
     }
     if top.self_issued {
-        let known = all_anchors
-            .iter()
-            .any(|a| a.subject == top.subject_der && certs::spki_der(top_der) == Some(a.spki.clone()));
+        let known = all_anchors.iter().any(|a| {
+            a.subject == top.subject_der && certs::spki_der(top_der) == Some(a.spki.clone())
+        });
         if known {
             return Trust::Unverified(reason);
         }

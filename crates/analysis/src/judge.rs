@@ -501,6 +501,47 @@ fn sni_required(walk: &mut Walk<'_>, sni: Option<&str>) {
 }
 
 /// The versions the server accepted when offered everything.
+/// The evidence for `cert_key_type_mismatch`: the TLS 1.2 version probe,
+/// which offers suites for RSA and ECDSA keys alike, got handshake_failure
+/// (TLS 1.2 is enabled: a disabled version gets protocol_version), and TLS
+/// 1.3 does not rescue this client.
+fn key_type_mismatch(obs: &Observations, client: &crate::ClientProfile) -> Option<Vec<String>> {
+    use wire::registry::Auth;
+    let probe = obs.probe(&Purpose::Version {
+        version: ProtocolVersion::TLS1_2,
+    })?;
+    let flight = probe.flight.as_ref()?;
+    if flight.server_hello.is_some()
+        || flight.end != FlightEnd::Alert
+        || flight.alert()?.description != 40
+    {
+        return None;
+    }
+    let model::ProbeKind::Hello(spec) = &probe.request.kind else {
+        return None;
+    };
+    let auth = |a: Auth| {
+        spec.cipher_suites
+            .iter()
+            .any(|s| s.info().is_some_and(|i| i.auth == a))
+    };
+    if !(auth(Auth::Rsa) && auth(Auth::Ecdsa)) {
+        return None;
+    }
+    let tls13 = accepted_versions(obs).contains(&ProtocolVersion::TLS1_3);
+    if tls13 && client.versions.contains(&ProtocolVersion::TLS1_3) {
+        return None;
+    }
+    let mut evidence = vec![format!(
+        "a TLS 1.2 hello offering all {} cipher suites (for RSA and ECDSA keys alike) got alert handshake_failure, so TLS 1.2 is enabled but no enabled suite fits the certificate's key",
+        spec.cipher_suites.len()
+    )];
+    if tls13 {
+        evidence.push("TLS 1.3, whose cipher suites work with any key type, was accepted".into());
+    }
+    Some(evidence)
+}
+
 pub(crate) fn accepted_versions(obs: &Observations) -> Vec<ProtocolVersion> {
     let mut versions: Vec<ProtocolVersion> = obs
         .probes
@@ -574,6 +615,24 @@ fn negotiation_failure(walk: &mut Walk<'_>, flight: &ServerFlight, alert: Option
             }
             return;
         }
+    }
+    // TLS 1.2 is on (handshake_failure, not protocol_version) but refuses a
+    // hello offering every suite: no enabled suite fits the key.
+    if let Some(evidence) = key_type_mismatch(walk.obs, &walk.ctx.client) {
+        walk.step(
+            Step::ServerHello,
+            StepStatus::Failed,
+            "the server refuses every TLS 1.2 cipher suite: its certificate's key type matches none of the enabled suites",
+        );
+        walk.diagnose(
+            Code::CertKeyTypeMismatch,
+            Severity::Error,
+            Step::ServerHello,
+            "The server's certificate key type matches none of its enabled TLS 1.2 cipher suites (for example an ECDSA certificate with only ECDHE-RSA/RSA suites enabled): it refuses every TLS 1.2 hello with handshake_failure.",
+            evidence,
+            fixes::match_key_type_and_suites(),
+        );
+        return;
     }
     let profile = walk.ctx.client.clone();
     let refusal = match alert {
@@ -799,7 +858,10 @@ fn server_alert(walk: &mut Walk<'_>, step: Step, description: u8, context: &str)
         vec![format!("fatal alert {name} ({description})"), context.to_string()],
         vec![
             "Server: its error log says why it sent this alert (nginx error_log at level info, Apache LogLevel ssl:info).".into(),
-            "Compare with `tlsdoctor scan` to see what the server accepts.".into(),
+            format!(
+                "Compare with `tlsdoctor scan {}` to see what the server accepts.",
+                target_text(walk.obs)
+            ),
         ],
     );
 }
@@ -1100,7 +1162,12 @@ fn certificate_step(
     let clock_wrong = walk.diagnoses[before..]
         .iter()
         .any(|d| d.code == Code::ClientClockWrong);
-    if let Some(note) = staple_note(walk, stapled.as_ref(), clock_wrong) {
+    if let Some(note) = staple_note(
+        walk,
+        stapled.as_ref(),
+        clock_wrong,
+        leaf.ocsp_urls.first().cloned(),
+    ) {
         describe.push_str(&format!("; {note}"));
     }
 
@@ -1274,6 +1341,7 @@ fn staple_note(
     walk: &mut Walk<'_>,
     stapled: Option<&Result<Staple, OcspError>>,
     clock_wrong: bool,
+    ocsp_url: Option<String>,
 ) -> Option<String> {
     let staple = match stapled? {
         Err(e) => {
@@ -1327,10 +1395,7 @@ fn staple_note(
                 format!("status in the stale response: {}", single.status.as_str()),
                 staple.signature.describe(),
             ],
-            vec![
-                "Server: let it fetch fresh OCSP responses: nginx `ssl_stapling on; ssl_stapling_verify on;` with a `resolver` it can use; Apache `SSLUseStapling on` with an `SSLStaplingCache`; HAProxy: refresh the `.ocsp` file (or `set ssl ocsp-response` on the runtime API) before nextUpdate.".into(),
-                "Check that the server can reach the OCSP responder named in the certificate (outgoing HTTP through the firewall).".into(),
-            ],
+            fixes::refresh_ocsp_staple(ocsp_url.as_deref()),
         );
     }
     let window = format!(
@@ -1660,14 +1725,29 @@ fn client_certificate_step(
                     Step::ClientCertificate,
                     "The server requires a client certificate (mutual TLS), and the client sent none.",
                     vec![format!("server's answer: {reason}"), format!("CAs the server accepts: {accepted}")],
-                    vec![
-                        format!("Client: present a certificate issued by {accepted}: tlsdoctor/curl `--cert client.pem --key client.key`, openssl `-cert -key`, Python `ssl_context.load_cert_chain()`, Java `-Djavax.net.ssl.keyStore`."),
-                        "Server: if client certificates should be optional, use `ssl_verify_client optional;` (nginx) or `SSLVerifyClient optional` (Apache).".into(),
-                    ],
+                    [
+                        fixes::present_client_certificate(&target_text(walk.obs), &accepted),
+                        vec!["Server: if client certificates should be optional, use `ssl_verify_client optional;` (nginx) or `SSLVerifyClient optional` (Apache).".into()],
+                    ]
+                    .concat(),
                 );
             }
         }
     }
+}
+
+/// `host:port` of the target, for command lines in fixes.
+fn target_text(obs: &Observations) -> String {
+    obs.target
+        .as_ref()
+        .map(|t| {
+            if t.host.contains(':') {
+                format!("[{}]:{}", t.host, t.port)
+            } else {
+                format!("{}:{}", t.host, t.port)
+            }
+        })
+        .unwrap_or_else(|| "HOST:PORT".into())
 }
 
 /// A DER distinguished name as text, when it parses.
@@ -1693,16 +1773,31 @@ fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opt
             .and_then(|h| h.status_line.clone())
             .map(|s| format!("; HTTP answer: {s}"))
             .unwrap_or_default();
+        // The full handshake is a second connection by tlsdoctor's TLS
+        // engine, which offers its own suites: say so when it got another
+        // suite than the client's own hello did at server_hello.
+        let profile_suite = main
+            .and_then(|m| m.flight.as_ref())
+            .and_then(|f| f.server_hello.as_ref())
+            .map(|sh| sh.cipher_suite);
+        let second = match (profile_suite, record.cipher_suite) {
+            (Some(profile), Some(engine)) if profile != engine => format!(
+                " (a second handshake by tlsdoctor's TLS engine, which offers only its own suites; the client's own hello got {} at server_hello, and that is what this client negotiates)",
+                profile.name()
+            ),
+            _ => String::new(),
+        };
         walk.step(
             Step::Finished,
             StepStatus::Ok,
             format!(
-                "handshake complete: {}, {}{}",
+                "handshake complete: {}, {}{}{}",
                 record.version.map(|v| v.display_name()).unwrap_or_default(),
                 record
                     .cipher_suite
                     .map(|s| s.name().to_string())
                     .unwrap_or_default(),
+                second,
                 http
             ),
         );
@@ -1837,7 +1932,10 @@ fn next_hurdles(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opti
             "CAs the server accepts: {}",
             if names.is_empty() { "any".to_string() } else { names.join("; ") }
         )],
-        vec!["Client: present a certificate from one of those CAs (--client-cert/--client-key; curl --cert/--key).".into()],
+        fixes::present_client_certificate(
+            &target_text(walk.obs),
+            if names.is_empty() { "a CA the server accepts".to_string() } else { names.join("; ") }.as_str(),
+        ),
     );
 }
 

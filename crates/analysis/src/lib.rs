@@ -8,8 +8,8 @@
 
 pub mod certs;
 pub mod chain;
-mod der;
 pub mod client_hello;
+mod der;
 pub mod fixes;
 #[cfg(test)]
 mod fixtures;

@@ -116,6 +116,8 @@ pub enum Code {
     WeakDhGroup,
     Intercepted,
     ServerAlert,
+    /// The certificate's key type matches none of the enabled TLS 1.2 suites.
+    CertKeyTypeMismatch,
 }
 
 impl Code {
@@ -153,6 +155,7 @@ impl Code {
             Code::WeakDhGroup => "weak_dh_group",
             Code::Intercepted => "intercepted",
             Code::ServerAlert => "server_alert",
+            Code::CertKeyTypeMismatch => "cert_key_type_mismatch",
         }
     }
 }

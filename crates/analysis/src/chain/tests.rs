@@ -47,7 +47,11 @@ fn pki() -> Pki {
     )
     .unwrap();
     let inter = CertifiedIssuer::signed_by(
-        ca("judge test intermediate", now - days(1000), now + days(1000)),
+        ca(
+            "judge test intermediate",
+            now - days(1000),
+            now + days(1000),
+        ),
         KeyPair::generate().unwrap(),
         &root,
     )
@@ -90,7 +94,11 @@ fn expired_leaf_with_reissued_intermediate_is_only_expired() {
     let inter_key = KeyPair::generate().unwrap();
     let inter_key_der = inter_key.serialize_der();
     let old = CertifiedIssuer::signed_by(
-        ca("judge test intermediate", p.now - days(1000), p.now - days(200)),
+        ca(
+            "judge test intermediate",
+            p.now - days(1000),
+            p.now - days(200),
+        ),
         inter_key,
         &p.root,
     )
@@ -101,9 +109,13 @@ fn expired_leaf_with_reissued_intermediate_is_only_expired() {
         .unwrap();
     // Re-issued with the same key, valid only from after the leaf expired.
     let inter_key = KeyPair::try_from(inter_key_der.as_slice()).unwrap();
-    let reissued = ca("judge test intermediate", p.now - days(100), p.now + days(500))
-        .signed_by(&inter_key, &p.root)
-        .unwrap();
+    let reissued = ca(
+        "judge test intermediate",
+        p.now - days(100),
+        p.now + days(500),
+    )
+    .signed_by(&inter_key, &p.root)
+    .unwrap();
     let chain = [der(l.der()), der(reissued.der())];
     let v = judge_chain(&chain, &ca_file(&[p.root.der()]), p.now);
     assert_eq!(v.leaf_time, Some(Code::CertExpired));
