@@ -1632,7 +1632,7 @@ fn fetched_issuer_explains(
             ),
             evidence,
             [
-                fixes::trust_private_root(),
+                untrusted_root_client_fix(walk.ctx),
                 fixes::reissue_certificate("issued by a CA clients do not trust"),
             ]
             .concat(),
