@@ -50,6 +50,11 @@ pub struct CertInfo {
     /// Embedded SCTs (RFC 6962 §3.3): the log ID of each, lower-case hex.
     /// The count is the list's length.
     pub sct_log_ids: Vec<String>,
+    /// subjectKeyIdentifier (RFC 5280 §4.2.1.2), to link a chain by key.
+    pub subject_key_id: Option<Vec<u8>>,
+    /// authorityKeyIdentifier's keyIdentifier (RFC 5280 §4.2.1.1): the
+    /// issuer's subjectKeyIdentifier.
+    pub authority_key_id: Option<Vec<u8>>,
 }
 
 /// The certificate's public key.
@@ -145,6 +150,8 @@ pub fn parse(der: &[u8]) -> Option<CertInfo> {
         sha1_fingerprint: sha1_hex(der),
         must_staple: must_staple(&cert),
         sct_log_ids: sct_log_ids(&cert),
+        subject_key_id: key_ids(&cert).0,
+        authority_key_id: key_ids(&cert).1,
     })
 }
 
@@ -182,46 +189,25 @@ fn must_staple(cert: &X509Certificate<'_>) -> bool {
         .any(|e| tls_features(e.value).is_some_and(|f| f.contains(&STATUS_REQUEST)))
 }
 
-/// Decodes `SEQUENCE OF INTEGER` (DER, short or long lengths), every
-/// integer that fits in a u64. `None` when the bytes are not that shape.
+/// Decodes `SEQUENCE OF INTEGER`: every integer that fits in a u64.
+/// `None` when the bytes are not that shape.
 fn tls_features(der: &[u8]) -> Option<Vec<u64>> {
-    let (tag, body, rest) = der_tlv(der)?;
-    if tag != 0x30 || !rest.is_empty() {
-        return None;
-    }
-    let mut out = Vec::new();
-    let mut input = body;
-    while !input.is_empty() {
-        let (tag, value, rest) = der_tlv(input)?;
-        if tag != 0x02 || value.is_empty() || value.len() > 8 {
-            return None;
-        }
-        out.push(value.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b)));
-        input = rest;
-    }
-    Some(out)
+    crate::der::integer_sequence(der)
 }
 
-/// One DER tag-length-value: (tag, value, what follows). Bounds-checked.
-fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
+/// (subjectKeyIdentifier, authorityKeyIdentifier.keyIdentifier).
+fn key_ids(cert: &X509Certificate<'_>) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    let mut ids = (None, None);
+    for ext in cert.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::SubjectKeyIdentifier(id) => ids.0 = Some(id.0.to_vec()),
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                ids.1 = aki.key_identifier.as_ref().map(|id| id.0.to_vec());
+            }
+            _ => {}
         }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, b| acc << 8 | usize::from(*b));
-        (len, &rest[n..])
-    };
-    if rest.len() < len {
-        return None;
     }
-    Some((tag, &rest[..len], &rest[len..]))
+    ids
 }
 
 /// The log ID of each embedded SCT (x509-parser decodes the list).
@@ -513,6 +499,40 @@ pub fn valid_for_name(leaf: &[u8], name: &str) -> bool {
 /// signatures: enough to tell the order a server sends its chain in.
 pub fn names_issuer(subject: &CertInfo, issuer: &CertInfo) -> bool {
     subject.issuer_der == issuer.subject_der
+}
+
+/// Whether `issuer_subject`/`issuer_ski` can be `subject`'s issuer: the names
+/// match and, when both key identifiers are present, so do they (a renewed
+/// CA keeps its name but not always its key).
+pub fn may_have_issued(
+    subject: &CertInfo,
+    issuer_subject: &[u8],
+    issuer_ski: Option<&[u8]>,
+) -> bool {
+    subject.issuer_der == issuer_subject
+        && match (subject.authority_key_id.as_deref(), issuer_ski) {
+            (Some(aki), Some(ski)) => aki == ski,
+            _ => true,
+        }
+}
+
+/// Whether `cert`'s signature verifies with `issuer_spki` (a DER
+/// SubjectPublicKeyInfo). `None` when this build cannot check the algorithm
+/// (or either input does not parse): the link is then by name only.
+pub fn signed_by(cert: &[u8], issuer_spki: &[u8]) -> Option<bool> {
+    let (_, cert) = X509Certificate::from_der(cert).ok()?;
+    let (_, spki) = SubjectPublicKeyInfo::from_der(issuer_spki).ok()?;
+    match cert.verify_signature(Some(&spki)) {
+        Ok(()) => Some(true),
+        Err(x509_parser::error::X509Error::SignatureUnsupportedAlgorithm) => None,
+        Err(_) => Some(false),
+    }
+}
+
+/// The DER SubjectPublicKeyInfo of a certificate.
+pub fn spki_der(cert: &[u8]) -> Option<Vec<u8>> {
+    let (_, cert) = X509Certificate::from_der(cert).ok()?;
+    Some(cert.tbs_certificate.subject_pki.raw.to_vec())
 }
 
 #[cfg(test)]

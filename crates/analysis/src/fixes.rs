@@ -57,5 +57,63 @@ pub fn reissue_certificate(why: &str) -> Vec<String> {
 
 /// For a private CA: make the client trust its root, per client library.
 pub fn trust_private_root() -> Vec<String> {
-    vec!["Client (private PKI): trust the CA's root — tlsdoctor/curl --ca-file/--cacert, Python REQUESTS_CA_BUNDLE, Java keytool -importcert, Node NODE_EXTRA_CA_CERTS, or the system store (update-ca-certificates).".into()]
+    vec!["Client (private PKI): trust the CA's root — `tlsdoctor diagnose HOST:PORT --ca-file root.pem`, `curl --cacert root.pem https://HOST:PORT/`, Python REQUESTS_CA_BUNDLE=root.pem, Java keytool -importcert, Node NODE_EXTRA_CA_CERTS=root.pem, or the system store (update-ca-certificates).".into()]
+}
+
+/// Present a client certificate, with each tool's real flags. `target` is
+/// `host:port`.
+pub fn present_client_certificate(target: &str, accepted: &str) -> Vec<String> {
+    vec![
+        format!("Client: present a certificate issued by {accepted}:"),
+        format!("  tlsdoctor: `tlsdoctor diagnose {target} --client-cert client.pem --client-key client.key`"),
+        format!("  curl:      `curl --cert client.pem --key client.key https://{target}/`"),
+        format!("  openssl:   `openssl s_client -connect {target} -cert client.pem -key client.key`"),
+        "  Python: ssl_context.load_cert_chain('client.pem', 'client.key'); Java: -Djavax.net.ssl.keyStore=client.p12.".into(),
+    ]
+}
+
+/// The certificate's key type matches none of the enabled TLS 1.2 suites:
+/// enable suites for it, or serve a certificate of each type.
+pub fn match_key_type_and_suites() -> Vec<String> {
+    const BOTH: &str = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+    vec![
+        "Server: enable suites for the certificate's key type (ECDHE-ECDSA-* for an ECDSA key, ECDHE-RSA-* for an RSA key), or serve one certificate of each type. Check the key type with `openssl x509 -noout -text -in cert.pem` (Public Key Algorithm).".into(),
+        format!("  nginx:   ssl_ciphers {BOTH};   (or a second ssl_certificate / ssl_certificate_key pair of the other key type)"),
+        format!("  Apache:  SSLCipherSuite {BOTH}   (or a second SSLCertificateFile / SSLCertificateKeyFile pair)"),
+        format!("  HAProxy: ssl-default-bind-ciphers {BOTH}"),
+    ]
+}
+
+/// A stale OCSP staple: whoever supplies it stopped refreshing it. Covers a
+/// staple served from a file and one the server fetches itself.
+pub fn refresh_ocsp_staple(ocsp_url: Option<&str>) -> Vec<String> {
+    let url = ocsp_url.unwrap_or("OCSP_URL");
+    vec![
+        format!("Server, staple from a file (nginx ssl_stapling_file, HAProxy crt-name.ocsp): fetch a fresh response before nextUpdate and reload, on a timer: `openssl ocsp -issuer issuer.pem -cert cert.pem -url {url} -respout staple.der`; or remove the file setting and let the server fetch responses itself."),
+        "Server, fetching itself (nginx ssl_stapling on, Apache SSLUseStapling on with an SSLStaplingCache, HAProxy's runtime API `set ssl ocsp-response`): check that it can resolve and reach the OCSP responder named in the certificate (outgoing HTTP through the firewall), then reload.".into(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_staple_fix_covers_a_static_file_and_never_blames_verify_or_resolver() {
+        let fix = refresh_ocsp_staple(Some("http://ocsp.example.com")).join("\n");
+        assert!(fix.contains("ssl_stapling_file"), "{fix}");
+        assert!(fix.contains("-url http://ocsp.example.com"), "{fix}");
+        assert!(!fix.contains("ssl_stapling_verify"), "{fix}");
+        assert!(!fix.contains("resolver"), "{fix}");
+    }
+
+    #[test]
+    fn client_certificate_fix_uses_each_tools_own_flags() {
+        let fix = present_client_certificate("example.com:443", "CN=Client CA").join("\n");
+        assert!(fix.contains(
+            "`tlsdoctor diagnose example.com:443 --client-cert client.pem --client-key client.key`"
+        ));
+        assert!(fix.contains("`curl --cert client.pem --key client.key https://example.com:443/`"));
+        assert!(!fix.contains("tlsdoctor/curl"));
+    }
 }

@@ -48,6 +48,8 @@ pub(crate) fn chain(key_type: &str, bits: u32, trusted: bool) -> ChainReport {
         hostname_match: true,
         hostname: "localhost".into(),
         ocsp_stapled: false,
+        verdict: (!trusted).then_some(model::Code::CertUntrustedRoot),
+        verdict_evidence: Vec::new(),
     }
 }
 

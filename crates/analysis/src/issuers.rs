@@ -9,7 +9,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 
-use crate::certs::{self, PathResult, Store};
+use crate::certs;
 use crate::Context;
 
 /// A chain is never extended by more than this many fetched certificates.
@@ -84,11 +84,12 @@ pub(crate) fn trust_time(leaf: &certs::CertInfo, now: OffsetDateTime) -> OffsetD
     }
 }
 
-/// Whether the chain verifies against any store.
-pub(crate) fn trusted_anywhere(chain: &[Vec<u8>], ctx: &Context, at: OffsetDateTime) -> bool {
-    [Store::Mozilla, Store::System, Store::CaFile]
-        .iter()
-        .any(|s| certs::verify_path(chain, &ctx.trust, *s, at) == PathResult::Trusted)
+/// Whether the chain verifies against any store (the leaf's own dates set
+/// aside), by the one certificate judge.
+pub(crate) fn trusted_anywhere(chain: &[Vec<u8>], ctx: &Context) -> bool {
+    !crate::chain::judge_chain(chain, &ctx.trust, ctx.now)
+        .trusted_by()
+        .is_empty()
 }
 
 /// The next caIssuers URL worth fetching, if the chain (with what was fetched
@@ -100,7 +101,7 @@ pub(crate) fn next_fetch(obs: &Observations, ctx: &Context) -> Option<ProbeReque
     let main = obs.probe(&Purpose::ClientHello);
     let handshake = obs.probe(&Purpose::Handshake);
     let served = served_chain(main, handshake);
-    let leaf = certs::parse(served.first()?)?;
+    certs::parse(served.first()?)?;
     let (found, _) = fetched(obs);
     let attempts = obs
         .probes
@@ -112,7 +113,7 @@ pub(crate) fn next_fetch(obs: &Observations, ctx: &Context) -> Option<ProbeReque
     }
     let mut chain = served;
     chain.extend(found.iter().map(|f| f.der.clone()));
-    if trusted_anywhere(&chain, ctx, trust_time(&leaf, ctx.now)) {
+    if trusted_anywhere(&chain, ctx) {
         return None;
     }
     let top = certs::parse(chain.last()?)?;

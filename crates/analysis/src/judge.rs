@@ -511,6 +511,47 @@ fn sni_required(walk: &mut Walk<'_>, sni: Option<&str>) {
 }
 
 /// The versions the server accepted when offered everything.
+/// The evidence for `cert_key_type_mismatch`: the TLS 1.2 version probe,
+/// which offers suites for RSA and ECDSA keys alike, got handshake_failure
+/// (TLS 1.2 is enabled: a disabled version gets protocol_version), and TLS
+/// 1.3 does not rescue this client.
+fn key_type_mismatch(obs: &Observations, client: &crate::ClientProfile) -> Option<Vec<String>> {
+    use wire::registry::Auth;
+    let probe = obs.probe(&Purpose::Version {
+        version: ProtocolVersion::TLS1_2,
+    })?;
+    let flight = probe.flight.as_ref()?;
+    if flight.server_hello.is_some()
+        || flight.end != FlightEnd::Alert
+        || flight.alert()?.description != 40
+    {
+        return None;
+    }
+    let model::ProbeKind::Hello(spec) = &probe.request.kind else {
+        return None;
+    };
+    let auth = |a: Auth| {
+        spec.cipher_suites
+            .iter()
+            .any(|s| s.info().is_some_and(|i| i.auth == a))
+    };
+    if !(auth(Auth::Rsa) && auth(Auth::Ecdsa)) {
+        return None;
+    }
+    let tls13 = accepted_versions(obs).contains(&ProtocolVersion::TLS1_3);
+    if tls13 && client.versions.contains(&ProtocolVersion::TLS1_3) {
+        return None;
+    }
+    let mut evidence = vec![format!(
+        "a TLS 1.2 hello offering all {} cipher suites (for RSA and ECDSA keys alike) got alert handshake_failure, so TLS 1.2 is enabled but no enabled suite fits the certificate's key",
+        spec.cipher_suites.len()
+    )];
+    if tls13 {
+        evidence.push("TLS 1.3, whose cipher suites work with any key type, was accepted".into());
+    }
+    Some(evidence)
+}
+
 pub(crate) fn accepted_versions(obs: &Observations) -> Vec<ProtocolVersion> {
     let mut versions: Vec<ProtocolVersion> = obs
         .probes
@@ -584,6 +625,24 @@ fn negotiation_failure(walk: &mut Walk<'_>, flight: &ServerFlight, alert: Option
             }
             return;
         }
+    }
+    // TLS 1.2 is on (handshake_failure, not protocol_version) but refuses a
+    // hello offering every suite: no enabled suite fits the key.
+    if let Some(evidence) = key_type_mismatch(walk.obs, &walk.ctx.client) {
+        walk.step(
+            Step::ServerHello,
+            StepStatus::Failed,
+            "the server refuses every TLS 1.2 cipher suite: its certificate's key type matches none of the enabled suites",
+        );
+        walk.diagnose(
+            Code::CertKeyTypeMismatch,
+            Severity::Error,
+            Step::ServerHello,
+            "The server's certificate key type matches none of its enabled TLS 1.2 cipher suites (for example an ECDSA certificate with only ECDHE-RSA/RSA suites enabled): it refuses every TLS 1.2 hello with handshake_failure.",
+            evidence,
+            fixes::match_key_type_and_suites(),
+        );
+        return;
     }
     let profile = walk.ctx.client.clone();
     let refusal = match alert {
@@ -809,7 +868,10 @@ fn server_alert(walk: &mut Walk<'_>, step: Step, description: u8, context: &str)
         vec![format!("fatal alert {name} ({description})"), context.to_string()],
         vec![
             "Server: its error log says why it sent this alert (nginx error_log at level info, Apache LogLevel ssl:info).".into(),
-            "Compare with `tlsdoctor scan` to see what the server accepts.".into(),
+            format!(
+                "Compare with `tlsdoctor scan {}` to see what the server accepts.",
+                target_text(walk.obs)
+            ),
         ],
     );
 }
@@ -1023,28 +1085,11 @@ fn certificate_step(
         }
     }
 
-    // 3. Trust, judged at a time when the leaf is valid so that expiry and
-    //    trust are separate findings.
-    let judge_time = if time_problem.is_some() {
-        leaf.not_before + (leaf.not_after - leaf.not_before) / 2
-    } else {
-        now
-    };
-    let stores = [Store::Mozilla, Store::System, Store::CaFile];
-    let results: Vec<(Store, PathResult)> = stores
-        .iter()
-        .map(|s| {
-            (
-                *s,
-                certs::verify_path(&chain, &walk.ctx.trust, *s, judge_time),
-            )
-        })
-        .collect();
-    let trusted_by: Vec<Store> = results
-        .iter()
-        .filter(|(_, r)| *r == PathResult::Trusted)
-        .map(|(s, _)| *s)
-        .collect();
+    // 3. Trust, by the one certificate judge (shared with scan, compare and
+    //    listen --against): the leaf's dates are its own finding above.
+    let verdict = crate::chain::judge_chain(&chain, &walk.ctx.trust, now);
+    let results = verdict.results.clone();
+    let trusted_by: Vec<Store> = verdict.trusted_by().to_vec();
     let weak_sig = infos
         .iter()
         .enumerate()
@@ -1063,7 +1108,7 @@ fn certificate_step(
             fixes::reissue_certificate("SHA-1 signature"),
         );
     } else if trusted_by.is_empty() && !intercepted {
-        untrusted(walk, &infos, &chain, &results);
+        untrusted(walk, &infos, &chain, &results, &verdict);
     } else if trusted_by == [Store::System] && !intercepted {
         walk.diagnose(
             Code::Intercepted,
@@ -1127,7 +1172,12 @@ fn certificate_step(
     let clock_wrong = walk.diagnoses[before..]
         .iter()
         .any(|d| d.code == Code::ClientClockWrong);
-    if let Some(note) = staple_note(walk, stapled.as_ref(), clock_wrong) {
+    if let Some(note) = staple_note(
+        walk,
+        stapled.as_ref(),
+        clock_wrong,
+        leaf.ocsp_urls.first().cloned(),
+    ) {
         describe.push_str(&format!("; {note}"));
     }
 
@@ -1301,6 +1351,7 @@ fn staple_note(
     walk: &mut Walk<'_>,
     stapled: Option<&Result<Staple, OcspError>>,
     clock_wrong: bool,
+    ocsp_url: Option<String>,
 ) -> Option<String> {
     let staple = match stapled? {
         Err(e) => {
@@ -1354,10 +1405,7 @@ fn staple_note(
                 format!("status in the stale response: {}", single.status.as_str()),
                 staple.signature.describe(),
             ],
-            vec![
-                "Server: let it fetch fresh OCSP responses: nginx `ssl_stapling on; ssl_stapling_verify on;` with a `resolver` it can use; Apache `SSLUseStapling on` with an `SSLStaplingCache`; HAProxy: refresh the `.ocsp` file (or `set ssl ocsp-response` on the runtime API) before nextUpdate.".into(),
-                "Check that the server can reach the OCSP responder named in the certificate (outgoing HTTP through the firewall).".into(),
-            ],
+            fixes::refresh_ocsp_staple(ocsp_url.as_deref()),
         );
     }
     let window = format!(
@@ -1374,116 +1422,138 @@ fn staple_note(
     ))
 }
 
-/// The chain verifies nowhere: say why.
+/// The chain verifies nowhere: say why, from the judge's verdict (after
+/// the issuers fetched from AIA caIssuers, which prove it either way).
 fn untrusted(
     walk: &mut Walk<'_>,
     infos: &[CertInfo],
     chain: &[Vec<u8>],
     results: &[(Store, PathResult)],
+    verdict: &crate::chain::ChainVerdict,
 ) {
+    use crate::chain::{MissingFrom, Trust};
     let leaf = &infos[0];
-    let top = infos.last().unwrap_or(leaf);
-    let anchors = all_anchor_subjects(walk.ctx);
     let evidence_stores: Vec<String> = results
         .iter()
+        .filter(|(s, _)| *s != Store::CaFile || !walk.ctx.trust.ca_file.is_empty())
         .map(|(s, r)| format!("{}: {}", s.describe(), r.describe()))
         .collect();
     let evidence_stores = match fetched_issuer_explains(walk, infos, chain, &evidence_stores) {
         Explained::Yes => return,
         Explained::No { evidence } => [evidence, evidence_stores].concat(),
     };
-    if infos.len() == 1 && leaf.self_issued {
-        walk.diagnose(
+    let evidence = [verdict.evidence.clone(), evidence_stores].concat();
+    match &verdict.trust {
+        Trust::Trusted(_) => {}
+        Trust::SelfSigned => walk.diagnose(
             Code::CertSelfSigned,
             Severity::Error,
             Step::Certificate,
             "The server's certificate is self-signed: it vouches for itself, so no client trusts it unless told to.",
-            [vec![format!("subject = issuer = {}", leaf.subject)], evidence_stores].concat(),
+            evidence,
             [
                 fixes::reissue_certificate("self-signed"),
-                vec!["Client (private services only): trust this certificate explicitly (curl --cacert, --ca-file), never by disabling verification.".into()],
+                vec![if walk.ctx.trust.ca_file.is_empty() {
+                    "Client (private services only): trust this certificate explicitly (tlsdoctor --ca-file FILE, curl --cacert FILE), never by disabling verification.".into()
+                } else {
+                    "Client: the file given with --ca-file does not hold this certificate; give the server's own certificate (`openssl s_client -connect HOST:PORT -showcerts`) if it is meant to be trusted as it is.".into()
+                }],
             ]
             .concat(),
-        );
-    } else if top.self_issued {
-        walk.diagnose(
+        ),
+        Trust::UntrustedRoot { root } => walk.diagnose(
             Code::CertUntrustedRoot,
             Severity::Error,
             Step::Certificate,
-            format!(
-                "The chain ends in a root CA that no trust store here knows: {}.",
-                top.subject
-            ),
-            [
-                vec![format!("root sent by the server: {}", top.subject)],
-                evidence_stores,
-            ]
-            .concat(),
+            format!("The chain ends in a root CA that no trust store here knows: {root}."),
+            evidence,
             [
                 fixes::reissue_certificate("issued by a private or unknown CA"),
-                fixes::trust_private_root(),
+                untrusted_root_client_fix(walk.ctx),
             ]
             .concat(),
-        );
-    } else if !anchors.contains(&top.issuer_der) && !top.ca_issuers.is_empty() {
-        // The issuer is published (AIA caIssuers), as public CAs do: the
-        // server just does not send it.
-        walk.diagnose(
-            Code::CertChainIncomplete,
-            Severity::Error,
-            Step::Certificate,
-            format!("The server does not send the intermediate certificate that links its certificate to a trusted root: the issuer \"{}\" is missing.", top.issuer),
-            [
-                vec![
-                    format!("certificates sent: {}", infos.len()),
-                    format!("missing issuer: {}", top.issuer),
-                    format!("the certificate says its issuer is published at {}", top.ca_issuers.join(", ")),
-                ],
-                evidence_stores,
-            ]
-            .concat(),
-            [
-                fixes::install_full_chain(),
-                vec![
-                    format!("The missing intermediate can be downloaded from {} (convert DER to PEM with `openssl x509 -inform der`).", top.ca_issuers[0]),
-                    "Browsers may still work (they fetch or cache intermediates); curl, Python, Java, Go and Android fail — which is why it can \"work on my machine\".".into(),
-                ],
-            ]
-            .concat(),
-        );
-    } else if !anchors.contains(&top.issuer_der) {
-        // Neither sent nor published nor trusted: most often a private CA
-        // whose root this client lacks; possibly a missing intermediate.
-        walk.diagnose(
+        ),
+        Trust::Incomplete { issuer, known_from } => {
+            let (summary, extra): (String, Vec<String>) = match known_from {
+                MissingFrom::Aia { urls } => (
+                    format!("The server does not send the intermediate certificate that links its certificate to a trusted root: the issuer \"{issuer}\" is missing."),
+                    vec![
+                        format!("The missing intermediate can be downloaded from {} (convert DER to PEM with `openssl x509 -inform der`).", urls[0]),
+                        "Browsers may still work (they fetch or cache intermediates); curl, Python, Java, Go and Android fail — which is why it can \"work on my machine\".".into(),
+                    ],
+                ),
+                MissingFrom::PublicList { subject, .. } => (
+                    format!("The server does not send its intermediate certificate \"{subject}\", a publicly trusted intermediate. Browsers that preload or fetch intermediates work; curl, Python, Java, Go and Android fail."),
+                    vec![format!(
+                        "The missing intermediate is published by its CA (and is in {}, as of {}); append it after the leaf.",
+                        crate::intermediates::LIST_NAME,
+                        crate::intermediates::LIST_DATE
+                    )],
+                ),
+                MissingFrom::NotAGivenRoot => (
+                    format!("The server sends its certificate without the intermediate that links it to the given root: its issuer \"{issuer}\" is none of the --ca-file roots, so an intermediate between them is missing."),
+                    vec![
+                        "Client (only if the server cannot be changed): add the intermediate to the --ca-file bundle (`cat root.pem intermediate.pem > ca.pem`).".into(),
+                        "If the issuer is itself a root, the --ca-file given is the wrong root for this server: give the root that issued it.".into(),
+                    ],
+                ),
+            };
+            walk.diagnose(
+                Code::CertChainIncomplete,
+                Severity::Error,
+                Step::Certificate,
+                summary,
+                evidence,
+                [fixes::install_full_chain(), extra].concat(),
+            );
+        }
+        Trust::UnknownIssuer { issuer } => walk.diagnose(
+            // Neither sent nor published nor known: most often a private CA
+            // whose root this client lacks; possibly a missing intermediate.
             Code::CertUntrustedRoot,
             Severity::Error,
             Step::Certificate,
-            format!("The certificate was issued by \"{}\", which is neither sent by the server nor trusted here: a private CA whose root this client does not have (or a missing intermediate).", top.issuer),
+            format!("The certificate was issued by \"{issuer}\", which is neither sent by the server nor trusted here: a private CA whose root this client does not have (or a missing intermediate)."),
+            evidence,
             [
-                vec![
-                    format!("certificates sent: {}", infos.len()),
-                    format!("unknown issuer: {}", top.issuer),
-                    "the certificate names no place to fetch its issuer (no AIA caIssuers), as is usual for private CAs".into(),
-                ],
-                evidence_stores,
-            ]
-            .concat(),
-            [
-                fixes::trust_private_root(),
+                untrusted_root_client_fix(walk.ctx),
                 fixes::install_full_chain(),
                 fixes::reissue_certificate("issued by a CA clients do not trust"),
             ]
             .concat(),
-        );
+        ),
+        Trust::Unverified(_) => {
+            let code = verdict.trust_code().unwrap_or(Code::CertUntrustedRoot);
+            // One cause once: the leaf's own dates were reported above.
+            if verdict.leaf_time == Some(code) {
+                return;
+            }
+            walk.diagnose(
+                code,
+                Severity::Error,
+                Step::Certificate,
+                match code {
+                    Code::CertExpired => format!("A CA certificate in the chain has expired, so the chain of \"{}\" does not verify.", leaf.subject),
+                    Code::CertNotYetValid => format!("A CA certificate in the chain is not valid yet, so the chain of \"{}\" does not verify.", leaf.subject),
+                    _ => "The certificate chain does not verify against any trust store here.".to_string(),
+                },
+                evidence,
+                match code {
+                    Code::CertExpired | Code::CertNotYetValid => fixes::install_full_chain(),
+                    _ => fixes::reissue_certificate("chain does not verify"),
+                },
+            );
+        }
+    }
+}
+
+/// The client's side of an untrusted private root: trust it — unless the
+/// user already gave roots with --ca-file, which then lack this one.
+fn untrusted_root_client_fix(ctx: &Context) -> Vec<String> {
+    if ctx.trust.ca_file.is_empty() {
+        fixes::trust_private_root()
     } else {
-        walk.diagnose(
-            Code::CertUntrustedRoot,
-            Severity::Error,
-            Step::Certificate,
-            "The certificate chain does not verify against any trust store here.",
-            evidence_stores,
-            fixes::reissue_certificate("chain does not verify"),
-        );
+        vec!["Client: the roots given with --ca-file do not include this chain's root; give the CA certificate that issued this chain (ask its operator, or take it from `openssl s_client -connect HOST:PORT -showcerts`).".into()]
     }
 }
 
@@ -1506,7 +1576,6 @@ fn fetched_issuer_explains(
     evidence_stores: &[String],
 ) -> Explained {
     let (found, failed) = crate::issuers::fetched(walk.obs);
-    let leaf = &infos[0];
     let mut evidence: Vec<String> = failed
         .iter()
         .map(|f| format!("could not fetch the issuer: {f}"))
@@ -1516,13 +1585,9 @@ fn fetched_issuer_explains(
     }
     let mut extended = chain.to_vec();
     extended.extend(found.iter().map(|f| f.der.clone()));
-    let at = crate::issuers::trust_time(leaf, walk.ctx.now);
-    let stores = [Store::Mozilla, Store::System, Store::CaFile];
-    let trusted: Vec<Store> = stores
-        .iter()
-        .copied()
-        .filter(|s| certs::verify_path(&extended, &walk.ctx.trust, *s, at) == PathResult::Trusted)
-        .collect();
+    let trusted: Vec<Store> = crate::chain::judge_chain(&extended, &walk.ctx.trust, walk.ctx.now)
+        .trusted_by()
+        .to_vec();
     for f in &found {
         let name = certs::parse(&f.der).map(|c| c.subject).unwrap_or_default();
         evidence.push(format!("fetched {name} from {}", f.url));
@@ -1577,7 +1642,7 @@ fn fetched_issuer_explains(
             ),
             evidence,
             [
-                fixes::trust_private_root(),
+                untrusted_root_client_fix(walk.ctx),
                 fixes::reissue_certificate("issued by a CA clients do not trust"),
             ]
             .concat(),
@@ -1585,35 +1650,6 @@ fn fetched_issuer_explains(
         return Explained::Yes;
     }
     Explained::No { evidence }
-}
-
-/// Subject names of every trust anchor known (Mozilla, system, --ca-file).
-fn all_anchor_subjects(ctx: &Context) -> Vec<Vec<u8>> {
-    let mut subjects: Vec<Vec<u8>> = webpki_roots::TLS_SERVER_ROOTS
-        .iter()
-        .map(|a| der_sequence(a.subject.as_ref()))
-        .collect();
-    for der in ctx.trust.system.iter().chain(&ctx.trust.ca_file) {
-        if let Some(info) = certs::parse(der) {
-            subjects.push(info.subject_der);
-        }
-    }
-    subjects
-}
-
-/// webpki stores anchor subjects without their outer SEQUENCE header; put it back.
-fn der_sequence(content: &[u8]) -> Vec<u8> {
-    let len = content.len();
-    let mut out = vec![0x30];
-    if len < 0x80 {
-        out.push(len as u8);
-    } else if len < 0x100 {
-        out.extend([0x81, len as u8]);
-    } else {
-        out.extend([0x82, (len >> 8) as u8, len as u8]);
-    }
-    out.extend_from_slice(content);
-    out
 }
 
 /// True when each certificate is not followed by its issuer although the
@@ -1699,14 +1735,29 @@ fn client_certificate_step(
                     Step::ClientCertificate,
                     "The server requires a client certificate (mutual TLS), and the client sent none.",
                     vec![format!("server's answer: {reason}"), format!("CAs the server accepts: {accepted}")],
-                    vec![
-                        format!("Client: present a certificate issued by {accepted}: tlsdoctor/curl `--cert client.pem --key client.key`, openssl `-cert -key`, Python `ssl_context.load_cert_chain()`, Java `-Djavax.net.ssl.keyStore`."),
-                        "Server: if client certificates should be optional, use `ssl_verify_client optional;` (nginx) or `SSLVerifyClient optional` (Apache).".into(),
-                    ],
+                    [
+                        fixes::present_client_certificate(&target_text(walk.obs), &accepted),
+                        vec!["Server: if client certificates should be optional, use `ssl_verify_client optional;` (nginx) or `SSLVerifyClient optional` (Apache).".into()],
+                    ]
+                    .concat(),
                 );
             }
         }
     }
+}
+
+/// `host:port` of the target, for command lines in fixes.
+fn target_text(obs: &Observations) -> String {
+    obs.target
+        .as_ref()
+        .map(|t| {
+            if t.host.contains(':') {
+                format!("[{}]:{}", t.host, t.port)
+            } else {
+                format!("{}:{}", t.host, t.port)
+            }
+        })
+        .unwrap_or_else(|| "HOST:PORT".into())
 }
 
 /// A DER distinguished name as text, when it parses.
@@ -1726,16 +1777,31 @@ fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opt
         return;
     };
     if record.completed {
+        // The full handshake is a second connection by tlsdoctor's TLS
+        // engine, which offers its own suites: say so when it got another
+        // suite than the client's own hello did at server_hello.
+        let profile_suite = main
+            .and_then(|m| m.flight.as_ref())
+            .and_then(|f| f.server_hello.as_ref())
+            .map(|sh| sh.cipher_suite);
+        let second = match (profile_suite, record.cipher_suite) {
+            (Some(profile), Some(engine)) if profile != engine => format!(
+                " (a second handshake by tlsdoctor's TLS engine, which offers only its own suites; the client's own hello got {} at server_hello, and that is what this client negotiates)",
+                profile.name()
+            ),
+            _ => String::new(),
+        };
         walk.step(
             Step::Finished,
             StepStatus::Ok,
             format!(
-                "handshake complete: {}, {}",
+                "handshake complete: {}, {}{}",
                 record.version.map(|v| v.display_name()).unwrap_or_default(),
                 record
                     .cipher_suite
                     .map(|s| s.name().to_string())
                     .unwrap_or_default(),
+                second,
             ),
         );
         return;
@@ -1869,7 +1935,10 @@ fn next_hurdles(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opti
             "CAs the server accepts: {}",
             if names.is_empty() { "any".to_string() } else { names.join("; ") }
         )],
-        vec!["Client: present a certificate from one of those CAs (--client-cert/--client-key; curl --cert/--key).".into()],
+        fixes::present_client_certificate(
+            &target_text(walk.obs),
+            if names.is_empty() { "a CA the server accepts".to_string() } else { names.join("; ") }.as_str(),
+        ),
     );
 }
 

@@ -8,12 +8,15 @@
 
 mod application;
 pub mod certs;
+pub mod chain;
 pub mod client_hello;
+mod der;
 pub mod fixes;
 #[cfg(test)]
 mod fixtures;
 pub mod grade;
 pub mod interception;
+pub mod intermediates;
 mod issuers;
 mod judge;
 pub mod mismatch;

@@ -810,3 +810,7 @@ async fn compare(args: CompareArgs, style: Style) -> Result<ExitCode> {
         ExitCode::from(1)
     })
 }
+
+#[cfg(test)]
+#[path = "fix_commands_tests.rs"]
+mod fix_commands_tests;

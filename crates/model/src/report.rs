@@ -125,6 +125,8 @@ pub enum Code {
     ServerAlert,
     ClosedAfterHandshake,
     MisdirectedRequest,
+    /// The certificate's key type matches none of the enabled TLS 1.2 suites.
+    CertKeyTypeMismatch,
 }
 
 impl Code {
@@ -164,6 +166,7 @@ impl Code {
             Code::ServerAlert => "server_alert",
             Code::ClosedAfterHandshake => "closed_after_handshake",
             Code::MisdirectedRequest => "misdirected_request",
+            Code::CertKeyTypeMismatch => "cert_key_type_mismatch",
         }
     }
 }

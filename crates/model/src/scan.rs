@@ -263,6 +263,14 @@ pub struct ChainReport {
     pub hostname: String,
     /// An OCSP response was stapled with this chain.
     pub ocsp_stapled: bool,
+    /// The certificate judge's one code for this chain (the same code
+    /// diagnose gives), or null when it is trusted and valid now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<crate::Code>,
+    /// The judge's evidence for `verdict` (e.g. which list of public
+    /// intermediates, and its date, holds the missing one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verdict_evidence: Vec<String>,
 }
 
 /// One certificate.

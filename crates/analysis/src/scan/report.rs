@@ -537,11 +537,10 @@ fn chain_report(
         (Some(a), Some(b)) => certs::names_issuer(a, b),
         _ => false,
     });
-    let complete = trust.iter().any(|t| t.trusted)
-        || infos
-            .last()
-            .and_then(|c| c.as_ref())
-            .is_some_and(|c| c.self_issued);
+    // The one certificate judge decides what is wrong (the same code
+    // diagnose, compare and listen --against give).
+    let verdict = crate::chain::judge_chain(&ders, &ctx.trust, ctx.now);
+    let complete = !matches!(verdict.trust, crate::chain::Trust::Incomplete { .. });
     let key_type = infos
         .first()
         .and_then(|c| c.as_ref())
@@ -563,6 +562,12 @@ fn chain_report(
             .is_some_and(|leaf| certs::valid_for_name(leaf, hostname)),
         hostname: hostname.to_string(),
         ocsp_stapled,
+        verdict: verdict.code(),
+        verdict_evidence: if verdict.code().is_some() {
+            verdict.evidence.clone()
+        } else {
+            Vec::new()
+        },
     }
 }
 

@@ -611,6 +611,12 @@ fn certificate_problem(profile: &ClientProfile, chain: &ChainReport) -> Option<C
         return Some(Code::CertWeakSignature);
     }
     if !trusted(profile, chain) {
+        // The one certificate judge's code, when the scan recorded it (the
+        // same code diagnose gives); older saved scans fall back to the
+        // per-store results.
+        if let Some(code) = chain.verdict {
+            return Some(code);
+        }
         let results: Vec<&str> = chain.trust.iter().map(|t| t.result.as_str()).collect();
         let self_signed = chain.certificates.len() == 1 && leaf.self_issued;
         return Some(if results.contains(&"expired") {

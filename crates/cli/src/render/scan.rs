@@ -165,6 +165,12 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
             chain.seen_with.join(", ")
         );
         let _ = writeln!(out, "    trust: {}", trusted.join(", "));
+        if let Some(code) = chain.verdict {
+            let _ = writeln!(out, "    verdict: {code}");
+            for e in &chain.verdict_evidence {
+                let _ = writeln!(out, "      {}", clean(e));
+            }
+        }
         let host = if chain.hostname_match {
             style.green(&format!("matches {}", clean(&chain.hostname)))
         } else {
