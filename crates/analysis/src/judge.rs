@@ -90,7 +90,19 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
         client_certificate_step(&mut walk, main, handshake);
     }
     if !walk.failed() {
-        finished_step(&mut walk, main, handshake);
+        match crate::finish::source(obs, main, handshake) {
+            crate::finish::Source::Record { record, note } => {
+                finished_step(&mut walk, record);
+                if let Some(step) = walk.steps.iter_mut().find(|s| s.step == Step::Finished) {
+                    if let Some(note) = note {
+                        step.detail = format!("{}; {note}", step.detail);
+                    }
+                }
+            }
+            crate::finish::Source::NotTested(why) => {
+                walk.step(Step::Finished, StepStatus::NotTested, why);
+            }
+        }
     }
     protocol_warnings(&mut walk);
     next_hurdles(&mut walk, main, handshake);
@@ -1706,7 +1718,7 @@ fn dn_text(der: &[u8]) -> Option<String> {
     Some(sanitize(&name.to_string()))
 }
 
-fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Option<&ProbeRecord>) {
+fn finished_step(walk: &mut Walk<'_>, handshake: Option<&ProbeRecord>) {
     let Some(record) = handshake.and_then(|p| p.handshake.as_ref()) else {
         walk.step(
             Step::Finished,
@@ -1736,30 +1748,6 @@ fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opt
             ),
         );
         return;
-    }
-    // The raw hello succeeded but rustls could not follow: a legacy suite
-    // or version this client accepts but rustls does not implement.
-    let raw = main
-        .and_then(|m| m.flight.as_ref())
-        .and_then(|f| f.server_hello.as_ref());
-    if let Some(sh) = raw {
-        let rustls_can = sh.version >= ProtocolVersion::TLS1_2
-            && sh
-                .cipher_suite
-                .info()
-                .is_some_and(|i| i.forward_secrecy() && i.is_aead());
-        if !rustls_can {
-            walk.step(
-                Step::Finished,
-                StepStatus::NotTested,
-                format!(
-                    "not tested: the server chose {} {}, which tlsdoctor's TLS engine cannot complete; the steps up to the certificate were checked",
-                    sh.version.display_name(),
-                    sh.cipher_suite.name()
-                ),
-            );
-            return;
-        }
     }
     match record.error.clone() {
         Some(HandshakeError::AlertReceived { description }) => {

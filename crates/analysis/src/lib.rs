@@ -8,6 +8,7 @@
 
 pub mod certs;
 pub mod client_hello;
+mod finish;
 pub mod fixes;
 #[cfg(test)]
 mod fixtures;
