@@ -6,10 +6,10 @@
 //! never failed. Pure judgement of recorded observations.
 
 use model::{
-    HandshakeError, Observations, ProbeKind, ProbeRecord, ProbeRequest, Purpose,
+    Code, HandshakeError, Observations, ProbeKind, ProbeRecord, ProbeRequest, Purpose,
     ServerHelloObservation, Target,
 };
-use wire::registry::{Encryption, KeyExchange, Mode, ProtocolVersion};
+use wire::registry::{Auth, Encryption, KeyExchange, Mode, ProtocolVersion};
 
 use crate::Context;
 
@@ -24,6 +24,66 @@ pub(crate) enum Source<'a> {
     },
     /// Cannot be finished by any engine here: not tested, because ...
     NotTested(String),
+    /// The chosen client itself refuses what the server negotiated (a
+    /// policy the hello does not show: OpenSSL 3's security level).
+    ClientRefuses {
+        code: Code,
+        summary: String,
+        evidence: Vec<String>,
+        fix: Vec<String>,
+    },
+}
+
+/// What the profile refuses after the ServerHello although its hello
+/// allowed it: a TLS 1.0/1.1 key exchange signed with MD5+SHA-1/SHA-1, a
+/// DH prime below its minimum (the rules `simulate` applies to scans).
+fn client_refuses(
+    main: &ProbeRecord,
+    sh: &ServerHelloObservation,
+    ctx: &Context,
+    host: &str,
+) -> Option<Source<'static>> {
+    let profile = &ctx.client;
+    let info = sh.cipher_suite.info()?;
+    let signed = matches!(info.kx, KeyExchange::Ecdhe | KeyExchange::Dhe)
+        && matches!(info.auth, Auth::Rsa | Auth::Ecdsa | Auth::Dss);
+    if sh.version < ProtocolVersion::TLS1_2 && signed && !profile.legacy_signatures {
+        let code = Code::SigalgMismatch;
+        return Some(Source::ClientRefuses {
+            code,
+            summary: format!(
+                "The server signs its {} key exchange with MD5+SHA-1/SHA-1, which {} refuses.",
+                sh.version.display_name(),
+                profile.name
+            ),
+            evidence: vec![format!(
+                "server chose {} {}; {} accepts no MD5/SHA-1 signatures (OpenSSL 3 security level)",
+                sh.version.display_name(),
+                sh.cipher_suite.name(),
+                profile.name
+            )],
+            fix: crate::mismatch::after_negotiation(code, host),
+        });
+    }
+    let dh_bits = main
+        .flight
+        .as_ref()
+        .and_then(|f| f.key_exchange.as_ref())
+        .and_then(|k| k.dh_prime_bits);
+    if let Some(bits) = dh_bits.filter(|b| info.kx == KeyExchange::Dhe && *b < profile.min_dh_bits)
+    {
+        let code = Code::WeakDhGroup;
+        return Some(Source::ClientRefuses {
+            code,
+            summary: format!(
+                "The server's {bits}-bit DH prime is below the {} bits {} accepts.",
+                profile.min_dh_bits, profile.name
+            ),
+            evidence: vec![format!("DH prime of {bits} bits in the ServerKeyExchange")],
+            fix: crate::mismatch::after_negotiation(code, host),
+        });
+    }
+    None
 }
 
 /// True when rustls (TLS 1.2/1.3, ECDHE, AEAD suites only) can negotiate
@@ -50,7 +110,11 @@ fn chosen(main: Option<&ProbeRecord>) -> Option<&ServerHelloObservation> {
 
 /// The own-engine probe to run next, when the client's hello negotiated
 /// something rustls cannot finish but our engine can.
-pub(crate) fn next_probe(obs: &Observations, target: &Target, ctx: &Context) -> Option<ProbeRequest> {
+pub(crate) fn next_probe(
+    obs: &Observations,
+    target: &Target,
+    ctx: &Context,
+) -> Option<ProbeRequest> {
     if obs.has(&Purpose::Finish) {
         return None;
     }
@@ -67,15 +131,24 @@ pub(crate) fn next_probe(obs: &Observations, target: &Target, ctx: &Context) -> 
 /// Which record the `finished` step is judged from.
 pub(crate) fn source<'a>(
     obs: &'a Observations,
+    ctx: &Context,
     main: Option<&'a ProbeRecord>,
     handshake: Option<&'a ProbeRecord>,
 ) -> Source<'a> {
-    let Some(sh) = chosen(main) else {
+    let (Some(sh), Some(main)) = (chosen(main), main) else {
         return Source::Record {
             record: handshake,
             note: None,
         };
     };
+    let host = obs
+        .target
+        .as_ref()
+        .map(|t| t.host.as_str())
+        .unwrap_or_default();
+    if let Some(refusal) = client_refuses(main, sh, ctx, host) {
+        return refusal;
+    }
     let what = format!("{} {}", sh.version.display_name(), sh.cipher_suite.name());
     if rustls_can(sh) {
         let done = handshake.and_then(|p| p.handshake.as_ref());

@@ -90,7 +90,7 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
         client_certificate_step(&mut walk, main, handshake);
     }
     if !walk.failed() {
-        match crate::finish::source(obs, main, handshake) {
+        match crate::finish::source(obs, ctx, main, handshake) {
             crate::finish::Source::Record { record, note } => {
                 finished_step(&mut walk, record);
                 if let Some(step) = walk.steps.iter_mut().find(|s| s.step == Step::Finished) {
@@ -101,6 +101,22 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
             }
             crate::finish::Source::NotTested(why) => {
                 walk.step(Step::Finished, StepStatus::NotTested, why);
+            }
+            crate::finish::Source::ClientRefuses {
+                code,
+                summary,
+                evidence,
+                fix,
+            } => {
+                walk.step(Step::Finished, StepStatus::Failed, summary.clone());
+                walk.diagnose(
+                    code,
+                    Severity::Error,
+                    Step::Finished,
+                    summary,
+                    evidence,
+                    fix,
+                );
             }
         }
     }

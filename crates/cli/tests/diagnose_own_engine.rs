@@ -61,10 +61,18 @@ fn node(port: u16, ca: &Path) -> Option<Observed> {
         "const tls=require('tls'),fs=require('fs');const s=tls.connect({{host:'127.0.0.1',port:{port},servername:'localhost',ca:fs.readFileSync({ca:?})}},()=>{{console.log('OK',s.getProtocol(),s.getCipher().standardName);s.destroy();}});s.setTimeout(10000,()=>{{console.log('FAIL timeout');s.destroy();}});s.on('error',e=>console.log('FAIL',e.message));",
         ca = ca.display().to_string()
     );
-    match Command::new("node").arg("-e").arg(script).stdin(Stdio::null()).output() {
+    match Command::new("node")
+        .arg("-e")
+        .arg(script)
+        .stdin(Stdio::null())
+        .output()
+    {
         Ok(out) => Some(observe_python(&String::from_utf8_lossy(&out.stdout))),
         Err(_) => {
-            assert!(std::env::var_os("CI").is_none(), "node must be installed in CI");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "node must be installed in CI"
+            );
             eprintln!("skipped node: not installed");
             None
         }
@@ -184,7 +192,11 @@ async fn ecdsa_certificate_cbc_only() {
     against(
         "ecdsa-cbc",
         OPENSSL_P384,
-        &["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA"],
+        &[
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-ECDSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA",
+        ],
     )
     .await;
 }
@@ -194,7 +206,11 @@ async fn ecdsa_certificate_rsa_suites_only() {
     against(
         "ecdsa-rsa-suites",
         OPENSSL_P384,
-        &["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA"],
+        &[
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA",
+        ],
     )
     .await;
 }

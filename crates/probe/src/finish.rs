@@ -136,7 +136,8 @@ async fn run(
                             server_hello = Some(sh);
                         }
                         HandshakeType::ServerKeyExchange => {
-                            let p = params.ok_or_else(|| protocol("ServerKeyExchange before ServerHello"))?;
+                            let p = params
+                                .ok_or_else(|| protocol("ServerKeyExchange before ServerHello"))?;
                             let kind = KeyExchangeKind::for_suite(p.suite)
                                 .ok_or_else(|| protocol("unexpected ServerKeyExchange"))?;
                             let version = if p.version >= ProtocolVersion::TLS1_2 {
