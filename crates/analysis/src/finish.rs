@@ -189,3 +189,178 @@ pub(crate) fn source<'a>(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::{HandshakeObservation, ServerFlight, TcpOutcome};
+    use wire::registry::CipherSuite;
+
+    fn ctx(profile: &str) -> Context {
+        Context {
+            now: time::OffsetDateTime::now_utc(),
+            now_overridden: false,
+            client: crate::profiles::by_name(profile).expect("profile"),
+            trust: crate::TrustStores::default(),
+            client_identity: false,
+            fetch_issuers: false,
+        }
+    }
+
+    fn record(
+        purpose: Purpose,
+        flight: Option<ServerFlight>,
+        hs: Option<HandshakeObservation>,
+    ) -> ProbeRecord {
+        ProbeRecord {
+            request: ProbeRequest {
+                purpose,
+                kind: ProbeKind::Hello(Default::default()),
+            },
+            ip: None,
+            tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+            flight,
+            handshake: hs,
+            fetch: None,
+            elapsed_ms: 0,
+        }
+    }
+
+    /// The ClientHello probe's record: the server chose `suite` at `version`.
+    fn chose(version: ProtocolVersion, suite: u16) -> ProbeRecord {
+        let flight = ServerFlight {
+            server_hello: Some(ServerHelloObservation {
+                version,
+                cipher_suite: CipherSuite(suite),
+                group: None,
+                extensions: Vec::new(),
+                alpn: None,
+                downgrade_sentinel: None,
+                compression: 0,
+                session_id_len: 0,
+            }),
+            ..Default::default()
+        };
+        record(Purpose::ClientHello, Some(flight), None)
+    }
+
+    fn observations(records: Vec<ProbeRecord>) -> Observations {
+        let mut obs = Observations::new(Target::new("example.test", 443));
+        obs.probes = records;
+        obs
+    }
+
+    fn rustls_failed() -> ProbeRecord {
+        record(
+            Purpose::Handshake,
+            None,
+            Some(HandshakeObservation {
+                error: Some(HandshakeError::AlertReceived { description: 40 }),
+                ..Default::default()
+            }),
+        )
+    }
+
+    #[test]
+    fn dhe_plans_the_own_engine_and_is_judged_from_it() {
+        let ctx = ctx("curl-7.88");
+        let target = Target::new("example.test", 443);
+        let dhe = chose(ProtocolVersion::TLS1_2, 0x009e);
+        let obs = observations(vec![dhe.clone(), rustls_failed()]);
+        let planned = next_probe(&obs, &target, &ctx).expect("own-engine probe");
+        assert_eq!(planned.purpose, Purpose::Finish);
+        assert!(matches!(planned.kind, ProbeKind::Finish(_)));
+        // Before it ran: not tested, never failed from the rustls alert.
+        let main = obs.probe(&Purpose::ClientHello);
+        assert!(matches!(
+            source(&obs, &ctx, main, obs.probe(&Purpose::Handshake)),
+            Source::NotTested(_)
+        ));
+        let finished = record(
+            Purpose::Finish,
+            None,
+            Some(HandshakeObservation {
+                completed: true,
+                ..Default::default()
+            }),
+        );
+        let obs = observations(vec![dhe, rustls_failed(), finished]);
+        assert!(next_probe(&obs, &target, &ctx).is_none());
+        let main = obs.probe(&Purpose::ClientHello);
+        match source(&obs, &ctx, main, obs.probe(&Purpose::Handshake)) {
+            Source::Record { record, note } => {
+                assert_eq!(record.unwrap().request.purpose, Purpose::Finish);
+                assert!(note.unwrap().contains("own TLS 1.0-1.2 engine"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ecdhe_gcm_stays_with_rustls() {
+        let ctx = ctx("curl-7.88");
+        let obs = observations(vec![
+            chose(ProtocolVersion::TLS1_2, 0xc02f),
+            rustls_failed(),
+        ]);
+        assert!(next_probe(&obs, &Target::new("example.test", 443), &ctx).is_none());
+        let main = obs.probe(&Purpose::ClientHello);
+        match source(&obs, &ctx, main, obs.probe(&Purpose::Handshake)) {
+            Source::Record { record, .. } => {
+                assert_eq!(record.unwrap().request.purpose, Purpose::Handshake)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn what_no_engine_runs_is_not_tested_and_an_engine_gap_too() {
+        let ctx = ctx("openssl-1.0.2");
+        // Camellia: no engine here.
+        let obs = observations(vec![
+            chose(ProtocolVersion::TLS1_2, 0x0041),
+            rustls_failed(),
+        ]);
+        assert!(next_probe(&obs, &Target::new("example.test", 443), &ctx).is_none());
+        let main = obs.probe(&Purpose::ClientHello);
+        match source(&obs, &ctx, main, obs.probe(&Purpose::Handshake)) {
+            Source::NotTested(why) => assert!(why.contains("Camellia"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // The engine met something it does not implement (a big prime).
+        let gap = record(
+            Purpose::Finish,
+            None,
+            Some(HandshakeObservation {
+                error: Some(HandshakeError::Unsupported {
+                    what: "DH prime of 16384 bits".into(),
+                }),
+                ..Default::default()
+            }),
+        );
+        let obs = observations(vec![chose(ProtocolVersion::TLS1_2, 0x009e), gap]);
+        let main = obs.probe(&Purpose::ClientHello);
+        assert!(matches!(
+            source(&obs, &ctx, main, None),
+            Source::NotTested(_)
+        ));
+    }
+
+    #[test]
+    fn openssl3_profiles_refuse_tls10_signed_key_exchange() {
+        let main = chose(ProtocolVersion::TLS1_0, 0xc014);
+        let obs = observations(vec![main]);
+        let main = obs.probe(&Purpose::ClientHello);
+        match source(&obs, &ctx("curl-7.88"), main, None) {
+            Source::ClientRefuses { code, .. } => assert_eq!(code, Code::SigalgMismatch),
+            other => panic!("{other:?}"),
+        }
+        // RSA key exchange signs nothing: no refusal on that ground.
+        let obs = observations(vec![chose(ProtocolVersion::TLS1_0, 0x002f)]);
+        let main = obs.probe(&Purpose::ClientHello);
+        assert!(!matches!(
+            source(&obs, &ctx("curl-7.88"), main, None),
+            Source::ClientRefuses { .. }
+        ));
+    }
+}
