@@ -30,10 +30,12 @@ pub enum Direction {
     Open,
 }
 
+// Two of these exist per connection: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Cipher {
     Cbc {
-        seal: Option<EncryptingKey>,
-        open: Option<DecryptingKey>,
+        seal: Option<Box<EncryptingKey>>,
+        open: Option<Box<DecryptingKey>>,
         mac: hmac::Key,
         mac_len: usize,
         /// TLS 1.0: the IV of the next record (chained); later versions
@@ -88,7 +90,7 @@ impl KeyPair {
             return Err(Tls12Error::BadLength(key_block.len()));
         }
         let (mac_len, key_len, iv_len) = match params.bulk {
-            Bulk::AesCbc { key_len, mac } => (mac.len(), key_len, BLOCK),
+            Bulk::AesCbc { key_len, mac } => (mac.output_len(), key_len, BLOCK),
             Bulk::AesGcm { key_len } => (0, key_len, 4),
             Bulk::ChaCha20Poly1305 => (0, 32, 12),
         };
@@ -123,12 +125,16 @@ impl Protection {
                 let unbound = || UnboundCipherKey::new(alg, key).map_err(crypto("AES key"));
                 let (seal, open) = match direction {
                     Direction::Seal => (
-                        Some(EncryptingKey::cbc(unbound()?).map_err(crypto("CBC"))?),
+                        Some(Box::new(
+                            EncryptingKey::cbc(unbound()?).map_err(crypto("CBC"))?,
+                        )),
                         None,
                     ),
                     Direction::Open => (
                         None,
-                        Some(DecryptingKey::cbc(unbound()?).map_err(crypto("CBC"))?),
+                        Some(Box::new(
+                            DecryptingKey::cbc(unbound()?).map_err(crypto("CBC"))?,
+                        )),
                     ),
                 };
                 let hmac_alg = match mac {
@@ -143,7 +149,7 @@ impl Protection {
                     seal,
                     open,
                     mac: hmac::Key::new(hmac_alg, mac_key),
-                    mac_len: mac.len(),
+                    mac_len: mac.output_len(),
                     chained_iv,
                 }
             }
@@ -375,7 +381,7 @@ mod tests {
         let half = kb.len() / 2;
         // Swap halves of each pair so "server" keys are the client's.
         let (ml, kl, il) = match params.bulk {
-            Bulk::AesCbc { key_len, mac } => (mac.len(), key_len, 16),
+            Bulk::AesCbc { key_len, mac } => (mac.output_len(), key_len, 16),
             Bulk::AesGcm { key_len } => (0, key_len, 4),
             Bulk::ChaCha20Poly1305 => (0, 32, 12),
         };

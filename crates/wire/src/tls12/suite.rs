@@ -42,7 +42,7 @@ pub enum MacHash {
 
 impl MacHash {
     /// Output (and key) length in bytes.
-    pub fn len(self) -> usize {
+    pub fn output_len(self) -> usize {
         match self {
             Self::Sha1 => 20,
             Self::Sha256 => 32,
@@ -142,7 +142,7 @@ impl SuiteParams {
     /// the TLS 1.0 IVs anyway is harmless).
     pub fn key_block_len(&self) -> usize {
         match self.bulk {
-            Bulk::AesCbc { key_len, mac } => 2 * mac.len() + 2 * key_len + 2 * 16,
+            Bulk::AesCbc { key_len, mac } => 2 * mac.output_len() + 2 * key_len + 2 * 16,
             Bulk::AesGcm { key_len } => 2 * key_len + 2 * 4,
             Bulk::ChaCha20Poly1305 => 2 * 32 + 2 * 12,
         }
