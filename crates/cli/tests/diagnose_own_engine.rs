@@ -248,3 +248,54 @@ async fn ecdsa_certificate_rsa_suites_only() {
     .await;
     assert!(connected.iter().all(|ok| !*ok), "{connected:?}");
 }
+
+/// The engine itself, family by family: as `openssl-1.0.2` (TLS 1.0-1.2,
+/// accepts legacy signatures) against servers that allow exactly one
+/// version and suite, `finished` is `ok` and says our engine finished it.
+/// Covers TLS 1.0 implicit-IV CBC, TLS 1.1 explicit IV, RSA/DHE/ECDHE key
+/// exchange, SHA-256/SHA-384 PRFs and HMAC-SHA-1/SHA-256/SHA-384, GCM and
+/// a Camellia server (not implemented: `not_tested`, never `failed`).
+#[tokio::test]
+async fn engine_finishes_each_family() {
+    let dir = TempDir::new("own-engine-families");
+    let (cert, key) = openssl_self_signed(
+        &dir,
+        "server",
+        OPENSSL_RSA_2048,
+        &["basicConstraints=critical,CA:FALSE".to_string()],
+    );
+    for (version, cipher, expected) in [
+        ("-tls1", "AES128-SHA", StepStatus::Ok),
+        ("-tls1", "ECDHE-RSA-AES256-SHA", StepStatus::Ok),
+        ("-tls1_1", "DHE-RSA-AES128-SHA", StepStatus::Ok),
+        ("-tls1_2", "AES256-SHA256", StepStatus::Ok),
+        ("-tls1_2", "ECDHE-RSA-AES256-SHA384", StepStatus::Ok),
+        ("-tls1_2", "DHE-RSA-AES256-GCM-SHA384", StepStatus::Ok),
+        ("-tls1_2", "AES256-GCM-SHA384", StepStatus::Ok),
+        ("-tls1_2", "CAMELLIA128-SHA", StepStatus::NotTested),
+    ] {
+        let cipher_arg = format!("{cipher}:@SECLEVEL=0");
+        let server =
+            common::openssl_server(&cert, &key, &["-www", version, "-cipher", &cipher_arg]);
+        let client = analysis::profiles::by_name("openssl-1.0.2").expect("profile");
+        let report =
+            common::diagnose(server.port, Some(&cert), |job| job.context.client = client).await;
+        let finished = report
+            .steps
+            .iter()
+            .find(|s| s.step == Step::Finished)
+            .expect("finished step");
+        assert_eq!(
+            finished.status, expected,
+            "{version} {cipher}: {:#?}",
+            report.steps
+        );
+        if expected == StepStatus::Ok {
+            assert!(
+                finished.detail.contains("own TLS 1.0-1.2 engine"),
+                "{version} {cipher}: {}",
+                finished.detail
+            );
+        }
+    }
+}

@@ -150,12 +150,13 @@ fn algorithm(group: NamedGroup) -> Result<&'static agreement::Algorithm, Tls12Er
         crate::keyshare::X25519 => Ok(&agreement::X25519),
         crate::keyshare::SECP256R1 => Ok(&agreement::ECDH_P256),
         crate::keyshare::SECP384R1 => Ok(&agreement::ECDH_P384),
+        crate::keyshare::SECP521R1 => Ok(&agreement::ECDH_P521),
         other => Err(Tls12Error::UnsupportedGroup(other)),
     }
 }
 
 impl EcdheKey {
-    /// A fresh key on `group` (x25519, secp256r1 or secp384r1).
+    /// A fresh key on `group` (x25519, secp256r1, secp384r1 or secp521r1).
     pub fn generate(group: NamedGroup) -> Result<Self, Tls12Error> {
         let alg = algorithm(group)?;
         let private = agreement::EphemeralPrivateKey::generate(alg, &rand::SystemRandom::new())
