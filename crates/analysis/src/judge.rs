@@ -90,7 +90,35 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
         client_certificate_step(&mut walk, main, handshake);
     }
     if !walk.failed() {
-        finished_step(&mut walk, main, handshake);
+        match crate::finish::source(obs, ctx, main, handshake) {
+            crate::finish::Source::Record { record, note } => {
+                finished_step(&mut walk, record);
+                if let Some(step) = walk.steps.iter_mut().find(|s| s.step == Step::Finished) {
+                    if let Some(note) = note {
+                        step.detail = format!("{}; {note}", step.detail);
+                    }
+                }
+            }
+            crate::finish::Source::NotTested(why) => {
+                walk.step(Step::Finished, StepStatus::NotTested, why);
+            }
+            crate::finish::Source::ClientRefuses {
+                code,
+                summary,
+                evidence,
+                fix,
+            } => {
+                walk.step(Step::Finished, StepStatus::Failed, summary.clone());
+                walk.diagnose(
+                    code,
+                    Severity::Error,
+                    Step::Finished,
+                    summary,
+                    evidence,
+                    fix,
+                );
+            }
+        }
     }
     if !walk.failed() {
         let (step, diagnoses) = crate::application::judge(obs.target.as_ref(), main, handshake);
@@ -876,27 +904,41 @@ fn server_alert(walk: &mut Walk<'_>, step: Step, description: u8, context: &str)
     );
 }
 
+/// What the chosen client negotiates: the server's answer to the client's
+/// own hello (version, suite, group), not the second handshake's, which
+/// offers its engine's suites. ALPN is encrypted under TLS 1.3, so it comes
+/// from the full handshake (which offers the same protocols) when the hello
+/// did not show it.
 fn negotiated(main: Option<&ProbeRecord>, handshake: Option<&ProbeRecord>) -> Option<Negotiated> {
-    if let Some(h) = handshake
+    let full = handshake
         .and_then(|p| p.handshake.as_ref())
-        .filter(|h| h.completed)
-    {
+        .filter(|h| h.completed);
+    let flight = main.and_then(|m| m.flight.as_ref());
+    if let Some(sh) = flight.and_then(|f| f.server_hello.as_ref()) {
+        let group = sh.group.or_else(|| {
+            flight
+                .and_then(|f| f.key_exchange.as_ref())
+                .and_then(|k| k.group)
+        });
         return Some(Negotiated {
-            version: h.version.map(|v| v.to_string()).unwrap_or_default(),
-            cipher_suite: h
-                .cipher_suite
-                .map(|s| s.name().to_string())
-                .unwrap_or_default(),
-            group: h.group.map(|g| g.name().to_string()),
-            alpn: h.alpn.clone(),
+            version: sh.version.to_string(),
+            cipher_suite: sh.cipher_suite.name().to_string(),
+            group: group.map(|g| g.name().to_string()),
+            alpn: sh
+                .alpn
+                .clone()
+                .or_else(|| full.and_then(|h| h.alpn.clone())),
         });
     }
-    let sh = main?.flight.as_ref()?.server_hello.as_ref()?;
+    let h = full?;
     Some(Negotiated {
-        version: sh.version.to_string(),
-        cipher_suite: sh.cipher_suite.name().to_string(),
-        group: sh.group.map(|g| g.name().to_string()),
-        alpn: sh.alpn.clone(),
+        version: h.version.map(|v| v.to_string()).unwrap_or_default(),
+        cipher_suite: h
+            .cipher_suite
+            .map(|s| s.name().to_string())
+            .unwrap_or_default(),
+        group: h.group.map(|g| g.name().to_string()),
+        alpn: h.alpn.clone(),
     })
 }
 
@@ -928,6 +970,31 @@ fn certificate_step(
     let recorded = handshake.and_then(|p| p.handshake.as_ref());
     let chain = crate::issuers::served_chain(main, handshake);
     if chain.is_empty() {
+        // The hello was answered, then the flight broke the rules (e.g. a
+        // Certificate message of 40,000 entries): every client aborts here.
+        let flight = main.and_then(|m| m.flight.as_ref());
+        if let Some(FlightEnd::Malformed { message }) = flight.map(|f| &f.end) {
+            walk.step(
+                Step::Certificate,
+                StepStatus::Failed,
+                "the server's certificate message breaks TLS rules",
+            );
+            walk.diagnose(
+                Code::ProtocolViolation,
+                Severity::Error,
+                Step::Certificate,
+                "The server's Certificate message cannot be read by any TLS client; every client will abort.",
+                vec![
+                    format!("parser: {}", sanitize(message)),
+                    format!("{} bytes received", flight.map_or(0, |f| f.bytes_received)),
+                ],
+                vec![
+                    "Server: serve the leaf certificate followed by its intermediates only (a handful of certificates, not a bundle of every CA).".into(),
+                    "Check that nothing on the path (load balancer, TLS offloader) rewrites the handshake.".into(),
+                ],
+            );
+            return;
+        }
         walk.step(
             Step::Certificate,
             StepStatus::NotTested,
@@ -1767,7 +1834,7 @@ pub(crate) fn dn_text(der: &[u8]) -> Option<String> {
     Some(sanitize(&name.to_string()))
 }
 
-fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Option<&ProbeRecord>) {
+fn finished_step(walk: &mut Walk<'_>, handshake: Option<&ProbeRecord>) {
     let Some(record) = handshake.and_then(|p| p.handshake.as_ref()) else {
         walk.step(
             Step::Finished,
@@ -1777,58 +1844,19 @@ fn finished_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opt
         return;
     };
     if record.completed {
-        // The full handshake is a second connection by tlsdoctor's TLS
-        // engine, which offers its own suites: say so when it got another
-        // suite than the client's own hello did at server_hello.
-        let profile_suite = main
-            .and_then(|m| m.flight.as_ref())
-            .and_then(|f| f.server_hello.as_ref())
-            .map(|sh| sh.cipher_suite);
-        let second = match (profile_suite, record.cipher_suite) {
-            (Some(profile), Some(engine)) if profile != engine => format!(
-                " (a second handshake by tlsdoctor's TLS engine, which offers only its own suites; the client's own hello got {} at server_hello, and that is what this client negotiates)",
-                profile.name()
-            ),
-            _ => String::new(),
-        };
         walk.step(
             Step::Finished,
             StepStatus::Ok,
             format!(
-                "handshake complete: {}, {}{}",
+                "handshake complete: {}, {}",
                 record.version.map(|v| v.display_name()).unwrap_or_default(),
                 record
                     .cipher_suite
                     .map(|s| s.name().to_string())
                     .unwrap_or_default(),
-                second,
             ),
         );
         return;
-    }
-    // The raw hello succeeded but rustls could not follow: a legacy suite
-    // or version this client accepts but rustls does not implement.
-    let raw = main
-        .and_then(|m| m.flight.as_ref())
-        .and_then(|f| f.server_hello.as_ref());
-    if let Some(sh) = raw {
-        let rustls_can = sh.version >= ProtocolVersion::TLS1_2
-            && sh
-                .cipher_suite
-                .info()
-                .is_some_and(|i| i.forward_secrecy() && i.is_aead());
-        if !rustls_can {
-            walk.step(
-                Step::Finished,
-                StepStatus::NotTested,
-                format!(
-                    "not tested: the server chose {} {}, which tlsdoctor's TLS engine cannot complete; the steps up to the certificate were checked",
-                    sh.version.display_name(),
-                    sh.cipher_suite.name()
-                ),
-            );
-            return;
-        }
     }
     match record.error.clone() {
         Some(HandshakeError::AlertReceived { description }) => {

@@ -11,6 +11,7 @@ pub mod certs;
 pub mod chain;
 pub mod client_hello;
 mod der;
+mod finish;
 pub mod fixes;
 #[cfg(test)]
 mod fixtures;

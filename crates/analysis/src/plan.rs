@@ -25,6 +25,10 @@ pub(crate) fn next_probes(obs: &Observations, ctx: &Context) -> Option<Vec<Probe
     if let Some(fetch) = crate::issuers::next_fetch(obs, ctx) {
         return Some(vec![fetch]);
     }
+    // The client's hello negotiated what only our own engine can finish.
+    if let Some(finish) = crate::finish::next_probe(obs, target, ctx) {
+        return Some(vec![finish]);
+    }
     let first = obs.probe(&Purpose::ClientHello)?;
     if !first.tcp.is_connected() {
         return None;
@@ -57,7 +61,7 @@ pub(crate) fn next_probes(obs: &Observations, ctx: &Context) -> Option<Vec<Probe
 }
 
 /// The chosen client's hello, with the given SNI.
-fn client_hello(ctx: &Context, sni: Option<String>) -> HelloSpec {
+pub(crate) fn client_hello(ctx: &Context, sni: Option<String>) -> HelloSpec {
     let profile = &ctx.client;
     HelloSpec {
         versions: profile.versions.clone(),

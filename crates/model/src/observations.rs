@@ -305,6 +305,12 @@ pub enum HandshakeError {
     Other {
         message: String,
     },
+    /// The server chose something the handshake engine does not implement
+    /// (a suite family, a version, a group): nothing is known about whether
+    /// the handshake would finish.
+    Unsupported {
+        what: String,
+    },
 }
 
 /// The reply to `GET /` (or `HEAD /`) over the established connection:

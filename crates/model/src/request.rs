@@ -13,6 +13,9 @@ pub enum Purpose {
     ClientHello,
     /// A full handshake (rustls) as the chosen client, recording the chain.
     Handshake,
+    /// The chosen client's hello, finished with tlsdoctor's own TLS 1.0-1.2
+    /// engine, when the server picks a version or suite rustls cannot run.
+    Finish,
     /// Does the server accept this protocol version with any suite at all?
     Version { version: ProtocolVersion },
     /// Which suites does the server accept at this version (round `round` of
@@ -92,6 +95,11 @@ pub enum ProbeKind {
     /// `GET` an `http://` URL from a certificate's caIssuers (not the
     /// target: the CA's server), bounded in size and time, no redirects.
     FetchIssuer { url: String },
+    /// Send this crafted ClientHello and complete the TLS 1.0-1.2 handshake
+    /// the server chooses with tlsdoctor's own engine (`wire::tls12`: RSA,
+    /// DHE, ECDHE key exchange; AES-CBC, AES-GCM, ChaCha20-Poly1305 records),
+    /// recording whether the server's Finished verified.
+    Finish(HelloSpec),
 }
 
 /// Everything that goes into a crafted ClientHello. Fields added after the

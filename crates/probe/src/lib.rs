@@ -8,6 +8,7 @@
 
 mod connect;
 mod fetch;
+mod finish;
 mod handshake;
 mod hello;
 mod http;
@@ -136,6 +137,11 @@ async fn run_one(
             ProbeKind::FetchIssuer { .. } => {}
             ProbeKind::Vulnerability(probe) => {
                 record.flight = Some(vulns::run(stream, target, addresses, probe, options).await);
+            }
+            ProbeKind::Finish(spec) => {
+                let (flight, handshake) = finish::finish(stream, spec, options.timeout).await;
+                record.flight = flight;
+                record.handshake = Some(handshake);
             }
             ProbeKind::Handshake(spec) if spec.resume.is_some() => {
                 let (flight, handshake) =

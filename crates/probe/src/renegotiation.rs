@@ -64,17 +64,17 @@ pub(crate) async fn renegotiate(
 }
 
 /// A connection read record by record under one deadline.
-struct Channel {
-    stream: TcpStream,
-    records: RecordReader,
-    deadline: Instant,
-    received: usize,
+pub(crate) struct Channel {
+    pub(crate) stream: TcpStream,
+    pub(crate) records: RecordReader,
+    pub(crate) deadline: Instant,
+    pub(crate) received: usize,
     /// Sees the plaintext first flight, until ServerHelloDone.
-    recorder: Option<FlightRecorder>,
+    pub(crate) recorder: Option<FlightRecorder>,
 }
 
 impl Channel {
-    async fn send(&mut self, bytes: &[u8]) -> Result<(), FlightEnd> {
+    pub(crate) async fn send(&mut self, bytes: &[u8]) -> Result<(), FlightEnd> {
         let remaining = self.deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(remaining, self.stream.write_all(bytes)).await {
             Ok(Ok(())) => Ok(()),
@@ -84,7 +84,7 @@ impl Channel {
     }
 
     /// The next record, or how the connection ended.
-    async fn record(&mut self) -> Result<Record, FlightEnd> {
+    pub(crate) async fn record(&mut self) -> Result<Record, FlightEnd> {
         let mut chunk = [0u8; 8192];
         loop {
             match self.records.next_record() {
@@ -132,7 +132,7 @@ fn io_end(e: &std::io::Error) -> FlightEnd {
     }
 }
 
-fn alert_of(payload: &[u8]) -> Option<AlertObservation> {
+pub(crate) fn alert_of(payload: &[u8]) -> Option<AlertObservation> {
     match payload {
         [level, description, ..] => Some(AlertObservation {
             level: *level,
@@ -150,7 +150,7 @@ fn alert_text(a: &AlertObservation) -> String {
     )
 }
 
-fn random32() -> Result<[u8; 32], String> {
+pub(crate) fn random32() -> Result<[u8; 32], String> {
     let mut r = [0u8; 32];
     let provider = rustls::crypto::aws_lc_rs::default_provider();
     provider

@@ -1030,9 +1030,11 @@ pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations, round: &[Pro
                 })
             }
             // A real handshake reset before the server's certificate.
-            ProbeKind::Handshake(_) => record.handshake.as_ref().is_some_and(|h| {
-                matches!(h.error, Some(model::HandshakeError::Reset)) && h.chain.is_empty()
-            }),
+            ProbeKind::Handshake(_) | ProbeKind::Finish(_) => {
+                record.handshake.as_ref().is_some_and(|h| {
+                    matches!(h.error, Some(model::HandshakeError::Reset)) && h.chain.is_empty()
+                })
+            }
             ProbeKind::FetchIssuer { .. } => false,
         },
         _ => false,

@@ -465,6 +465,10 @@ fn chains(obs: &Observations, ctx: &ScanContext) -> Vec<ChainReport> {
                 spec.sni.is_some(),
                 p.handshake.as_ref().and_then(|h| h.version),
             ),
+            ProbeKind::Finish(spec) => (
+                spec.sni.is_some(),
+                p.handshake.as_ref().and_then(|h| h.version),
+            ),
             ProbeKind::Ssl2 { .. } => (true, Some(ProtocolVersion::SSL2)),
             ProbeKind::Vulnerability(probe) => (probe.hello().sni.is_some(), None),
             // Not a connection to the server: no chain of its own.

@@ -10,6 +10,11 @@
 
 use aws_lc_rs::{aead, agreement, digest, hmac, rand};
 
+pub mod kx;
+pub mod prf;
+pub mod protection;
+pub mod suite;
+
 use crate::record::ContentType;
 use crate::registry::{CipherSuite, NamedGroup, ProtocolVersion};
 
@@ -46,6 +51,8 @@ pub enum Tls12Error {
     BadRecordMac,
     #[error("the record sequence number would wrap")]
     SequenceExhausted,
+    #[error("{0} of {1} bits is larger than the engine accepts")]
+    TooLarge(&'static str, u64),
 }
 
 /// RFC 5246 §5 `PRF(secret, label, seed)` with `P_SHA256`, `len` bytes.
@@ -142,12 +149,14 @@ fn algorithm(group: NamedGroup) -> Result<&'static agreement::Algorithm, Tls12Er
     match group {
         crate::keyshare::X25519 => Ok(&agreement::X25519),
         crate::keyshare::SECP256R1 => Ok(&agreement::ECDH_P256),
+        crate::keyshare::SECP384R1 => Ok(&agreement::ECDH_P384),
+        crate::keyshare::SECP521R1 => Ok(&agreement::ECDH_P521),
         other => Err(Tls12Error::UnsupportedGroup(other)),
     }
 }
 
 impl EcdheKey {
-    /// A fresh key on `group` (x25519 or secp256r1).
+    /// A fresh key on `group` (x25519, secp256r1, secp384r1 or secp521r1).
     pub fn generate(group: NamedGroup) -> Result<Self, Tls12Error> {
         let alg = algorithm(group)?;
         let private = agreement::EphemeralPrivateKey::generate(alg, &rand::SystemRandom::new())
