@@ -5,11 +5,12 @@
 
 mod common;
 
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::free_port;
 use common::scan::{scan_loopback, sorted, supported_protocols};
 use wire::registry::CipherSuite;
 
@@ -52,14 +53,6 @@ fn cert_dir() -> common::TempDir {
         .expect("openssl is installed");
     assert!(status.success(), "openssl req failed");
     dir
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn wait_for(port: u16, child: &mut Child) {

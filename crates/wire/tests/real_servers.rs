@@ -126,12 +126,28 @@ fn run(cmd: &mut Command) {
     );
 }
 
+/// A free port below Linux's ephemeral range, so a readiness probe cannot
+/// connect to itself (see crates/cli/tests/common/mod.rs).
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let _ = NEXT.compare_exchange(
+        0,
+        20_000 + (std::process::id() % 600) as u16 * 20,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    loop {
+        let port = NEXT.fetch_add(1, Ordering::SeqCst);
+        let port = if port >= 32_000 {
+            20_000 + port % 12_000
+        } else {
+            port
+        };
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A server child process, killed on drop (then its files are removed).

@@ -157,13 +157,27 @@ pub fn openssl_self_signed(
     (cert, key)
 }
 
-/// A port nobody listens on right now.
+/// A port nobody listens on right now, below Linux's ephemeral range
+/// (32768–60999). A port from `bind(0)` lies inside that range, and while a
+/// server is still starting, `wait_for_port`'s own connection can be given
+/// that port as its source and connect to itself (TCP simultaneous open):
+/// the port looks ready, and the test then finds it refused.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let start = 20_000 + (std::process::id() % 600) as u16 * 20;
+    let _ = NEXT.compare_exchange(0, start, Ordering::SeqCst, Ordering::SeqCst);
+    loop {
+        let port = NEXT.fetch_add(1, Ordering::SeqCst);
+        let port = if port >= 32_000 {
+            20_000 + port % 12_000
+        } else {
+            port
+        };
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// Waits until something accepts connections on the port.
