@@ -94,7 +94,8 @@ impl CapturedClient {
 /// handshake message, of TLS records, or of an SSL 2.0 CLIENT-HELLO.
 pub fn read_client_hello(bytes: &[u8], stream: Option<u32>) -> Result<CapturedClient> {
     if is_capture(bytes) {
-        let hellos = wire::pcap::client_hellos(bytes).context("cannot read the capture")?;
+        let (hellos, stats) =
+            wire::pcap::client_hellos_from(bytes).context("cannot read the capture")?;
         let found = match stream {
             Some(n) => hellos.iter().find(|h| h.stream == n),
             None => hellos.first(),
@@ -105,7 +106,10 @@ pub fn read_client_hello(bytes: &[u8], stream: Option<u32>) -> Result<CapturedCl
                     "the capture holds no ClientHello in TCP stream {n} (streams with one: {})",
                     streams(&hellos)
                 ),
-                None => bail!("the capture holds no TLS ClientHello over TCP"),
+                None => bail!(
+                    "the capture holds no TLS ClientHello over TCP{}",
+                    dropped(&stats)
+                ),
             }
         };
         let hello = ClientHello::read_handshake(&h.message)
@@ -143,6 +147,17 @@ pub fn read_client_hello(bytes: &[u8], stream: Option<u32>) -> Result<CapturedCl
         offer,
         origin: "a hello".into(),
     })
+}
+
+/// What the bounded capture reader forgot, when that may explain a missing hello.
+fn dropped(stats: &wire::pcap::CaptureStats) -> String {
+    if stats.evicted_with_data + stats.oversized_packets + stats.gaps == 0 {
+        return String::new();
+    }
+    format!(
+        " ({} of {} streams forgotten mid-hello to bound memory, {} oversized packets skipped, {} streams with an unfilled gap)",
+        stats.evicted_with_data, stats.streams, stats.oversized_packets, stats.gaps
+    )
 }
 
 fn streams(hellos: &[wire::pcap::CapturedHello]) -> String {

@@ -252,8 +252,12 @@ impl<R: Read> PacketReader<R> {
         }
         let format = match magic {
             // Classic pcap: a1b2c3d4 (microseconds) or a1b23c4d (nanoseconds).
-            [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => Self::pcap_header(&mut r, Endian::Little)?,
-            [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => Self::pcap_header(&mut r, Endian::Big)?,
+            [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => {
+                Self::pcap_header(&mut r, Endian::Little)?
+            }
+            [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => {
+                Self::pcap_header(&mut r, Endian::Big)?
+            }
             // pcapng Section Header Block type, the same in both byte orders.
             [0x0a, 0x0d, 0x0d, 0x0a] => {
                 let mut rest = [0u8; 8];
@@ -267,7 +271,10 @@ impl<R: Read> PacketReader<R> {
                 };
                 let mut reader = Self {
                     r,
-                    format: Format::Pcapng { e, links: Vec::new() },
+                    format: Format::Pcapng {
+                        e,
+                        links: Vec::new(),
+                    },
                     buf: Vec::new(),
                     index: 0,
                     ended: false,
@@ -329,7 +336,11 @@ impl<R: Read> PacketReader<R> {
     }
 
     /// Classic libpcap: 16-byte record headers, each followed by its data.
-    fn pcap_record(&mut self, e: Endian, link: u32) -> Result<Option<(u32, usize, usize)>, PcapError> {
+    fn pcap_record(
+        &mut self,
+        e: Endian,
+        link: u32,
+    ) -> Result<Option<(u32, usize, usize)>, PcapError> {
         loop {
             let mut h = [0u8; 16];
             if !fill(&mut self.r, &mut h)? {
@@ -384,7 +395,10 @@ impl<R: Read> PacketReader<R> {
                     [0x1a, 0x2b, 0x3c, 0x4d] => Endian::Big,
                     _ => return Ok(None),
                 };
-                self.format = Format::Pcapng { e, links: Vec::new() };
+                self.format = Format::Pcapng {
+                    e,
+                    links: Vec::new(),
+                };
                 header_len = 12;
             }
             let len = e.u32(&h, 4).map_or(0, u64::from);
