@@ -207,6 +207,10 @@ impl Endian {
     }
 }
 
+/// A packet from [`PacketReader::next_packet`]: its index in the file (from 0),
+/// its link type and its captured bytes.
+pub type Packet<'a> = (u64, u32, &'a [u8]);
+
 enum Format {
     /// Classic pcap with the file's link type.
     Pcap { e: Endian, link: u32 },
@@ -317,7 +321,7 @@ impl<R: Read> PacketReader<R> {
     /// The next packet: its index (from 0, counting every packet record of the
     /// file), its link type and its captured bytes. `Ok(None)` at the end of the
     /// input or at the first damaged record.
-    pub fn next_packet(&mut self) -> Result<Option<(u64, u32, &[u8])>, PcapError> {
+    pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, PcapError> {
         if self.ended {
             return Ok(None);
         }
