@@ -94,18 +94,29 @@ impl CapturedClient {
 /// handshake message, of TLS records, or of an SSL 2.0 CLIENT-HELLO.
 pub fn read_client_hello(bytes: &[u8], stream: Option<u32>) -> Result<CapturedClient> {
     if is_capture(bytes) {
-        let hellos = wire::pcap::client_hellos(bytes).context("cannot read the capture")?;
-        let found = match stream {
-            Some(n) => hellos.iter().find(|h| h.stream == n),
-            None => hellos.first(),
+        // Hellos are read one at a time and only the wanted one is kept (the
+        // stream numbers of the others, for the error message).
+        let mut reader = wire::pcap::HelloReader::new(bytes).context("cannot read the capture")?;
+        let mut others = Vec::new();
+        let found = loop {
+            match reader.next_hello().context("cannot read the capture")? {
+                Some(h) if stream.is_none_or(|n| h.stream == n) => break Some(h),
+                Some(h) => others.push(h.stream),
+                None => break None,
+            }
         };
         let Some(h) = found else {
+            let stats = reader.stats();
             match stream {
                 Some(n) => bail!(
-                    "the capture holds no ClientHello in TCP stream {n} (streams with one: {})",
-                    streams(&hellos)
+                    "the capture holds no ClientHello in TCP stream {n} (streams with one: {}){}",
+                    streams(&others),
+                    dropped(&stats)
                 ),
-                None => bail!("the capture holds no TLS ClientHello over TCP"),
+                None => bail!(
+                    "the capture holds no TLS ClientHello over TCP{}",
+                    dropped(&stats)
+                ),
             }
         };
         let hello = ClientHello::read_handshake(&h.message)
@@ -145,8 +156,19 @@ pub fn read_client_hello(bytes: &[u8], stream: Option<u32>) -> Result<CapturedCl
     })
 }
 
-fn streams(hellos: &[wire::pcap::CapturedHello]) -> String {
-    let mut s: Vec<String> = hellos.iter().map(|h| h.stream.to_string()).collect();
+/// What the bounded capture reader forgot, when that may explain a missing hello.
+fn dropped(stats: &wire::pcap::CaptureStats) -> String {
+    if stats.evicted_with_data + stats.oversized_packets + stats.gaps == 0 {
+        return String::new();
+    }
+    format!(
+        " ({} of {} streams forgotten mid-hello to bound memory, {} oversized packets skipped, {} streams with an unfilled gap)",
+        stats.evicted_with_data, stats.streams, stats.oversized_packets, stats.gaps
+    )
+}
+
+fn streams(numbers: &[u32]) -> String {
+    let mut s: Vec<String> = numbers.iter().map(u32::to_string).collect();
     s.dedup();
     if s.is_empty() {
         "none".into()

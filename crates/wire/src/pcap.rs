@@ -2,7 +2,8 @@
 //! capture can feed the same analysis as a live probe and JA3/JA4 can be checked
 //! against published vectors.
 //!
-//! Sans-IO: [`client_hellos`] takes the whole file as bytes. It understands classic
+//! [`client_hellos`] takes the whole file as bytes; [`HelloReader`] and
+//! [`client_hellos_from`] read any [`Read`] one packet at a time. It understands classic
 //! pcap (both byte orders, micro- and nanosecond timestamps) and pcapng (section
 //! header, interface description, enhanced, simple and obsolete packet blocks, in
 //! either byte order); link types Ethernet (with 802.1Q/802.1ad tags), raw IPv4/IPv6,
@@ -19,17 +20,31 @@
 //! A capture is untrusted input: nothing here panics on garbage, every length is
 //! checked against the bytes present, and memory per TCP direction is bounded
 //! ([`MAX_PENDING_BYTES`], [`MAX_HANDSHAKE_MESSAGE`]). A direction that stops looking
-//! like plaintext TLS handshake traffic is dropped. It never decrypts anything and
-//! never reads files or sockets itself.
+//! like plaintext TLS handshake traffic (or, for a server, once its ServerHello
+//! went by) is dropped with its buffers. Memory does not grow with the number of
+//! streams: at most [`MAX_LIVE_STREAMS`] are tracked and [`MAX_BUFFERED_TOTAL`]
+//! bytes buffered, the least recently active stream being forgotten first (a
+//! forgotten stream that comes back gets a new number, so stream numbers match
+//! Wireshark's only while nothing was evicted); [`CaptureStats`] counts what was
+//! dropped. It never decrypts anything and never opens files or sockets itself.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Out-of-order bytes held per TCP direction while waiting for a gap to fill.
-pub const MAX_PENDING_BYTES: usize = 256 * 1024;
+pub const MAX_PENDING_BYTES: usize = 64 * 1024;
 /// Largest handshake message reassembled; a ClientHello is far smaller in practice
 /// (RFC 8446 §4.1.2 allows 2^24-1, but no client sends more than a few KiB).
-pub const MAX_HANDSHAKE_MESSAGE: usize = 128 * 1024;
+pub const MAX_HANDSHAKE_MESSAGE: usize = 64 * 1024;
+/// Largest packet record read; larger ones are skipped (tcpdump's default snap
+/// length is 262,144 bytes).
+pub const MAX_PACKET: usize = 1024 * 1024;
+/// TCP streams tracked at once; beyond this the least recently active is forgotten.
+pub const MAX_LIVE_STREAMS: usize = 4096;
+/// Bytes buffered across all live streams; beyond this the least recently active
+/// streams are forgotten.
+pub const MAX_BUFFERED_TOTAL: usize = 16 * 1024 * 1024;
 /// RFC 8446 §5.1/§5.2: a record fragment is at most 2^14 bytes plus expansion.
 const MAX_RECORD: usize = (1 << 14) + 2048;
 /// VLAN tags followed before giving up on an Ethernet frame.
@@ -60,6 +75,8 @@ pub struct CapturedHello {
 
 /// Why a capture could not be read at all. Damage after a valid header is not an
 /// error: reading stops there and the hellos found so far are returned.
+/// Why a capture could not be read at all. Damage after a valid header is not an
+/// error: reading stops there and the hellos found so far are returned.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PcapError {
@@ -72,14 +89,96 @@ pub enum PcapError {
     /// A pcapng section header has an unknown byte-order magic.
     #[error("pcapng section header has an invalid byte-order magic")]
     BadByteOrder,
+    /// Reading the input failed (not its end: a truncated capture is not an error).
+    #[error("cannot read the capture: {0}")]
+    Io(String),
+}
+
+/// Counts of what a capture reader skipped, dropped or forgot to stay bounded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CaptureStats {
+    /// Packets read.
+    pub packets: u64,
+    /// Packets (records or blocks) skipped because they exceed [`MAX_PACKET`].
+    pub oversized_packets: u64,
+    /// TCP streams seen (an evicted stream that comes back counts again).
+    pub streams: u64,
+    /// Streams forgotten to stay within [`MAX_LIVE_STREAMS`] or
+    /// [`MAX_BUFFERED_TOTAL`], least recently active first.
+    pub evicted: u64,
+    /// Of the evicted streams, those that still held partial data (a hello in
+    /// them may have been missed).
+    pub evicted_with_data: u64,
+    /// Stream directions dropped because their bytes are not TLS records.
+    pub not_tls: u64,
+    /// Stream directions given up because out-of-order data exceeded
+    /// [`MAX_PENDING_BYTES`] (a gap never filled).
+    pub gaps: u64,
+}
+
+/// Reads ClientHellos from a capture one packet at a time: memory is bounded by
+/// [`MAX_PACKET`], [`MAX_LIVE_STREAMS`] and [`MAX_BUFFERED_TOTAL`], whatever the
+/// size of the capture or the number of streams in it. Yields hellos in the order
+/// they complete; stops at the end of the input or the first damaged record.
+pub struct HelloReader<R> {
+    packets: PacketReader<R>,
+    tracker: Tracker,
+}
+
+impl<R: Read> HelloReader<R> {
+    /// Reads the file header. Fails if the input is not a pcap or pcapng capture.
+    pub fn new(r: R) -> Result<Self, PcapError> {
+        Ok(Self {
+            packets: PacketReader::new(r)?,
+            tracker: Tracker::default(),
+        })
+    }
+
+    /// What was skipped, dropped and evicted so far.
+    pub fn stats(&self) -> CaptureStats {
+        CaptureStats {
+            oversized_packets: self.packets.oversized(),
+            ..self.tracker.stats
+        }
+    }
+
+    /// The next ClientHello, `Ok(None)` when the capture is exhausted.
+    pub fn next_hello(&mut self) -> Result<Option<CapturedHello>, PcapError> {
+        loop {
+            if let Some(h) = self.tracker.hellos.pop_front() {
+                return Ok(Some(h));
+            }
+            match self.packets.next_packet()? {
+                Some((index, link, data)) => self.tracker.packet(index, link, data),
+                None => return Ok(None),
+            }
+        }
+    }
+}
+
+impl<R: Read> Iterator for HelloReader<R> {
+    type Item = Result<CapturedHello, PcapError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_hello().transpose()
+    }
 }
 
 /// Extracts every TLS ClientHello sent over TCP in a pcap or pcapng capture, in
 /// the order the hellos complete.
 pub fn client_hellos(bytes: &[u8]) -> Result<Vec<CapturedHello>, PcapError> {
-    let mut tracker = Tracker::default();
-    for_each_packet(bytes, |index, link, data| tracker.packet(index, link, data))?;
-    Ok(tracker.hellos)
+    client_hellos_from(bytes).map(|(hellos, _)| hellos)
+}
+
+/// Like [`client_hellos`], reading from any byte stream, with the counts of what
+/// was dropped or evicted to keep memory bounded.
+pub fn client_hellos_from(r: impl Read) -> Result<(Vec<CapturedHello>, CaptureStats), PcapError> {
+    let mut reader = HelloReader::new(r)?;
+    let mut hellos = Vec::new();
+    while let Some(h) = reader.next_hello()? {
+        hellos.push(h);
+    }
+    Ok((hellos, reader.stats()))
 }
 
 // ---------------------------------------------------------------------------
@@ -108,121 +207,281 @@ impl Endian {
     }
 }
 
-/// Calls `f(packet_index, link_type, data)` for every packet in the capture.
-fn for_each_packet(bytes: &[u8], mut f: impl FnMut(u64, u32, &[u8])) -> Result<(), PcapError> {
-    let magic: [u8; 4] = bytes
-        .get(..4)
-        .and_then(|m| m.try_into().ok())
-        .ok_or(PcapError::TruncatedHeader)?;
-    match magic {
-        // Classic pcap: a1b2c3d4 (microseconds) or a1b23c4d (nanoseconds).
-        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => pcap(bytes, Endian::Little, &mut f),
-        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => pcap(bytes, Endian::Big, &mut f),
-        // pcapng Section Header Block type, the same in both byte orders.
-        [0x0a, 0x0d, 0x0d, 0x0a] => pcapng(bytes, &mut f),
-        other => Err(PcapError::UnknownFormat(other)),
+/// A packet from [`PacketReader::next_packet`]: its index in the file (from 0),
+/// its link type and its captured bytes.
+pub type Packet<'a> = (u64, u32, &'a [u8]);
+
+enum Format {
+    /// Classic pcap with the file's link type.
+    Pcap { e: Endian, link: u32 },
+    /// pcapng: the current section's byte order and interface link types.
+    Pcapng { e: Endian, links: Vec<u32> },
+}
+
+/// Reads packets one at a time from a pcap or pcapng byte stream. Only one
+/// packet (at most [`MAX_PACKET`] bytes) is held at a time; larger records and
+/// blocks are skipped unread, whatever length their header claims.
+pub struct PacketReader<R> {
+    r: R,
+    format: Format,
+    buf: Vec<u8>,
+    index: u64,
+    ended: bool,
+    oversized: u64,
+}
+
+/// Reads exactly `buf.len()` bytes; `Ok(false)` at the end of the input
+/// (including a truncated last record, which is not an error).
+fn fill(r: &mut impl Read, buf: &mut [u8]) -> Result<bool, PcapError> {
+    match r.read_exact(buf) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(PcapError::Io(e.to_string())),
     }
 }
 
-/// Classic libpcap format: 24-byte file header, then 16-byte record headers.
-fn pcap(bytes: &[u8], e: Endian, f: &mut impl FnMut(u64, u32, &[u8])) -> Result<(), PcapError> {
-    // The link type sits in the low 16 bits; the upper bits may carry FCS flags.
-    let link = e.u32(bytes, 20).ok_or(PcapError::TruncatedHeader)? & 0xffff;
-    let mut at = 24usize;
-    let mut index = 0u64;
-    while let Some(caplen) = e.u32(bytes, at + 8) {
-        let start = at + 16;
-        let Some(data) = usize::try_from(caplen)
-            .ok()
-            .and_then(|len| bytes.get(start..start.checked_add(len)?))
-        else {
-            break; // truncated last record: keep what we have
+/// Discards `n` bytes; `Ok(false)` if the input ends first.
+fn skip(r: &mut impl Read, n: u64) -> Result<bool, PcapError> {
+    let copied = std::io::copy(&mut r.take(n), &mut std::io::sink())
+        .map_err(|e| PcapError::Io(e.to_string()))?;
+    Ok(copied == n)
+}
+
+impl<R: Read> PacketReader<R> {
+    /// Reads the file header. Fails if the input is not a capture at all.
+    pub fn new(mut r: R) -> Result<Self, PcapError> {
+        let mut magic = [0u8; 4];
+        if !fill(&mut r, &mut magic)? {
+            return Err(PcapError::TruncatedHeader);
+        }
+        let format = match magic {
+            // Classic pcap: a1b2c3d4 (microseconds) or a1b23c4d (nanoseconds).
+            [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => {
+                Self::pcap_header(&mut r, Endian::Little)?
+            }
+            [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => {
+                Self::pcap_header(&mut r, Endian::Big)?
+            }
+            // pcapng Section Header Block type, the same in both byte orders.
+            [0x0a, 0x0d, 0x0d, 0x0a] => {
+                let mut rest = [0u8; 8];
+                if !fill(&mut r, &mut rest)? {
+                    return Err(PcapError::TruncatedHeader);
+                }
+                let e = match rest[4..8] {
+                    [0x4d, 0x3c, 0x2b, 0x1a] => Endian::Little,
+                    [0x1a, 0x2b, 0x3c, 0x4d] => Endian::Big,
+                    _ => return Err(PcapError::BadByteOrder),
+                };
+                let mut reader = Self {
+                    r,
+                    format: Format::Pcapng {
+                        e,
+                        links: Vec::new(),
+                    },
+                    buf: Vec::new(),
+                    index: 0,
+                    ended: false,
+                    oversized: 0,
+                };
+                // The rest of the first section header.
+                let len = e.u32(&rest, 0).map_or(0, u64::from);
+                if len < 12 || !skip(&mut reader.r, len - 12)? {
+                    reader.ended = true;
+                }
+                return Ok(reader);
+            }
+            other => return Err(PcapError::UnknownFormat(other)),
         };
-        f(index, link, data);
-        index += 1;
-        at = start + data.len();
+        Ok(Self {
+            r,
+            format,
+            buf: Vec::new(),
+            index: 0,
+            ended: false,
+            oversized: 0,
+        })
     }
-    Ok(())
-}
 
-/// pcapng: a sequence of blocks; each section (SHB) fixes the byte order and
-/// numbers its interfaces (IDBs) from 0.
-fn pcapng(bytes: &[u8], f: &mut impl FnMut(u64, u32, &[u8])) -> Result<(), PcapError> {
-    const SHB: u32 = 0x0a0d_0d0a;
-    const IDB: u32 = 1;
-    const OBSOLETE_PB: u32 = 2;
-    const SPB: u32 = 3;
-    const EPB: u32 = 6;
+    fn pcap_header(r: &mut R, e: Endian) -> Result<Format, PcapError> {
+        let mut h = [0u8; 20];
+        if !fill(r, &mut h)? {
+            return Err(PcapError::TruncatedHeader);
+        }
+        // The link type sits in the low 16 bits; the upper bits may carry FCS flags.
+        let link = e.u32(&h, 16).ok_or(PcapError::TruncatedHeader)? & 0xffff;
+        Ok(Format::Pcap { e, link })
+    }
 
-    let mut e = Endian::Little;
-    let mut links: Vec<u32> = Vec::new();
-    let mut at = 0usize;
-    let mut index = 0u64;
-    let mut first = true;
-    while at + 12 <= bytes.len() {
-        let typ = e.u32(bytes, at).unwrap_or(0);
-        if typ == SHB {
-            e = match bytes.get(at + 8..at + 12) {
-                Some([0x4d, 0x3c, 0x2b, 0x1a]) => Endian::Little,
-                Some([0x1a, 0x2b, 0x3c, 0x4d]) => Endian::Big,
-                _ if first => return Err(PcapError::BadByteOrder),
-                _ => break,
+    /// Records or blocks skipped because they exceed [`MAX_PACKET`].
+    pub fn oversized(&self) -> u64 {
+        self.oversized
+    }
+
+    /// The next packet: its index (from 0, counting every packet record of the
+    /// file), its link type and its captured bytes. `Ok(None)` at the end of the
+    /// input or at the first damaged record.
+    pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, PcapError> {
+        if self.ended {
+            return Ok(None);
+        }
+        let found = match self.format {
+            Format::Pcap { e, link } => self.pcap_record(e, link)?,
+            Format::Pcapng { .. } => self.pcapng_block()?,
+        };
+        match found {
+            Some((link, start, end)) => Ok(Some((self.index - 1, link, &self.buf[start..end]))),
+            None => {
+                self.ended = true;
+                self.buf = Vec::new();
+                Ok(None)
+            }
+        }
+    }
+
+    /// Classic libpcap: 16-byte record headers, each followed by its data.
+    fn pcap_record(
+        &mut self,
+        e: Endian,
+        link: u32,
+    ) -> Result<Option<(u32, usize, usize)>, PcapError> {
+        loop {
+            let mut h = [0u8; 16];
+            if !fill(&mut self.r, &mut h)? {
+                return Ok(None);
+            }
+            let caplen = e.u32(&h, 8).unwrap_or(0);
+            let Ok(len) = usize::try_from(caplen) else {
+                return Ok(None);
             };
-            links.clear();
-        }
-        first = false;
-        let Some(len) = e.u32(bytes, at + 4).and_then(|l| usize::try_from(l).ok()) else {
-            break;
-        };
-        if len < 12 || at.checked_add(len).is_none_or(|end| end > bytes.len()) {
-            break;
-        }
-        let block = &bytes[at..at + len];
-        let body = &block[8..len - 4];
-        match typ {
-            IDB => links.push(e.u16(body, 0).map_or(u32::MAX, u32::from)),
-            EPB => {
-                let iface = e.u32(body, 0);
-                let caplen = e.u32(body, 12).and_then(|l| usize::try_from(l).ok());
-                if let (Some(iface), Some(caplen)) = (iface, caplen) {
-                    let link = usize::try_from(iface).ok().and_then(|i| links.get(i));
-                    if let (Some(&link), Some(data)) =
-                        (link, body.get(20..20usize.saturating_add(caplen)))
-                    {
-                        f(index, link, data);
-                    }
+            self.index += 1;
+            if len > MAX_PACKET {
+                self.oversized += 1;
+                if !skip(&mut self.r, u64::from(caplen))? {
+                    return Ok(None);
                 }
-                index += 1;
+                continue;
             }
-            SPB => {
-                // The captured length is what the block holds, at most the original length.
-                let orig = e
-                    .u32(body, 0)
-                    .and_then(|l| usize::try_from(l).ok())
-                    .unwrap_or(0);
-                if let (Some(&link), Some(data)) = (links.first(), body.get(4..)) {
-                    f(index, link, &data[..data.len().min(orig)]);
-                }
-                index += 1;
+            self.buf.resize(len, 0);
+            if !fill(&mut self.r, &mut self.buf)? {
+                return Ok(None); // truncated last record: keep what we have
             }
-            OBSOLETE_PB => {
-                let iface = e.u16(body, 0).map(usize::from);
-                let caplen = e.u32(body, 12).and_then(|l| usize::try_from(l).ok());
-                if let (Some(iface), Some(caplen)) = (iface, caplen) {
-                    if let (Some(&link), Some(data)) = (
-                        links.get(iface),
-                        body.get(20..20usize.saturating_add(caplen)),
-                    ) {
-                        f(index, link, data);
-                    }
-                }
-                index += 1;
-            }
-            _ => {}
+            return Ok(Some((link, 0, len)));
         }
-        at += len;
     }
-    Ok(())
+
+    /// pcapng: a sequence of blocks; each section (SHB) fixes the byte order and
+    /// numbers its interfaces (IDBs) from 0.
+    fn pcapng_block(&mut self) -> Result<Option<(u32, usize, usize)>, PcapError> {
+        const SHB: u32 = 0x0a0d_0d0a;
+        const IDB: u32 = 1;
+        const OBSOLETE_PB: u32 = 2;
+        const SPB: u32 = 3;
+        const EPB: u32 = 6;
+        loop {
+            let Format::Pcapng { e, .. } = self.format else {
+                return Ok(None);
+            };
+            let mut h = [0u8; 8];
+            if !fill(&mut self.r, &mut h)? {
+                return Ok(None);
+            }
+            let typ = e.u32(&h, 0).unwrap_or(0);
+            let mut e = e;
+            let mut header_len = 8u64;
+            if typ == SHB {
+                let mut bom = [0u8; 4];
+                if !fill(&mut self.r, &mut bom)? {
+                    return Ok(None);
+                }
+                e = match bom {
+                    [0x4d, 0x3c, 0x2b, 0x1a] => Endian::Little,
+                    [0x1a, 0x2b, 0x3c, 0x4d] => Endian::Big,
+                    _ => return Ok(None),
+                };
+                self.format = Format::Pcapng {
+                    e,
+                    links: Vec::new(),
+                };
+                header_len = 12;
+            }
+            let len = e.u32(&h, 4).map_or(0, u64::from);
+            if len < 12 || len < header_len {
+                return Ok(None);
+            }
+            let rest = len - header_len;
+            let is_packet = matches!(typ, EPB | SPB | OBSOLETE_PB);
+            if is_packet {
+                self.index += 1;
+            }
+            if !matches!(typ, IDB | EPB | SPB | OBSOLETE_PB) || rest > MAX_PACKET as u64 + 64 {
+                if is_packet {
+                    self.oversized += 1;
+                }
+                if !skip(&mut self.r, rest)? {
+                    return Ok(None);
+                }
+                continue;
+            }
+            let rest = rest as usize; // bounded by MAX_PACKET above
+            self.buf.resize(rest, 0);
+            if !fill(&mut self.r, &mut self.buf)? {
+                return Ok(None);
+            }
+            // The body, without the trailing copy of the block length.
+            let body_len = rest.saturating_sub(4);
+            let Format::Pcapng { links, .. } = &mut self.format else {
+                return Ok(None);
+            };
+            let body = &self.buf[..body_len];
+            let packet = match typ {
+                IDB => {
+                    links.push(e.u16(body, 0).map_or(u32::MAX, u32::from));
+                    None
+                }
+                EPB => {
+                    let iface = e.u32(body, 0).and_then(|i| usize::try_from(i).ok());
+                    let caplen = e.u32(body, 12).and_then(|l| usize::try_from(l).ok());
+                    match (iface.and_then(|i| links.get(i)), caplen) {
+                        (Some(&link), Some(caplen))
+                            if 20usize.saturating_add(caplen) <= body_len =>
+                        {
+                            Some((link, 20, 20 + caplen))
+                        }
+                        _ => None,
+                    }
+                }
+                SPB => {
+                    // The captured length is what the block holds, at most the original length.
+                    let orig = e
+                        .u32(body, 0)
+                        .and_then(|l| usize::try_from(l).ok())
+                        .unwrap_or(0);
+                    match links.first() {
+                        Some(&link) if body_len >= 4 => {
+                            Some((link, 4, 4 + (body_len - 4).min(orig)))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => {
+                    let iface = e.u16(body, 0).map(usize::from);
+                    let caplen = e.u32(body, 12).and_then(|l| usize::try_from(l).ok());
+                    match (iface.and_then(|i| links.get(i)), caplen) {
+                        (Some(&link), Some(caplen))
+                            if 20usize.saturating_add(caplen) <= body_len =>
+                        {
+                            Some((link, 20, 20 + caplen))
+                        }
+                        _ => None,
+                    }
+                }
+            };
+            if let Some(p) = packet {
+                return Ok(Some(p));
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -364,13 +623,20 @@ fn tcp_segment(ip: &[u8]) -> Option<Segment<'_>> {
 // TCP streams
 
 type Endpoint = (IpAddr, u16);
+type Key = (Endpoint, Endpoint);
 
 #[derive(Default)]
 struct Tracker {
     /// Conversation (endpoint pair, lower endpoint first) → its current stream.
-    conversations: HashMap<(Endpoint, Endpoint), usize>,
-    streams: Vec<Stream>,
-    hellos: Vec<CapturedHello>,
+    live: HashMap<Key, Stream>,
+    /// Last activity stamp → conversation, to evict the least recently active.
+    lru: BTreeMap<u64, Key>,
+    stamp: u64,
+    next_index: u32,
+    /// Bytes held by all live streams' buffers.
+    buffered: usize,
+    stats: CaptureStats,
+    hellos: VecDeque<CapturedHello>,
 }
 
 struct Stream {
@@ -379,56 +645,111 @@ struct Stream {
     dirs: [Direction; 2],
     closing: bool,
     hellos_seen: u32,
+    stamp: u64,
+}
+
+impl Stream {
+    fn buffered(&self) -> usize {
+        self.dirs[0].buffered() + self.dirs[1].buffered()
+    }
 }
 
 impl Tracker {
+    fn new_stream(&mut self, key: Key) {
+        while self.live.len() >= MAX_LIVE_STREAMS {
+            if !self.evict_oldest(None) {
+                break;
+            }
+        }
+        let index = self.next_index;
+        self.next_index = self.next_index.saturating_add(1);
+        self.stats.streams += 1;
+        let old = self.live.insert(
+            key,
+            Stream {
+                index,
+                dirs: [Direction::default(), Direction::default()],
+                closing: false,
+                hellos_seen: 0,
+                stamp: 0,
+            },
+        );
+        if let Some(old) = old {
+            self.lru.remove(&old.stamp);
+            self.buffered -= old.buffered();
+        }
+    }
+
+    /// Forgets the least recently active stream other than `keep`; false if none.
+    fn evict_oldest(&mut self, keep: Option<&Key>) -> bool {
+        let victim = self
+            .lru
+            .iter()
+            .find(|(_, k)| Some(*k) != keep)
+            .map(|(&s, &k)| (s, k));
+        let Some((stamp, key)) = victim else {
+            return false;
+        };
+        self.lru.remove(&stamp);
+        if let Some(old) = self.live.remove(&key) {
+            let held = old.buffered();
+            self.buffered -= held;
+            self.stats.evicted += 1;
+            if held > 0 {
+                self.stats.evicted_with_data += 1;
+            }
+        }
+        true
+    }
+
     fn packet(&mut self, index: u64, link: u32, data: &[u8]) {
+        self.stats.packets += 1;
         let Some(seg) = link_payload(link, data).and_then(tcp_segment) else {
             return;
         };
         let a = (seg.src, seg.src_port);
         let b = (seg.dst, seg.dst_port);
         let (key, dir) = if a <= b { ((a, b), 0) } else { ((b, a), 1) };
-        let new_stream = |streams: &mut Vec<Stream>| {
-            let index = u32::try_from(streams.len()).unwrap_or(u32::MAX);
-            streams.push(Stream {
-                index,
-                dirs: [Direction::default(), Direction::default()],
-                closing: false,
-                hellos_seen: 0,
-            });
-            streams.len() - 1
-        };
-        let slot = match self.conversations.get(&key) {
-            Some(&s) => {
-                // Port reuse: a fresh SYN on a conversation that closed, or with a
-                // different initial sequence number, begins a new stream.
-                let st = &self.streams[s];
-                let reused = seg.syn
+        let fresh = match self.live.get(&key) {
+            // Port reuse: a fresh SYN on a conversation that closed, or with a
+            // different initial sequence number, begins a new stream.
+            Some(st) => {
+                seg.syn
                     && !seg.ack
-                    && (st.closing || st.dirs[dir].isn.is_some_and(|isn| isn != seg.seq));
-                if reused {
-                    let s = new_stream(&mut self.streams);
-                    self.conversations.insert(key, s);
-                    s
-                } else {
-                    s
-                }
+                    && (st.closing || st.dirs[dir].isn.is_some_and(|isn| isn != seg.seq))
             }
-            None => {
-                let s = new_stream(&mut self.streams);
-                self.conversations.insert(key, s);
-                s
-            }
+            None => true,
         };
-        let stream = &mut self.streams[slot];
+        if fresh {
+            self.new_stream(key);
+        }
+        self.stamp += 1;
+        let stamp = self.stamp;
+        let Some(stream) = self.live.get_mut(&key) else {
+            return;
+        };
+        self.lru.remove(&stream.stamp);
+        stream.stamp = stamp;
+        self.lru.insert(stamp, key);
         if seg.fin_or_rst {
             stream.closing = true;
         }
+        let before = stream.buffered();
         let mut found = Vec::new();
-        stream.dirs[dir].segment(seg.seq, seg.syn, seg.payload, &mut found);
+        let d = &mut stream.dirs[dir];
+        let was_done = d.scanner.done;
+        d.segment(seg.seq, seg.syn, seg.payload, &mut found);
+        if d.scanner.done && !was_done {
+            match d.scanner.ended {
+                Some(End::NotTls) => self.stats.not_tls += 1,
+                Some(End::Gap) => self.stats.gaps += 1,
+                _ => {}
+            }
+        }
+        let after = stream.buffered();
+        self.buffered = self.buffered - before + after;
         for message in found {
-            self.hellos.push(CapturedHello {
+            self.hellos.push_back(CapturedHello {
                 stream: stream.index,
                 index_in_stream: stream.hellos_seen,
                 src: seg.src,
@@ -439,6 +760,11 @@ impl Tracker {
                 message,
             });
             stream.hellos_seen += 1;
+        }
+        while self.buffered > MAX_BUFFERED_TOTAL {
+            if !self.evict_oldest(Some(&key)) {
+                break;
+            }
         }
     }
 }
@@ -456,6 +782,10 @@ struct Direction {
 }
 
 impl Direction {
+    fn buffered(&self) -> usize {
+        self.pending_bytes + self.scanner.buf.capacity() + self.scanner.hs.capacity()
+    }
+
     fn segment(&mut self, seq: u32, syn: bool, payload: &[u8], out: &mut Vec<Vec<u8>>) {
         if syn {
             self.isn = Some(seq);
@@ -487,8 +817,10 @@ impl Direction {
             }
         } else {
             // Too much out-of-order data: a gap we will never see filled.
-            self.scanner.finish();
-            self.pending.clear();
+            self.scanner.finish(End::Gap);
+        }
+        if self.scanner.done {
+            self.pending = BTreeMap::new();
             self.pending_bytes = 0;
         }
     }
@@ -498,10 +830,6 @@ impl Direction {
             *n = n.wrapping_add(data.len() as u32);
         }
         self.scanner.feed(data, out);
-        if self.scanner.done {
-            self.pending.clear();
-            self.pending_bytes = 0;
-        }
     }
 
     /// Delivers held-back segments that have become contiguous.
@@ -544,11 +872,25 @@ struct HelloScanner {
     /// unless they open a fresh ClientHello (TLS 1.3 after HelloRetryRequest).
     after_ccs: bool,
     done: bool,
+    /// Why the direction was dropped, once `done`.
+    ended: Option<End>,
+}
+
+/// Why a direction stopped being read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    /// Its bytes are not TLS records.
+    NotTls,
+    /// Out-of-order data beyond [`MAX_PENDING_BYTES`].
+    Gap,
+    /// Past the plaintext hellos (encrypted, a ServerHello, an oversized message).
+    Flight,
 }
 
 impl HelloScanner {
-    fn finish(&mut self) {
+    fn finish(&mut self, why: End) {
         self.done = true;
+        self.ended = Some(why);
         self.buf = Vec::new();
         self.hs = Vec::new();
     }
@@ -570,7 +912,7 @@ impl HelloScanner {
             );
             // RFC 8446 §5.1 content types 20..=24, record versions 3.x.
             if !(20..=24).contains(&typ) || major != 3 || len > MAX_RECORD {
-                self.finish();
+                self.finish(End::NotTls);
                 return;
             }
             let Some(fragment) = self.buf.get(at + 5..at + 5 + len) else {
@@ -589,21 +931,29 @@ impl HelloScanner {
         }
         if !self.done {
             self.buf.drain(..at.min(self.buf.len()));
+            if self.buf.is_empty() {
+                self.buf = Vec::new();
+            }
         }
     }
 
     fn handshake(&mut self, fragment: &[u8], out: &mut Vec<Vec<u8>>) {
         if self.after_ccs && self.hs.is_empty() && fragment.first() != Some(&1) {
             // An encrypted Finished or renegotiation: nothing more to read here.
-            self.finish();
+            self.finish(End::Flight);
             return;
         }
         self.hs.extend_from_slice(fragment);
         loop {
-            let Some(h) = self.hs.get(..4) else { return };
+            let Some(h) = self.hs.get(..4) else {
+                if self.hs.is_empty() {
+                    self.hs = Vec::new(); // release a spent message's buffer
+                }
+                return;
+            };
             let len = usize::from(h[1]) << 16 | usize::from(h[2]) << 8 | usize::from(h[3]);
             if len > MAX_HANDSHAKE_MESSAGE {
-                self.finish();
+                self.finish(End::Flight);
                 return;
             }
             if self.hs.len() < 4 + len {
@@ -612,8 +962,10 @@ impl HelloScanner {
             let message: Vec<u8> = self.hs.drain(..4 + len).collect();
             if message[0] == 1 && looks_like_client_hello(&message[4..]) {
                 out.push(message);
-            } else if self.after_ccs {
-                self.finish();
+            } else if self.after_ccs || message[0] == 2 {
+                // Past the hellos, or a server's direction (its ServerHello, RFC
+                // 8446 §4.1.3): no ClientHello follows.
+                self.finish(End::Flight);
                 return;
             }
         }
