@@ -57,6 +57,25 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
         match scan::next(&obs, &job.context) {
             ScanNext::Probe(requests) if rounds < MAX_ROUNDS => {
                 rounds += 1;
+                // A probe that runs last runs alone: the probes beside the
+                // rounds finish first, and the plan is made again from
+                // their answers (which may call for more probes).
+                if requests.iter().all(scan::runs_last) && !background.is_empty() {
+                    for mut task in background.drain(..) {
+                        let joined = match left() {
+                            None => task.await.ok(),
+                            Some(l) => match tokio::time::timeout(l, &mut task).await {
+                                Ok(joined) => joined.ok(),
+                                Err(_) => {
+                                    task.abort();
+                                    None
+                                }
+                            },
+                        };
+                        obs.probes.extend(joined.into_iter().flatten());
+                    }
+                    continue;
+                }
                 let (side, requests): (Vec<_>, Vec<_>) =
                     requests.into_iter().partition(scan::runs_beside);
                 // Connections beside the rounds come out of the same budget.
