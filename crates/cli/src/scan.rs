@@ -49,7 +49,7 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
     // instead of holding each of them up.
     let mut background: Vec<tokio::task::JoinHandle<Vec<ProbeRecord>>> = Vec::new();
     let mut out_of_time = false;
-    let mut report = loop {
+    let report = loop {
         if left().is_some_and(|l| l.is_zero()) {
             out_of_time = true;
             break scan::report(&obs, &job.context);
@@ -153,15 +153,30 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
             "the scan stopped at its deadline of {seconds} s (--deadline); this is a partial report, and everything listed under `unknown` was not measured"
         ));
     }
-    report.incomplete.extend(notes);
+    obs.notes.extend(notes);
+    obs.deadline_passed = out_of_time;
+    let mut report = judge_with(report, &obs);
     report.elapsed_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
+    (report, obs)
+}
+
+/// The report of saved observations (`scan --replay`): the same judgement
+/// as at the end of [`scan`], without the network. Only `elapsed_ms` (0
+/// here) differs from the report the scan printed.
+pub fn judge(obs: &Observations, ctx: &ScanContext) -> ScanReport {
+    judge_with(scan::report(obs, ctx), obs)
+}
+
+/// Adds the engine's notes, the grade and the client simulation.
+fn judge_with(mut report: ScanReport, obs: &Observations) -> ScanReport {
+    report.incomplete.extend(obs.notes.iter().cloned());
     // Last: the grade reads everything above, vulnerabilities included.
     analysis::grade::apply(&mut report);
     analysis::simulate::apply(&mut report);
-    if out_of_time {
+    if obs.deadline_passed {
         report.grade_provisional = report.grade.is_some();
     }
-    (report, obs)
+    report
 }
 
 /// The answers of one round.
