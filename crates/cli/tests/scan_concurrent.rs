@@ -89,8 +89,11 @@ fn nginx(dir: &TempDir) -> Option<Running> {
     Some(Running { port, child })
 }
 
-/// Per protocol: (suites, groups) when measured completely, or why not.
-fn lists(report: &ScanReport) -> Vec<(&'static str, Result<(Vec<String>, Vec<String>), String>)> {
+/// A protocol's (suites, groups) when measured completely, or why not.
+type Measured = Result<(Vec<String>, Vec<String>), String>;
+
+/// Per protocol: what was measured.
+fn lists(report: &ScanReport) -> Vec<(&'static str, Measured)> {
     report
         .protocols
         .iter()
