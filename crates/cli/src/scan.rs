@@ -155,14 +155,13 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
     }
     obs.notes.extend(notes);
     obs.deadline_passed = out_of_time;
-    let mut report = judge_with(report, &obs);
-    report.elapsed_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
-    (report, obs)
+    obs.elapsed_ms = Some(started.elapsed().as_millis().try_into().unwrap_or(u64::MAX));
+    (judge_with(report, &obs), obs)
 }
 
 /// The report of saved observations (`scan --replay`): the same judgement
-/// as at the end of [`scan`], without the network. Only `elapsed_ms` (0
-/// here) differs from the report the scan printed.
+/// as at the end of [`scan`], without the network (with the same `now`,
+/// the same report, `elapsed_ms` the scan's).
 pub fn judge(obs: &Observations, ctx: &ScanContext) -> ScanReport {
     judge_with(scan::report(obs, ctx), obs)
 }
@@ -170,6 +169,7 @@ pub fn judge(obs: &Observations, ctx: &ScanContext) -> ScanReport {
 /// Adds the engine's notes, the grade and the client simulation.
 fn judge_with(mut report: ScanReport, obs: &Observations) -> ScanReport {
     report.incomplete.extend(obs.notes.iter().cloned());
+    report.elapsed_ms = obs.elapsed_ms.unwrap_or_default();
     // Last: the grade reads everything above, vulnerabilities included.
     analysis::grade::apply(&mut report);
     analysis::simulate::apply(&mut report);

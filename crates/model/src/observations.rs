@@ -22,6 +22,9 @@ pub struct Observations {
     /// The scan stopped at its deadline (its grade is provisional).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deadline_passed: bool,
+    /// How long the scan took (a replay reports the scan's time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elapsed_ms: Option<u64>,
 }
 
 impl Observations {
