@@ -182,7 +182,8 @@ struct DiagnoseArgs {
 #[derive(Args)]
 struct ScanArgs {
     /// HOST[:PORT] or a URL such as https://host:8443/ (port 443 by default).
-    target: String,
+    #[arg(required_unless_present = "replay")]
+    target: Option<String>,
     #[command(flatten)]
     server: ServerArgs,
     #[command(flatten)]
@@ -210,6 +211,11 @@ struct ScanArgs {
     /// Also write the raw observations (replayable JSON) to this file.
     #[arg(long, value_name = "FILE")]
     save_observations: Option<PathBuf>,
+    /// Judge observations saved earlier with `scan --save-observations`,
+    /// without touching the network (give the scan's --now for the same
+    /// certificate verdicts).
+    #[arg(long, value_name = "FILE", conflicts_with = "save_observations")]
+    replay: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -498,9 +504,23 @@ fn print_diagnosis(report: &model::Report, json: bool, style: Style) -> Result<E
 }
 
 async fn scan(args: ScanArgs, style: Style) -> Result<ExitCode> {
-    let target = args.server.target(&args.target)?;
     let base = context("browser", args.now.as_deref(), args.server.ca_file.as_ref())?;
     let identity = args.identity.load()?;
+    if let Some(path) = &args.replay {
+        let text = tlsdoctor::input::read_bounded(path, tlsdoctor::input::MAX_FILE)?;
+        let observations: model::Observations = serde_json::from_slice(&text)
+            .with_context(|| format!("{} is not a tlsdoctor observations file", path.display()))?;
+        let context = analysis::scan::ScanContext {
+            now: base.now,
+            trust: base.trust,
+            client_identity: identity.is_some(),
+        };
+        let report = tlsdoctor::scan::judge(&observations, &context);
+        return print_scan(&report, &args, base.now, style);
+    }
+    let target = args
+        .server
+        .target(args.target.as_deref().unwrap_or_default())?;
     let job = tlsdoctor::scan::Scan {
         target,
         context: analysis::scan::ScanContext {
@@ -518,19 +538,29 @@ async fn scan(args: ScanArgs, style: Style) -> Result<ExitCode> {
     let now = job.context.now;
     let (report, observations) = tlsdoctor::scan::scan(&job).await;
     save_observations(args.save_observations.as_deref(), &observations)?;
+    print_scan(&report, &args, now, style)
+}
+
+/// Prints a scan report and turns it and `--fail-on` into the exit code.
+fn print_scan(
+    report: &model::ScanReport,
+    args: &ScanArgs,
+    now: OffsetDateTime,
+    style: Style,
+) -> Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     if args.json && args.clients {
         serde_json::to_writer_pretty(&mut stdout, &report.clients)?;
         writeln!(stdout)?;
     } else if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        serde_json::to_writer_pretty(&mut stdout, report)?;
         writeln!(stdout)?;
     } else if args.clients {
-        write!(stdout, "{}", render::scan::clients(&report, style))?;
+        write!(stdout, "{}", render::scan::clients(report, style))?;
     } else {
-        write!(stdout, "{}", render::scan::scan(&report, style))?;
+        write!(stdout, "{}", render::scan::scan(report, style))?;
     }
-    if !tlsdoctor::scan::scanned(&report) {
+    if !tlsdoctor::scan::scanned(report) {
         let why = if report.incomplete.iter().any(|n| n.contains("--deadline")) {
             "the deadline passed before any TLS or SSL hello got a ServerHello"
         } else {
@@ -539,7 +569,7 @@ async fn scan(args: ScanArgs, style: Style) -> Result<ExitCode> {
         eprintln!("tlsdoctor: the target could not be scanned ({why})");
         return Ok(ExitCode::from(1));
     }
-    let failed = tlsdoctor::scan::failed_conditions(&report, &args.fail_on, now);
+    let failed = tlsdoctor::scan::failed_conditions(report, &args.fail_on, now);
     if !failed.is_empty() {
         eprintln!("tlsdoctor: --fail-on: {}", failed.join("; "));
         return Ok(ExitCode::from(1));

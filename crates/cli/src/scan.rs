@@ -49,7 +49,7 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
     // instead of holding each of them up.
     let mut background: Vec<tokio::task::JoinHandle<Vec<ProbeRecord>>> = Vec::new();
     let mut out_of_time = false;
-    let mut report = loop {
+    let report = loop {
         if left().is_some_and(|l| l.is_zero()) {
             out_of_time = true;
             break scan::report(&obs, &job.context);
@@ -57,6 +57,25 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
         match scan::next(&obs, &job.context) {
             ScanNext::Probe(requests) if rounds < MAX_ROUNDS => {
                 rounds += 1;
+                // A probe that runs last runs alone: the probes beside the
+                // rounds finish first, and the plan is made again from
+                // their answers (which may call for more probes).
+                if requests.iter().all(scan::runs_last) && !background.is_empty() {
+                    for mut task in background.drain(..) {
+                        let joined = match left() {
+                            None => task.await.ok(),
+                            Some(l) => match tokio::time::timeout(l, &mut task).await {
+                                Ok(joined) => joined.ok(),
+                                Err(_) => {
+                                    task.abort();
+                                    None
+                                }
+                            },
+                        };
+                        obs.probes.extend(joined.into_iter().flatten());
+                    }
+                    continue;
+                }
                 let (side, requests): (Vec<_>, Vec<_>) =
                     requests.into_iter().partition(scan::runs_beside);
                 // Connections beside the rounds come out of the same budget.
@@ -134,15 +153,30 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
             "the scan stopped at its deadline of {seconds} s (--deadline); this is a partial report, and everything listed under `unknown` was not measured"
         ));
     }
-    report.incomplete.extend(notes);
-    report.elapsed_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
+    obs.notes.extend(notes);
+    obs.deadline_passed = out_of_time;
+    obs.elapsed_ms = Some(started.elapsed().as_millis().try_into().unwrap_or(u64::MAX));
+    (judge_with(report, &obs), obs)
+}
+
+/// The report of saved observations (`scan --replay`): the same judgement
+/// as at the end of [`scan`], without the network (with the same `now`,
+/// the same report, `elapsed_ms` the scan's).
+pub fn judge(obs: &Observations, ctx: &ScanContext) -> ScanReport {
+    judge_with(scan::report(obs, ctx), obs)
+}
+
+/// Adds the engine's notes, the grade and the client simulation.
+fn judge_with(mut report: ScanReport, obs: &Observations) -> ScanReport {
+    report.incomplete.extend(obs.notes.iter().cloned());
+    report.elapsed_ms = obs.elapsed_ms.unwrap_or_default();
     // Last: the grade reads everything above, vulnerabilities included.
     analysis::grade::apply(&mut report);
     analysis::simulate::apply(&mut report);
-    if out_of_time {
+    if obs.deadline_passed {
         report.grade_provisional = report.grade.is_some();
     }
-    (report, obs)
+    report
 }
 
 /// The answers of one round.

@@ -14,14 +14,24 @@ pub struct Observations {
     pub target: Option<Target>,
     pub dns: Option<DnsObservation>,
     pub probes: Vec<ProbeRecord>,
+    /// What the scan engine noted about the run itself (connections that
+    /// kept failing, the deadline): reported under `incomplete`, and kept
+    /// here so that a replay gives the same report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The scan stopped at its deadline (its grade is provisional).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deadline_passed: bool,
+    /// How long the scan took (a replay reports the scan's time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elapsed_ms: Option<u64>,
 }
 
 impl Observations {
     pub fn new(target: Target) -> Self {
         Self {
             target: Some(target),
-            dns: None,
-            probes: Vec::new(),
+            ..Self::default()
         }
     }
 

@@ -53,7 +53,13 @@ pub enum Purpose {
     /// Scan: a hello without SNI, for the default certificate.
     NoSni,
     /// Scan: a hello asking for one certificate type (`rsa`, `ecdsa`).
-    CertificateKind { kind: String },
+    /// Written as `key_type`: the purpose is flattened into
+    /// [`ProbeRequest`], whose own `kind` would otherwise appear twice and
+    /// make saved observations unreadable.
+    CertificateKind {
+        #[serde(rename = "key_type")]
+        kind: String,
+    },
     /// Scan: a hello probing optional features (`extensions`, `encrypt_then_mac`,
     /// `fallback_scsv`).
     Feature { name: String },
@@ -173,4 +179,24 @@ pub enum Resume {
     SessionId,
     /// Tickets: TLS 1.3 PSK, or TLS 1.2 session tickets (RFC 5077).
     Tickets,
+}
+
+#[cfg(test)]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn a_certificate_kind_request_reads_back() {
+        let request = ProbeRequest {
+            purpose: Purpose::CertificateKind { kind: "rsa".into() },
+            kind: ProbeKind::Ssl2 {
+                cipher_specs: vec![],
+            },
+        };
+        let json = serde_json::to_string(&request).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ProbeRequest>(&json).unwrap(),
+            request
+        );
+    }
 }

@@ -151,7 +151,23 @@ fn plan(obs: &Observations, ctx: &ScanContext) -> Vec<ProbeRequest> {
     out.extend(certificate_kind_request(obs, target, ctx));
     // Known vulnerabilities that need connections of their own (crate::vulns).
     out.extend(crate::vulns::plan(obs, target));
+    // A probe that makes a one-connection-at-a-time server stall waits
+    // until it is the only one left (see [`runs_last`]).
+    if out.iter().any(|r| !runs_last(r)) {
+        out.retain(|r| !runs_last(r));
+    }
     out
+}
+
+/// Requests that run last and alone, after every other probe (the engine
+/// also lets the probes beside the rounds finish first): the client
+/// renegotiation probe. `openssl s_server -www`, refusing (or accepting) a
+/// renegotiation ClientHello, returns a retry from its read and sleeps a
+/// whole second before it reads again, serving no other connection
+/// meanwhile; its answer (the no_renegotiation alert) comes before the
+/// sleep, so run last the probe costs the scan nothing.
+pub fn runs_last(request: &ProbeRequest) -> bool {
+    matches!(&request.purpose, Purpose::Vulnerability { name } if name == "client_renegotiation")
 }
 
 fn first_round(target: &Target, ctx: &ScanContext) -> Vec<ProbeRequest> {
