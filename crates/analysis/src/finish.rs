@@ -9,7 +9,7 @@ use model::{
     Code, HandshakeError, Observations, ProbeKind, ProbeRecord, ProbeRequest, Purpose,
     ServerHelloObservation, Target,
 };
-use wire::registry::{Auth, Encryption, KeyExchange, Mode, ProtocolVersion};
+use wire::registry::{Encryption, KeyExchange, Mode, ProtocolVersion};
 
 use crate::Context;
 
@@ -43,47 +43,32 @@ fn client_refuses(
     ctx: &Context,
     host: &str,
 ) -> Option<Source<'static>> {
-    let profile = &ctx.client;
-    let info = sh.cipher_suite.info()?;
-    let signed = matches!(info.kx, KeyExchange::Ecdhe | KeyExchange::Dhe)
-        && matches!(info.auth, Auth::Rsa | Auth::Ecdsa | Auth::Dss);
-    if sh.version < ProtocolVersion::TLS1_2 && signed && !profile.legacy_signatures {
-        let code = Code::SigalgMismatch;
-        return Some(Source::ClientRefuses {
-            code,
-            summary: format!(
-                "The server signs its {} key exchange with MD5+SHA-1/SHA-1, which {} refuses.",
-                sh.version.display_name(),
-                profile.name
-            ),
-            evidence: vec![format!(
-                "server chose {} {}; {} accepts no MD5/SHA-1 signatures (OpenSSL 3 security level)",
-                sh.version.display_name(),
-                sh.cipher_suite.name(),
-                profile.name
-            )],
-            fix: crate::mismatch::after_negotiation(code, host),
-        });
-    }
     let dh_bits = main
         .flight
         .as_ref()
         .and_then(|f| f.key_exchange.as_ref())
         .and_then(|k| k.dh_prime_bits);
-    if let Some(bits) = dh_bits.filter(|b| info.kx == KeyExchange::Dhe && *b < profile.min_dh_bits)
-    {
-        let code = Code::WeakDhGroup;
-        return Some(Source::ClientRefuses {
-            code,
-            summary: format!(
-                "The server's {bits}-bit DH prime is below the {} bits {} accepts.",
-                profile.min_dh_bits, profile.name
-            ),
-            evidence: vec![format!("DH prime of {bits} bits in the ServerKeyExchange")],
-            fix: crate::mismatch::after_negotiation(code, host),
-        });
-    }
-    None
+    let (code, summary) = ctx
+        .client
+        .refusal_after_hello(sh.version, sh.cipher_suite, dh_bits)?;
+    let evidence = match code {
+        Code::WeakDhGroup => format!(
+            "DH prime of {} bits in the ServerKeyExchange",
+            dh_bits.unwrap_or_default()
+        ),
+        _ => format!(
+            "server chose {} {}; {} accepts no MD5/SHA-1 signatures (OpenSSL 3 security level)",
+            sh.version.display_name(),
+            sh.cipher_suite.name(),
+            ctx.client.name
+        ),
+    };
+    Some(Source::ClientRefuses {
+        code,
+        summary,
+        evidence: vec![evidence],
+        fix: crate::mismatch::after_negotiation(code, host),
+    })
 }
 
 /// True when rustls (TLS 1.2/1.3, ECDHE, AEAD suites only) can negotiate

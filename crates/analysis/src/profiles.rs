@@ -371,6 +371,48 @@ fn data_profiles() -> &'static [ClientProfile] {
 // ---------------------------------------------------------------- captured hellos
 
 impl ClientProfile {
+    /// What this client refuses in the server's answer although its hello
+    /// allowed it: a TLS 1.0/1.1 key exchange signed with MD5+SHA-1/SHA-1
+    /// (those versions have no signature_algorithms, so only the client can
+    /// refuse; OpenSSL 3's security level does) and a DH prime below its
+    /// minimum. One rule for diagnose's `finished` step and for client
+    /// simulation, so both give the same code for the same server.
+    pub(crate) fn refusal_after_hello(
+        &self,
+        version: ProtocolVersion,
+        suite: CipherSuite,
+        dh_prime_bits: Option<u32>,
+    ) -> Option<(model::Code, String)> {
+        use wire::registry::{Auth, KeyExchange};
+        let info = suite.info()?;
+        let signed = matches!(info.kx, KeyExchange::Ecdhe | KeyExchange::Dhe)
+            && matches!(info.auth, Auth::Rsa | Auth::Ecdsa | Auth::Dss);
+        if version < ProtocolVersion::TLS1_2 && signed && !self.legacy_signatures {
+            return Some((
+                model::Code::SigalgMismatch,
+                format!(
+                    "The server signs its {} key exchange with MD5+SHA-1/SHA-1, which {} refuses.",
+                    version.display_name(),
+                    self.name
+                ),
+            ));
+        }
+        let weak_dh = dh_prime_bits.filter(|bits| {
+            info.kx == KeyExchange::Dhe
+                && version < ProtocolVersion::TLS1_3
+                && *bits < self.min_dh_bits
+        });
+        weak_dh.map(|bits| {
+            (
+                model::Code::WeakDhGroup,
+                format!(
+                    "The server's {bits}-bit DH prime is below the {} bits {} accepts.",
+                    self.min_dh_bits, self.name
+                ),
+            )
+        })
+    }
+
     /// The profile of a captured ClientHello (`compare --client-hello`): the
     /// lists exactly as sent, GREASE left out. What a hello cannot show
     /// (trust store, revocation, minimum key sizes) takes the defaults of a

@@ -282,24 +282,20 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
         chosen = Some((suite, info, group));
         break;
     }
-    // TLS 1.0/1.1 have no signature_algorithms: the server signs with
-    // MD5+SHA-1 (RSA) or SHA-1 (ECDSA) and only the client can refuse.
-    if let Some((suite, info, group)) = chosen {
-        let signed = matches!(info.kx, KeyExchange::Ecdhe | KeyExchange::Dhe)
-            && matches!(info.auth, Auth::Rsa | Auth::Ecdsa | Auth::Dss);
-        if version < ProtocolVersion::TLS1_2 && signed && !profile.legacy_signatures {
+    // What the client refuses in what it got although its hello allowed it
+    // (the same rule as diagnose's `finished` step).
+    if let Some((suite, _, group)) = chosen {
+        let dh_bits = report.dh.as_ref().map(|dh| dh.prime_bits);
+        if let Some((code, reason)) = profile.refusal_after_hello(version, suite, dh_bits) {
             return Prediction {
                 outcome: Outcome::Failed,
                 version: Some(version),
                 cipher_suite: Some(suite),
                 group,
-                code: Some(Code::SigalgMismatch),
-                reason: format!(
-                    "The server signs its {} key exchange with MD5+SHA-1/SHA-1, which the client refuses.",
-                    version.display_name()
-                ),
+                code: Some(code),
+                reason,
                 missing: None,
-                fix: mismatch::after_negotiation(Code::SigalgMismatch, &report.target.host),
+                fix: mismatch::after_negotiation(code, &report.target.host),
             };
         }
     }
@@ -357,20 +353,6 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
         out.reason = reason;
         out.fix = mismatch::after_negotiation(code, &host);
     };
-    if info.kx == KeyExchange::Dhe && !tls13 {
-        if let Some(dh) = &report.dh {
-            if dh.prime_bits < profile.min_dh_bits {
-                fail(
-                    Code::WeakDhGroup,
-                    format!(
-                        "the server's {}-bit DH prime is below the {} bits the client accepts",
-                        dh.prime_bits, profile.min_dh_bits
-                    ),
-                );
-                return out;
-            }
-        }
-    }
     if info.auth == Auth::Anon {
         return out;
     }
