@@ -1069,14 +1069,12 @@ fn certificate_step(
         revoked(walk, staple);
     }
 
+    // One judgement of the chain (leaf time, trust per store), shared with
+    // scan, compare and listen (`chain::judge_chain`).
+    let verdict = crate::chain::judge_chain(&chain, &walk.ctx.trust, now);
+
     // 2. Time: expired or not yet valid, and whose clock is wrong.
-    let time_problem = if now > leaf.not_after {
-        Some(Code::CertExpired)
-    } else if now < leaf.not_before {
-        Some(Code::CertNotYetValid)
-    } else {
-        None
-    };
+    let time_problem = verdict.leaf_time;
     if let Some(code) = time_problem {
         // The server's clock: its HTTP Date header, or else the times of the
         // OCSP response it staples (see `staple_clock`).
@@ -1154,7 +1152,6 @@ fn certificate_step(
 
     // 3. Trust, by the one certificate judge (shared with scan, compare and
     //    listen --against): the leaf's dates are its own finding above.
-    let verdict = crate::chain::judge_chain(&chain, &walk.ctx.trust, now);
     let results = verdict.results.clone();
     let trusted_by: Vec<Store> = verdict.trusted_by().to_vec();
     let weak_sig = infos
