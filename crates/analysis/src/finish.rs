@@ -179,7 +179,6 @@ pub(crate) fn source<'a>(
 mod tests {
     use super::*;
     use model::{HandshakeObservation, ServerFlight, TcpOutcome};
-    use wire::registry::CipherSuite;
 
     fn ctx(profile: &str) -> Context {
         Context {
@@ -214,16 +213,7 @@ mod tests {
     /// The ClientHello probe's record: the server chose `suite` at `version`.
     fn chose(version: ProtocolVersion, suite: u16) -> ProbeRecord {
         let flight = ServerFlight {
-            server_hello: Some(ServerHelloObservation {
-                version,
-                cipher_suite: CipherSuite(suite),
-                group: None,
-                extensions: Vec::new(),
-                alpn: None,
-                downgrade_sentinel: None,
-                compression: 0,
-                session_id_len: 0,
-            }),
+            server_hello: Some(crate::fixtures::server_hello(version, suite)),
             ..Default::default()
         };
         record(Purpose::ClientHello, Some(flight), None)

@@ -1,5 +1,6 @@
-//! Scan reports for unit tests of the judgements over them (grade,
-//! client simulation): one server description, varied per test.
+//! Fixtures for unit tests: scan reports for the judgements over them
+//! (grade, client simulation), one server description varied per test, and
+//! the recorded ServerHello the probe-level judgements start from.
 
 use model::{
     CertificateReport, ChainReport, Features, ProtocolReport, Protocols, ScanReport, TargetReport,
@@ -89,5 +90,22 @@ pub(crate) fn scan_report(mut protocols: Protocols, chain: ChainReport) -> ScanR
         grade_caps: Vec::new(),
         score: None,
         clients: Vec::new(),
+    }
+}
+
+/// A ServerHello choosing `suite` at `version`, with nothing else of note.
+pub(crate) fn server_hello(
+    version: wire::registry::ProtocolVersion,
+    suite: u16,
+) -> model::ServerHelloObservation {
+    model::ServerHelloObservation {
+        version,
+        cipher_suite: wire::registry::CipherSuite(suite),
+        group: None,
+        extensions: Vec::new(),
+        alpn: None,
+        downgrade_sentinel: None,
+        compression: 0,
+        session_id_len: 0,
     }
 }

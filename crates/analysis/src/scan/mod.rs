@@ -1060,7 +1060,7 @@ pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations, round: &[Pro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::{DnsObservation, ServerFlight, ServerHelloObservation};
+    use model::{DnsObservation, ServerFlight};
 
     fn ctx() -> ScanContext {
         ScanContext {
@@ -1102,16 +1102,8 @@ mod tests {
                 };
                 if let Some(pick) = pick {
                     flight.end = FlightEnd::Complete;
-                    flight.server_hello = Some(ServerHelloObservation {
-                        version: ProtocolVersion::TLS1_2,
-                        cipher_suite: CipherSuite(pick),
-                        group: None,
-                        extensions: Vec::new(),
-                        alpn: None,
-                        downgrade_sentinel: None,
-                        compression: 0,
-                        session_id_len: 0,
-                    });
+                    flight.server_hello =
+                        Some(crate::fixtures::server_hello(ProtocolVersion::TLS1_2, pick));
                 }
             }
         }

@@ -1172,21 +1172,10 @@ mod tests {
     /// per sample, per variant (in [`RsaPadding::ALL`] order), the alert
     /// description the server answered the ClientKeyExchange with.
     fn robot_case(samples: &[[u8; 5]]) -> (Observations, ScanReport) {
-        use model::{
-            AlertObservation, ProbeRecord, ServerFlight, ServerHelloObservation, TcpOutcome,
-        };
+        use model::{AlertObservation, ProbeRecord, ServerFlight, TcpOutcome};
         let mut obs = observations();
         let target = Target::new("example.com", 443);
-        let hello_at_tls12 = ServerHelloObservation {
-            version: ProtocolVersion::TLS1_2,
-            cipher_suite: CipherSuite(0x009c),
-            group: None,
-            extensions: Vec::new(),
-            alpn: None,
-            downgrade_sentinel: None,
-            compression: 0,
-            session_id_len: 0,
-        };
+        let hello_at_tls12 = crate::fixtures::server_hello(ProtocolVersion::TLS1_2, 0x009c);
         // The version probe that showed TLS 1.2 (planning starts from it).
         obs.probes.push(ProbeRecord {
             request: ProbeRequest {
