@@ -61,19 +61,7 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
                 // rounds finish first, and the plan is made again from
                 // their answers (which may call for more probes).
                 if requests.iter().all(scan::runs_last) && !background.is_empty() {
-                    for mut task in background.drain(..) {
-                        let joined = match left() {
-                            None => task.await.ok(),
-                            Some(l) => match tokio::time::timeout(l, &mut task).await {
-                                Ok(joined) => joined.ok(),
-                                Err(_) => {
-                                    task.abort();
-                                    None
-                                }
-                            },
-                        };
-                        obs.probes.extend(joined.into_iter().flatten());
-                    }
+                    obs.probes.extend(join_beside(&mut background, ends).await);
                     continue;
                 }
                 let (side, requests): (Vec<_>, Vec<_>) =
@@ -125,23 +113,7 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
                 break scan::report(&obs, &job.context);
             }
             ScanNext::Done(report) if background.is_empty() => break *report,
-            ScanNext::Done(_) => {
-                for mut task in background.drain(..) {
-                    let joined = match left() {
-                        None => task.await.ok(),
-                        Some(l) => match tokio::time::timeout(l, &mut task).await {
-                            Ok(joined) => joined.ok(),
-                            Err(_) => {
-                                task.abort();
-                                None
-                            }
-                        },
-                    };
-                    if let Some(records) = joined {
-                        obs.probes.extend(records);
-                    }
-                }
-            }
+            ScanNext::Done(_) => obs.probes.extend(join_beside(&mut background, ends).await),
         }
     };
     for task in background.drain(..) {
@@ -157,6 +129,31 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
     obs.deadline_passed = out_of_time;
     obs.elapsed_ms = Some(started.elapsed().as_millis().try_into().unwrap_or(u64::MAX));
     (judge_with(report, &obs), obs)
+}
+
+/// Waits for the probes running beside the rounds until the scan's
+/// deadline `ends` (`None`: no deadline); a task still running then is
+/// aborted and its probes stay unobserved (unknown).
+async fn join_beside(
+    background: &mut Vec<tokio::task::JoinHandle<Vec<ProbeRecord>>>,
+    ends: Option<Instant>,
+) -> Vec<ProbeRecord> {
+    let mut records = Vec::new();
+    for mut task in background.drain(..) {
+        let left = ends.map(|e| e.saturating_duration_since(Instant::now()));
+        let joined = match left {
+            None => (&mut task).await.ok(),
+            Some(l) => match tokio::time::timeout(l, &mut task).await {
+                Ok(joined) => joined.ok(),
+                Err(_) => {
+                    task.abort();
+                    None
+                }
+            },
+        };
+        records.extend(joined.into_iter().flatten());
+    }
+    records
 }
 
 /// The report of saved observations (`scan --replay`): the same judgement
