@@ -442,14 +442,7 @@ impl<R: Read> PacketReader<R> {
                 EPB => {
                     let iface = e.u32(body, 0).and_then(|i| usize::try_from(i).ok());
                     let caplen = e.u32(body, 12).and_then(|l| usize::try_from(l).ok());
-                    match (iface.and_then(|i| links.get(i)), caplen) {
-                        (Some(&link), Some(caplen))
-                            if 20usize.saturating_add(caplen) <= body_len =>
-                        {
-                            Some((link, 20, 20 + caplen))
-                        }
-                        _ => None,
-                    }
+                    packet_after_20(links, iface, caplen, body_len)
                 }
                 SPB => {
                     // The captured length is what the block holds, at most the original length.
@@ -467,14 +460,7 @@ impl<R: Read> PacketReader<R> {
                 _ => {
                     let iface = e.u16(body, 0).map(usize::from);
                     let caplen = e.u32(body, 12).and_then(|l| usize::try_from(l).ok());
-                    match (iface.and_then(|i| links.get(i)), caplen) {
-                        (Some(&link), Some(caplen))
-                            if 20usize.saturating_add(caplen) <= body_len =>
-                        {
-                            Some((link, 20, 20 + caplen))
-                        }
-                        _ => None,
-                    }
+                    packet_after_20(links, iface, caplen, body_len)
                 }
             };
             if let Some(p) = packet {
@@ -502,6 +488,20 @@ struct Segment<'a> {
 
 /// Strips the link-layer header and returns the IP packet, for the link types
 /// tcpdump.org's LINKTYPE list defines that we support.
+/// An (Enhanced or obsolete) Packet Block's packet: its interface's link
+/// type and where the captured bytes lie in the block body (after the
+/// 20-byte header, `caplen` long, inside the body).
+fn packet_after_20(
+    links: &[u32],
+    iface: Option<usize>,
+    caplen: Option<usize>,
+    body_len: usize,
+) -> Option<(u32, usize, usize)> {
+    let link = *links.get(iface?)?;
+    let caplen = caplen?;
+    (20usize.saturating_add(caplen) <= body_len).then_some((link, 20, 20 + caplen))
+}
+
 fn link_payload(link: u32, data: &[u8]) -> Option<&[u8]> {
     match link {
         // LINKTYPE_NULL (BSD loopback, host byte order family) and LINKTYPE_LOOP
