@@ -242,7 +242,7 @@ fn request_text(http: &HttpObservation) -> String {
 
 /// The `tlsdoctor diagnose` line to try again with a client certificate.
 fn retry_with_certificate(target: Option<&Target>) -> String {
-    let target = target.map_or_else(|| "HOST:PORT".to_string(), Target::display);
+    let target = crate::fixes::target_arg(target);
     format!(
         "`tlsdoctor diagnose {target} --client-cert client.pem --client-key client.key`; curl `--cert client.pem --key client.key`"
     )
@@ -457,7 +457,7 @@ fn misdirected(target: Option<&Target>, http: &HttpObservation) -> (StepReport, 
                 format!("SNI sent: {sni}"),
             ],
             vec![
-                "Client: send the same name as SNI and as Host (`--sni NAME` / curl `--resolve NAME:PORT:IP https://NAME:PORT/`), and do not reuse a connection for another name.".into(),
+                format!("Client: send the same name as SNI and as Host (`tlsdoctor diagnose {} --sni NAME` / curl `--resolve NAME:PORT:IP https://NAME:PORT/`), and do not reuse a connection for another name.", crate::fixes::target_arg(target)),
                 "Server: serve that name on a virtual host whose TLS settings (certificate, client verification) match the one SNI selects (nginx: one `server` block with both names, or identical `ssl_*` settings; Apache: `SSLStrictSNIVHostCheck`, the vhost's `ServerName`/`ServerAlias`).".into(),
             ],
         )],
@@ -503,7 +503,7 @@ fn closed(
         "Client certificate checked by the application: some servers drop clients without one even though the handshake asked for none. Tells: retry with one ({}).",
         retry_with_certificate(target)
     );
-    let name = "SNI/Host policy: the server or a load balancer accepts the handshake but serves only some names and drops the rest. Tells: retry with the name the service is published under (`--sni NAME`; curl `--resolve NAME:PORT:IP https://NAME:PORT/`); the server's access log shows nothing for a dropped name.".to_string();
+    let name = format!("SNI/Host policy: the server or a load balancer accepts the handshake but serves only some names and drops the rest. Tells: retry with the name the service is published under (`tlsdoctor diagnose {} --sni NAME`; curl `--resolve NAME:PORT:IP https://NAME:PORT/`); the server's access log shows nothing for a dropped name.", crate::fixes::target_arg(target));
     let allow_list = "IP allow-list: the server (nginx `deny`, HAProxy `tcp-request connection reject`, a WAF) drops addresses not on its list after the handshake. Tells: the same request from an allowed address works; the server's log names this address.".to_string();
     let protocol = "The service does not speak HTTP and closed on an HTTP request. Tells: its documentation; a client of its own protocol works.".to_string();
     let mut causes = if auth.requested {

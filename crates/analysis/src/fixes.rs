@@ -94,6 +94,12 @@ pub fn refresh_ocsp_staple(ocsp_url: Option<&str>) -> Vec<String> {
     ]
 }
 
+/// The target as it goes into a command line in a fix (`host:port`, IPv6
+/// bracketed), or `HOST:PORT` when observations carry no target.
+pub(crate) fn target_arg(target: Option<&model::Target>) -> String {
+    target.map_or_else(|| "HOST:PORT".to_string(), model::Target::display)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

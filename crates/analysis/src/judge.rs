@@ -1810,18 +1810,9 @@ fn client_certificate_step(
     }
 }
 
-/// `host:port` of the target, for command lines in fixes.
+/// `host:port` of the target (IPv6 bracketed), for command lines in fixes.
 fn target_text(obs: &Observations) -> String {
-    obs.target
-        .as_ref()
-        .map(|t| {
-            if t.host.contains(':') {
-                format!("[{}]:{}", t.host, t.port)
-            } else {
-                format!("{}:{}", t.host, t.port)
-            }
-        })
-        .unwrap_or_else(|| "HOST:PORT".into())
+    fixes::target_arg(obs.target.as_ref())
 }
 
 /// A DER distinguished name as text, when it parses.
