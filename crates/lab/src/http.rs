@@ -113,10 +113,15 @@ mod tests {
         assert_eq!(imf_fixdate(t), "Sun, 06 Nov 1994 08:49:37 GMT");
     }
 
-    #[tokio::test]
-    async fn answers_a_request_with_date() {
-        let (mut client, mut server) = tokio::io::duplex(4096);
-        let task = tokio::spawn(async move { answer(&mut server, "good").await });
+    /// Sends `GET /` to a server task on an in-memory stream and returns
+    /// everything it answered.
+    async fn get<F, Fut>(serve: F) -> String
+    where
+        F: FnOnce(tokio::io::DuplexStream) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let (mut client, server) = tokio::io::duplex(4096);
+        let task = tokio::spawn(serve(server));
         client
             .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
             .await
@@ -124,6 +129,12 @@ mod tests {
         let mut out = String::new();
         client.read_to_string(&mut out).await.unwrap();
         task.await.unwrap();
+        out
+    }
+
+    #[tokio::test]
+    async fn answers_a_request_with_date() {
+        let out = get(|mut server| async move { answer(&mut server, "good").await }).await;
         assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
         assert!(out.contains("\r\nDate: "), "{out}");
         assert!(out.ends_with("tlsdoctor lab: good\n"), "{out}");
@@ -131,15 +142,8 @@ mod tests {
 
     #[tokio::test]
     async fn refuses_like_nginx_without_a_client_certificate() {
-        let (mut client, mut server) = tokio::io::duplex(4096);
-        let task = tokio::spawn(async move { refuse_no_client_certificate(&mut server).await });
-        client
-            .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            .await
-            .unwrap();
-        let mut out = String::new();
-        client.read_to_string(&mut out).await.unwrap();
-        task.await.unwrap();
+        let out =
+            get(|mut server| async move { refuse_no_client_certificate(&mut server).await }).await;
         assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
         assert!(out.contains("<center>No required SSL certificate was sent</center>"));
     }
