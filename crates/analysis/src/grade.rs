@@ -274,21 +274,13 @@ pub fn grade(report: &ScanReport) -> Option<Grade> {
 /// that were interrupted, and checks that can cap the grade but were not
 /// tested.
 fn provisional(report: &ScanReport) -> Vec<String> {
-    let mut why = Vec::new();
-    for (name, p) in report.protocols.iter() {
-        if p.is_unknown() {
-            why.push(format!("{name} support unknown"));
-        }
-        if p.cipher_suites_interrupted.is_some() {
-            why.push(format!("{name} suite list interrupted"));
-        }
-        if p.groups_interrupted.is_some() {
-            why.push(format!("{name} group list interrupted"));
-        }
-    }
-    if report.signature_algorithms_interrupted.is_some() {
-        why.push("signature algorithm list interrupted".into());
-    }
+    // The facts the scan could not establish (the report's `unknown`), but
+    // of the vulnerability checks only those that can cap the grade.
+    let mut why: Vec<String> = crate::scan::unknown_facts(report)
+        .into_iter()
+        .filter(|path| !path.starts_with("vulnerabilities."))
+        .map(|path| format!("{path} unknown"))
+        .collect();
     let untested: Vec<&str> = VULNERABILITY_CAPS
         .iter()
         .map(|(name, _, _)| *name)
