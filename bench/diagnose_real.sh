@@ -11,19 +11,9 @@
 # Goal (issue 10): median ≤ 150 ms and ≤ 8 connections on loopback, and no
 # step waiting on a fixed timer against a server that answers. Loopback only.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
 ROUNDS=${1:-11}
-WORK=$(mktemp -d /tmp/tlsdoctor-bench-diag.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-[ -n "${SKIP_BUILD:-}" ] || cargo build --release -q -p tlsdoctor
-BIN=${BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/tlsdoctor}
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 
 # A private CA, a healthy leaf for localhost and an expired one (openssl ca
 # sets the dates), a client CA for the client-certificate configuration.
@@ -59,10 +49,6 @@ EOF
 }
 pki
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-conns() { awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") c = i; h = 1 } else print $c }' /proc/net/snmp; }
-wait_port() { for _ in $(seq 300); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.02; done; }
-now_ms() { date +%s%3N; }
 
 # nginx CONFIG_EXTRA CERT -> PORT, SPID
 start_nginx() {

@@ -14,17 +14,8 @@
 #   cert-flood     a Certificate message of 40,000 empty entries
 #   big-chain      a Certificate message of 60 × 2000-byte garbage entries
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-WORK=$(mktemp -d /tmp/tlsdoctor-bench.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-if [ -z "${BIN:-}" ]; then
-  [ -n "${SKIP_BUILD:-}" ] || cargo build --release -q -p tlsdoctor
-  BIN=$ROOT/target/release/tlsdoctor
-fi
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 
 cat >"$WORK/server.py" <<'EOF'
 import os, socket, struct, sys, threading
@@ -65,8 +56,6 @@ while True:
     c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
 EOF
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 printf '%-14s %-9s %8s %10s %9s  %s\n' case command "time s" "RSS KiB" "out B" "verdict"
 for case in big-exponent big-modulus cert-flood big-chain; do

@@ -11,25 +11,14 @@
 #   bench/listen.sh                     # release build, SECS=5, FLOOD=10000
 #   SECS=2 FLOOD=2000 BIN=target/debug/tlsdoctor bench/listen.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
 SECS=${SECS:-5}
 FLOOD=${FLOOD:-10000}
-WORK=$(mktemp -d /tmp/tlsdoctor-bench.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-if [ -z "${BIN:-}" ]; then
-  [ -n "${SKIP_BUILD:-}" ] || cargo build --release -q -p tlsdoctor
-  BIN=$ROOT/target/release/tlsdoctor
-fi
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 # The flood's sockets live in the python helper, the accepted ones in the listener.
 NEED=$(( FLOOD + 512 ))
 [ "$(ulimit -n)" -ge "$NEED" ] || ulimit -n "$NEED" 2>/dev/null || echo "note: ulimit -n is $(ulimit -n); the flood may be cut short"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 # handshakes PORT FLAG -> prints handshakes per wall-clock second
 # (`openssl s_time -new`: a full handshake per connection, one process)

@@ -10,16 +10,9 @@
 # Every tool run gets a fresh server on a fresh port. Connections are counted
 # from the kernel's PassiveOpens counter. Loopback only.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
 TOOLS=${TOOLS:-"tlsdoctor sslyze sslscan testssl"}
-WORK=$(mktemp -d /tmp/tlsdoctor-bench.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-[ -n "${SKIP_BUILD:-}" ] || cargo build --release -q -p tlsdoctor
-BIN=$ROOT/target/release/tlsdoctor
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -addext subjectAltName=DNS:localhost \
   -days 2 -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
@@ -30,7 +23,6 @@ declare -A SERVER_FLAGS=(
 )
 SERVERS=${SERVERS:-"openssl-default openssl-all"}
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_server NAME -> sets PORT and SPID
 start_server() {
@@ -45,12 +37,7 @@ start_server() {
   BASE=$(conns)
 }
 stop_server() { kill "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; }
-# Accepted TCP connections, machine-wide (PassiveOpens in /proc/net/snmp):
-# the delta over one run counts that run's connections, provided nothing
-# else on the machine accepts connections meanwhile.
-conns() { awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") c = i; h = 1 } else print $c }' /proc/net/snmp; }
 
-now_ms() { date +%s%3N; }
 
 # Accepted suites as "proto code" lines (code = 4 lowercase hex digits), sorted.
 suites_tlsdoctor() {
