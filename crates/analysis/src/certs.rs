@@ -12,6 +12,7 @@ use x509_parser::prelude::{
 };
 use x509_parser::public_key::PublicKey;
 
+use crate::platform_roots::Platform;
 use crate::text::sanitize;
 
 /// The facts about one certificate that diagnoses and reports use.
@@ -323,14 +324,37 @@ pub enum Store {
     System,
     /// Roots the user passed with `--ca-file`.
     CaFile,
+    /// A platform's shipped snapshot ([`crate::platform_roots`]).
+    Platform(Platform),
 }
 
 impl Store {
-    pub fn describe(self) -> &'static str {
+    pub fn describe(self) -> String {
         match self {
-            Store::Mozilla => "Mozilla's root store",
-            Store::System => "this machine's trust store",
-            Store::CaFile => "the --ca-file roots",
+            Store::Mozilla => "Mozilla's root store".into(),
+            Store::System => "this machine's trust store".into(),
+            Store::CaFile => "the --ca-file roots".into(),
+            Store::Platform(p) => p.describe(),
+        }
+    }
+
+    /// The store's name in scan reports (`trust[].store`). Never renamed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Store::Mozilla => "mozilla",
+            Store::System => "system",
+            Store::CaFile => "ca_file",
+            Store::Platform(p) => p.store_name(),
+        }
+    }
+
+    /// Anchors given as DER, `None` for Mozilla's (compiled in).
+    pub(crate) fn anchors_der(self, stores: &TrustStores) -> Option<&[Vec<u8>]> {
+        match self {
+            Store::Mozilla => None,
+            Store::System => Some(&stores.system),
+            Store::CaFile => Some(&stores.ca_file),
+            Store::Platform(p) => Some(p.roots()),
         }
     }
 }
@@ -373,19 +397,12 @@ pub fn verify_path(
         .iter()
         .map(|c| CertificateDer::from(c.as_slice()))
         .collect();
-    let owned_der: Vec<CertificateDer<'_>> = match store {
-        Store::Mozilla => Vec::new(),
-        Store::System => stores
-            .system
-            .iter()
-            .map(|c| CertificateDer::from(c.as_slice()))
-            .collect(),
-        Store::CaFile => stores
-            .ca_file
-            .iter()
-            .map(|c| CertificateDer::from(c.as_slice()))
-            .collect(),
-    };
+    let owned_der: Vec<CertificateDer<'_>> = store
+        .anchors_der(stores)
+        .unwrap_or_default()
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
     let owned: Vec<TrustAnchor<'_>> = owned_der
         .iter()
         .filter_map(|c| webpki::anchor_from_trusted_cert(c).ok())

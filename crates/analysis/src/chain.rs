@@ -192,8 +192,9 @@ fn anchors(trust: &TrustStores, store: Store) -> Vec<Anchor> {
             })
             .collect()
     };
-    match store {
-        Store::Mozilla => webpki_roots::TLS_SERVER_ROOTS
+    match store.anchors_der(trust) {
+        Some(ders) => from_certs(ders),
+        None => webpki_roots::TLS_SERVER_ROOTS
             .iter()
             .map(|a| Anchor {
                 subject: crate::der::sequence(a.subject.as_ref()),
@@ -201,8 +202,6 @@ fn anchors(trust: &TrustStores, store: Store) -> Vec<Anchor> {
                 ski: None,
             })
             .collect(),
-        Store::System => from_certs(&trust.system),
-        Store::CaFile => from_certs(&trust.ca_file),
     }
 }
 

@@ -17,7 +17,7 @@
 //! report's `vulnerabilities`; checks that were not tested cap nothing, and
 //! the grade says so in `incomplete`.
 
-use model::{ChainReport, GradeCap, ScanReport, Score, VulnStatus};
+use model::{ChainReport, GradeCap, ScanReport, Score, TrustReport, VulnStatus};
 use wire::registry::{Auth, CipherSuite, CipherSuiteInfo, Encryption, KeyExchange, NamedGroup};
 
 /// HSTS `max-age` A+ asks for: 180 days.
@@ -752,10 +752,13 @@ fn vulnerability_caps(report: &ScanReport, cap: &mut Cap<'_>, notes: &mut Vec<St
 
 /// Why the chain is not trusted, if it is not.
 fn trust_problem(chain: &ChainReport) -> Option<String> {
-    if chain.trust.iter().any(|t| t.trusted) {
+    // The grade rests on Mozilla's, this machine's and the --ca-file roots,
+    // not on a platform's dated snapshot.
+    let primary: Vec<&TrustReport> = chain.trust.iter().filter(|t| t.is_primary()).collect();
+    if primary.iter().any(|t| t.trusted) {
         return None;
     }
-    let results: Vec<&str> = chain.trust.iter().map(|t| t.result.as_str()).collect();
+    let results: Vec<&str> = primary.iter().map(|t| t.result.as_str()).collect();
     let leaf_self_signed =
         chain.certificates.len() == 1 && chain.certificates.first().is_some_and(|c| c.self_issued);
     Some(if results.contains(&"expired") {
@@ -764,13 +767,12 @@ fn trust_problem(chain: &ChainReport) -> Option<String> {
         "the certificate is not yet valid".into()
     } else if leaf_self_signed {
         "the certificate is self-signed".into()
-    } else if chain.trust.is_empty() {
+    } else if primary.is_empty() {
         "the certificate was not checked against any trust store".into()
     } else {
         format!(
             "the certificate chain is not trusted ({})",
-            chain
-                .trust
+            primary
                 .iter()
                 .map(|t| format!("{}: {}", t.store, t.result))
                 .collect::<Vec<_>>()

@@ -23,6 +23,7 @@ mod judge;
 pub mod mismatch;
 pub mod ocsp;
 mod plan;
+pub mod platform_roots;
 pub mod profiles;
 pub mod scan;
 pub mod simulate;

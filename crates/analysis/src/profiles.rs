@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use wire::handshake::ClientHello;
 
 use crate::client_hello::ClientOffer;
+use crate::platform_roots::Platform;
 use wire::registry::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 
 /// One client's hello.
@@ -39,6 +40,10 @@ pub struct ClientProfile {
     /// The trust store the client uses (`mozilla`, `system`, `apple`,
     /// `microsoft`, `android`, `java`, `chrome`).
     pub trust_store: &'static str,
+    /// The shipped snapshot of the client's platform store, when there is
+    /// one (`root_store` in the data file): simulation judges the chain with
+    /// it ([`crate::simulate`]).
+    pub root_store: Option<Platform>,
     /// Smallest finite-field DH prime the client accepts (0: any).
     pub min_dh_bits: u32,
     /// Smallest RSA certificate key the client accepts (0: any).
@@ -84,6 +89,7 @@ fn generic() -> ClientProfile {
         sni: true,
         checks_revocation: false,
         trust_store: "mozilla",
+        root_store: None,
         min_dh_bits: 1024,
         min_rsa_bits: 1024,
         rejects_sha1_certificates: true,
@@ -199,6 +205,9 @@ struct ProfileData {
     sni: bool,
     checks_revocation: bool,
     trust_store: String,
+    /// A store name of [`Platform::store_name`] (`android-4.4`).
+    #[serde(default)]
+    root_store: Option<String>,
     #[serde(default)]
     min_dh_bits: u32,
     #[serde(default)]
@@ -333,6 +342,13 @@ fn parse_profile(file: &str, text: &str) -> Result<ClientProfile, String> {
     )?;
     let extensions = parse_list(file, "extension", &d.extensions, ExtensionType::from_name)?;
     let _ = (d.captured, d.grease);
+    let root_store = match &d.root_store {
+        None => None,
+        Some(name) => Some(
+            Platform::from_store_name(name)
+                .ok_or_else(|| format!("{file}: unknown root_store {name:?}"))?,
+        ),
+    };
     Ok(ClientProfile {
         name: leak(d.name),
         description: leak(d.description),
@@ -346,6 +362,7 @@ fn parse_profile(file: &str, text: &str) -> Result<ClientProfile, String> {
         sni: d.sni,
         checks_revocation: d.checks_revocation,
         trust_store: leak(d.trust_store),
+        root_store,
         min_dh_bits: d.min_dh_bits,
         min_rsa_bits: d.min_rsa_bits,
         rejects_sha1_certificates: d.rejects_sha1_certificates,
@@ -478,6 +495,7 @@ impl ClientProfile {
             sni: offer.sni.is_some(),
             checks_revocation: false,
             trust_store: "system",
+            root_store: None,
             min_dh_bits: 1024,
             min_rsa_bits: 1024,
             rejects_sha1_certificates: true,

@@ -123,6 +123,12 @@ pub struct ClientResult {
     pub group: Option<String>,
     /// The diagnosis code when the handshake would fail (`protocol_mismatch`).
     pub code: Option<String>,
+    /// The roots the chain was judged with for this client, when the
+    /// prediction got that far: its platform's dated snapshot
+    /// ("Android 4.4's root store (snapshot of 2017-03-21)") or the store
+    /// standing in for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roots: Option<String>,
 }
 
 impl ScanReport {
@@ -251,7 +257,9 @@ pub struct ChainReport {
     pub key_type: String,
     /// Leaf first, in the order the server sent them.
     pub certificates: Vec<CertificateReport>,
-    /// Trust per store (`mozilla`, `system`, `ca_file`).
+    /// Trust per store: `mozilla`, `system`, `ca_file` (when given), then
+    /// each platform's 2017 snapshot (`macos-2017`, `ios-2017`,
+    /// `windows-2017`, `ubuntu-2017`, `android-2.2` ... `android-4.4`).
     pub trust: Vec<TrustReport>,
     /// Each certificate is followed by its issuer.
     pub order_ok: bool,
@@ -319,6 +327,15 @@ pub struct TrustReport {
     pub trusted: bool,
     /// `trusted`, `expired`, `not_yet_valid`, `unknown_issuer`, ...
     pub result: String,
+}
+
+impl TrustReport {
+    /// One of the stores the verdict and grade rest on (`mozilla`, `system`,
+    /// `ca_file`), not a platform's dated snapshot (`macos-2017`,
+    /// `android-4.4`, ...), which only client simulation reads.
+    pub fn is_primary(&self) -> bool {
+        matches!(self.store.as_str(), "mozilla" | "system" | "ca_file")
+    }
 }
 
 /// Optional features. `null` means the scan could not measure it.

@@ -14,13 +14,18 @@ OUT = "/work/main/crates/analysis/data/clients"
 
 CHROME_SIGS = [0x0403,0x0804,0x0401,0x0503,0x0805,0x0501,0x0806,0x0601]
 def profile(name, description, source, versions, suites, groups, key_shares, sigs, *, alpn=("h2","http/1.1"),
-            grease=False, sni=True, revocation=False, store="mozilla", min_dh=1024, min_rsa=1024, sha1=True, legacy=True, extensions=()):
+            grease=False, sni=True, revocation=False, store="mozilla", min_dh=1024, min_rsa=1024, sha1=True, legacy=True, extensions=(), roots=None):
     d = {"name": name, "description": description, "source": source, "captured": False,
          "versions": versions, "cipher_suites": n(SUITES, suites), "groups": n(GROUPS, groups),
          "key_shares": n(GROUPS, key_shares), "signature_algorithms": n(SIGS, sigs),
          "extensions": list(extensions), "alpn": list(alpn), "grease": grease, "sni": sni,
          "checks_revocation": revocation, "trust_store": store, "min_dh_bits": min_dh,
          "min_rsa_bits": min_rsa, "rejects_sha1_certificates": sha1, "legacy_signatures": legacy}
+    if roots:
+        # The shipped snapshot of the platform's root store (crates/analysis/data/roots).
+        d = {**{k: v for k, v in d.items() if k != "min_dh_bits" and k != "min_rsa_bits" and k != "rejects_sha1_certificates" and k != "legacy_signatures"},
+             "root_store": roots, "min_dh_bits": min_dh, "min_rsa_bits": min_rsa,
+             "rejects_sha1_certificates": sha1, "legacy_signatures": legacy}
     with open(os.path.join(OUT, name + ".json"), "w") as f:
         json.dump(d, f, indent=2); f.write("\n")
 
@@ -41,7 +46,7 @@ profile("edge-131", "Microsoft Edge 131 (Chromium; Windows 11)",
         "Edge is Chromium with BoringSSL: the hello equals Chrome 131's (" + SRC_CHROME + "); "
         "certificates are verified by the Microsoft root program store",
         ["tls1_3","tls1_2"], chrome131, [0x11ec,0x001d,0x0017,0x0018], [0x11ec,0x001d], CHROME_SIGS,
-        grease=True, revocation=True, store="microsoft", min_dh=0, extensions=CHROME_EXT)
+        grease=True, revocation=True, store="microsoft", min_dh=0, extensions=CHROME_EXT, roots="windows-2017")
 profile("chrome-70", "Google Chrome 70 (2018: first with final TLS 1.3; TLS 1.0/1.1 until Chrome 84, 3DES until Chrome 93)",
         "BoringSSL/Chromium 70 defaults (https://chromium.googlesource.com/chromium/src/+/refs/tags/70.0.3538.110/net/socket/ssl_client_socket_impl.cc); "
         "TLS 1.0/1.1 removed in Chrome 84 (https://chromestatus.com/feature/5759116003770368); "
@@ -66,18 +71,18 @@ SRC_APPLE = ("Apple Secure Transport / Network.framework defaults as recorded in
 profile("safari-17", "Apple Safari 17 (macOS 14 / iOS 17)", SRC_APPLE, ["tls1_3","tls1_2","tls1_1","tls1_0"],
         [0x1301,0x1302,0x1303,0xc02c,0xc02b,0xcca9,0xc030,0xc02f,0xcca8,0xc00a,0xc009,0xc014,0xc013,0x009d,0x009c,0x0035,0x002f,0xc008,0xc012,0x000a],
         [0x001d,0x0017,0x0018,0x0019], [0x001d],
-        [0x0403,0x0804,0x0401,0x0503,0x0203,0x0805,0x0501,0x0806,0x0601,0x0201], grease=True, revocation=True, store="apple")
+        [0x0403,0x0804,0x0401,0x0503,0x0203,0x0805,0x0501,0x0806,0x0601,0x0201], grease=True, revocation=True, store="apple", roots="macos-2017")
 profile("safari-10", "Apple Safari 10 (macOS 10.12 / iOS 10, 2016; no TLS 1.3)", SRC_APPLE, ["tls1_2","tls1_1","tls1_0"],
         [0xc02c,0xc02b,0xc024,0xc023,0xc00a,0xc009,0xc030,0xc02f,0xc028,0xc027,0xc014,0xc013,0x009d,0x009c,0x003d,0x003c,0x0035,0x002f,0xc008,0xc012,0x000a],
         [0x0017,0x0018,0x0019], [], [0x0401,0x0201,0x0501,0x0601,0x0403,0x0203,0x0503,0x0603],
-        revocation=True, store="apple", sha1=False)
+        revocation=True, store="apple", sha1=False, roots="macos-2017")
 profile("edge-18", "Microsoft Edge 18 (EdgeHTML, Windows 10 1809; SChannel, no TLS 1.3)",
         "Windows 10 1809 SChannel default cipher suite order (https://learn.microsoft.com/en-us/windows/win32/secauthn/tls-cipher-suites-in-windows-10-v1809) "
         "and SSL Labs' client list (https://api.ssllabs.com/api/v3/getClients); trust: Microsoft root program",
         ["tls1_2","tls1_1","tls1_0"],
         [0xc02c,0xc02b,0xc030,0xc02f,0xc024,0xc023,0xc028,0xc027,0xc00a,0xc009,0xc014,0xc013,0x009d,0x009c,0x003d,0x003c,0x0035,0x002f,0x000a],
         [0x001d,0x0017,0x0018], [], [0x0804,0x0805,0x0806,0x0401,0x0501,0x0601,0x0403,0x0503,0x0603,0x0201,0x0203],
-        revocation=True, store="microsoft")
+        revocation=True, store="microsoft", roots="windows-2017")
 SRC_ANDROID = ("Android platform defaults (Conscrypt/BoringSSL; https://developer.android.com/reference/javax/net/ssl/SSLSocket#default-configuration-for-different-android-versions) "
     "and SSL Labs' client list (https://api.ssllabs.com/api/v3/getClients); trust: the Android system store")
 profile("android-4.4", "Android 4.4.2 KitKat (OpenSSL 1.0.1-based; TLS 1.2 in its default HTTPS stack)",
@@ -85,7 +90,7 @@ profile("android-4.4", "Android 4.4.2 KitKat (OpenSSL 1.0.1-based; TLS 1.2 in it
         ["tls1_2","tls1_1","tls1_0"],
         [0xcc14,0xcc13,0xc02b,0xc02f,0x009e,0xc00a,0xc009,0xc013,0xc014,0xc007,0xc011,0x0033,0x0032,0x0039,0x009c,0x002f,0x0035,0x000a,0x0005,0x0004],
         [0x0017,0x0018,0x0019], [], [0x0601,0x0603,0x0501,0x0503,0x0401,0x0403,0x0301,0x0303,0x0201,0x0203,0x0202,0x0402],
-        alpn=("http/1.1",), store="android", sha1=False)
+        alpn=("http/1.1",), store="android", sha1=False, roots="android-4.4")
 profile("android-7.0", "Android 7.0 Nougat (BoringSSL; offers only the P-256 curve, a known 7.0 defect fixed in 7.1.1)",
         SRC_ANDROID + "; the P-256-only curve list: https://issuetracker.google.com/issues/37122132",
         ["tls1_2","tls1_1","tls1_0"],

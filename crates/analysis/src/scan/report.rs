@@ -13,6 +13,7 @@ use super::{
     server_order, signature_chain, suite_scan, support, ScanContext, TLS_VERSIONS,
 };
 use crate::certs::{self, PathResult, Store};
+use crate::platform_roots::Platform;
 
 const EXT_STATUS_REQUEST: u16 = 5;
 const EXT_HEARTBEAT: u16 = 15;
@@ -521,17 +522,15 @@ fn chain_report(
     if !ctx.trust.ca_file.is_empty() {
         stores.push(Store::CaFile);
     }
+    // Each platform's snapshot, for client simulation (Safari, Edge, old
+    // Android judged with their own roots).
+    stores.extend(Platform::ALL.map(Store::Platform));
     let trust: Vec<TrustReport> = stores
         .into_iter()
         .map(|store| {
             let result = certs::verify_path(&ders, &ctx.trust, store, ctx.now);
             TrustReport {
-                store: match store {
-                    Store::Mozilla => "mozilla",
-                    Store::System => "system",
-                    Store::CaFile => "ca_file",
-                }
-                .into(),
+                store: store.name().into(),
                 trusted: result == PathResult::Trusted,
                 result: result.code(),
             }

@@ -71,6 +71,9 @@ pub struct Prediction {
     pub missing: Option<Missing>,
     /// The fix for each side, when the handshake fails.
     pub fix: Vec<String>,
+    /// The roots the chain was judged with, when the prediction got that
+    /// far ("Android 4.4's root store (snapshot of 2017-03-21)").
+    pub roots: Option<String>,
 }
 
 impl Prediction {
@@ -85,6 +88,7 @@ impl Prediction {
             reason: m.summary,
             missing: Some(m.missing),
             fix: m.fix,
+            roots: None,
         }
     }
 
@@ -114,6 +118,7 @@ impl Prediction {
             reason,
             missing: None,
             fix: Vec::new(),
+            roots: None,
         }
     }
 
@@ -126,6 +131,7 @@ impl Prediction {
             cipher_suite: self.cipher_suite.map(|s| s.name()),
             group: self.group.map(|g| g.name()),
             code: self.code.map(|c| c.as_str().to_string()),
+            roots: self.roots.clone(),
         }
     }
 }
@@ -296,6 +302,7 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
                 reason,
                 missing: None,
                 fix: mismatch::after_negotiation(code, &report.target.host),
+                roots: None,
             };
         }
     }
@@ -343,6 +350,7 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
         ),
         missing: None,
         fix: Vec::new(),
+        roots: None,
     };
 
     // 3. What the client checks in what it got.
@@ -363,7 +371,9 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
         client_certificate(report, &mut out);
         return out;
     };
-    if let Some(code) = certificate_problem(profile, chain) {
+    let roots = trust_in_client_store(profile, chain);
+    out.roots = Some(roots.described.clone());
+    if let Some(code) = certificate_problem(profile, chain, &roots) {
         let reason = match code {
             Code::CertWeakKey => format!(
                 "the certificate's RSA key is below the {} bits the client accepts",
@@ -374,13 +384,8 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
                 format!("the certificate is not valid for {}", chain.hostname)
             }
             _ => format!(
-                "the chain does not verify ({})",
-                chain
-                    .trust
-                    .iter()
-                    .map(|t| format!("{}: {}", t.store, t.result))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "the chain does not verify with {} ({})",
+                roots.described, roots.result
             ),
         };
         fail(code, reason);
@@ -559,28 +564,78 @@ fn signature_ok(
     Some(common)
 }
 
-/// Whether the chain is trusted in the client's store. The stores the scan
-/// checks are `mozilla`, `system` and the user's `ca_file`; a CA file counts
-/// as installed in every client (it is how a private CA is deployed), and
-/// stores the scan cannot check (Apple, Microsoft, Android, Java, Chrome)
-/// are read as Mozilla's, which they largely overlap.
-fn trusted(profile: &ClientProfile, chain: &ChainReport) -> bool {
-    let store = match profile.trust_store {
-        "system" => "system",
-        _ => "mozilla",
+/// The client's trust in the chain, and which roots say so.
+#[derive(Debug)]
+struct ClientTrust {
+    trusted: bool,
+    /// The result code of the store that decided (`trusted`,
+    /// `unknown_issuer`, `expired`, ...).
+    result: String,
+    /// The roots that decided, for people and the JSON `roots`.
+    described: String,
+}
+
+/// Judges the chain with the client's own roots, from the per-store results
+/// the scan recorded:
+/// - a CA file counts as installed in every client (it is how a private CA
+///   is deployed);
+/// - a client with a shipped platform snapshot (Safari, Edge, old Android;
+///   [`crate::platform_roots`]) is judged with it. A frozen platform's
+///   snapshot decides; an updated platform's snapshot decides when it trusts
+///   the chain, and when it does not, Mozilla's current store stands in (the
+///   platform has added roots since 2017), and the text says so;
+/// - `system` clients use the scanning machine's store; the rest (Java,
+///   Chrome's own program, newer Android, Firefox) Mozilla's, which they
+///   largely overlap, and the text names the stand-in.
+fn trust_in_client_store(profile: &ClientProfile, chain: &ChainReport) -> ClientTrust {
+    let entry = |name: &str| chain.trust.iter().find(|t| t.store == name);
+    let judged = |t: Option<&model::TrustReport>, described: String| ClientTrust {
+        trusted: t.is_some_and(|t| t.trusted),
+        result: t.map_or_else(|| "not checked".into(), |t| t.result.clone()),
+        described,
     };
     // OpenSSL trusts a certificate found in its CA file as it is, even a
     // self-signed leaf marked CA:TRUE, which webpki (the scan's verifier)
     // refuses as `ca_used_as_end_entity`.
-    chain.trust.iter().any(|t| {
-        (t.trusted && (t.store == store || t.store == "ca_file"))
-            || (t.store == "ca_file" && t.result == "ca_used_as_end_entity")
-    })
+    if let Some(t) = entry("ca_file").filter(|t| t.trusted || t.result == "ca_used_as_end_entity") {
+        return ClientTrust {
+            trusted: true,
+            result: t.result.clone(),
+            described: "the --ca-file roots (installed in the client)".into(),
+        };
+    }
+    let mozilla = entry("mozilla");
+    if let Some(platform) = profile.root_store {
+        if let Some(t) = entry(platform.store_name()) {
+            if t.trusted || platform.frozen() {
+                return judged(Some(t), platform.describe());
+            }
+            return judged(
+                mozilla,
+                format!(
+                    "Mozilla's current root store, standing in for {}, which lacks this chain's root (the platform has added roots since)",
+                    platform.describe()
+                ),
+            );
+        }
+    }
+    match profile.trust_store {
+        "system" => judged(entry("system"), "this machine's trust store".into()),
+        "mozilla" => judged(mozilla, "Mozilla's current root store".into()),
+        other => judged(
+            mozilla,
+            format!("Mozilla's current root store, standing in for the {other} store (not shipped with tlsdoctor)"),
+        ),
+    }
 }
 
 /// The first certificate check this client fails, in the order clients
 /// check (key and signature policy, time, path, name).
-fn certificate_problem(profile: &ClientProfile, chain: &ChainReport) -> Option<Code> {
+fn certificate_problem(
+    profile: &ClientProfile,
+    chain: &ChainReport,
+    roots: &ClientTrust,
+) -> Option<Code> {
     let leaf = chain.certificates.first()?;
     if leaf.key_type == "rsa" && leaf.key_bits < profile.min_rsa_bits {
         return Some(Code::CertWeakKey);
@@ -592,18 +647,17 @@ fn certificate_problem(profile: &ClientProfile, chain: &ChainReport) -> Option<C
     if profile.rejects_sha1_certificates && sha1(&leaf.signature_algorithm) && !leaf.self_issued {
         return Some(Code::CertWeakSignature);
     }
-    if !trusted(profile, chain) {
+    if !roots.trusted {
         // The one certificate judge's code, when the scan recorded it (the
-        // same code diagnose gives); older saved scans fall back to the
-        // per-store results.
+        // same code diagnose gives); a chain only the client's own store
+        // refuses, and older saved scans, fall back to that store's result.
         if let Some(code) = chain.verdict {
             return Some(code);
         }
-        let results: Vec<&str> = chain.trust.iter().map(|t| t.result.as_str()).collect();
         let self_signed = chain.certificates.len() == 1 && leaf.self_issued;
-        return Some(if results.contains(&"expired") {
+        return Some(if roots.result == "expired" {
             Code::CertExpired
-        } else if results.contains(&"not_yet_valid") {
+        } else if roots.result == "not_yet_valid" {
             Code::CertNotYetValid
         } else if self_signed {
             Code::CertSelfSigned

@@ -197,3 +197,82 @@ fn a_required_client_certificate_fails_clients_without_one() {
     r.client_certificate.as_mut().unwrap().required = None;
     assert_eq!(predict(&profile("browser"), &r).outcome, Outcome::Unknown);
 }
+
+/// A publicly trusted chain as the scan records it: trusted by Mozilla's
+/// current store, and per platform snapshot as given.
+fn public_chain(report: &mut ScanReport, platforms: &[(&str, bool)]) {
+    let chain = &mut report.certificates[0];
+    chain.trust = vec![TrustReport {
+        store: "mozilla".into(),
+        trusted: true,
+        result: "trusted".into(),
+    }];
+    chain.trust.extend(platforms.iter().map(|(store, trusted)| {
+        TrustReport {
+            store: (*store).into(),
+            trusted: *trusted,
+            result: if *trusted {
+                "trusted"
+            } else {
+                "unknown_issuer"
+            }
+            .into(),
+        }
+    }));
+    chain.verdict = None;
+}
+
+#[test]
+fn platform_snapshots_judge_their_clients() {
+    let protocols = Protocols {
+        tls1_2: proto(&[GCM128], None, &["x25519", "secp256r1"]),
+        tls1_3: proto(&["TLS_AES_128_GCM_SHA256"], None, &["x25519", "secp256r1"]),
+        ..Default::default()
+    };
+    // A root newer than 2017 (ISRG Root X1 and the like): Mozilla's current
+    // store has it, no 2017 snapshot does.
+    let mut r = report(protocols.clone());
+    public_chain(
+        &mut r,
+        &[
+            ("macos-2017", false),
+            ("windows-2017", false),
+            ("android-4.4", false),
+        ],
+    );
+    // Android 4.4 never gets new roots: its snapshot decides.
+    let p = predict(&profile("android-4.4"), &r);
+    assert_eq!(p.outcome, Outcome::Failed, "{}", p.reason);
+    assert_eq!(p.code, Some(Code::CertUntrustedRoot));
+    let roots = p.roots.unwrap();
+    assert!(
+        roots.contains("Android 4.4") && roots.contains("2017-03-21"),
+        "{roots}"
+    );
+    // Safari's platform has added roots since: Mozilla's stands in, said so.
+    let p = predict(&profile("safari-17"), &r);
+    assert_eq!(p.outcome, Outcome::Ok, "{}", p.reason);
+    let roots = p.roots.unwrap();
+    assert!(roots.contains("standing in for macOS's"), "{roots}");
+
+    // A root only Windows has (Microsoft's program is wider than
+    // Mozilla's): Edge connects, Chrome and Firefox do not.
+    let mut r = report(protocols);
+    public_chain(&mut r, &[("windows-2017", true), ("android-4.4", false)]);
+    r.certificates[0].trust[0].trusted = false;
+    r.certificates[0].trust[0].result = "unknown_issuer".into();
+    r.certificates[0].verdict = Some(Code::CertUntrustedRoot);
+    let p = predict(&profile("edge-131"), &r);
+    assert_eq!(p.outcome, Outcome::Ok, "{}", p.reason);
+    assert!(p.roots.unwrap().contains("Windows"));
+    let p = predict(&profile("firefox-128"), &r);
+    assert_eq!(p.code, Some(Code::CertUntrustedRoot));
+    assert_eq!(p.roots.as_deref(), Some("Mozilla's current root store"));
+    // Java has no shipped store: the stand-in is named.
+    let p = predict(&profile("java-17"), &r);
+    assert!(
+        p.roots.unwrap().contains("standing in for the java store"),
+        "{}",
+        p.reason
+    );
+}

@@ -148,6 +148,7 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
         let trusted: Vec<String> = chain
             .trust
             .iter()
+            .filter(|t| t.is_primary())
             .map(|t| {
                 let text = format!("{}: {}", t.store, clean(&t.result));
                 if t.trusted {
@@ -165,6 +166,31 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
             chain.seen_with.join(", ")
         );
         let _ = writeln!(out, "    trust: {}", trusted.join(", "));
+        let platforms = |trusted: bool| -> Vec<String> {
+            chain
+                .trust
+                .iter()
+                .filter(|t| !t.is_primary() && t.trusted == trusted)
+                .map(|t| clean(&t.store))
+                .collect()
+        };
+        let (yes, no) = (platforms(true), platforms(false));
+        if !yes.is_empty() || !no.is_empty() {
+            let _ = writeln!(
+                out,
+                "    platform stores (2017 snapshots): {}{}",
+                if yes.is_empty() {
+                    style.yellow("trusted by none")
+                } else {
+                    style.green(&format!("trusted by {}", yes.join(" ")))
+                },
+                if no.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", style.yellow(&format!("not by {}", no.join(" "))))
+                }
+            );
+        }
         if let Some(code) = chain.verdict {
             let _ = writeln!(out, "    verdict: {code}");
             for e in &chain.verdict_evidence {
@@ -459,5 +485,34 @@ fn client_rows(out: &mut String, style: Style, report: &ScanReport) {
             )
         };
         let _ = writeln!(out, "  {:<width$} {line}", clean(&c.name));
+    }
+    // Which roots judged the chain, for the clients not judged with
+    // Mozilla's or this machine's store.
+    let mut by_roots: Vec<(&str, Vec<&str>)> = Vec::new();
+    for c in &report.clients {
+        let Some(roots) = c.roots.as_deref() else {
+            continue;
+        };
+        if matches!(
+            roots,
+            "Mozilla's current root store" | "this machine's trust store"
+        ) {
+            continue;
+        }
+        match by_roots.iter_mut().find(|(r, _)| *r == roots) {
+            Some((_, names)) => names.push(&c.name),
+            None => by_roots.push((roots, vec![&c.name])),
+        }
+    }
+    for (roots, names) in by_roots {
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.dim(&format!(
+                "{}: chain judged with {}",
+                names.join(", "),
+                clean(roots)
+            ))
+        );
     }
 }
