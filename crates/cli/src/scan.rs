@@ -1,10 +1,12 @@
 //! The scan engine loop: `analysis::scan` plans rounds, the probe layer runs
 //! each round's connections concurrently (at most `max_connections` at a
-//! time), and connections that failed (refused, reset before any answer)
-//! are retried after a pause, in every round including the first. The whole
+//! time), and connections that failed (refused, reset or dropped before any
+//! answer) are retried after a pause, in every round including the first,
+//! and once more at the end when only later answers show that they failed. The whole
 //! scan is bounded by a deadline: when it passes, the report is made from
 //! what was observed so far and lists what is missing.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use analysis::scan::{self, ScanContext, ScanNext};
@@ -49,6 +51,8 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
     // instead of holding each of them up.
     let mut background: Vec<tokio::task::JoinHandle<Vec<ProbeRecord>>> = Vec::new();
     let mut out_of_time = false;
+    // Purposes tried once more at the end (see retry_in_hindsight).
+    let mut retried_late: HashSet<String> = HashSet::new();
     let report = loop {
         if left().is_some_and(|l| l.is_zero()) {
             out_of_time = true;
@@ -112,7 +116,17 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
                 notes.push(format!("the scan stopped after {MAX_ROUNDS} rounds"));
                 break scan::report(&obs, &job.context);
             }
-            ScanNext::Done(report) if background.is_empty() => break *report,
+            ScanNext::Done(report) if background.is_empty() => {
+                let mut options = job.probe.clone();
+                if let Some(l) = left() {
+                    options.timeout = options.timeout.min(l.max(MIN_PROBE_TIMEOUT));
+                }
+                if left().is_some_and(|l| l < RETRY_PAUSES[0])
+                    || !retry_in_hindsight(&job.target, &mut obs, &mut retried_late, &options).await
+                {
+                    break *report;
+                }
+            }
             ScanNext::Done(_) => obs.probes.extend(join_beside(&mut background, ends).await),
         }
     };
@@ -187,8 +201,9 @@ struct Round {
     still_failing: usize,
 }
 
-/// Runs one round; connections that failed (refused, reset before any
-/// answer) are retried after a pause, twice at most. `obs` is what was
+/// Runs one round; connections that failed (refused, reset or dropped
+/// before any answer) are retried after a jittered pause, one at a time,
+/// twice at most. `obs` is what was
 /// observed before the round (it tells a dead server from a failing
 /// connection).
 async fn run_politely(
@@ -200,30 +215,27 @@ async fn run_politely(
     let dns = obs.dns.clone().unwrap_or_default();
     let mut records = probe::run(target, &dns, requests, options).await;
     let mut failed_attempts = Vec::new();
-    for pause in RETRY_PAUSES {
+    for (pass, pause) in RETRY_PAUSES.into_iter().enumerate() {
+        // A close before any answer gets one more look even when it may be
+        // this server's way of refusing (see scan::closed_before_any_answer).
         let suspect: Vec<usize> = (0..records.len())
-            .filter(|&i| scan::looks_rate_limited(&records[i], obs, &records))
+            .filter(|&i| {
+                scan::looks_rate_limited(&records[i], obs, &records)
+                    || (pass == 0 && scan::closed_before_any_answer(&records[i]))
+            })
             .collect();
         if suspect.is_empty() {
             break;
         }
-        tokio::time::sleep(pause).await;
+        tokio::time::sleep(jittered(pause)).await;
         let retry: Vec<model::ProbeRequest> = suspect
             .iter()
             .map(|&i| records[i].request.clone())
             .collect();
-        let again = probe::run(target, &dns, retry, options).await;
+        let again = probe::run(target, &dns, retry, &one_at_a_time(options)).await;
         for (&i, record) in suspect.iter().zip(again) {
             let failed = std::mem::replace(&mut records[i], record);
-            failed_attempts.push(ProbeRecord {
-                request: model::ProbeRequest {
-                    purpose: model::Purpose::Feature {
-                        name: format!("retried: {}", purpose_text(&failed.request.purpose)),
-                    },
-                    kind: failed.request.kind.clone(),
-                },
-                ..failed
-            });
+            failed_attempts.push(renamed_attempt(failed));
         }
     }
     let still_failing = records
@@ -235,6 +247,84 @@ async fn run_politely(
         failed_attempts,
         still_failing,
     }
+}
+
+/// Retries go one connection at a time: a server that dropped connections
+/// is out of them or limiting this client.
+fn one_at_a_time(options: &ProbeOptions) -> ProbeOptions {
+    ProbeOptions {
+        max_connections: 1,
+        ..options.clone()
+    }
+}
+
+const RETRIED: &str = "retried: ";
+
+/// A failed attempt, renamed so that the planner does not read it but the
+/// connection count stays honest.
+fn renamed_attempt(failed: ProbeRecord) -> ProbeRecord {
+    ProbeRecord {
+        request: model::ProbeRequest {
+            purpose: model::Purpose::Feature {
+                name: format!("{RETRIED}{}", purpose_text(&failed.request.purpose)),
+            },
+            kind: failed.request.kind.clone(),
+        },
+        ..failed
+    }
+}
+
+/// Probes that look dropped only in hindsight get one more try, one at a
+/// time, when the plan is done: a close before any answer reads as this
+/// server's refusal until a later probe shows that it refuses with an alert
+/// (`analysis::scan::failure`), and by then its round is over. The plan is
+/// made again from the new answers. Returns whether anything was retried.
+async fn retry_in_hindsight(
+    target: &Target,
+    obs: &mut Observations,
+    tried: &mut HashSet<String>,
+    options: &ProbeOptions,
+) -> bool {
+    let suspects: Vec<usize> = (0..obs.probes.len())
+        .filter(|&i| {
+            let record = &obs.probes[i];
+            let retry_of_earlier = matches!(
+                &record.request.purpose,
+                model::Purpose::Feature { name } if name.starts_with(RETRIED)
+            );
+            !retry_of_earlier
+                && !tried.contains(&purpose_text(&record.request.purpose))
+                && scan::looks_rate_limited(record, obs, &[])
+        })
+        .collect();
+    if suspects.is_empty() {
+        return false;
+    }
+    tokio::time::sleep(jittered(RETRY_PAUSES[0])).await;
+    let requests: Vec<model::ProbeRequest> = suspects
+        .iter()
+        .map(|&i| obs.probes[i].request.clone())
+        .collect();
+    tried.extend(requests.iter().map(|r| purpose_text(&r.purpose)));
+    let dns = obs.dns.clone().unwrap_or_default();
+    let again = probe::run(target, &dns, requests, &one_at_a_time(options)).await;
+    for (&i, record) in suspects.iter().zip(again) {
+        let failed = std::mem::replace(&mut obs.probes[i], record);
+        obs.probes.push(renamed_attempt(failed));
+    }
+    true
+}
+
+/// `pause` ± 25 %, so that scans dropped together by a busy server do not
+/// all come back at the same instant.
+fn jittered(pause: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    // 0.75 .. 1.25
+    let factor = 0.75 + f64::from(nanos % 1000) / 2000.0;
+    pause.mul_f64(factor)
 }
 
 fn purpose_text(purpose: &model::Purpose) -> String {

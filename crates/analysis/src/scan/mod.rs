@@ -348,9 +348,20 @@ fn choked(record: &ProbeRecord) -> bool {
 /// Why a probe taught us nothing: its connection failed before the server
 /// answered (refused, unreachable, timed out), or the server went silent or
 /// reset the connection without an alert before it had said what the probe
-/// asked. `None` when the server answered: a ServerHello, an alert, or a
-/// close (FIN) are all answers. A failure is never evidence of "no".
-pub fn failure(record: &ProbeRecord) -> Option<String> {
+/// asked, or closed it before any byte where that is not how this server
+/// refuses ([`bare_close_failure`]). `None` when the server answered: a
+/// ServerHello, an alert, or its way of refusing. `obs` is everything the
+/// scan saw. A failure is never evidence of "no".
+pub fn failure(record: &ProbeRecord, obs: &Observations) -> Option<String> {
+    failure_among(record, &obs.probes)
+}
+
+/// [`failure`], judged against `seen` (the scan's probes, and during a round
+/// the round's own).
+fn failure_among<'a>(
+    record: &ProbeRecord,
+    seen: impl IntoIterator<Item = &'a ProbeRecord> + Clone,
+) -> Option<String> {
     if !record.tcp.is_connected() {
         return Some(report::tcp_text(&record.tcp));
     }
@@ -379,7 +390,102 @@ pub fn failure(record: &ProbeRecord) -> Option<String> {
     match flight.end {
         FlightEnd::Reset => Some(format!("connection reset {before}")),
         FlightEnd::Timeout => Some(format!("the server went silent {before} until the timeout")),
+        FlightEnd::Closed if flight.bytes_received == 0 => bare_close_failure(record, seen),
         _ => None,
+    }
+}
+
+/// A close (FIN) before any byte is how some servers refuse a hello they
+/// will not serve, and also how a server out of connections (nginx past its
+/// `worker_connections`) or limiting this client's rate drops a connection
+/// it accepted. The rest of the scan tells which:
+/// - no probe got a byte from the server: it dropped every connection, and
+///   nothing says it would refuse this one: unknown;
+/// - the server refused another hello of the same kind (suites, groups,
+///   signature schemes: [`RefusalKind`]) with an alert: dropping this one is
+///   not how it refuses: unknown (busy or rate limiting);
+/// - otherwise a refusal (`None`). Servers do refuse one kind with an alert
+///   and another by closing (a rustls server without a common signature
+///   scheme closes; the version refusals before it were alerts), so only the
+///   same kind counts.
+///
+/// The engine tries every such close once more, one connection at a time,
+/// so a busy server's drop rarely reaches this judgement.
+fn bare_close_failure<'a>(
+    record: &ProbeRecord,
+    seen: impl IntoIterator<Item = &'a ProbeRecord> + Clone,
+) -> Option<String> {
+    let answered = |r: &ProbeRecord| {
+        r.flight.as_ref().is_some_and(|f| {
+            f.bytes_received > 0
+                || f.server_hello.is_some()
+                || f.ssl2.is_some()
+                || f.end == FlightEnd::Alert
+                || !f.alerts.is_empty()
+        }) || r
+            .handshake
+            .as_ref()
+            .is_some_and(|h| h.version.is_some() || !h.chain.is_empty())
+    };
+    if !seen.clone().into_iter().any(answered) {
+        return Some(
+            "closed before any answer, as every connection of the scan so far was (a connection limit, a busy server, or TLS refused to this client)"
+                .into(),
+        );
+    }
+    let kind = RefusalKind::of(record)?;
+    let refused_with_alert = |r: &ProbeRecord| {
+        RefusalKind::of(r) == Some(kind)
+            && r.flight.as_ref().is_some_and(|f| {
+                f.server_hello.is_none()
+                    && (f.end == FlightEnd::Alert || f.alert().is_some_and(|a| a.level == 2))
+            })
+    };
+    if seen.into_iter().any(refused_with_alert) {
+        return Some(format!(
+            "closed before any answer, though this server refuses other {} offers with an alert (busy, a connection limit or rate limiting)",
+            kind.as_str()
+        ));
+    }
+    None
+}
+
+/// What a crafted hello asks the server to choose from, for comparing how
+/// the server refuses ([`bare_close_failure`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RefusalKind {
+    /// Versions and suites.
+    Suites,
+    Groups,
+    Signatures,
+}
+
+impl RefusalKind {
+    fn of(record: &ProbeRecord) -> Option<Self> {
+        if !matches!(record.request.kind, ProbeKind::Hello(_)) {
+            return None;
+        }
+        Some(match record.request.purpose {
+            Purpose::Version { .. }
+            | Purpose::Suites { .. }
+            | Purpose::SuiteOrder { .. }
+            | Purpose::SuiteOrderRound { .. } => Self::Suites,
+            Purpose::Groups | Purpose::ScanGroups { .. } | Purpose::GroupOrder { .. } => {
+                Self::Groups
+            }
+            Purpose::SignatureAlgorithms
+            | Purpose::ScanSignatures { .. }
+            | Purpose::CertificateKind { .. } => Self::Signatures,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Suites => "version and suite",
+            Self::Groups => "group",
+            Self::Signatures => "signature scheme",
+        }
     }
 }
 
@@ -423,7 +529,7 @@ fn walk<T: PartialEq + Copy>(
             }
             None => {
                 chain.ended = true;
-                chain.interrupted = failure(record);
+                chain.interrupted = failure(record, obs);
                 break;
             }
         }
@@ -495,17 +601,14 @@ pub(crate) fn suite_scan(obs: &Observations, version: ProtocolVersion) -> SuiteS
                 scan.done = true;
                 return scan;
             }
-            None if failure(record).is_some() => {
+            None if failure(record, obs).is_some() => {
                 // A failed connection says nothing about these suites.
-                scan.interrupted = failure(record);
+                scan.interrupted = failure(record, obs);
                 scan.done = true;
                 return scan;
             }
-            None if scan.accepted.is_empty() => {
-                // Not even a small offer is answered: the version is off.
-                scan.done = true;
-                return scan;
-            }
+            // Refused: none of these suites (the version is off only when
+            // every chunk is refused).
             None => scan.excluded.extend_from_slice(offered_suites(record)),
         }
     }
@@ -534,7 +637,7 @@ pub(crate) fn support(
     if version == ProtocolVersion::SSL2 {
         return match first.flight.as_ref().and_then(|f| f.ssl2.as_ref()) {
             Some(hello) => (Some(!hello.cipher_specs.is_empty()), None),
-            None => match failure(first) {
+            None => match failure(first, obs) {
                 Some(why) => (None, Some(why)),
                 None => (Some(false), None),
             },
@@ -1028,11 +1131,26 @@ pub(crate) fn fallback_version(obs: &Observations) -> Option<ProtocolVersion> {
     (supported.len() >= 2).then(|| supported[supported.len() - 2])
 }
 
+/// A hello closed (FIN) before any byte: some servers' refusal, a busy
+/// server's drop. Worth one more look whatever the rest of the scan says,
+/// since a second sample is what tells the two apart when the scan has not
+/// yet seen how this server refuses.
+pub fn closed_before_any_answer(record: &ProbeRecord) -> bool {
+    matches!(
+        record.request.kind,
+        ProbeKind::Hello(_) | ProbeKind::Ssl2 { .. } | ProbeKind::Vulnerability(_)
+    ) && record.tcp.is_connected()
+        && record.flight.as_ref().is_some_and(|f| {
+            f.bytes_received == 0 && f.end == FlightEnd::Closed && f.alert().is_none()
+        })
+}
+
 /// True when a failed probe is worth trying again: the TCP connection
 /// itself failed although another one to the same server succeeded (earlier,
 /// or in the same round: the first round gets the same retry as later ones),
-/// or a crafted hello got a bare reset before any answer. Silence until the
-/// timeout is not retried (it would cost the whole timeout again).
+/// or a crafted hello got a bare reset before any answer, or a close before
+/// any answer that is not how this server refuses ([`failure`]). Silence
+/// until the timeout is not retried (it would cost the whole timeout again).
 pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations, round: &[ProbeRecord]) -> bool {
     let others_ok = obs.probes.iter().chain(round).any(|p| p.tcp.is_connected());
     match &record.tcp {
@@ -1042,7 +1160,17 @@ pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations, round: &[Pro
         TcpOutcome::Connected { .. } => match &record.request.kind {
             ProbeKind::Hello(_) | ProbeKind::Ssl2 { .. } | ProbeKind::Vulnerability(_) => {
                 record.flight.as_ref().is_some_and(|f| {
-                    f.bytes_received == 0 && f.end == FlightEnd::Reset && f.alert().is_none()
+                    f.bytes_received == 0
+                        && f.alert().is_none()
+                        && match f.end {
+                            FlightEnd::Reset => true,
+                            // Not this server's way of refusing (see
+                            // bare_close_failure): a busy server's drop.
+                            FlightEnd::Closed => {
+                                failure_among(record, obs.probes.iter().chain(round)).is_some()
+                            }
+                            _ => false,
+                        }
                 })
             }
             // A real handshake reset before the server's certificate.
@@ -1264,6 +1392,114 @@ mod tests {
             report.vulnerabilities.sweet32.status,
             model::VulnStatus::NotVulnerable
         );
+    }
+
+    fn closed_before_any_answer(record: &mut ProbeRecord) {
+        record.flight = Some(ServerFlight {
+            end: FlightEnd::Closed,
+            ..Default::default()
+        });
+    }
+
+    fn is_tls12_hello(r: &ProbeRequest) -> bool {
+        matches!(
+            &r.kind,
+            ProbeKind::Hello(spec) if spec.versions == [ProtocolVersion::TLS1_2]
+        )
+    }
+
+    /// nginx past its worker_connections accepts and closes at once. It
+    /// refuses other versions with an alert, so a close before any byte is
+    /// not its refusal: TLS 1.2 is unknown, never "not supported", and the
+    /// engine retries such a close.
+    #[test]
+    fn a_busy_servers_close_is_unknown_when_it_refuses_with_alerts() {
+        let (report, obs) =
+            run_failing(&[0xc030, 0x009c], is_tls12_hello, closed_before_any_answer);
+        let tls12 = &report.protocols.tls1_2;
+        assert_eq!(tls12.supported, None, "{}", tls12.evidence);
+        assert!(
+            tls12
+                .evidence
+                .contains("refuses other version and suite offers with an alert"),
+            "{}",
+            tls12.evidence
+        );
+        assert_eq!(report.protocols.tls1_1.supported, Some(false));
+        assert!(report
+            .unknown
+            .contains(&"protocols.tls1_2.supported".to_string()));
+        let closed = obs
+            .probes
+            .iter()
+            .find(|r| {
+                r.request.purpose
+                    == Purpose::Version {
+                        version: ProtocolVersion::TLS1_2,
+                    }
+            })
+            .unwrap();
+        assert!(looks_rate_limited(closed, &obs, &[]));
+
+        // Only the first hello dropped (the server was busy for a moment):
+        // the smaller offers that follow are answered and the list is whole.
+        let (report, _) = run_failing(
+            &[0xc030, 0x009c],
+            |r| {
+                r.purpose
+                    == Purpose::Version {
+                        version: ProtocolVersion::TLS1_2,
+                    }
+            },
+            closed_before_any_answer,
+        );
+        assert_eq!(
+            report.protocols.tls1_2.supported,
+            Some(true),
+            "{}",
+            report.protocols.tls1_2.evidence
+        );
+        assert_eq!(report.protocols.tls1_2.cipher_suites.len(), 2);
+    }
+
+    /// A server that refuses by closing (no alert ever) and answers the
+    /// hellos it serves: its close is a refusal.
+    #[test]
+    fn a_close_is_a_refusal_from_a_server_that_never_sends_alerts() {
+        let (report, obs) = run_failing(
+            &[0xc030, 0x009c],
+            |r| {
+                !matches!(&r.kind, ProbeKind::Hello(spec) if spec.versions == [ProtocolVersion::TLS1_2]
+                    && spec.cipher_suites.iter().any(|s| [0xc030, 0x009c].contains(&s.0)))
+            },
+            closed_before_any_answer,
+        );
+        let p = &report.protocols;
+        assert_eq!(p.tls1_2.supported, Some(true));
+        assert_eq!(p.tls1_1.supported, Some(false), "{}", p.tls1_1.evidence);
+        assert_eq!(p.tls1_3.supported, Some(false));
+        assert_eq!(p.tls1_2.cipher_suites.len(), 2);
+        assert!(p.tls1_2.cipher_suites_interrupted.is_none());
+        let closed = obs
+            .probes
+            .iter()
+            .find(|r| {
+                r.request.purpose
+                    == Purpose::Version {
+                        version: ProtocolVersion::TLS1_1,
+                    }
+            })
+            .unwrap();
+        assert!(!looks_rate_limited(closed, &obs, &[]));
+    }
+
+    /// Every connection closed before a byte: nothing is known.
+    #[test]
+    fn a_server_that_drops_every_connection_is_unknown_throughout() {
+        let (report, _) = run_failing(&[0xc030], |_| true, closed_before_any_answer);
+        for (name, p) in report.protocols.iter() {
+            assert_eq!(p.supported, None, "{name}: {}", p.evidence);
+        }
     }
 
     #[test]

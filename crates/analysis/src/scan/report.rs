@@ -274,7 +274,7 @@ fn fill_protocol(
             None => "ServerHello to a smaller offer (the full offer got no answer)".into(),
         },
         Some(false) if scan.chunked => match obs.probe(&Purpose::Suites { version, round: 1 }) {
-            Some(chunk) => format!("{} (also to a smaller offer)", refusal(chunk)),
+            Some(chunk) => format!("{} (also to each smaller offer)", refusal(chunk)),
             None => refusal(first),
         },
         Some(false) => refusal(first),
