@@ -13,6 +13,9 @@
 #   big-modulus    the same with a 16384-bit modulus
 #   cert-flood     a Certificate message of 40,000 empty entries
 #   big-chain      a Certificate message of 60 × 2000-byte garbage entries
+#   syn-flood.pcap `compare --client-hello` with a 200 MB pcap of 3.6 M
+#                  SYN-only TCP streams and one ClientHello at the end
+#                  (memory must not grow with the number of streams)
 set -euo pipefail
 # shellcheck source=bench/common.sh
 . "$(dirname "$0")/common.sh"
@@ -83,3 +86,40 @@ EOF
   done
   kill "$SPID" 2>/dev/null || true
 done
+
+# A capture of 3.6 M SYN-only streams, then one stream with a ClientHello.
+cat >"$WORK/synflood.py" <<'PY'
+import struct, sys
+out = open(sys.argv[1], "wb")
+out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+def packet(src, sport, flags, payload=b""):
+    tcp = struct.pack(">HHIIBBHHH", sport, 443, 1, 0, 0x50, flags, 65535, 0, 0) + payload
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0, 64, 6, 0, src, bytes([10, 0, 0, 1]))
+    frame = b"\x00" * 12 + b"\x08\x00" + ip + tcp
+    return struct.pack("<IIII", 0, 0, len(frame), len(frame)) + frame
+chunk = []
+for i in range(3_600_000):
+    chunk.append(packet(bytes([10, 1 + i // 60000, 0, 2]), 1024 + i % 60000, 0x02))
+    if len(chunk) == 100_000:
+        out.write(b"".join(chunk)); chunk = []
+out.write(b"".join(chunk))
+body = (b"\x03\x03" + b"\x22" * 32 + b"\x00" + b"\x00\x04\x13\x01\xc0\x2f" + b"\x01\x00"
+        + b"\x00\x07" + b"\x00\x2b\x00\x03\x02\x03\x04")
+hs = b"\x01" + struct.pack(">I", len(body))[1:] + body
+record = b"\x16\x03\x01" + struct.pack(">H", len(hs)) + hs
+out.write(packet(bytes([10, 200, 0, 2]), 999, 0x18, record))
+PY
+python3 "$WORK/synflood.py" "$WORK/syn-flood.pcap"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+  -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 2 2>/dev/null
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$WORK/cert.pem" -key "$WORK/key.pem" -www -quiet \
+  </dev/null >/dev/null 2>&1 &
+PIDS+=("$!")
+wait_port "$PORT"
+/usr/bin/time -f "%e %M" -o "$WORK/time" "$BIN" compare --client-hello "$WORK/syn-flood.pcap" \
+  "127.0.0.1:$PORT" --timeout 3 --json >"$WORK/out.json" 2>"$WORK/err" || true
+read -r secs rss < <(tail -1 "$WORK/time")
+found=$(grep -ho 'pcap stream [0-9]*' "$WORK/out.json" "$WORK/err" | head -1 || true)
+printf '%-14s %-9s %8s %10s %9s  %s\n' syn-flood.pcap compare "$secs" "$rss" \
+  "$(stat -c %s "$WORK/syn-flood.pcap")" "hello: ${found:-not found}"

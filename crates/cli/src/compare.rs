@@ -11,6 +11,7 @@
 //! parsers and never executed or echoed raw to the terminal.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
 use analysis::client_hello::ClientOffer;
 use analysis::ClientProfile;
@@ -94,43 +95,70 @@ impl CapturedClient {
 /// handshake message, of TLS records, or of an SSL 2.0 CLIENT-HELLO.
 pub fn read_client_hello(bytes: &[u8], stream: Option<u32>) -> Result<CapturedClient> {
     if is_capture(bytes) {
-        // Hellos are read one at a time and only the wanted one is kept (the
-        // stream numbers of the others, for the error message).
-        let mut reader = wire::pcap::HelloReader::new(bytes).context("cannot read the capture")?;
-        let mut others = Vec::new();
-        let found = loop {
-            match reader.next_hello().context("cannot read the capture")? {
-                Some(h) if stream.is_none_or(|n| h.stream == n) => break Some(h),
-                Some(h) => others.push(h.stream),
-                None => break None,
-            }
-        };
-        let Some(h) = found else {
-            let stats = reader.stats();
-            match stream {
-                Some(n) => bail!(
-                    "the capture holds no ClientHello in TCP stream {n} (streams with one: {}){}",
-                    streams(&others),
-                    dropped(&stats)
-                ),
-                None => bail!(
-                    "the capture holds no TLS ClientHello over TCP{}",
-                    dropped(&stats)
-                ),
-            }
-        };
-        let hello = ClientHello::read_handshake(&h.message)
-            .context("the captured ClientHello does not parse")?;
-        return Ok(CapturedClient {
-            offer: ClientOffer::from_hello(&hello),
-            origin: format!(
-                "pcap stream {} ({} → {})",
-                h.stream,
-                std::net::SocketAddr::new(h.src, h.src_port),
-                std::net::SocketAddr::new(h.dst, h.dst_port)
-            ),
-        });
+        return hello_from_capture(bytes, stream);
     }
+    hello_from_text_or_bytes(bytes, stream)
+}
+
+/// [`read_client_hello`] from a file: a capture is read as a stream (up to
+/// [`crate::input::MAX_CAPTURE`], memory independent of its size), anything
+/// else whole (up to [`crate::input::MAX_FILE`]).
+pub fn read_client_hello_file(path: &Path, stream: Option<u32>) -> Result<CapturedClient> {
+    use std::io::{Read as _, Seek as _};
+    let mut file = crate::input::open_bounded(path, crate::input::MAX_CAPTURE)?;
+    let mut magic = [0u8; 4];
+    let n = file.read(&mut magic).unwrap_or(0);
+    if is_capture(&magic[..n]) {
+        file.rewind()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        return hello_from_capture(std::io::BufReader::new(file), stream);
+    }
+    drop(file);
+    let bytes = crate::input::read_bounded(path, crate::input::MAX_FILE)?;
+    hello_from_text_or_bytes(&bytes, stream)
+}
+
+fn hello_from_capture(capture: impl std::io::Read, stream: Option<u32>) -> Result<CapturedClient> {
+    // Hellos are read one at a time and only the wanted one is kept (a few
+    // stream numbers of the others, for the error message).
+    let mut reader = wire::pcap::HelloReader::new(capture).context("cannot read the capture")?;
+    let mut others = StreamList::default();
+    let found = loop {
+        match reader.next_hello().context("cannot read the capture")? {
+            Some(h) if stream.is_none_or(|n| h.stream == n) => break Some(h),
+            Some(h) => others.add(h.stream),
+            None => break None,
+        }
+    };
+    let Some(h) = found else {
+        let stats = reader.stats();
+        match stream {
+            Some(n) => bail!(
+                "the capture holds no ClientHello in TCP stream {n} (streams with one: {}){}",
+                others,
+                dropped(&stats)
+            ),
+            None => bail!(
+                "the capture holds no TLS ClientHello over TCP{}",
+                dropped(&stats)
+            ),
+        }
+    };
+    let hello = ClientHello::read_handshake(&h.message)
+        .context("the captured ClientHello does not parse")?;
+    Ok(CapturedClient {
+        offer: ClientOffer::from_hello(&hello),
+        origin: format!(
+            "pcap stream {} ({} → {})",
+            h.stream,
+            std::net::SocketAddr::new(h.src, h.src_port),
+            std::net::SocketAddr::new(h.dst, h.dst_port)
+        ),
+    })
+}
+
+/// A `listen --json-log` file, hex, or raw bytes of one hello.
+fn hello_from_text_or_bytes(bytes: &[u8], stream: Option<u32>) -> Result<CapturedClient> {
     let text = std::str::from_utf8(bytes).ok().map(str::trim);
     if let Some(text) = text.filter(|t| t.starts_with('{')) {
         return from_log(text, stream);
@@ -167,13 +195,40 @@ fn dropped(stats: &wire::pcap::CaptureStats) -> String {
     )
 }
 
-fn streams(numbers: &[u32]) -> String {
-    let mut s: Vec<String> = numbers.iter().map(u32::to_string).collect();
-    s.dedup();
-    if s.is_empty() {
-        "none".into()
-    } else {
-        s.join(", ")
+/// The streams that held a hello other than the wanted one: the first few
+/// and how many (a capture may hold millions).
+#[derive(Default)]
+struct StreamList {
+    first: Vec<u32>,
+    count: u64,
+}
+
+impl StreamList {
+    const SHOWN: usize = 20;
+
+    fn add(&mut self, stream: u32) {
+        if self.first.last() == Some(&stream) {
+            return;
+        }
+        self.count += 1;
+        if self.first.len() < Self::SHOWN {
+            self.first.push(stream);
+        }
+    }
+}
+
+impl std::fmt::Display for StreamList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.first.is_empty() {
+            return f.write_str("none");
+        }
+        let shown: Vec<String> = self.first.iter().map(u32::to_string).collect();
+        f.write_str(&shown.join(", "))?;
+        let more = self.count.saturating_sub(self.first.len() as u64);
+        if more > 0 {
+            write!(f, " and {more} more")?;
+        }
+        Ok(())
     }
 }
 

@@ -11,13 +11,14 @@ use anyhow::{bail, Context as _, Result};
 
 /// Certificates, keys and saved observations: far more than any real one.
 pub const MAX_FILE: u64 = 16 * 1024 * 1024;
-/// Captures (`compare --client-hello` reads pcap/pcapng whole): larger, and
-/// still bounded, since the capture is held in memory.
-pub const MAX_CAPTURE: u64 = 64 * 1024 * 1024;
+/// Captures (`compare --client-hello` with a pcap or pcapng): read as a
+/// stream, so memory does not grow with their size (wire::pcap bounds what
+/// it keeps); the limit bounds the time a huge one takes.
+pub const MAX_CAPTURE: u64 = 4 * 1024 * 1024 * 1024;
 
-/// Reads `path` whole if it is a regular file of at most `max` bytes;
+/// Opens `path` for reading if it is a regular file of at most `max` bytes;
 /// refuses devices, FIFOs, sockets and directories without opening them.
-pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
+pub fn open_bounded(path: &Path, max: u64) -> Result<std::fs::File> {
     let shown = path.display();
     let meta = std::fs::metadata(path).with_context(|| format!("cannot read {shown}"))?;
     check(&meta, path, max)?;
@@ -27,7 +28,16 @@ pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
         .metadata()
         .with_context(|| format!("cannot read {shown}"))?;
     check(&meta, path, max)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    Ok(file)
+}
+
+/// Reads `path` whole if it is a regular file of at most `max` bytes (see
+/// [`open_bounded`]).
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
+    let shown = path.display();
+    let file = open_bounded(path, max)?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(len.min(max) as usize);
     file.take(max + 1)
         .read_to_end(&mut bytes)
         .with_context(|| format!("cannot read {shown}"))?;
@@ -56,7 +66,10 @@ fn check(meta: &std::fs::Metadata, path: &Path, max: u64) -> Result<()> {
 }
 
 fn size(bytes: u64) -> String {
-    format!("{} MiB", bytes / (1024 * 1024))
+    match bytes / (1024 * 1024) {
+        mib if mib >= 1024 && mib % 1024 == 0 => format!("{} GiB", mib / 1024),
+        mib => format!("{mib} MiB"),
+    }
 }
 
 #[cfg(test)]

@@ -299,7 +299,7 @@ struct CompareArgs {
     client: Option<String>,
     /// A captured ClientHello: hex (or raw bytes) of a handshake message or of
     /// TLS records, a pcap/pcapng, or a `listen --json-log` file (a regular
-    /// file of at most 64 MiB).
+    /// file; a capture is read as a stream, up to 4 GiB, other files up to 16 MiB).
     #[arg(long, value_name = "FILE")]
     client_hello: Option<PathBuf>,
     /// Which hello: the TCP stream number in a pcap (Wireshark's tcp.stream),
@@ -803,8 +803,7 @@ async fn compare(args: CompareArgs, style: Style) -> Result<ExitCode> {
             (profile, name.clone())
         }
         (None, Some(path)) => {
-            let bytes = tlsdoctor::input::read_bounded(path, tlsdoctor::input::MAX_CAPTURE)?;
-            let captured = tlsdoctor::compare::read_client_hello(&bytes, args.stream)
+            let captured = tlsdoctor::compare::read_client_hello_file(path, args.stream)
                 .with_context(|| format!("{}: no usable ClientHello", path.display()))?;
             let client = format!("{} ({})", path.display(), captured.origin);
             (captured.profile(), client)

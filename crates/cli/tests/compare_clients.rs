@@ -255,8 +255,7 @@ async fn check(
         .await
         .unwrap_or_else(|e| panic!("{server_name}: {e:#}"));
     for ((client_name, client), file) in CLIENTS.iter().zip(hellos) {
-        let bytes = std::fs::read(file).expect("hello file");
-        let captured = compare::read_client_hello(&bytes, None)
+        let captured = compare::read_client_hello_file(file, None)
             .unwrap_or_else(|e| panic!("{}: {e:#}", file.display()));
         let predicted = compare::judge(&captured.profile(), &server);
         let out = run(command(*client, port, ca)).await;
