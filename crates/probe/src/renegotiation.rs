@@ -23,7 +23,9 @@ use wire::handshake::{
 };
 use wire::record::{write_record, ContentType, HandshakeReassembler, Record, RecordReader};
 use wire::registry::ProtocolVersion;
-use wire::tls12::{self, EcdheKey, GcmState, KeyBlock};
+use wire::tls12::protection::KeyPair;
+use wire::tls12::suite::SuiteParams;
+use wire::tls12::{self, prf, EcdheKey};
 
 use crate::hello::FlightRecorder;
 
@@ -300,10 +302,21 @@ async fn run(
     let mut cke_body = vec![key.public().len() as u8];
     cke_body.extend_from_slice(key.public());
     let pre_master = key.agree(&params.point).map_err(|e| e.to_string())?;
-    let master = tls12::master_secret(&pre_master, &client_random, &sh.random);
-    let keys = KeyBlock::derive(&master, &client_random, &sh.random);
-    let mut tx = GcmState::new(&keys.client_key, &keys.client_salt).map_err(|e| e.to_string())?;
-    let mut rx = GcmState::new(&keys.server_key, &keys.server_salt).map_err(|e| e.to_string())?;
+    // Our suites are AES-128-GCM with SHA-256 (tls12::SUITES); the hello
+    // offers no extended_master_secret (RFC 5246 §8.1 master secret).
+    let params = SuiteParams::new(sh.cipher_suite, V12)?;
+    let master = prf::master_secret(params.prf, &pre_master, &client_random, &sh.random, None);
+    let key_block = prf::key_block(
+        params.prf,
+        &master,
+        &client_random,
+        &sh.random,
+        params.key_block_len(),
+    );
+    let KeyPair {
+        client: mut tx,
+        server: mut rx,
+    } = KeyPair::new(&params, &key_block).map_err(|e| e.to_string())?;
     // RFC 5246 §7.4.6: asked for a certificate, a client without one sends
     // an empty certificate_list (a server that insists then refuses).
     let mut bytes = Vec::new();
@@ -315,7 +328,7 @@ async fn run(
     }
     let cke = encode_handshake(HandshakeType::ClientKeyExchange, &cke_body);
     transcript.extend_from_slice(&cke);
-    let client_verify = tls12::verify_data(&master, b"client finished", &transcript);
+    let client_verify = prf::verify_data(params.prf, &master, b"client finished", &transcript);
     let finished = encode_handshake(HandshakeType::Finished, &client_verify);
     transcript.extend_from_slice(&finished);
     bytes.extend(write_record(ContentType::Handshake, V12, &cke));
@@ -358,7 +371,8 @@ async fn run(
                 let mut done = false;
                 while let Some(msg) = handshake.next_message() {
                     if msg.typ == HandshakeType::Finished && changed {
-                        let expected = tls12::verify_data(&master, b"server finished", &transcript);
+                        let expected =
+                            prf::verify_data(params.prf, &master, b"server finished", &transcript);
                         if msg.body != expected {
                             return Err("the server's Finished does not verify".into());
                         }
