@@ -33,6 +33,15 @@ pub enum Purpose {
     /// Scan: the accepted suites offered in reverse order, to learn whether
     /// the server enforces its own preference.
     SuiteOrder { version: ProtocolVersion },
+    /// Scan: once the server is seen to follow the client's order, the
+    /// suites not yet accepted are split into parts enumerated side by side
+    /// (round `round` of part `part`'s offer-and-remove), so the rounds do
+    /// not grow with the number of accepted suites.
+    SuitePart {
+        version: ProtocolVersion,
+        part: u8,
+        round: u16,
+    },
     /// Scan: recovering the server's full suite order by offering the
     /// remaining accepted suites (only when enumeration had to be chunked).
     SuiteOrderRound {

@@ -468,6 +468,7 @@ impl RefusalKind {
         Some(match record.request.purpose {
             Purpose::Version { .. }
             | Purpose::Suites { .. }
+            | Purpose::SuitePart { .. }
             | Purpose::SuiteOrder { .. }
             | Purpose::SuiteOrderRound { .. } => Self::Suites,
             Purpose::Groups | Purpose::ScanGroups { .. } | Purpose::GroupOrder { .. } => {
@@ -551,6 +552,52 @@ pub(crate) struct SuiteScan {
     /// The enumeration stopped on a failed connection (see [`failure`]).
     pub(crate) interrupted: Option<String>,
     pub(crate) rounds: u16,
+    /// The parts enumerated side by side once the server was seen to follow
+    /// the client's order ([`PARTS`]); empty before that.
+    pub(crate) parts: Vec<(u8, Chain<CipherSuite>)>,
+    /// What the single chain had accepted when the parts began.
+    pub(crate) before_parts: Vec<CipherSuite>,
+}
+
+/// How many parts a client-order server's remaining suites are split into:
+/// the rounds of the enumeration fall from one per accepted suite to about
+/// one per accepted suite in the largest part, at the cost of one more
+/// refusal per part.
+pub const PARTS: u8 = 6;
+
+fn part_purpose(version: ProtocolVersion, part: u8) -> impl Fn(u16) -> Purpose {
+    move |round| Purpose::SuitePart {
+        version,
+        part,
+        round,
+    }
+}
+
+/// The suites of part `part`: every `PARTS`-th suite of the list without
+/// those the single chain had accepted when the parts began (`before`), so
+/// suites next to each other in the registry, often accepted together, land
+/// in different parts.
+fn part_suites(version: ProtocolVersion, part: u8, before: &[CipherSuite]) -> Vec<CipherSuite> {
+    suite_list(version)
+        .into_iter()
+        .filter(|s| !before.contains(s))
+        .enumerate()
+        .filter(|(i, _)| i % usize::from(PARTS) == usize::from(part))
+        .map(|(_, s)| s)
+        .collect()
+}
+
+/// What part `part` has left to offer.
+fn part_offer(
+    version: ProtocolVersion,
+    part: u8,
+    before: &[CipherSuite],
+    chain: &Chain<CipherSuite>,
+) -> Vec<CipherSuite> {
+    part_suites(version, part, before)
+        .into_iter()
+        .filter(|s| !chain.picks.contains(s))
+        .collect()
 }
 
 fn suites_purpose(version: ProtocolVersion) -> impl Fn(u16) -> Purpose {
@@ -568,18 +615,45 @@ pub(crate) fn suite_scan(obs: &Observations, version: ProtocolVersion) -> SuiteS
         return SuiteScan::default();
     };
     let chunked = version <= ProtocolVersion::TLS1_2 && choked(first);
+    let offered_pick =
+        |r: &ProbeRecord| picked_suite(r, version).filter(|s| offered_suites(r).contains(s));
     if !chunked {
-        let chain = walk(obs, suites_purpose(version), |r| {
-            picked_suite(r, version).filter(|s| offered_suites(r).contains(s))
-        });
+        let chain = walk(obs, suites_purpose(version), offered_pick);
+        let parts: Vec<(u8, Chain<CipherSuite>)> = (0..PARTS)
+            .filter(|p| obs.has(&part_purpose(version, *p)(0)))
+            .map(|p| (p, walk(obs, part_purpose(version, p), offered_pick)))
+            .collect();
+        if parts.is_empty() {
+            return SuiteScan {
+                accepted: chain.picks,
+                chunked: false,
+                excluded: Vec::new(),
+                done: chain.ended,
+                anomaly: chain.anomaly,
+                interrupted: chain.interrupted,
+                rounds: chain.rounds,
+                parts,
+                before_parts: Vec::new(),
+            };
+        }
+        // Side by side: the single chain stopped where the parts began.
+        let mut accepted = chain.picks.clone();
+        for (_, part) in &parts {
+            accepted.extend(part.picks.iter().filter(|s| !chain.picks.contains(s)));
+        }
+        let done = parts
+            .iter()
+            .all(|(p, part)| part.ended || part_offer(version, *p, &chain.picks, part).is_empty());
         return SuiteScan {
-            accepted: chain.picks,
+            accepted,
             chunked: false,
             excluded: Vec::new(),
-            done: chain.ended,
-            anomaly: chain.anomaly,
-            interrupted: chain.interrupted,
+            done: done || parts.iter().any(|(_, c)| c.interrupted.is_some()),
+            anomaly: chain.anomaly || parts.iter().any(|(_, c)| c.anomaly),
+            interrupted: parts.iter().find_map(|(_, c)| c.interrupted.clone()),
             rounds: chain.rounds,
+            parts,
+            before_parts: chain.picks,
         };
     }
     // Chunked: rounds 1.. each offer up to CHUNK suites not yet decided.
@@ -711,6 +785,18 @@ pub(crate) fn recovered_order(obs: &Observations, version: ProtocolVersion) -> C
 
 // ---------------------------------------------------------------- planning
 
+/// Whether to split the rest of a suite enumeration into parts now: the
+/// server follows the client's order (so the pick order teaches nothing and
+/// the parts lose nothing), the single chain is still going, and enough is
+/// left to split.
+fn split_now(obs: &Observations, version: ProtocolVersion, scan: &SuiteScan) -> bool {
+    !scan.chunked
+        && scan.parts.is_empty()
+        && version <= ProtocolVersion::TLS1_2
+        && server_order(obs, version) == Some(false)
+        && remaining_chunk(scan, version).len() > 2 * usize::from(PARTS)
+}
+
 fn suite_requests(
     obs: &Observations,
     target: &Target,
@@ -718,7 +804,29 @@ fn suite_requests(
 ) -> Vec<ProbeRequest> {
     let scan = suite_scan(obs, version);
     let mut out = Vec::new();
-    if !scan.done {
+    if !scan.done && !scan.parts.is_empty() {
+        for (p, part) in &scan.parts {
+            let offer = part_offer(version, *p, &scan.before_parts, part);
+            if !part.ended && !offer.is_empty() {
+                out.push(request(
+                    part_purpose(version, *p)(part.rounds),
+                    suite_hello(target, version, offer),
+                ));
+            }
+        }
+    } else if !scan.done && split_now(obs, version, &scan) {
+        // The server follows the client's order (seen alongside the second
+        // step): the rest is enumerated in parts, side by side.
+        for p in 0..PARTS {
+            let offer = part_suites(version, p, &scan.accepted);
+            if !offer.is_empty() {
+                out.push(request(
+                    part_purpose(version, p)(0),
+                    suite_hello(target, version, offer),
+                ));
+            }
+        }
+    } else if !scan.done {
         let offer = remaining_chunk(&scan, version);
         if !offer.is_empty() {
             out.push(request(
@@ -1278,6 +1386,53 @@ mod tests {
             .filter(|(_, p)| p.is_supported())
             .count();
         assert_eq!(chain, 1);
+    }
+
+    /// A client-order server's suites are enumerated in parts side by side:
+    /// the list is whole, and the rounds do not grow with it.
+    #[test]
+    fn client_order_enumeration_runs_in_parts() {
+        let accepted: Vec<u16> = suite_list(ProtocolVersion::TLS1_2)
+            .iter()
+            .map(|s| s.0)
+            .filter(|c| CipherSuite(*c).info().is_some_and(|i| i.auth != Auth::Anon))
+            .take(30)
+            .collect();
+        let mut obs = observations();
+        let mut rounds = 0;
+        let report = loop {
+            match next(&obs, &ctx()) {
+                ScanNext::Probe(reqs) => {
+                    rounds += 1;
+                    obs.probes
+                        .extend(reqs.into_iter().map(|r| answer(r, &accepted, false)));
+                }
+                ScanNext::Done(report) => break *report,
+            }
+            assert!(rounds < 100, "the plan did not finish");
+        };
+        let tls12 = &report.protocols.tls1_2;
+        let mut got: Vec<u16> = tls12
+            .cipher_suites
+            .iter()
+            .filter_map(|n| CipherSuite::from_name(n))
+            .map(|s| s.0)
+            .collect();
+        got.sort();
+        let mut want = accepted.clone();
+        want.sort();
+        assert_eq!(got, want);
+        assert_eq!(tls12.server_order, Some(false));
+        assert!(tls12.cipher_suites_interrupted.is_none());
+        assert!(
+            obs.probes
+                .iter()
+                .any(|r| matches!(r.request.purpose, Purpose::SuitePart { .. })),
+            "split into parts"
+        );
+        // One chain of 30 picks would need 31 rounds; the parts need about
+        // 30 / PARTS + the two rounds before the split.
+        assert!(rounds < 20, "{rounds} rounds");
     }
 
     #[test]
