@@ -20,6 +20,7 @@ pub mod interception;
 pub mod intermediates;
 mod issuers;
 mod judge;
+pub mod listen;
 pub mod mismatch;
 pub mod ocsp;
 mod plan;

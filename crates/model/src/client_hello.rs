@@ -118,6 +118,54 @@ pub struct HelloFlag {
     pub evidence: Vec<String>,
 }
 
+/// What the listener saw of one connection, before any judgement: how
+/// reading the hello ended, and how the handshake did. `analysis::listen`
+/// gives the code; the record keeps the event so a log can be judged again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ListenEvent {
+    /// The client closed the connection after `bytes` bytes, before its
+    /// hello was complete.
+    ClosedBeforeHello { bytes: u64 },
+    /// No complete hello within `timeout_ms` (`bytes` received).
+    HelloTimeout { bytes: u64, timeout_ms: u64 },
+    /// The first bytes are not a TLS or SSL hello (`first`: printable text
+    /// of them); `http` when they look like an HTTP request.
+    NotTls { first: String, http: bool },
+    /// TLS framing whose hello does not parse.
+    Malformed { why: String },
+    /// An SSL 2.0-format hello, which the listener's TLS library refuses.
+    Ssl2Hello,
+    /// The listener did not start the handshake for lack of capacity.
+    Busy { why: String },
+    /// The handshake did not finish within `timeout_ms`.
+    HandshakeTimeout { timeout_ms: u64 },
+    /// The client ended the handshake with this alert (RFC 8446 §6).
+    AlertReceived { description: u8 },
+    /// The TLS library found nothing in common of this kind.
+    Incompatible {
+        what: Incompatibility,
+        message: String,
+    },
+    /// The client closed or reset the connection during the handshake.
+    ClosedDuringHandshake { message: String },
+    /// Any other handshake error, with the library's message.
+    Error { message: String },
+    /// The handshake completed.
+    Completed,
+}
+
+/// What the listener's TLS library found missing in the client's offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Incompatibility {
+    Versions,
+    CipherSuites,
+    Groups,
+    SignatureSchemes,
+    Other,
+}
+
 /// One connection to `tlsdoctor listen` (`--json-log` writes one per line).
 ///
 /// Lists keep the client's order. Names: versions as `tls1_2`; suites, groups,
@@ -160,6 +208,9 @@ pub struct ClientHelloRecord {
     pub ja4_r: Option<String>,
     /// `completed`, or the diagnosis code of why the handshake could not complete.
     pub handshake: HandshakeOutcome,
+    /// What was seen, which `handshake` judges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<ListenEvent>,
     /// Why, in sentences: the missing overlap, the TLS library's error.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub handshake_detail: Vec<String>,
@@ -250,6 +301,7 @@ impl ClientHelloRecord {
             ja4: None,
             ja4_r: None,
             handshake: HandshakeOutcome::Failed(Code::HandshakeReset),
+            event: None,
             handshake_detail: Vec::new(),
             negotiated: None,
             user_agent: None,

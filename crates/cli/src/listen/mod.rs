@@ -7,7 +7,9 @@
 //! that are not TLS at all. Analysis judges the offer
 //! ([`analysis::client_hello`]); then rustls gets the same bytes replayed
 //! ([`replay`]) and tries to complete the handshake with a certificate from
-//! the CA generated at start ([`pki`]). A completed handshake is answered with
+//! the CA generated at start ([`pki`]). The listener records what happened
+//! as a [`model::ListenEvent`] and [`analysis::listen`] gives the code: no
+//! diagnosis is made here. A completed handshake is answered with
 //! the report (HTML for browsers, JSON otherwise) and the HTTP User-Agent is
 //! checked against the hello (the interception check). One
 //! [`ClientHelloRecord`] per connection comes out of [`Listener::next_record`].
@@ -49,7 +51,7 @@ use std::time::{Duration, Instant};
 
 use analysis::client_hello::{self as judge, ClientOffer};
 use anyhow::{Context as _, Result};
-use model::{Bytes, ClientHelloRecord, Code, HandshakeOutcome, HelloFormat};
+use model::{Bytes, ClientHelloRecord, HelloFormat, ListenEvent};
 use time::OffsetDateTime;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -412,9 +414,9 @@ async fn connection(
     let started = Instant::now();
     let mut record = ClientHelloRecord::new(OffsetDateTime::now_utc(), peer);
     let config = &shared.config;
-    let fail = |record: &mut ClientHelloRecord, code: Code, detail: String| {
-        record.handshake = HandshakeOutcome::Failed(code);
-        record.handshake_detail.push(detail);
+    // The listener records what it saw; analysis::listen judges it.
+    let fail = |record: &mut ClientHelloRecord, event: ListenEvent| {
+        judge_event(record, event, None, true);
     };
 
     let first_flight = read_first_flight(&mut stream, config).await;
@@ -428,15 +430,12 @@ async fn connection(
                 HelloFormat::Tls
             };
             record.first_bytes = first_bytes(&r);
-            let detail = if r.is_empty() {
-                "the client closed the connection without sending anything".to_string()
-            } else {
-                format!(
-                    "the client closed the connection after {} bytes, before its hello was complete",
-                    r.len()
-                )
-            };
-            fail(&mut record, Code::HandshakeReset, detail);
+            fail(
+                &mut record,
+                ListenEvent::ClosedBeforeHello {
+                    bytes: r.len() as u64,
+                },
+            );
             record.elapsed_ms = elapsed_ms(started);
             return record;
         }
@@ -447,12 +446,13 @@ async fn connection(
                 HelloFormat::Tls
             };
             record.first_bytes = first_bytes(&r);
-            let detail = format!(
-                "no complete hello within {} s ({} bytes received)",
-                config.hello_timeout.as_secs_f64(),
-                r.len()
+            fail(
+                &mut record,
+                ListenEvent::HelloTimeout {
+                    bytes: r.len() as u64,
+                    timeout_ms: millis(config.hello_timeout),
+                },
             );
-            fail(&mut record, Code::HandshakeTimeout, detail);
             record.elapsed_ms = elapsed_ms(started);
             return record;
         }
@@ -463,12 +463,15 @@ async fn connection(
         Sniffed::NotTls => {
             record.format = HelloFormat::NotTls;
             record.first_bytes = first_bytes(&received);
-            let detail = format!(
-                "the client's first bytes are not a TLS or SSL hello: {}",
-                analysis::text::printable_prefix(&received)
+            let looks_like_http = http::looks_like_http(&received);
+            fail(
+                &mut record,
+                ListenEvent::NotTls {
+                    first: analysis::text::printable_prefix(&received),
+                    http: looks_like_http,
+                },
             );
-            fail(&mut record, Code::NotTls, detail);
-            if http::looks_like_http(&received) {
+            if looks_like_http {
                 let body = format!(
                     "This port speaks TLS. Use https://localhost:{}/ instead of http://.\n",
                     stream.local_addr().map(|a| a.port()).unwrap_or_default()
@@ -486,11 +489,7 @@ async fn connection(
         Sniffed::Malformed(why) => {
             record.format = HelloFormat::Tls;
             record.first_bytes = first_bytes(&received);
-            fail(
-                &mut record,
-                Code::ProtocolViolation,
-                format!("the client's hello is malformed: {why}"),
-            );
+            fail(&mut record, ListenEvent::Malformed { why });
         }
         Sniffed::Ssl2 { hello, body } => {
             let offer = ClientOffer::from_ssl2(&hello);
@@ -498,17 +497,8 @@ async fn connection(
             judge_against(&mut record, &offer, config);
             record.record_version = Some("ssl2".into());
             record.hello = Some(Bytes(body));
-            match judge::negotiate(&offer, &shared.tls.support) {
-                Err(m) => {
-                    fail(&mut record, Code::ProtocolMismatch, m.summary);
-                    record.handshake_detail.extend(m.fix);
-                }
-                Ok(_) => fail(
-                    &mut record,
-                    Code::ProtocolMismatch,
-                    "the listener does not accept SSL 2.0-format hellos".into(),
-                ),
-            }
+            let prediction = judge::negotiate(&offer, &shared.tls.support);
+            judge_event(&mut record, ListenEvent::Ssl2Hello, Some(&prediction), true);
         }
         Sniffed::Tls {
             hello,
@@ -530,11 +520,12 @@ async fn connection(
             let Some(_peer_slot) = shared.peers.take(peer.ip(), config.max_per_peer) else {
                 fail(
                     &mut record,
-                    Code::HandshakeTimeout,
-                    format!(
-                        "the listener is busy: {} handshakes from this address at once already",
-                        config.max_per_peer
-                    ),
+                    ListenEvent::Busy {
+                        why: format!(
+                            "{} handshakes from this address at once already",
+                            config.max_per_peer
+                        ),
+                    },
                 );
                 record.elapsed_ms = elapsed_ms(started);
                 return record;
@@ -547,11 +538,12 @@ async fn connection(
             let Ok(Ok(_slot)) = slot else {
                 fail(
                     &mut record,
-                    Code::HandshakeTimeout,
-                    format!(
-                        "the listener is busy: no handshake slot free within {} s",
-                        config.handshake_timeout.as_secs_f64()
-                    ),
+                    ListenEvent::Busy {
+                        why: format!(
+                            "no handshake slot free within {} s",
+                            config.handshake_timeout.as_secs_f64()
+                        ),
+                    },
                 );
                 record.elapsed_ms = elapsed_ms(started);
                 return record;
@@ -561,6 +553,29 @@ async fn connection(
     }
     record.elapsed_ms = elapsed_ms(started);
     record
+}
+
+/// Records `event` and analysis's judgement of it.
+fn judge_event(
+    record: &mut ClientHelloRecord,
+    event: ListenEvent,
+    prediction: Option<&Result<judge::Agreement, Box<analysis::mismatch::Mismatch>>>,
+    sni_is_ours: bool,
+) {
+    let (outcome, detail) = analysis::listen::judge(
+        &event,
+        analysis::listen::ListenContext {
+            prediction,
+            sni_is_ours,
+        },
+    );
+    record.handshake = outcome;
+    record.handshake_detail.extend(detail);
+    record.event = Some(event);
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// With `--against`: could this client connect to that server?
@@ -587,39 +602,31 @@ async fn handshake(
     let acceptor = TlsAcceptor::from(shared.tls.config_for(key, offers_http11));
     let accept = acceptor.accept(Replay::new(received, stream));
     let result = tokio::time::timeout(config.handshake_timeout, accept).await;
+    let sni_is_ours = offer
+        .sni
+        .as_deref()
+        .is_none_or(|s| shared.names.iter().any(|n| n.eq_ignore_ascii_case(s)));
     let mut tls = match result {
         Ok(Ok(tls)) => tls,
         Ok(Err(error)) => {
-            let (code, detail) = match &prediction {
-                Err(mismatch) => (mismatch.code, mismatch.summary.clone()),
-                Ok(_) => {
-                    let sni_is_ours = offer
-                        .sni
-                        .as_deref()
-                        .is_none_or(|s| shared.names.iter().any(|n| n.eq_ignore_ascii_case(s)));
-                    tls::failure_code(&error, sni_is_ours)
-                }
-            };
-            record.handshake = HandshakeOutcome::Failed(code);
-            record.handshake_detail.push(detail);
-            if let Err(mismatch) = &prediction {
-                record.handshake_detail.extend(mismatch.fix.iter().cloned());
-                record
-                    .handshake_detail
-                    .push(format!("(rustls said: {error})"));
-            }
+            let event = tls::failure_event(&error);
+            judge_event(record, event, Some(&prediction), sni_is_ours);
             return;
         }
         Err(_) => {
-            record.handshake = HandshakeOutcome::Failed(Code::HandshakeTimeout);
-            record.handshake_detail.push(format!(
-                "the handshake did not finish within {} s",
-                config.handshake_timeout.as_secs_f64()
-            ));
+            let event = ListenEvent::HandshakeTimeout {
+                timeout_ms: millis(config.handshake_timeout),
+            };
+            judge_event(record, event, Some(&prediction), sni_is_ours);
             return;
         }
     };
-    record.handshake = HandshakeOutcome::Completed;
+    judge_event(
+        record,
+        ListenEvent::Completed,
+        Some(&prediction),
+        sni_is_ours,
+    );
     record.negotiated = Some(tls::negotiated(tls.get_ref().1));
 
     let Some(request) = http::read_request(&mut tls, config.request_timeout).await else {

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use analysis::client_hello::{ServerKey, ServerSupport};
 use anyhow::{Context as _, Result};
-use model::{Code, Negotiated};
+use model::{Incompatibility, ListenEvent, Negotiated};
 use rustls::crypto::CryptoProvider;
 use rustls::server::ServerConnection;
-use rustls::{AlertDescription, PeerIncompatible, ServerConfig};
+use rustls::{PeerIncompatible, ServerConfig};
 use wire::registry::{Auth, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 
 use super::pki::{Leaf, ListenPki};
@@ -123,82 +123,56 @@ pub(crate) fn negotiated(conn: &ServerConnection) -> Negotiated {
     }
 }
 
-/// The code for a handshake that failed although the offer had an overlap
-/// with what the listener accepts: the client refused the certificate, hung
-/// up, or rustls found a problem the offer check does not model.
-pub(crate) fn failure_code(error: &std::io::Error, sni_is_ours: bool) -> (Code, String) {
+/// What the TLS library said about a failed handshake, as an event for
+/// `analysis::listen` to judge (which alert, what was incompatible, a close).
+pub(crate) fn failure_event(error: &std::io::Error) -> ListenEvent {
     use std::io::ErrorKind;
     if let Some(tls) = error
         .get_ref()
         .and_then(|e| e.downcast_ref::<rustls::Error>())
     {
         return match tls {
-            rustls::Error::AlertReceived(alert) => match alert {
-                AlertDescription::BadCertificate
-                | AlertDescription::UnknownCA
-                | AlertDescription::CertificateUnknown
-                | AlertDescription::UnsupportedCertificate
-                | AlertDescription::CertificateExpired => {
-                    let code = if sni_is_ours {
-                        Code::CertUntrustedRoot
-                    } else {
-                        Code::CertHostnameMismatch
-                    };
-                    (
-                        code,
-                        format!(
-                            "the client refused the listener's certificate (alert {alert:?}): {}",
-                            if sni_is_ours {
-                                "it does not trust the listener's CA; pass the printed ca.pem (curl --cacert, SSL_CERT_FILE) or ignore verification for this test (curl -k)"
-                            } else {
-                                "it asked for a name the listener's certificate does not cover (the certificate is for localhost, 127.0.0.1 and ::1)"
-                            }
-                        ),
-                    )
-                }
-                other => (
-                    Code::ServerAlert,
-                    format!("the client ended the handshake with alert {other:?}"),
-                ),
+            rustls::Error::AlertReceived(alert) => ListenEvent::AlertReceived {
+                description: u8::from(*alert),
             },
             rustls::Error::PeerIncompatible(p) => {
-                let code = match p {
-                    PeerIncompatible::NoCipherSuitesInCommon => Code::CipherMismatch,
+                let what = match p {
+                    PeerIncompatible::NoCipherSuitesInCommon => Incompatibility::CipherSuites,
                     PeerIncompatible::NoKxGroupsInCommon
                     | PeerIncompatible::NamedGroupsExtensionRequired
                     | PeerIncompatible::KeyShareExtensionRequired
                     | PeerIncompatible::EcPointsExtensionRequired
                     | PeerIncompatible::NoEcPointFormatsInCommon
-                    | PeerIncompatible::UncompressedEcPointsRequired => Code::GroupMismatch,
+                    | PeerIncompatible::UncompressedEcPointsRequired => Incompatibility::Groups,
                     PeerIncompatible::NoSignatureSchemesInCommon
                     | PeerIncompatible::SignatureAlgorithmsExtensionRequired => {
-                        Code::SigalgMismatch
+                        Incompatibility::SignatureSchemes
                     }
                     PeerIncompatible::SupportedVersionsExtensionRequired
                     | PeerIncompatible::Tls12NotOffered
                     | PeerIncompatible::Tls12NotOfferedOrEnabled
-                    | PeerIncompatible::ServerDoesNotSupportTls12Or13 => Code::ProtocolMismatch,
-                    _ => Code::ProtocolViolation,
+                    | PeerIncompatible::ServerDoesNotSupportTls12Or13 => Incompatibility::Versions,
+                    _ => Incompatibility::Other,
                 };
-                (code, format!("rustls: the client is incompatible ({p:?})"))
+                ListenEvent::Incompatible {
+                    what,
+                    message: format!("rustls: {p:?}"),
+                }
             }
-            other => (
-                Code::ProtocolViolation,
-                format!("rustls refused the client's handshake: {other}"),
-            ),
+            other => ListenEvent::Error {
+                message: format!("rustls: {other}"),
+            },
         };
     }
     match error.kind() {
         ErrorKind::UnexpectedEof
         | ErrorKind::ConnectionReset
         | ErrorKind::ConnectionAborted
-        | ErrorKind::BrokenPipe => (
-            Code::HandshakeReset,
-            format!("the client closed the connection during the handshake ({error})"),
-        ),
-        _ => (
-            Code::ProtocolViolation,
-            format!("the handshake failed: {error}"),
-        ),
+        | ErrorKind::BrokenPipe => ListenEvent::ClosedDuringHandshake {
+            message: error.to_string(),
+        },
+        _ => ListenEvent::Error {
+            message: error.to_string(),
+        },
     }
 }
