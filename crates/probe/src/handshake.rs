@@ -45,8 +45,8 @@ struct Recorded {
 
 type Shared = Arc<Mutex<Recorded>>;
 
-/// How long a resumption probe waits after its first handshake for a TLS
-/// 1.3 ticket (servers send NewSessionTicket after the client's Finished).
+/// How long a resumption probe waits after its first TLS 1.3 handshake for
+/// a ticket (servers send NewSessionTicket after the client's Finished).
 const TICKET_WAIT: Duration = Duration::from_millis(1000);
 
 /// Runs one handshake over `stream` and, when asked, `GET /` (or `HEAD /`)
@@ -217,7 +217,13 @@ async fn one_handshake(
                 observation.http = Some(http);
             }
             if let Some(sessions) = sessions {
-                wait_for_session(&mut tls, sessions, options.timeout.min(TICKET_WAIT)).await;
+                // Only a TLS 1.3 ticket comes after the handshake; a TLS 1.2
+                // session ID or ticket came within it, and waiting for more
+                // would hold a one-connection-at-a-time server (s_server)
+                // for the whole wait while every other probe queues.
+                if observation.version == Some(ProtocolVersion::TLS1_3) {
+                    wait_for_session(&mut tls, sessions, options.timeout.min(TICKET_WAIT)).await;
+                }
                 // close_notify: servers drop sessions of connections that
                 // end in an error, and an abrupt close is one to OpenSSL.
                 let _ = tokio::time::timeout(TICKET_WAIT, tls.shutdown()).await;
