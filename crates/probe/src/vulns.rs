@@ -24,6 +24,7 @@ use wire::flight::ServerEvent;
 use wire::handshake::{encode_handshake, HandshakeType, NewSessionTicket, ServerHello};
 use wire::record::{write_record, ContentType, HeartbeatMessage};
 use wire::registry::{CipherSuite, ExtensionType, KeyExchange, ProtocolVersion};
+use wire::tls12::kx::{RsaPublicKey, MAX_EXPONENT_BITS, MAX_MODULUS_BITS};
 
 use crate::hello::FlightRecorder;
 use crate::ProbeOptions;
@@ -36,13 +37,6 @@ const FOLLOW_UP_WAIT: Duration = Duration::from_secs(2);
 const MAX_FOLLOW_UP: usize = 64 * 1024;
 /// Never read more than this for a first flight.
 const MAX_FLIGHT: usize = 128 * 1024;
-/// Largest RSA modulus the ROBOT probe encrypts to. Real keys stop at 8192
-/// bits (OpenSSL and aws-lc refuse larger ones for the same reason: the cost
-/// of an exponentiation grows with the cube of the size).
-pub(crate) const MAX_RSA_MODULUS_BITS: u64 = 8192;
-/// Largest RSA public exponent the ROBOT probe uses. Real keys use 65537 (17
-/// bits); an 8 KiB exponent turns one encryption into minutes of CPU.
-pub(crate) const MAX_RSA_EXPONENT_BITS: u64 = 64;
 
 /// Runs one vulnerability probe over `stream` (Ticketbleed opens a second
 /// connection to the same address).
@@ -461,10 +455,17 @@ async fn rsa_padding(
         f.skipped = Some("the server chose a suite without RSA key exchange".into());
         return finish(conn, f);
     }
-    let (n, e) = match conn.certificates.first().map(|c| rsa_key(c)) {
+    // The key's size is checked before any arithmetic (wire's bounds).
+    let key = match conn
+        .certificates
+        .first()
+        .map(|c| RsaPublicKey::from_certificate(c))
+    {
         Some(Ok(Some(key))) => key,
         Some(Err(too_large)) => {
-            f.skipped = Some(too_large);
+            f.skipped = Some(format!(
+                "key too large: {too_large} (tested up to {MAX_MODULUS_BITS}-bit moduli and {MAX_EXPONENT_BITS}-bit exponents)"
+            ));
             return finish(conn, f);
         }
         _ => {
@@ -478,10 +479,10 @@ async fn rsa_padding(
         .copied()
         .max()
         .unwrap_or(ProtocolVersion::TLS1_2);
-    let block = pkcs1_block(n.len(), client_version, padding);
+    let block = pkcs1_block(key.len(), client_version, padding);
     // Bounded above, but still CPU work on the peer's numbers: off the
     // async runtime, under the deadline.
-    let encryption = tokio::task::spawn_blocking(move || textbook_rsa(&block, &n, &e));
+    let encryption = tokio::task::spawn_blocking(move || key.encrypt_raw(&block));
     let encrypted = match tokio::time::timeout(timeout, encryption).await {
         Ok(Ok(encrypted)) => encrypted,
         Ok(Err(_)) | Err(_) => {
@@ -518,45 +519,6 @@ async fn rsa_padding(
     )
     .await;
     finish(conn, f)
-}
-
-/// An RSA public key: modulus and exponent, big-endian, without leading zeros.
-type RsaKey = (Vec<u8>, Vec<u8>);
-
-/// The RSA modulus and public exponent of a certificate, big-endian; `None`
-/// when the key is not RSA (or too small to carry a premaster secret);
-/// `Err` ("key too large: ...") when the numbers are over the bounds above,
-/// checked before any arithmetic.
-fn rsa_key(der: &[u8]) -> Result<Option<RsaKey>, String> {
-    use x509_parser::public_key::PublicKey;
-    let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
-        return Ok(None);
-    };
-    let Ok(PublicKey::RSA(key)) = cert.public_key().parsed() else {
-        return Ok(None);
-    };
-    let n = strip_zeros(key.modulus);
-    let e = strip_zeros(key.exponent);
-    let (n_bits, e_bits) = (bit_length(n), bit_length(e));
-    if n_bits > MAX_RSA_MODULUS_BITS || e_bits > MAX_RSA_EXPONENT_BITS {
-        return Err(format!(
-            "key too large: RSA modulus of {n_bits} bits and public exponent of {e_bits} bits (tested up to {MAX_RSA_MODULUS_BITS} and {MAX_RSA_EXPONENT_BITS} bits)"
-        ));
-    }
-    Ok((n.len() >= 64 && !e.is_empty()).then(|| (n.to_vec(), e.to_vec())))
-}
-
-/// Bits in a big-endian number without leading zero bytes.
-fn bit_length(bytes: &[u8]) -> u64 {
-    match bytes.first() {
-        Some(first) => bytes.len() as u64 * 8 - u64::from(first.leading_zeros()),
-        None => 0,
-    }
-}
-
-fn strip_zeros(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
-    &bytes[start..]
 }
 
 /// A PKCS#1 v1.5 encryption block of `k` bytes carrying a 48-byte TLS
@@ -599,18 +561,6 @@ pub(crate) fn pkcs1_block(
         }
     }
     block
-}
-
-/// Textbook RSA: `m^e mod n`, left-padded to the modulus length. Public-key
-/// math only; the padding is ours to choose.
-pub(crate) fn textbook_rsa(m: &[u8], n: &[u8], e: &[u8]) -> Vec<u8> {
-    use num_bigint::BigUint;
-    let c =
-        BigUint::from_bytes_be(m).modpow(&BigUint::from_bytes_be(e), &BigUint::from_bytes_be(n));
-    let c = c.to_bytes_be();
-    let mut out = vec![0u8; n.len().saturating_sub(c.len())];
-    out.extend(c);
-    out
 }
 
 // ---------------------------------------------------------------- Ticketbleed
@@ -835,19 +785,5 @@ mod tests {
             &pkcs1_block(k, v, RsaPadding::WrongVersion)[k - 48..k - 46],
             &[2, 2]
         );
-    }
-
-    #[test]
-    fn bit_lengths() {
-        assert_eq!(bit_length(&[]), 0);
-        assert_eq!(bit_length(&[1, 0, 1]), 17);
-        assert_eq!(bit_length(&[0x80; 1024]), 8192);
-        assert_eq!(bit_length(&[0x7f]), 7);
-    }
-
-    #[test]
-    fn textbook_rsa_matches_small_numbers() {
-        // 4^13 mod 497 = 445 (the classic modular exponentiation example).
-        assert_eq!(textbook_rsa(&[4], &[0x01, 0xf1], &[13]), vec![0x01, 0xbd]);
     }
 }

@@ -13,10 +13,83 @@ use crate::registry::ProtocolVersion;
 use super::Tls12Error;
 
 /// Largest DH prime or RSA modulus the engine works with (bits): bigger is
-/// a hostile server making the client spin.
+/// a hostile server making the client spin. Real keys stop at 8192 bits
+/// (OpenSSL and aws-lc refuse larger ones for the same reason: the cost of
+/// an exponentiation grows with the cube of the size).
 pub const MAX_MODULUS_BITS: u64 = 8192;
-/// RSA public exponents larger than 32 bits are refused (no real key has one).
-const MAX_EXPONENT_BYTES: usize = 4;
+/// Largest RSA public exponent used (bits). Real keys use 65537 (17 bits);
+/// an 8 KiB exponent turns one encryption into minutes of CPU.
+pub const MAX_EXPONENT_BITS: u64 = 64;
+/// Smallest RSA modulus that can carry a 48-byte premaster secret in a
+/// PKCS#1 v1.5 block (RFC 8017 §7.2.1: k ≥ 48 + 11 bytes), rounded to 512 bits.
+const MIN_MODULUS_BITS: u64 = 512;
+
+/// An RSA public key from a certificate, its size checked before any
+/// arithmetic: the one place the RSA key exchange and the ROBOT probe get
+/// the numbers they encrypt to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RsaPublicKey {
+    /// Modulus and exponent, big-endian, without leading zeros.
+    n: Vec<u8>,
+    e: Vec<u8>,
+}
+
+impl RsaPublicKey {
+    /// The leaf's RSA key: `Ok(None)` when it is not an RSA key (or does not
+    /// parse, or is too small for a premaster secret); [`Tls12Error::TooLarge`]
+    /// when the modulus or exponent is over the bounds.
+    pub fn from_certificate(cert_der: &[u8]) -> Result<Option<Self>, Tls12Error> {
+        let Some((n, e)) = rsa_public_key(cert_der) else {
+            return Ok(None);
+        };
+        let (n_bits, e_bits) = (bit_length(n), bit_length(e));
+        if n_bits > MAX_MODULUS_BITS {
+            return Err(Tls12Error::TooLarge("RSA modulus", n_bits));
+        }
+        if e_bits > MAX_EXPONENT_BITS {
+            return Err(Tls12Error::TooLarge("RSA public exponent", e_bits));
+        }
+        if n_bits < MIN_MODULUS_BITS || e.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            n: n.to_vec(),
+            e: e.to_vec(),
+        }))
+    }
+
+    /// The modulus length in bytes (`k` of RFC 8017).
+    pub fn len(&self) -> usize {
+        self.n.len()
+    }
+
+    /// Never true for a key [`Self::from_certificate`] returns.
+    pub fn is_empty(&self) -> bool {
+        self.n.is_empty()
+    }
+
+    /// Textbook RSA, `block^e mod n`, left-padded to the modulus length: the
+    /// padding is the caller's (a correct PKCS#1 v1.5 block for the key
+    /// exchange, deliberately broken ones for ROBOT). Bounded by the key's
+    /// checked size; run it off an async runtime.
+    pub fn encrypt_raw(&self, block: &[u8]) -> Vec<u8> {
+        let n = BigUint::from_bytes_be(&self.n);
+        let c = BigUint::from_bytes_be(block)
+            .modpow(&BigUint::from_bytes_be(&self.e), &n)
+            .to_bytes_be();
+        let mut out = vec![0u8; self.n.len().saturating_sub(c.len())];
+        out.extend(c);
+        out
+    }
+}
+
+/// Bits in a big-endian number without leading zero bytes.
+pub fn bit_length(bytes: &[u8]) -> u64 {
+    match bytes.first() {
+        Some(first) => bytes.len() as u64 * 8 - u64::from(first.leading_zeros()),
+        None => 0,
+    }
+}
 
 fn random(len: usize) -> Result<Vec<u8>, Tls12Error> {
     let mut out = vec![0u8; len];
@@ -82,17 +155,8 @@ pub fn dhe(params: &DhParams) -> Result<ClientKx, Tls12Error> {
 /// (RFC 8017 §7.2.1) encrypted to the leaf certificate's RSA key. TLS 1.0
 /// and later send it as `opaque<0..2^16-1>`.
 pub fn rsa(leaf_der: &[u8], client_version: ProtocolVersion) -> Result<ClientKx, Tls12Error> {
-    let (n, e) = rsa_public_key(leaf_der).ok_or(Tls12Error::BadPeerKey)?;
-    let n = BigUint::from_bytes_be(n);
-    let bits = n.bits();
-    if bits > MAX_MODULUS_BITS {
-        return Err(Tls12Error::TooLarge("RSA modulus", bits));
-    }
-    if e.len() > MAX_EXPONENT_BYTES || bits < 512 {
-        return Err(Tls12Error::BadPeerKey);
-    }
-    let e = BigUint::from_bytes_be(e);
-    let k = bits.div_ceil(8) as usize;
+    let key = RsaPublicKey::from_certificate(leaf_der)?.ok_or(Tls12Error::BadPeerKey)?;
+    let k = key.len();
     let mut pre_master = client_version.0.to_be_bytes().to_vec();
     pre_master.extend(random(46)?);
     // EM = 0x00 || 0x02 || PS (non-zero random, at least 8) || 0x00 || M
@@ -106,11 +170,9 @@ pub fn rsa(leaf_der: &[u8], client_version: ProtocolVersion) -> Result<ClientKx,
     em.extend(ps);
     em.push(0);
     em.extend_from_slice(&pre_master);
-    let c = BigUint::from_bytes_be(&em).modpow(&e, &n).to_bytes_be();
     let mut message = Vec::with_capacity(2 + k);
     message.extend_from_slice(&(k as u16).to_be_bytes());
-    message.extend(std::iter::repeat_n(0, k - c.len()));
-    message.extend(c);
+    message.extend(key.encrypt_raw(&em));
     Ok(ClientKx {
         message,
         pre_master,
@@ -238,6 +300,19 @@ mod tests {
             ys: vec![2],
         };
         assert!(matches!(dhe(&huge), Err(Tls12Error::TooLarge(..))));
+    }
+
+    #[test]
+    fn bit_lengths_and_textbook_rsa() {
+        assert_eq!(bit_length(&[]), 0);
+        assert_eq!(bit_length(&[1, 0, 1]), 17);
+        assert_eq!(bit_length(&[0x80; 1024]), 8192);
+        // 4^13 mod 497 = 445 (the classic modular exponentiation example).
+        let key = RsaPublicKey {
+            n: vec![0x01, 0xf1],
+            e: vec![13],
+        };
+        assert_eq!(key.encrypt_raw(&[4]), vec![0x01, 0xbd]);
     }
 
     #[test]
