@@ -8,6 +8,7 @@
 
 use std::net::IpAddr;
 
+use crate::chunked::ChunkedEnd;
 use model::{Bytes, FetchObservation, Target, TcpOutcome};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -138,36 +139,6 @@ fn host_header(host: &str, port: u16) -> String {
     }
 }
 
-/// Decodes a chunked body (RFC 9112 §7.1), at most `max` bytes of data;
-/// chunk extensions and trailers are ignored.
-fn dechunk(mut body: &[u8], max: usize) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = body
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .ok_or("a chunk size line without its end")?;
-        let line = std::str::from_utf8(&body[..line_end]).map_err(|_| "a malformed chunk size")?;
-        let digits = line.split(';').next().unwrap_or_default().trim();
-        if digits.is_empty() || digits.len() > 8 {
-            return Err("a malformed chunk size".into());
-        }
-        let size = usize::from_str_radix(digits, 16).map_err(|_| "a malformed chunk size")?;
-        body = &body[line_end + 2..];
-        if size == 0 {
-            return Ok(out);
-        }
-        if out.len() + size > max {
-            return Err(format!("a chunked body over {max} bytes"));
-        }
-        if body.len() < size + 2 || &body[size..size + 2] != b"\r\n" {
-            return Err("a chunked body cut short".into());
-        }
-        out.extend_from_slice(&body[..size]);
-        body = &body[size + 2..];
-    }
-}
-
 fn parse_response(bytes: &[u8], obs: &mut FetchObservation) {
     let Some(split) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
         obs.error = Some("no complete HTTP response".into());
@@ -195,13 +166,19 @@ fn parse_response(bytes: &[u8], obs: &mut FetchObservation) {
     }
     let body = &bytes[split + 4..];
     let body = if chunked {
-        match dechunk(body, MAX_BODY) {
-            Ok(decoded) => decoded,
-            Err(e) => {
-                obs.error = Some(format!("HTTP body: {e}"));
-                return;
-            }
+        // The body is a certificate: only a whole one is of use.
+        let decoded = crate::chunked::dechunk(body, MAX_BODY);
+        let problem = match decoded.end {
+            ChunkedEnd::Last => None,
+            ChunkedEnd::Short => Some("a chunked body cut short".to_string()),
+            ChunkedEnd::TooLong => Some(format!("a chunked body over {MAX_BODY} bytes")),
+            ChunkedEnd::Malformed(why) => Some(why.to_string()),
+        };
+        if let Some(e) = problem {
+            obs.error = Some(format!("HTTP body: {e}"));
+            return;
         }
+        decoded.data
     } else {
         body[..body.len().min(MAX_BODY)].to_vec()
     };
@@ -251,15 +228,19 @@ mod tests {
 
     #[test]
     fn chunked_bodies() {
-        assert_eq!(
-            dechunk(b"3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n", 100).unwrap(),
-            b"abcde"
-        );
-        assert!(dechunk(b"3\r\nabc\r\n", 100).is_err(), "no last chunk");
-        assert!(dechunk(b"5\r\nabc\r\n0\r\n\r\n", 100).is_err());
-        assert!(dechunk(b"zz\r\n", 100).is_err());
-        assert!(dechunk(b"fffffffff\r\n", 100).is_err());
-        assert!(dechunk(b"ffff\r\n", 100).unwrap_err().contains("over 100"));
+        // Only a whole chunked body is a certificate.
+        for cut in [&b"3\r\nabc\r\n"[..], b"ffff\r\nab"] {
+            let mut body = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+            body.extend_from_slice(cut);
+            let mut obs = FetchObservation::default();
+            parse_response(&body, &mut obs);
+            assert!(
+                obs.error
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("HTTP body")),
+                "{obs:?}"
+            );
+        }
         let mut obs = FetchObservation::default();
         parse_response(
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n\x30\x00\r\n0\r\n\r\n",

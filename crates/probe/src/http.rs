@@ -208,32 +208,12 @@ fn answer_complete(buf: &[u8], head: bool) -> bool {
     }
 }
 
-/// Decodes as much of a chunked body (RFC 9112 §7.1) as `bytes` holds, up
-/// to [`MAX_BODY`] bytes; true when the last chunk was seen.
-fn dechunk(mut bytes: &[u8]) -> (Vec<u8>, bool) {
-    let mut out = Vec::new();
-    while out.len() < MAX_BODY {
-        let Some(line_end) = bytes.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
-        let line = String::from_utf8_lossy(&bytes[..line_end]);
-        let size = line.split(';').next().unwrap_or("").trim();
-        let Ok(size) = usize::from_str_radix(size, 16) else {
-            break;
-        };
-        if size == 0 {
-            return (out, true);
-        }
-        bytes = &bytes[line_end + 2..];
-        let take = size.min(bytes.len()).min(MAX_BODY - out.len());
-        out.extend_from_slice(&bytes[..take]);
-        if take < size || bytes.len() < size + 2 {
-            break;
-        }
-        bytes = &bytes[size + 2..];
-    }
-    out.truncate(MAX_BODY);
-    (out, false)
+/// Decodes as much of a chunked body as `bytes` holds, up to
+/// [`MAX_BODY`] bytes; true when the last chunk was seen.
+fn dechunk(bytes: &[u8]) -> (Vec<u8>, bool) {
+    let decoded = crate::chunked::dechunk(bytes, MAX_BODY);
+    let last = decoded.end == crate::chunked::ChunkedEnd::Last;
+    (decoded.data, last)
 }
 
 /// The status code of a status line `HTTP/1.1 400 Bad Request`.
