@@ -50,9 +50,10 @@ async fn every_lab_server_gets_its_expected_code() {
                 report.diagnoses.first().map(|d| &d.summary)
             ));
         }
-        // A failing server needs at most about 12 connections.
+        // A failing server needs at most about 12 connections, and the
+        // engine tries a failed one once more (a reset server: every one).
         assert!(
-            report.connections <= 13,
+            report.connections <= 26,
             "{name} used {} connections",
             report.connections
         );
