@@ -64,27 +64,14 @@ pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
         &ScanPlan(&job.context),
     )
     .await;
-    (judge_with(report, &obs), obs)
+    (scan::complete(report, &obs), obs)
 }
 
 /// The report of saved observations (`scan --replay`): the same judgement
 /// as at the end of [`scan`], without the network (with the same `now`,
 /// the same report, `elapsed_ms` the scan's).
 pub fn judge(obs: &Observations, ctx: &ScanContext) -> ScanReport {
-    judge_with(scan::report(obs, ctx), obs)
-}
-
-/// Adds the engine's notes, the grade and the client simulation.
-fn judge_with(mut report: ScanReport, obs: &Observations) -> ScanReport {
-    report.incomplete.extend(obs.notes.iter().cloned());
-    report.elapsed_ms = obs.elapsed_ms.unwrap_or_default();
-    // Last: the grade reads everything above, vulnerabilities included.
-    analysis::grade::apply(&mut report);
-    analysis::simulate::apply(&mut report);
-    if obs.deadline_passed {
-        report.grade_provisional = report.grade.is_some();
-    }
-    report
+    scan::judge(obs, ctx)
 }
 
 /// Whether the scan reached the target at all: some protocol answered with

@@ -92,6 +92,27 @@ pub enum ScanNext {
     Done(Box<ScanReport>),
 }
 
+/// The whole judgement of a scan's observations: the report, then
+/// [`complete`]. The same for a live scan and a replayed one.
+pub fn judge(obs: &Observations, ctx: &ScanContext) -> ScanReport {
+    complete(report(obs, ctx), obs)
+}
+
+/// Adds to a scan's report what rests on all of it: the engine's notes and
+/// elapsed time (from the observations), the grade, and the client
+/// simulation.
+pub fn complete(mut report: ScanReport, obs: &Observations) -> ScanReport {
+    report.incomplete.extend(obs.notes.iter().cloned());
+    report.elapsed_ms = obs.elapsed_ms.unwrap_or_default();
+    // Last: the grade reads everything above, vulnerabilities included.
+    crate::grade::apply(&mut report);
+    crate::simulate::apply(&mut report);
+    if obs.deadline_passed {
+        report.grade_provisional = report.grade.is_some();
+    }
+    report
+}
+
 /// Plans the next round, or returns the report when nothing is left to ask.
 pub fn next(obs: &Observations, ctx: &ScanContext) -> ScanNext {
     let requests = plan(obs, ctx);
