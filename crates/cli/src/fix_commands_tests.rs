@@ -9,7 +9,7 @@
 
 use clap::Parser;
 
-use super::Cli;
+use crate::args::Cli;
 
 const SOURCES: &[(&str, &str)] = &[
     (

@@ -2,6 +2,8 @@
 //! The binary (`main.rs`) only parses arguments and calls in here.
 #![forbid(unsafe_code)]
 
+pub mod args;
+pub mod commands;
 pub mod compare;
 pub mod demo;
 pub mod engine;
@@ -11,3 +13,6 @@ pub mod render;
 pub mod scan;
 pub mod target;
 pub mod trust;
+
+#[cfg(test)]
+mod fix_commands_tests;
