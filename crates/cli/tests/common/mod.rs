@@ -4,6 +4,7 @@
 
 pub mod clients;
 pub mod scan;
+pub mod servers;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
