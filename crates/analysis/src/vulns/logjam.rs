@@ -1,0 +1,59 @@
+//! Logjam: export and weak DHE (CVE-2015-4000).
+//!
+//! Judged from the scan's observations and report with the verdict helpers
+//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
+//! in `text.rs`.
+
+use super::*;
+
+pub(super) fn logjam(acc: &Accepted<'_>) -> VulnCheck {
+    if let Some(c) = acc.unreachable() {
+        return c;
+    }
+    let export = acc.matching(|_, i| i.export && i.kx == KeyExchange::Dhe);
+    if !export.is_empty() {
+        return vulnerable(format!(
+            "export DHE suites (512-bit groups) are accepted: {}",
+            list(&export)
+        ));
+    }
+    let dhe = acc.matching(|_, i| i.kx == KeyExchange::Dhe);
+    let Some(dh) = &acc.report.dh else {
+        if dhe.is_empty() {
+            return acc.none_accepted(LEGACY_NAMES, "no DHE suite is accepted");
+        }
+        return untested(format!(
+            "DHE suites are accepted ({}) but the DH parameters were not measured",
+            list(&dhe)
+        ));
+    };
+    if dh.prime_bits < 1024 {
+        return vulnerable(format!(
+            "DHE with a {}-bit prime (under 1024 bits)",
+            dh.prime_bits
+        ));
+    }
+    if dh.prime_bits <= 1024 {
+        if let Some(name) = &dh.well_known {
+            return vulnerable(format!(
+                "DHE with the common 1024-bit prime {name}, shared by many servers (precomputation breaks it for all of them)"
+            ));
+        }
+        // The prime is observed; "no export DHE suite" needs complete lists.
+        return acc.none_accepted(
+            LEGACY_NAMES,
+            "DHE with a custom 1024-bit prime: not a common prime, but weak (prefer 2048 bits or more); no export DHE suite",
+        );
+    }
+    acc.none_accepted(
+        LEGACY_NAMES,
+        format!(
+            "DHE with a {}-bit prime{}; no export DHE suite",
+            dh.prime_bits,
+            dh.well_known
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
+        ),
+    )
+}
