@@ -23,6 +23,7 @@ mod judge;
 pub mod listen;
 pub mod mismatch;
 pub mod ocsp;
+pub mod offers;
 mod plan;
 pub mod platform_roots;
 pub mod profiles;

@@ -5,8 +5,9 @@
 use model::{
     FlightEnd, HandshakeSpec, HelloSpec, Observations, ProbeKind, ProbeRequest, Purpose, Target,
 };
-use wire::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use wire::registry::{CipherSuite, ProtocolVersion};
 
+use crate::offers;
 use crate::Context;
 
 /// Rounds of suite enumeration when a cipher mismatch needs the server's list.
@@ -132,69 +133,10 @@ fn negotiation_failed(flight: &model::ServerFlight) -> bool {
     }
 }
 
-/// Every suite the registry knows that is usable at `version`, except SCSVs.
-pub(crate) fn all_suites(version: ProtocolVersion) -> Vec<CipherSuite> {
-    CipherSuite::ALL
-        .iter()
-        .filter(|info| info.min_version <= version && version <= info.max_version)
-        .map(|info| CipherSuite(info.code))
-        .filter(|s| !s.is_scsv())
-        .collect()
-}
-
-/// Every named group a server might want, hybrids first.
-pub(crate) fn all_groups() -> Vec<NamedGroup> {
-    [
-        0x11ec, 0x11eb, 0x11ed, 0x001d, 0x0017, 0x0018, 0x0019, 0x001e, 0x0100, 0x0101, 0x0102,
-        0x0103, 0x0104, 0x001a, 0x001b, 0x001c, 0x0016, 0x0015, 0x0014, 0x0013, 0x0012, 0x0011,
-        0x0010, 0x000f, 0x000e, 0x000d, 0x000c, 0x000b, 0x000a, 0x0009, 0x0008, 0x0007, 0x0006,
-        0x0005, 0x0004, 0x0003, 0x0002, 0x0001,
-    ]
-    .into_iter()
-    .map(NamedGroup)
-    .collect()
-}
-
-/// Every signature scheme a server might sign with, strongest first.
-pub(crate) fn all_signature_schemes() -> Vec<SignatureScheme> {
-    [
-        0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b,
-        0x0401, 0x0501, 0x0601, 0x0303, 0x0203, 0x0201, 0x0301, 0x0402, 0x0502, 0x0602, 0x0202,
-        0x0302, 0x0101, 0x0102, 0x0103,
-    ]
-    .into_iter()
-    .map(SignatureScheme)
-    .collect()
-}
-
-/// A hello offering everything at one version: accepted iff the server speaks
-/// that version at all.
-pub(crate) fn broad_hello(
-    target: &Target,
-    version: ProtocolVersion,
-    suites: Vec<CipherSuite>,
-) -> HelloSpec {
-    HelloSpec {
-        versions: vec![version],
-        cipher_suites: suites,
-        groups: all_groups(),
-        key_shares: if version == ProtocolVersion::TLS1_3 {
-            vec![NamedGroup::X25519, NamedGroup::SECP256R1]
-        } else {
-            Vec::new()
-        },
-        signature_algorithms: all_signature_schemes(),
-        sni: target.sni.clone(),
-        alpn: Vec::new(),
-        modern_extensions: true,
-        ..Default::default()
-    }
-}
-
 fn version_probe(target: &Target, version: ProtocolVersion) -> ProbeRequest {
     ProbeRequest {
         purpose: Purpose::Version { version },
-        kind: ProbeKind::Hello(broad_hello(target, version, all_suites(version))),
+        kind: ProbeKind::Hello(offers::hello(target, version, offers::suites(version))),
     }
 }
 
@@ -231,7 +173,7 @@ fn suite_round(obs: &Observations, target: &Target, ctx: &Context) -> Option<Pro
         )?;
         last.flight.as_ref()?.server_hello.as_ref()?;
     }
-    let remaining: Vec<CipherSuite> = all_suites(version)
+    let remaining: Vec<CipherSuite> = offers::suites(version)
         .into_iter()
         .filter(|s| !accepted.contains(s))
         .collect();
@@ -243,6 +185,6 @@ fn suite_round(obs: &Observations, target: &Target, ctx: &Context) -> Option<Pro
             version,
             round: rounds + 1,
         },
-        kind: ProbeKind::Hello(broad_hello(target, version, remaining)),
+        kind: ProbeKind::Hello(offers::hello(target, version, remaining)),
     })
 }

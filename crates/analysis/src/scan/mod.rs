@@ -54,11 +54,11 @@ use model::{
 };
 use time::OffsetDateTime;
 use wire::registry::{
-    Auth, CipherSuite, GroupKind, KeyExchange, Mode, NamedGroup, ProtocolVersion, SignatureScheme,
+    Auth, CipherSuite, KeyExchange, Mode, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 
 use crate::certs::TrustStores;
-use crate::plan::{all_signature_schemes, all_suites};
+use crate::offers;
 
 pub use report::{report, unknown_facts, well_known_prime};
 
@@ -206,7 +206,7 @@ fn first_round(target: &Target, ctx: &ScanContext) -> Vec<ProbeRequest> {
     for version in TLS_VERSIONS {
         out.push(ProbeRequest {
             purpose: Purpose::Version { version },
-            kind: ProbeKind::Hello(suite_hello(target, version, suite_list(version))),
+            kind: ProbeKind::Hello(offers::hello(target, version, offers::suites(version))),
         });
     }
     out.push(ProbeRequest {
@@ -265,46 +265,6 @@ pub fn runs_beside(request: &ProbeRequest) -> bool {
 }
 
 // ---------------------------------------------------------------- offers
-
-/// Every suite the registry knows for `version`, in registry order.
-pub fn suite_list(version: ProtocolVersion) -> Vec<CipherSuite> {
-    all_suites(version)
-}
-
-/// Every group worth offering at `version`: all known groups for TLS 1.3,
-/// the elliptic curves for TLS ≤ 1.2 (RFC 8422 §5.1.1).
-pub fn group_list(version: ProtocolVersion) -> Vec<NamedGroup> {
-    NamedGroup::INFOS
-        .iter()
-        .filter(|g| !matches!(g.code, 0xff01 | 0xff02))
-        .filter(|g| version == ProtocolVersion::TLS1_3 || g.kind == GroupKind::Ecdhe)
-        .map(|g| g.group())
-        .collect()
-}
-
-/// A hello offering `suites` at exactly `version`, with every group and
-/// signature scheme, and the extensions a current client sends.
-fn suite_hello(target: &Target, version: ProtocolVersion, suites: Vec<CipherSuite>) -> HelloSpec {
-    let tls13 = version == ProtocolVersion::TLS1_3;
-    HelloSpec {
-        versions: vec![version],
-        cipher_suites: suites,
-        groups: if version >= ProtocolVersion::TLS1_0 {
-            group_list(version)
-        } else {
-            Vec::new()
-        },
-        key_shares: if tls13 {
-            vec![NamedGroup::X25519, NamedGroup::SECP256R1]
-        } else {
-            Vec::new()
-        },
-        signature_algorithms: all_signature_schemes(),
-        sni: target.sni.clone(),
-        modern_extensions: true,
-        ..Default::default()
-    }
-}
 
 fn request(purpose: Purpose, spec: HelloSpec) -> ProbeRequest {
     ProbeRequest {
@@ -599,7 +559,7 @@ fn part_purpose(version: ProtocolVersion, part: u8) -> impl Fn(u16) -> Purpose {
 /// suites next to each other in the registry, often accepted together, land
 /// in different parts.
 fn part_suites(version: ProtocolVersion, part: u8, before: &[CipherSuite]) -> Vec<CipherSuite> {
-    suite_list(version)
+    offers::suites(version)
         .into_iter()
         .filter(|s| !before.contains(s))
         .enumerate()
@@ -712,7 +672,7 @@ pub(crate) fn suite_scan(obs: &Observations, version: ProtocolVersion) -> SuiteS
 }
 
 fn remaining_chunk(scan: &SuiteScan, version: ProtocolVersion) -> Vec<CipherSuite> {
-    suite_list(version)
+    offers::suites(version)
         .into_iter()
         .filter(|s| !scan.accepted.contains(s) && !scan.excluded.contains(s))
         .take(if scan.chunked { CHUNK } else { usize::MAX })
@@ -831,7 +791,7 @@ fn suite_requests(
             if !part.ended && !offer.is_empty() {
                 out.push(request(
                     part_purpose(version, *p)(part.rounds),
-                    suite_hello(target, version, offer),
+                    offers::hello(target, version, offer),
                 ));
             }
         }
@@ -843,7 +803,7 @@ fn suite_requests(
             if !offer.is_empty() {
                 out.push(request(
                     part_purpose(version, p)(0),
-                    suite_hello(target, version, offer),
+                    offers::hello(target, version, offer),
                 ));
             }
         }
@@ -855,7 +815,7 @@ fn suite_requests(
                     version,
                     round: scan.rounds,
                 },
-                suite_hello(target, version, offer),
+                offers::hello(target, version, offer),
             ));
         }
     }
@@ -864,11 +824,11 @@ fn suite_requests(
         // Alongside the second step: the whole list reversed. A client-order
         // server now picks the last suite it accepts, a server-order server
         // its favourite again.
-        let mut reversed = suite_list(version);
+        let mut reversed = offers::suites(version);
         reversed.reverse();
         out.push(request(
             order.clone(),
-            suite_hello(target, version, reversed),
+            offers::hello(target, version, reversed),
         ));
     }
     if scan.chunked && scan.done && scan.accepted.len() >= 2 {
@@ -878,7 +838,7 @@ fn suite_requests(
         if !obs.has(&order) {
             let mut reversed = scan.accepted.clone();
             reversed.reverse();
-            out.push(request(order, suite_hello(target, version, reversed)));
+            out.push(request(order, offers::hello(target, version, reversed)));
         }
         let chain = recovered_order(obs, version);
         let left: Vec<CipherSuite> = scan
@@ -894,7 +854,7 @@ fn suite_requests(
                     version,
                     round: chain.rounds + 1,
                 },
-                suite_hello(target, version, left),
+                offers::hello(target, version, left),
             ));
         }
     }
@@ -920,22 +880,22 @@ fn group_hello(target: &Target, version: ProtocolVersion, groups: Vec<NamedGroup
     if version == ProtocolVersion::TLS1_3 {
         HelloSpec {
             versions: vec![version],
-            cipher_suites: suite_list(version),
+            cipher_suites: offers::suites(version),
             groups,
             key_shares: Vec::new(),
-            signature_algorithms: all_signature_schemes(),
+            signature_algorithms: offers::signature_schemes(),
             sni: target.sni.clone(),
             modern_extensions: true,
             ..Default::default()
         }
     } else {
-        let suites = suite_list(version)
+        let suites = offers::suites(version)
             .into_iter()
             .filter(|s| s.info().is_some_and(|i| i.kx == KeyExchange::Ecdhe))
             .collect();
         HelloSpec {
             groups,
-            ..suite_hello(target, version, suites)
+            ..offers::hello(target, version, suites)
         }
     }
 }
@@ -948,7 +908,7 @@ fn group_requests(
     let chain = group_chain(obs, version);
     let mut out = Vec::new();
     if !chain.ended {
-        let offer: Vec<NamedGroup> = group_list(version)
+        let offer: Vec<NamedGroup> = offers::groups(version)
             .into_iter()
             .filter(|g| !chain.picks.contains(g))
             .collect();
@@ -961,7 +921,7 @@ fn group_requests(
     }
     let order = Purpose::GroupOrder { version };
     if chain.picks.len() == 1 && !chain.ended && !obs.has(&order) {
-        let mut reversed = group_list(version);
+        let mut reversed = offers::groups(version);
         reversed.reverse();
         out.push(request(order, group_hello(target, version, reversed)));
     }
@@ -988,7 +948,7 @@ pub(crate) fn signature_chain(obs: &Observations) -> Chain<SignatureScheme> {
 
 /// Suites whose ServerKeyExchange carries the server's signature.
 fn signed_kx_suites(version: ProtocolVersion) -> Vec<CipherSuite> {
-    suite_list(version)
+    offers::suites(version)
         .into_iter()
         .filter(|s| {
             s.info().is_some_and(|i| {
@@ -1004,7 +964,7 @@ fn signature_request(obs: &Observations, target: &Target) -> Option<ProbeRequest
     if chain.ended {
         return None;
     }
-    let offer: Vec<SignatureScheme> = all_signature_schemes()
+    let offer: Vec<SignatureScheme> = offers::signature_schemes()
         .into_iter()
         .filter(|s| !chain.picks.contains(s))
         .collect();
@@ -1016,7 +976,7 @@ fn signature_request(obs: &Observations, target: &Target) -> Option<ProbeRequest
         signatures_purpose(chain.rounds),
         HelloSpec {
             signature_algorithms: offer,
-            ..suite_hello(target, version, signed_kx_suites(version))
+            ..offers::hello(target, version, signed_kx_suites(version))
         },
     ))
 }
@@ -1031,7 +991,7 @@ fn single_requests(
     let mut out = Vec::new();
     let suites_where =
         |keep: &dyn Fn(&wire::registry::CipherSuiteInfo) -> bool| -> Vec<CipherSuite> {
-            suite_list(version)
+            offers::suites(version)
                 .into_iter()
                 .filter(|s| s.info().is_some_and(keep))
                 .collect()
@@ -1041,7 +1001,7 @@ fn single_requests(
         if !dhe.is_empty() {
             out.push(request(
                 Purpose::DhParams,
-                suite_hello(target, version, dhe),
+                offers::hello(target, version, dhe),
             ));
         }
     }
@@ -1056,7 +1016,7 @@ fn single_requests(
                     alpn: ALPN.iter().map(|s| s.to_string()).collect(),
                     heartbeat: true,
                     compression_methods: vec![1, 0],
-                    ..suite_hello(target, version, suite_list(version))
+                    ..offers::hello(target, version, offers::suites(version))
                 },
             ));
         }
@@ -1069,7 +1029,7 @@ fn single_requests(
                 etm,
                 HelloSpec {
                     encrypt_then_mac: true,
-                    ..suite_hello(target, version, cbc)
+                    ..offers::hello(target, version, cbc)
                 },
             ));
         }
@@ -1093,7 +1053,7 @@ fn no_sni_request(
             Purpose::NoSni,
             HelloSpec {
                 sni: None,
-                ..suite_hello(target, version, suite_list(version))
+                ..offers::hello(target, version, offers::suites(version))
             },
         ));
     }
@@ -1175,7 +1135,7 @@ fn alpn_request(
             purpose,
             HelloSpec {
                 alpn: offer,
-                ..suite_hello(target, version, suite_list(version))
+                ..offers::hello(target, version, offers::suites(version))
             },
         ));
     }
@@ -1245,7 +1205,7 @@ fn fallback_request(obs: &Observations, target: &Target) -> Option<ProbeRequest>
         purpose,
         HelloSpec {
             fallback_scsv: true,
-            ..suite_hello(target, version, suite_list(version))
+            ..offers::hello(target, version, offers::suites(version))
         },
     ))
 }
@@ -1413,7 +1373,7 @@ mod tests {
     /// the list is whole, and the rounds do not grow with it.
     #[test]
     fn client_order_enumeration_runs_in_parts() {
-        let accepted: Vec<u16> = suite_list(ProtocolVersion::TLS1_2)
+        let accepted: Vec<u16> = offers::suites(ProtocolVersion::TLS1_2)
             .iter()
             .map(|s| s.0)
             .filter(|c| CipherSuite(*c).info().is_some_and(|i| i.auth != Auth::Anon))

@@ -48,7 +48,8 @@ use wire::registry::{
     AlertDescription, CipherSuite, CipherSuiteInfo, Encryption, KeyExchange, Mode, ProtocolVersion,
 };
 
-use crate::scan::{group_list, supports};
+use crate::offers;
+use crate::scan::supports;
 
 /// The heartbeat payload we send (16 bytes, ours, recognisable).
 pub const HEARTBEAT_PAYLOAD: &[u8; 16] = b"tlsdoctor-hb-req";
@@ -113,30 +114,12 @@ fn best_legacy(obs: &Observations) -> Option<ProtocolVersion> {
     LEGACY.into_iter().find(|v| supports(obs, *v))
 }
 
-/// A hello at exactly `version` offering `suites`, with the extensions a
-/// current client sends.
-fn hello(target: &Target, version: ProtocolVersion, suites: Vec<CipherSuite>) -> HelloSpec {
-    HelloSpec {
-        versions: vec![version],
-        cipher_suites: suites,
-        groups: if version >= ProtocolVersion::TLS1_0 {
-            group_list(version)
-        } else {
-            Vec::new()
-        },
-        signature_algorithms: crate::plan::all_signature_schemes(),
-        sni: target.sni.clone(),
-        modern_extensions: true,
-        ..Default::default()
-    }
-}
-
 /// Every suite usable at `version` that `keep` selects.
 fn suites_where(
     version: ProtocolVersion,
     keep: impl Fn(&CipherSuiteInfo) -> bool,
 ) -> Vec<CipherSuite> {
-    crate::scan::suite_list(version)
+    offers::suites(version)
         .into_iter()
         .filter(|s| s.info().is_some_and(&keep))
         .collect()
@@ -156,7 +139,7 @@ pub fn plan(obs: &Observations, target: &Target) -> Vec<ProbeRequest> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    let all = crate::scan::suite_list(version);
+    let all = offers::suites(version);
     let todo = |name: &str| !obs.has(&purpose(name));
     if todo("heartbleed") {
         out.push(vuln_request(
@@ -164,7 +147,7 @@ pub fn plan(obs: &Observations, target: &Target) -> Vec<ProbeRequest> {
             VulnProbe::Heartbeat {
                 hello: HelloSpec {
                     heartbeat: true,
-                    ..hello(target, version, all.clone())
+                    ..offers::hello(target, version, all.clone())
                 },
                 payload: HEARTBEAT_PAYLOAD.to_vec(),
                 payload_length: HEARTBEAT_CLAIMED,
@@ -175,7 +158,7 @@ pub fn plan(obs: &Observations, target: &Target) -> Vec<ProbeRequest> {
         out.push(vuln_request(
             "ccs_injection",
             VulnProbe::EarlyCcs {
-                hello: hello(target, version, all.clone()),
+                hello: offers::hello(target, version, all.clone()),
             },
         ));
     }
@@ -185,7 +168,7 @@ pub fn plan(obs: &Observations, target: &Target) -> Vec<ProbeRequest> {
             VulnProbe::TicketEcho {
                 hello: HelloSpec {
                     modern_extensions: false,
-                    ..hello(target, version, all)
+                    ..offers::hello(target, version, all)
                 },
                 session_id: TICKETBLEED_SESSION_ID.to_vec(),
             },
@@ -200,7 +183,7 @@ pub fn plan(obs: &Observations, target: &Target) -> Vec<ProbeRequest> {
                 hello: HelloSpec {
                     groups: wire::tls12::GROUPS.to_vec(),
                     modern_extensions: false,
-                    ..hello(
+                    ..offers::hello(
                         target,
                         ProtocolVersion::TLS1_2,
                         wire::tls12::SUITES.to_vec(),
@@ -251,7 +234,7 @@ fn robot_request(
     vuln_request(
         &robot_sample_name(padding, sample),
         VulnProbe::RsaPadding {
-            hello: hello(target, version, rsa.to_vec()),
+            hello: offers::hello(target, version, rsa.to_vec()),
             padding,
         },
     )
@@ -631,7 +614,7 @@ mod tests {
                 purpose: Purpose::Version {
                     version: ProtocolVersion::TLS1_2,
                 },
-                kind: ProbeKind::Hello(hello(
+                kind: ProbeKind::Hello(offers::hello(
                     &target,
                     ProtocolVersion::TLS1_2,
                     vec![CipherSuite(0x009c)],

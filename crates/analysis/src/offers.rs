@@ -1,0 +1,67 @@
+//! What tlsdoctor offers when it asks a server what it accepts: every suite,
+//! group and signature scheme the registries know per version, and the one
+//! hello that offers them. Diagnose's version probes, the scan's
+//! enumerations and the vulnerability probes all build their hellos here.
+
+use model::{HelloSpec, Target};
+use wire::registry::{CipherSuite, GroupKind, NamedGroup, ProtocolVersion, SignatureScheme};
+
+/// Every suite the registry knows that is usable at `version`, except SCSVs.
+pub fn suites(version: ProtocolVersion) -> Vec<CipherSuite> {
+    CipherSuite::ALL
+        .iter()
+        .filter(|info| info.min_version <= version && version <= info.max_version)
+        .map(|info| CipherSuite(info.code))
+        .filter(|s| !s.is_scsv())
+        .collect()
+}
+
+/// Every group worth offering at `version`: all known groups for TLS 1.3,
+/// the elliptic curves for TLS ≤ 1.2 (RFC 8422 §5.1.1; a TLS ≤ 1.2 server
+/// picks its DHE group itself when the list names no FFDHE group, RFC 7919
+/// §4).
+pub fn groups(version: ProtocolVersion) -> Vec<NamedGroup> {
+    NamedGroup::INFOS
+        .iter()
+        .filter(|g| !matches!(g.code, 0xff01 | 0xff02))
+        .filter(|g| version == ProtocolVersion::TLS1_3 || g.kind == GroupKind::Ecdhe)
+        .map(|g| g.group())
+        .collect()
+}
+
+/// Every signature scheme a server might sign with, strongest first.
+pub fn signature_schemes() -> Vec<SignatureScheme> {
+    [
+        0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b,
+        0x0401, 0x0501, 0x0601, 0x0303, 0x0203, 0x0201, 0x0301, 0x0402, 0x0502, 0x0602, 0x0202,
+        0x0302, 0x0101, 0x0102, 0x0103,
+    ]
+    .into_iter()
+    .map(SignatureScheme)
+    .collect()
+}
+
+/// A hello offering `suites` at exactly `version`, with every group and
+/// signature scheme for it (key shares for x25519 and secp256r1 at TLS 1.3),
+/// SNI as the target says, and the extensions a current client sends.
+pub fn hello(target: &Target, version: ProtocolVersion, suites: Vec<CipherSuite>) -> HelloSpec {
+    let tls13 = version == ProtocolVersion::TLS1_3;
+    HelloSpec {
+        versions: vec![version],
+        cipher_suites: suites,
+        groups: if version >= ProtocolVersion::TLS1_0 {
+            groups(version)
+        } else {
+            Vec::new()
+        },
+        key_shares: if tls13 {
+            vec![NamedGroup::X25519, NamedGroup::SECP256R1]
+        } else {
+            Vec::new()
+        },
+        signature_algorithms: signature_schemes(),
+        sni: target.sni.clone(),
+        modern_extensions: true,
+        ..Default::default()
+    }
+}
