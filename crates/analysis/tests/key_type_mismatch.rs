@@ -4,23 +4,16 @@
 //! on 2026-12-03). Every TLS 1.2 hello, even one offering all suites, got
 //! handshake_failure; TLS 1.3 is off.
 
+mod common;
+
+use common::context;
+
 use model::{Code, Observations, Purpose, Step};
 
 fn observations() -> Observations {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/key-type-mismatch.observations.json");
     serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("observations JSON")
-}
-
-fn context() -> analysis::Context {
-    analysis::Context {
-        now: time::OffsetDateTime::now_utc(),
-        now_overridden: false,
-        client: analysis::profiles::default_profile(),
-        trust: analysis::TrustStores::default(),
-        client_identity: false,
-        fetch_issuers: false,
-    }
 }
 
 #[test]

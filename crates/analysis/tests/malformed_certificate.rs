@@ -2,19 +2,12 @@
 //! client can read (40,000 entries, as a hostile host did) fails at the
 //! certificate step with `protocol_violation`, never "OK".
 
+mod common;
+
+use common::context;
+
 use model::*;
 use wire::registry::{CipherSuite, ProtocolVersion};
-
-fn context() -> analysis::Context {
-    analysis::Context {
-        now: time::OffsetDateTime::now_utc(),
-        now_overridden: false,
-        client: analysis::profiles::default_profile(),
-        trust: analysis::TrustStores::default(),
-        client_identity: false,
-        fetch_issuers: false,
-    }
-}
 
 /// The flight as the probe records it: a TLS 1.2 ServerHello, then a
 /// Certificate message the parser refuses.
@@ -58,24 +51,8 @@ fn answer(request: ProbeRequest) -> ProbeRecord {
 
 #[test]
 fn unreadable_certificate_message_is_a_protocol_violation() {
-    let mut obs = Observations::new(Target::new("localhost", 443));
-    obs.dns = Some(DnsObservation {
-        skipped: true,
-        addresses: vec![[127, 0, 0, 1].into()],
-        ..Default::default()
-    });
-    let ctx = context();
-    let mut rounds = 0;
-    let report = loop {
-        match analysis::next(&obs, &ctx) {
-            analysis::Next::Probe(requests) => {
-                rounds += 1;
-                assert!(rounds < 10, "the planner loops");
-                obs.probes.extend(requests.into_iter().map(answer));
-            }
-            analysis::Next::Done(report) => break report,
-        }
-    };
+    let obs = common::observations(Target::new("localhost", 443));
+    let report = common::diagnose(obs, &context(), answer);
     assert_eq!(report.verdict, Verdict::Failed, "{report:#?}");
     assert_eq!(report.failed_step, Some(Step::Certificate));
     assert_eq!(report.primary_code(), Code::ProtocolViolation);

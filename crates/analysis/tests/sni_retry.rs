@@ -2,19 +2,12 @@
 //! without SNI with `handshake_failure` (as many CDNs do) is diagnosed
 //! `sni_required` once the same hello with the name is accepted.
 
+mod common;
+
+use common::context;
+
 use model::*;
 use wire::registry::{CipherSuite, ProtocolVersion};
-
-fn context() -> analysis::Context {
-    analysis::Context {
-        now: time::OffsetDateTime::now_utc(),
-        now_overridden: false,
-        client: analysis::profiles::default_profile(),
-        trust: analysis::TrustStores::default(),
-        client_identity: false,
-        fetch_issuers: false,
-    }
-}
 
 fn refused(description: u8) -> ServerFlight {
     ServerFlight {
@@ -74,24 +67,7 @@ fn answer(request: ProbeRequest) -> ProbeRecord {
 fn handshake_failure_without_sni_is_sni_required() {
     let mut target = Target::new("cdn.example", 443);
     target.sni = None; // the user asked for no SNI (or the client sends none)
-    let mut obs = Observations::new(target);
-    obs.dns = Some(DnsObservation {
-        skipped: true,
-        addresses: vec![[127, 0, 0, 1].into()],
-        ..Default::default()
-    });
-    let ctx = context();
-    let mut rounds = 0;
-    let report = loop {
-        match analysis::next(&obs, &ctx) {
-            analysis::Next::Probe(requests) => {
-                rounds += 1;
-                assert!(rounds < 10, "the planner loops");
-                obs.probes.extend(requests.into_iter().map(answer));
-            }
-            analysis::Next::Done(report) => break report,
-        }
-    };
+    let report = common::diagnose(common::observations(target), &context(), answer);
     assert_eq!(report.primary_code(), Code::SniRequired, "{report:#?}");
     assert!(report.diagnoses[0]
         .evidence
