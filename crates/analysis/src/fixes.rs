@@ -81,6 +81,7 @@ pub fn match_key_type_and_suites() -> Vec<String> {
         format!("  nginx:   ssl_ciphers {BOTH};   (or a second ssl_certificate / ssl_certificate_key pair of the other key type)"),
         format!("  Apache:  SSLCipherSuite {BOTH}   (or a second SSLCertificateFile / SSLCertificateKeyFile pair)"),
         format!("  HAProxy: ssl-default-bind-ciphers {BOTH}"),
+        "Server, if only DHE suites are enabled: the ECDHE suites above work without DH parameters; to keep DHE, give the server parameters (nginx ssl_dhparam, Apache SSLOpenSSLConfCmd DHParameters, Python SSLContext.load_dh_params with an RFC 7919 group).".into(),
     ]
 }
 

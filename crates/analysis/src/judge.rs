@@ -571,7 +571,7 @@ fn key_type_mismatch(obs: &Observations, client: &crate::ClientProfile) -> Optio
         return None;
     }
     let mut evidence = vec![format!(
-        "a TLS 1.2 hello offering all {} cipher suites (for RSA and ECDSA keys alike) got alert handshake_failure, so TLS 1.2 is enabled but no enabled suite fits the certificate's key",
+        "a TLS 1.2 hello offering all {} cipher suites (for RSA and ECDSA keys alike) got alert handshake_failure (not protocol_version): TLS 1.2 is on, but no enabled suite can be used; no handshake completed, so the certificate itself was not seen",
         spec.cipher_suites.len()
     )];
     if tls13 {
@@ -660,13 +660,13 @@ fn negotiation_failure(walk: &mut Walk<'_>, flight: &ServerFlight, alert: Option
         walk.step(
             Step::ServerHello,
             StepStatus::Failed,
-            "the server refuses every TLS 1.2 cipher suite: its certificate's key type matches none of the enabled suites",
+            "the server refuses every TLS 1.2 cipher suite: none of its enabled suites fits its certificate (or its parameters)",
         );
         walk.diagnose(
             Code::CertKeyTypeMismatch,
             Severity::Error,
             Step::ServerHello,
-            "The server's certificate key type matches none of its enabled TLS 1.2 cipher suites (for example an ECDSA certificate with only ECDHE-RSA/RSA suites enabled): it refuses every TLS 1.2 hello with handshake_failure.",
+            "The server refuses a TLS 1.2 hello offering every cipher suite, for RSA and ECDSA keys alike, with handshake_failure: none of its enabled suites can be used. Most often the certificate's key type matches none of them (an ECDSA certificate with only ECDHE-RSA/RSA suites enabled, or the reverse); the other common cause is DHE-only suites on a server without DH parameters (Python's ssl module, OpenSSL servers without dh_auto).",
             evidence,
             fixes::match_key_type_and_suites(),
         );

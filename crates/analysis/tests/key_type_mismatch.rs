@@ -28,6 +28,12 @@ fn ecdsa_certificate_with_rsa_only_suites() {
     let d = &report.diagnoses[0];
     assert!(d.evidence[0].contains("handshake_failure"), "{d:#?}");
     assert!(d.fix.iter().any(|f| f.contains("ssl_ciphers")), "{d:#?}");
+    // The same wire evidence comes from a DHE-only Python `ssl` server
+    // without DH parameters (checked on 2026-12-03): no certificate is seen,
+    // so the text names both causes and the fix covers both.
+    assert!(d.summary.contains("DHE-only"), "{}", d.summary);
+    assert!(d.evidence[0].contains("was not seen"), "{:?}", d.evidence);
+    assert!(d.fix.iter().any(|f| f.contains("load_dh_params")), "{d:#?}");
 }
 
 #[test]
