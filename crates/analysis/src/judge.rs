@@ -86,11 +86,20 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
     if !walk.failed() {
         certificate_step(&mut walk, main, handshake);
     }
+    // The connection that carried the client's own handshake past the
+    // ServerHello: rustls's, or tlsdoctor's own engine's when rustls cannot
+    // negotiate what the server chose. Its ending says what the server did
+    // about the client certificate.
+    let source = crate::finish::source(obs, ctx, main, handshake);
+    let carrier = match &source {
+        crate::finish::Source::Record { record, .. } => *record,
+        _ => None,
+    };
     if !walk.failed() {
-        client_certificate_step(&mut walk, main, handshake);
+        client_certificate_step(&mut walk, main, carrier);
     }
     if !walk.failed() {
-        match crate::finish::source(obs, ctx, main, handshake) {
+        match source {
             crate::finish::Source::Record { record, note } => {
                 finished_step(&mut walk, record);
                 if let Some(step) = walk.steps.iter_mut().find(|s| s.step == Step::Finished) {
@@ -126,7 +135,7 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
         walk.diagnoses.extend(diagnoses);
     }
     protocol_warnings(&mut walk);
-    next_hurdles(&mut walk, main, handshake);
+    next_hurdles(&mut walk, main, carrier);
     let failed_at = walk.steps.iter().find(|s| s.status == StepStatus::Failed);
     if failed_at.map(|s| s.step) == Some(Step::Certificate) {
         let next = crate::application::next_hurdles(obs.target.as_ref(), main, handshake);
@@ -1761,8 +1770,20 @@ fn client_certificate_step(
     } else {
         names.join("; ")
     };
-    let sent = recorded.is_some_and(|h| h.client_cert_sent);
-    let failure = recorded.and_then(|h| if h.completed { None } else { h.error.clone() });
+    let Some(recorded) = recorded else {
+        walk.step(
+            Step::ClientCertificate,
+            StepStatus::NotTested,
+            format!("the server asks for a client certificate (accepted CAs: {accepted}); no handshake of this client went past it, so whether it requires one is not known"),
+        );
+        return;
+    };
+    let sent = recorded.client_cert_sent;
+    let failure = if recorded.completed {
+        None
+    } else {
+        recorded.error.clone()
+    };
     match failure {
         None => walk.step(
             Step::ClientCertificate,
@@ -1917,6 +1938,7 @@ fn finished_step(walk: &mut Walk<'_>, handshake: Option<&ProbeRecord>) {
 
 /// What the client will hit after fixing the failure: the handshake went on
 /// (our verifier records instead of aborting), so later steps were seen.
+/// `handshake` is the connection that carried the client's handshake.
 fn next_hurdles(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Option<&ProbeRecord>) {
     let failed_at = walk
         .steps
@@ -1934,7 +1956,9 @@ fn next_hurdles(walk: &mut Walk<'_>, main: Option<&ProbeRecord>, handshake: Opti
                 .and_then(|f| f.certificate_request.clone())
         });
     let Some(request) = requested else { return };
-    if recorded.is_some_and(|h| h.completed || h.client_cert_sent) {
+    // Only a handshake of the client that ended after the request says the
+    // server requires a certificate (none that went on, none not run).
+    if recorded.is_none_or(|h| h.completed || h.client_cert_sent) {
         return;
     }
     let names: Vec<String> = request
