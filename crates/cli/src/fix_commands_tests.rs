@@ -17,8 +17,36 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../../analysis/src/fixes.rs"),
     ),
     (
-        "analysis/src/judge.rs",
-        include_str!("../../analysis/src/judge.rs"),
+        "analysis/src/judge/mod.rs",
+        include_str!("../../analysis/src/judge/mod.rs"),
+    ),
+    (
+        "analysis/src/judge/dns.rs",
+        include_str!("../../analysis/src/judge/dns.rs"),
+    ),
+    (
+        "analysis/src/judge/tcp.rs",
+        include_str!("../../analysis/src/judge/tcp.rs"),
+    ),
+    (
+        "analysis/src/judge/server_hello.rs",
+        include_str!("../../analysis/src/judge/server_hello.rs"),
+    ),
+    (
+        "analysis/src/judge/certificate.rs",
+        include_str!("../../analysis/src/judge/certificate.rs"),
+    ),
+    (
+        "analysis/src/judge/client_certificate.rs",
+        include_str!("../../analysis/src/judge/client_certificate.rs"),
+    ),
+    (
+        "analysis/src/judge/finished.rs",
+        include_str!("../../analysis/src/judge/finished.rs"),
+    ),
+    (
+        "analysis/src/judge/warnings.rs",
+        include_str!("../../analysis/src/judge/warnings.rs"),
     ),
     (
         "analysis/src/mismatch.rs",

@@ -1,0 +1,87 @@
+//! The `tcp` step: whether a connection to the address opened.
+
+use super::*;
+
+pub(super) fn tcp_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
+    let Some(main) = main else {
+        walk.step(
+            Step::Tcp,
+            StepStatus::NotTested,
+            "no connection was attempted",
+        );
+        return;
+    };
+    let port = walk.obs.target.as_ref().map(|t| t.port).unwrap_or(0);
+    let addr = main
+        .ip
+        .map(|ip| std::net::SocketAddr::new(ip, port).to_string())
+        .unwrap_or_else(|| format!("port {port}"));
+    match &main.tcp {
+        TcpOutcome::Connected { elapsed_ms } => {
+            walk.step(
+                Step::Tcp,
+                StepStatus::Ok,
+                format!("connected to {addr} in {elapsed_ms} ms"),
+            );
+        }
+        TcpOutcome::Refused { message } => {
+            walk.step(
+                Step::Tcp,
+                StepStatus::Failed,
+                format!("{addr} refused the connection"),
+            );
+            walk.diagnose(
+                Code::TcpRefused,
+                Severity::Error,
+                Step::Tcp,
+                format!("Nothing accepts connections on {addr}: the connection was refused before TLS could start."),
+                vec![format!("connect: {}", sanitize(message))],
+                vec![
+                    format!("Server: make sure the TLS service is running and listening on port {port} (`ss -tlnp | grep :{port}`)."),
+                    "Server: check that a firewall is not rejecting the port.".into(),
+                    "Client: check the port number; HTTPS is 443 unless the site says otherwise.".into(),
+                ],
+            );
+        }
+        TcpOutcome::Timeout { after_ms } => {
+            walk.step(
+                Step::Tcp,
+                StepStatus::Failed,
+                format!("no answer from {addr} within {after_ms} ms"),
+            );
+            walk.diagnose(
+                Code::TcpTimeout,
+                Severity::Error,
+                Step::Tcp,
+                format!("{addr} did not answer the connection attempt: packets are being dropped on the way or the host is down."),
+                vec![format!("no SYN-ACK within {after_ms} ms")],
+                vec![
+                    "Server: check that the host is up and that a firewall or security group allows the port.".into(),
+                    "Client: check the address (an old DNS record?) and whether a local firewall or proxy blocks outgoing connections.".into(),
+                ],
+            );
+        }
+        TcpOutcome::Unreachable { message } | TcpOutcome::Error { message } => {
+            walk.step(
+                Step::Tcp,
+                StepStatus::Failed,
+                format!("cannot reach {addr}: {}", sanitize(message)),
+            );
+            walk.diagnose(
+                Code::TcpTimeout,
+                Severity::Error,
+                Step::Tcp,
+                format!("{addr} cannot be reached from here."),
+                vec![format!("connect: {}", sanitize(message))],
+                vec!["Client: check the network route (VPN, default gateway, IPv6 connectivity) to the server's address.".into()],
+            );
+        }
+        TcpOutcome::NotAttempted => {
+            walk.step(
+                Step::Tcp,
+                StepStatus::NotReached,
+                "no address to connect to",
+            );
+        }
+    }
+}
