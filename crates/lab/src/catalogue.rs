@@ -82,6 +82,11 @@ static CATALOGUE: &[ServerSpec] = &[
         "leaf certificate revoked (keyCompromise); the server staples the OCSP response that says so",
         "cert_revoked",
     ),
+    spec(
+        "key-type-mismatch",
+        "ECDSA certificate with only ECDHE-RSA suites enabled (TLS 1.2): no suite fits the key",
+        "cert_key_type_mismatch",
+    ),
     // The handshake: what the server demands or refuses.
     spec(
         "client-cert-required",

@@ -421,6 +421,12 @@ fn spawn_server(
     match name {
         "good" => tasks.spawn(https(listener, &pki.good, BOTH)?),
         "tls13-only" => tasks.spawn(https(listener, &pki.good, &[&TLS13])?),
+        "key-type-mismatch" => {
+            let acceptor = TlsAcceptor::from(tls::rsa_suites_only_config(&pki.good)?);
+            tasks.spawn(accept_loop(listener, move |stream| {
+                tls::serve_https(stream, acceptor.clone(), name)
+            }))
+        }
         "expired" => tasks.spawn(https(listener, &pki.expired, BOTH)?),
         "not-yet-valid" => tasks.spawn(https(listener, &pki.not_yet_valid, BOTH)?),
         "wrong-host" => tasks.spawn(https(listener, &pki.wrong_host, BOTH)?),

@@ -62,6 +62,37 @@ pub(crate) fn server_config(
     Ok(Arc::new(config))
 }
 
+/// A TLS 1.2 server configuration serving `chain` (the lab's ECDSA leaf)
+/// with only the ECDHE suites signed by RSA enabled: no suite fits the key,
+/// so every hello gets handshake_failure, as OpenSSL and nginx answer when
+/// an ECDSA certificate meets `ssl_ciphers ECDHE-RSA-...`.
+pub(crate) fn rsa_suites_only_config(chain: &Chain) -> Result<Arc<ServerConfig>, LabError> {
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    provider.cipher_suites.retain(|suite| match suite {
+        rustls::SupportedCipherSuite::Tls12(s) => s.sign.iter().all(|scheme| {
+            use rustls::SignatureScheme as S;
+            matches!(
+                scheme,
+                S::RSA_PKCS1_SHA1
+                    | S::RSA_PKCS1_SHA256
+                    | S::RSA_PKCS1_SHA384
+                    | S::RSA_PKCS1_SHA512
+                    | S::RSA_PSS_SHA256
+                    | S::RSA_PSS_SHA384
+                    | S::RSA_PSS_SHA512
+            )
+        }),
+        rustls::SupportedCipherSuite::Tls13(_) => false,
+    });
+    let config = ServerConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .map_err(tls_err("server protocol versions"))?
+        .with_no_client_auth()
+        .with_single_cert(chain.certs.clone(), chain.key())
+        .map_err(tls_err("server certificate"))?;
+    Ok(Arc::new(config))
+}
+
 /// A server configuration serving `chain` over `versions` that staples
 /// `ocsp` (a DER OCSPResponse) to its certificate: in a CertificateStatus
 /// message under TLS 1.2, in the leaf's certificate entry under TLS 1.3,
