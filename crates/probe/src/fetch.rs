@@ -199,6 +199,18 @@ fn parse_response(bytes: &[u8], obs: &mut FetchObservation) {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any text a certificate names as caIssuers: no panic, and what is
+        /// fetched has a host, no userinfo and no control characters.
+        #[test]
+        fn any_url_text_parses_safely(url in "(http://)?[ -~\\x00-\\x1f\\u{80}-\\u{10ffff}]{0,80}") {
+            if let Ok((host, _port, path)) = parse_url(&url) {
+                proptest::prop_assert!(!host.is_empty() && !host.contains('@'));
+                proptest::prop_assert!(!path.chars().any(|c| c.is_control() || c == ' '));
+            }
+        }
+    }
+
     #[test]
     fn urls() {
         assert_eq!(

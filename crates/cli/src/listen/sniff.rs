@@ -233,6 +233,24 @@ mod tests {
             .encode_record(ProtocolVersion::TLS1_0)
     }
 
+    proptest::proptest! {
+        /// Whatever a client sends, in whatever pieces: no panic, a verdict
+        /// within the bound, and nothing kept beyond it.
+        #[test]
+        fn any_first_flight_is_judged_within_the_bound(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048),
+            cut in 1usize..64,
+        ) {
+            let mut sniffer = HelloSniffer::new(1024);
+            for piece in bytes.chunks(cut) {
+                if !matches!(sniffer.push(piece), Sniffed::NeedMore) {
+                    break;
+                }
+            }
+            proptest::prop_assert!(sniffer.received().len() <= 1024);
+        }
+    }
+
     #[test]
     fn byte_by_byte_and_fragmented() {
         let bytes = hello_bytes();
