@@ -18,6 +18,37 @@ pub(crate) fn sequence(content: &[u8]) -> Vec<u8> {
     out
 }
 
+/// One DER element read with asn1-rs: its identifier octet (single-byte
+/// tags only: class, constructed bit and number below 31, as every tag of
+/// the structures analysis reads), its contents, the whole element (what a
+/// signature covers), and what follows it. `None` for anything that is not
+/// one well-formed DER element at the start of `input` (indefinite or
+/// overlong lengths, a length past the end, a multi-byte tag).
+pub(crate) struct Element<'a> {
+    pub(crate) tag: u8,
+    pub(crate) value: &'a [u8],
+    pub(crate) whole: &'a [u8],
+    pub(crate) rest: &'a [u8],
+}
+
+pub(crate) fn element(input: &[u8]) -> Option<Element<'_>> {
+    let (after_header, header) = Header::from_der(input).ok()?;
+    let number = u8::try_from(header.tag().0).ok().filter(|n| *n < 0x1f)?;
+    let len = header.length().definite().ok()?;
+    if len > after_header.len() {
+        return None;
+    }
+    let class = (header.class() as u8) << 6;
+    let constructed = if header.is_constructed() { 0x20 } else { 0 };
+    let header_len = input.len() - after_header.len();
+    Some(Element {
+        tag: class | constructed | number,
+        value: &after_header[..len],
+        whole: &input[..header_len + len],
+        rest: &after_header[len..],
+    })
+}
+
 /// `SEQUENCE OF INTEGER`, every integer a non-negative one that fits in a
 /// u64, and nothing after the sequence. `None` for any other shape.
 pub(crate) fn integer_sequence(der: &[u8]) -> Option<Vec<u64>> {
@@ -38,6 +69,21 @@ pub(crate) fn integer_sequence(der: &[u8]) -> Option<Vec<u64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn elements() {
+        let e = element(&[0x30, 3, 2, 1, 5, 0xff]).unwrap();
+        assert_eq!(
+            (e.tag, e.value, e.whole, e.rest),
+            (0x30, &[2, 1, 5][..], &[0x30, 3, 2, 1, 5][..], &[0xff][..])
+        );
+        let e = element(&[0xa0, 0x81, 1, 7]).unwrap();
+        assert_eq!((e.tag, e.value), (0xa0, &[7][..]));
+        assert!(element(&[0x30, 0x80, 0, 0]).is_none(), "indefinite length");
+        assert!(element(&[0x30, 5, 1]).is_none(), "past the end");
+        assert!(element(&[0x1f, 0x81, 0x01, 0]).is_none(), "multi-byte tag");
+        assert!(element(&[]).is_none());
+    }
 
     #[test]
     fn sequence_headers() {

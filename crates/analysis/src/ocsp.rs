@@ -1,9 +1,10 @@
 //! Stapled OCSP responses (RFC 6960): parse one, find the answer about the
 //! server's certificate, and check who signed it.
 //!
-//! The staple is hostile input: the parser is a small bounded DER reader that
-//! only ever slices the bytes it was given (no allocation sized by a length
-//! field it has not checked against the input), never panics, and stops at
+//! The staple is hostile input: the parser reads DER elements with asn1-rs
+//! ([`crate::der::element`]) and only ever slices the bytes it was given (no
+//! allocation sized by a length field it has not checked against the input),
+//! never panics, and stops at
 //! [`MAX_RESPONSES`] single responses and [`MAX_CERTS`] embedded certificates.
 //! Pure: the time a staple is judged at comes in as a value.
 //!
@@ -23,8 +24,6 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 pub const MAX_RESPONSES: usize = 64;
 /// At most this many certificates embedded in a BasicOCSPResponse are read.
 pub const MAX_CERTS: usize = 8;
-/// Longest DER length field accepted (4 GiB is far beyond any staple).
-const MAX_LENGTH_OCTETS: usize = 4;
 
 /// `id-pkix-ocsp-basic` (1.3.6.1.5.5.7.48.1.1), DER content of the OID.
 const OID_OCSP_BASIC: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01];
@@ -95,47 +94,20 @@ impl<'a> Reader<'a> {
         self.input.first().copied()
     }
 
-    /// Reads one element of any tag. Only single-byte tags and definite
-    /// lengths of at most four octets exist in DER OCSP.
+    /// Reads one element of any tag (DER, through asn1-rs:
+    /// [`crate::der::element`]).
     fn any(&mut self, context: &'static str) -> Result<Tlv<'a>> {
-        let input = self.input;
-        let (&tag, rest) = match input.split_first() {
-            Some(x) => x,
-            None => return err(context, "truncated (no tag)"),
-        };
-        if tag & 0x1f == 0x1f {
-            return err(context, "multi-byte tag");
+        if self.input.is_empty() {
+            return err(context, "truncated (no element)");
         }
-        let (&first, mut rest) = match rest.split_first() {
-            Some(x) => x,
-            None => return err(context, "truncated (no length)"),
+        let Some(e) = crate::der::element(self.input) else {
+            return err(context, "not one well-formed DER element");
         };
-        let len = if first < 0x80 {
-            usize::from(first)
-        } else {
-            let octets = usize::from(first & 0x7f);
-            if octets == 0 {
-                return err(context, "indefinite length (not DER)");
-            }
-            if octets > MAX_LENGTH_OCTETS || octets > rest.len() {
-                return err(context, "length field too long");
-            }
-            let (bytes, after) = rest.split_at(octets);
-            rest = after;
-            bytes
-                .iter()
-                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
-        };
-        if len > rest.len() {
-            return err(context, "length runs past the end of the data");
-        }
-        let header = input.len() - rest.len();
-        let (value, after) = rest.split_at(len);
-        self.input = after;
+        self.input = e.rest;
         Ok(Tlv {
-            tag,
-            value,
-            whole: &input[..header + len],
+            tag: e.tag,
+            value: e.value,
+            whole: e.whole,
         })
     }
 
