@@ -5,102 +5,15 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use common::servers::{installed, Pki, Running};
-use common::{free_port, openssl_self_signed, wait_for_port, TempDir, OPENSSL_RSA_2048};
+use common::servers::{installed, rsa_pki, start, stunnel, Pki, Running};
+use common::{free_port, openssl_self_signed, TempDir, OPENSSL_RSA_2048};
 use model::{Code, Report};
-
-/// An RSA PKI made by `openssl` (a root and a leaf for localhost it signed,
-/// the root also the client CA): what these servers' operators use, and RSA
-/// so that RSA-only suite settings fit the key.
-fn rsa_pki(tag: &str) -> Pki {
-    let dir = TempDir::new(tag);
-    let run = |args: &[&str]| {
-        let status = Command::new("openssl")
-            .args(args)
-            .current_dir(&dir.0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl");
-        assert!(status.success(), "openssl {args:?}");
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=tlsdoctor more-servers root",
-        "-days",
-        "30",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-    ]);
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=localhost",
-        "-keyout",
-        "leaf.key",
-        "-out",
-        "leaf.csr",
-    ]);
-    std::fs::write(dir.0.join("ext"), "subjectAltName=DNS:localhost\n").expect("ext");
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "leaf.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "30",
-        "-extfile",
-        "ext",
-        "-out",
-        "leaf.pem",
-    ]);
-    let path = |name: &str| dir.0.join(name);
-    Pki {
-        ca: path("ca.pem"),
-        cert: path("leaf.pem"),
-        key: path("leaf.key"),
-        client_ca: path("ca.pem"),
-        client: (path("leaf.pem"), path("leaf.key")),
-        foreign: (path("leaf.pem"), path("leaf.key")),
-        dir,
-    }
-}
 
 fn codes(report: &Report) -> Vec<Code> {
     report.diagnoses.iter().map(|d| d.code).collect()
-}
-
-fn start(mut command: Command, port: u16) -> Running {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server starts");
-    wait_for_port(port, &mut child);
-    Running { port, child }
 }
 
 // ---------------------------------------------------------------- Python
@@ -244,43 +157,6 @@ async fn java_want_client_auth_is_ok_without_one() {
 }
 
 // ---------------------------------------------------------------- stunnel
-
-/// A plain HTTP backend for stunnel: answers every connection with 200.
-fn backend() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("backend");
-    let port = listener.local_addr().expect("addr").port();
-    std::thread::spawn(move || {
-        for mut conn in listener.incoming().flatten() {
-            let mut buf = [0u8; 1024];
-            let _ = conn.read(&mut buf);
-            let _ = conn.write_all(
-                b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nhi\n",
-            );
-        }
-    });
-    port
-}
-
-/// stunnel in the foreground with `options` in its one service.
-fn stunnel(pki: &Pki, options: &str) -> Option<Running> {
-    let program = installed("stunnel4", "-version")?;
-    let port = free_port();
-    let conf = pki.dir.0.join(format!("stunnel-{port}.conf"));
-    std::fs::write(
-        &conf,
-        format!(
-            "foreground = yes\npid =\n[test]\naccept = 127.0.0.1:{port}\nconnect = 127.0.0.1:{}\ncert = {}\nkey = {}\nCAfile = {}\n{options}\n",
-            backend(),
-            pki.cert.display(),
-            pki.key.display(),
-            pki.client_ca.display()
-        ),
-    )
-    .expect("stunnel.conf");
-    let mut command = Command::new(program);
-    command.arg(&conf);
-    Some(start(command, port))
-}
 
 /// stunnel's `verify = 0` asks for a client certificate and ignores the
 /// answer. At TLS 1.1 (which rustls cannot speak) tlsdoctor's own engine

@@ -1,4 +1,4 @@
-//! Suite lists per protocol equal sslscan's for real nginx and Apache
+//! Suite lists per protocol equal sslscan's for real nginx, Apache and stunnel
 //! configurations (the servers nobody here wrote, configured the way
 //! operators do): every suite either tool finds accepted, the other finds
 //! too, at every protocol. sslscan is installed by `.ci/run`.
@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 use common::scan::scan_loopback;
-use common::servers::{apache, installed, nginx, pki};
+use common::servers::{apache, installed, nginx, pki, rsa_pki, stunnel};
 use model::ScanReport;
 
 /// (protocol, suite code) pairs.
@@ -126,6 +126,31 @@ async fn apache_suite_lists_equal_sslscans() {
     ] {
         let pki = pki("scan-vs-sslscan-apache");
         let Some(server) = apache(&pki, vhost) else {
+            return;
+        };
+        let ours = tlsdoctor_lists(&scan_loopback("localhost", server.port, &[&pki.ca]).await);
+        assert_same(name, &ours, &sslscan_lists(server.port));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stunnel_suite_lists_equal_sslscans() {
+    if !sslscan_installed() {
+        return;
+    }
+    for (name, options) in [
+        ("stunnel defaults", ""),
+        (
+            "stunnel TLS 1.0-1.1, AES128-SHA",
+            "sslVersionMin = TLSv1\nsslVersionMax = TLSv1.1\nciphers = AES128-SHA:@SECLEVEL=0",
+        ),
+        (
+            "stunnel TLS 1.2, ECDHE-RSA and DHE-RSA AES-GCM",
+            "sslVersion = TLSv1.2\nciphers = ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384",
+        ),
+    ] {
+        let pki = rsa_pki("scan-vs-sslscan-stunnel");
+        let Some(server) = stunnel(&pki, options) else {
             return;
         };
         let ours = tlsdoctor_lists(&scan_loopback("localhost", server.port, &[&pki.ca]).await);

@@ -1,8 +1,10 @@
 //! Real servers the tests start on loopback as ordinary processes (nginx,
-//! Apache), each killed with its [`Running`] handle, and the certificates
+//! Apache, stunnel), each killed with its [`Running`] handle, and the certificates
 //! they serve ([`Pki`]).
 #![allow(dead_code, unreachable_pub)]
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -161,4 +163,127 @@ pub fn apache(pki: &Pki, vhost: &str) -> Option<Running> {
         .expect("apache2 starts");
     wait_for_port(port, &mut child);
     Some(Running { port, child })
+}
+
+/// An RSA PKI made by `openssl` (a root and a leaf for localhost it signed,
+/// the root also the client CA): what these servers' operators use, and RSA
+/// so that RSA-only suite settings fit the key.
+pub fn rsa_pki(tag: &str) -> Pki {
+    let dir = TempDir::new(tag);
+    let run = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .args(args)
+            .current_dir(&dir.0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=tlsdoctor more-servers root",
+        "-days",
+        "30",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "leaf.key",
+        "-out",
+        "leaf.csr",
+    ]);
+    std::fs::write(dir.0.join("ext"), "subjectAltName=DNS:localhost\n").expect("ext");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-extfile",
+        "ext",
+        "-out",
+        "leaf.pem",
+    ]);
+    let path = |name: &str| dir.0.join(name);
+    Pki {
+        ca: path("ca.pem"),
+        cert: path("leaf.pem"),
+        key: path("leaf.key"),
+        client_ca: path("ca.pem"),
+        client: (path("leaf.pem"), path("leaf.key")),
+        foreign: (path("leaf.pem"), path("leaf.key")),
+        dir,
+    }
+}
+
+/// A plain HTTP backend for stunnel: answers every connection with 200.
+pub fn backend() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("backend");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nhi\n",
+            );
+        }
+    });
+    port
+}
+
+/// stunnel in the foreground with `options` in its one service.
+pub fn stunnel(pki: &Pki, options: &str) -> Option<Running> {
+    let program = installed("stunnel4", "-version")?;
+    let port = free_port();
+    let conf = pki.dir.0.join(format!("stunnel-{port}.conf"));
+    std::fs::write(
+        &conf,
+        format!(
+            "foreground = yes\npid =\n[test]\naccept = 127.0.0.1:{port}\nconnect = 127.0.0.1:{}\ncert = {}\nkey = {}\nCAfile = {}\n{options}\n",
+            backend(),
+            pki.cert.display(),
+            pki.key.display(),
+            pki.client_ca.display()
+        ),
+    )
+    .expect("stunnel.conf");
+    let mut command = Command::new(program);
+    command.arg(&conf);
+    Some(start(command, port))
+}
+
+/// Starts `command` (output discarded) and waits until `port` accepts.
+pub fn start(mut command: Command, port: u16) -> Running {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server starts");
+    wait_for_port(port, &mut child);
+    Running { port, child }
 }
