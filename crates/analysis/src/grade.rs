@@ -23,36 +23,6 @@ use wire::registry::{Auth, CipherSuite, CipherSuiteInfo, Encryption, KeyExchange
 /// HSTS `max-age` A+ asks for: 180 days.
 pub const HSTS_MIN_MAX_AGE: u64 = 15_552_000;
 
-/// The vulnerability checks whose result can cap the grade, with the cap.
-const VULNERABILITY_CAPS: &[(&str, &str, &str)] = &[
-    ("heartbleed", "F", "Heartbleed (CVE-2014-0160): the server's memory can be read"),
-    (
-        "ccs_injection",
-        "F",
-        "CCS injection (CVE-2014-0224): an attacker in the middle can force weak keys",
-    ),
-    (
-        "robot",
-        "F",
-        "ROBOT: the server is an RSA padding oracle (Bleichenbacher)",
-    ),
-    (
-        "drown",
-        "F",
-        "DROWN: SSL 2.0 with this key lets an attacker decrypt TLS sessions",
-    ),
-    (
-        "insecure_renegotiation",
-        "F",
-        "insecure renegotiation (CVE-2009-3555): an attacker can inject a prefix into the client's request",
-    ),
-    (
-        "poodle_ssl3",
-        "C",
-        "POODLE (CVE-2014-3566): SSL 3.0 with CBC suites",
-    ),
-];
-
 /// The grade of one scan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grade {
@@ -281,15 +251,11 @@ fn provisional(report: &ScanReport) -> Vec<String> {
         .filter(|path| !path.starts_with("vulnerabilities."))
         .map(|path| format!("{path} unknown"))
         .collect();
-    let untested: Vec<&str> = VULNERABILITY_CAPS
+    let untested: Vec<&str> = crate::vulns::CHECKS
         .iter()
-        .map(|(name, _, _)| *name)
-        .filter(|name| {
-            report
-                .vulnerabilities
-                .get(name)
-                .is_some_and(|c| c.status == VulnStatus::NotTested)
-        })
+        .filter(|check| check.grade_cap.is_some())
+        .filter(|check| report.vulnerabilities.get(check.id).status == VulnStatus::NotTested)
+        .map(|check| check.id.as_str())
         .collect();
     if !untested.is_empty() {
         why.push(format!("not tested: {}", untested.join(", ")));
@@ -714,12 +680,13 @@ fn key_caps(
 
 fn vulnerability_caps(report: &ScanReport, cap: &mut Cap<'_>, notes: &mut Vec<String>) {
     let mut untested = Vec::new();
-    for &(name, letter, what) in VULNERABILITY_CAPS {
-        let Some(check) = report.vulnerabilities.get(name) else {
+    for check in crate::vulns::CHECKS {
+        let Some(rule) = &check.grade_cap else {
             continue;
         };
-        match check.status {
-            VulnStatus::Vulnerable => cap(letter, name, format!("vulnerable to {what}")),
+        let name = check.id.as_str();
+        match report.vulnerabilities.get(check.id).status {
+            VulnStatus::Vulnerable => cap(rule.grade, name, format!("vulnerable to {}", rule.what)),
             // A heuristic never caps: only what was observed does.
             VulnStatus::NotVulnerable | VulnStatus::PotentiallyVulnerable => {}
             VulnStatus::NotTested => untested.push(name),
@@ -847,8 +814,11 @@ mod tests {
             ..Default::default()
         };
         let mut r = report(protocols, chain("rsa", 2048, true));
-        for (name, _, _) in VULNERABILITY_CAPS {
-            r.vulnerabilities.get_mut(name).unwrap().status = VulnStatus::NotVulnerable;
+        for check in crate::vulns::CHECKS
+            .iter()
+            .filter(|c| c.grade_cap.is_some())
+        {
+            r.vulnerabilities.get_mut(check.id).status = VulnStatus::NotVulnerable;
         }
         // A heuristic caps nothing.
         r.vulnerabilities.robot.status = VulnStatus::PotentiallyVulnerable;

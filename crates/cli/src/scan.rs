@@ -151,7 +151,12 @@ pub fn failed_conditions(
                 }
             }
             FailOn::Vulnerable => {
-                let found = report.vulnerabilities.vulnerable();
+                let found: Vec<&str> = report
+                    .vulnerabilities
+                    .vulnerable()
+                    .into_iter()
+                    .map(model::VulnId::as_str)
+                    .collect();
                 if !found.is_empty() {
                     out.push(format!("vulnerable: {}", found.join(", ")));
                 }

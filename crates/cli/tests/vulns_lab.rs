@@ -7,7 +7,7 @@
 mod common;
 
 use common::scan::{run_scan, scan_job};
-use model::{ScanReport, VulnStatus, Vulnerabilities};
+use model::{ScanReport, VulnId, VulnStatus, Vulnerabilities};
 
 /// The checks that need a connection of their own.
 const PROBED: [&str; 4] = ["heartbleed", "ccs_injection", "robot", "ticketbleed"];
@@ -30,11 +30,11 @@ async fn lab_scan(name: &str) -> ScanReport {
 /// Checks that rest on a heuristic: the most they can say is
 /// `potentially_vulnerable` (no probe tells a constant-time CBC
 /// implementation from a leaky one, or a client that splits records).
-const HEURISTIC: [&str; 2] = ["beast", "lucky13"];
+const HEURISTIC: [VulnId; 2] = [VulnId::Beast, VulnId::Lucky13];
 
-fn assert_vulnerable(report: &ScanReport, names: &[&str]) {
+fn assert_vulnerable(report: &ScanReport, names: &[VulnId]) {
     for name in names {
-        let check = report.vulnerabilities.get(name).expect("a known check");
+        let check = report.vulnerabilities.get(*name);
         let expected = if HEURISTIC.contains(name) {
             VulnStatus::PotentiallyVulnerable
         } else {
@@ -56,7 +56,7 @@ async fn legacy_vulnerable_shows_every_configuration_finding() {
     // No implementation bug is claimed for a server that has none of them:
     // each probed check says not vulnerable or why it could not test.
     for name in PROBED {
-        let check = v.get(name).unwrap();
+        let check = v.get(VulnId::from_name(name).expect("a check name"));
         assert_ne!(
             check.status,
             VulnStatus::Vulnerable,
@@ -98,7 +98,7 @@ async fn implementation_bugs_shows_every_probed_finding() {
         "insecure_renegotiation",
         "fallback_scsv",
     ] {
-        let check = v.get(name).unwrap();
+        let check = v.get(VulnId::from_name(name).expect("a check name"));
         assert_eq!(
             check.status,
             VulnStatus::NotVulnerable,
@@ -118,12 +118,12 @@ async fn dh_1024_is_logjam_with_the_common_prime() {
 
 #[test]
 fn every_check_has_a_lab_server_that_is_vulnerable_to_it() {
-    let covered: Vec<&str> = lab::catalogue()
+    let covered: Vec<VulnId> = lab::catalogue()
         .iter()
         .flat_map(|s| lab::expected_vulnerabilities(s.name).iter().copied())
         .collect();
-    for name in Vulnerabilities::NAMES {
-        if name == "client_renegotiation" {
+    for name in VulnId::ALL {
+        if name == VulnId::ClientRenegotiation {
             // Needs a real TLS 1.2 record layer on the server side; proven
             // vulnerable against openssl s_server -client_renegotiation and
             // gnutls-serv in vulns_renegotiation.rs.
@@ -139,7 +139,7 @@ fn every_check_has_a_lab_server_that_is_vulnerable_to_it() {
 #[test]
 fn the_json_names_every_check_with_status_evidence_explanation_and_fix() {
     let json = serde_json::to_value(Vulnerabilities::default()).unwrap();
-    for name in Vulnerabilities::NAMES {
+    for name in VulnId::ALL.map(VulnId::as_str) {
         let check = &json[name];
         assert_eq!(check["status"], "not_tested", "{name}");
         for field in ["evidence", "explanation", "fix"] {

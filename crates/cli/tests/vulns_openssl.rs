@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use common::scan::scan_loopback;
 use common::{openssl_self_signed, TempDir, OPENSSL_RSA_2048};
-use model::{ScanReport, VulnStatus, Vulnerabilities};
+use model::{ScanReport, VulnId, VulnStatus};
 
 /// An RSA-2048 self-signed certificate for localhost: (dir, cert, key).
 fn rsa_cert() -> (TempDir, PathBuf, PathBuf) {
@@ -28,8 +28,8 @@ fn rsa_cert() -> (TempDir, PathBuf, PathBuf) {
 /// explanation and a fix, and every heuristic says what would settle it.
 fn assert_only(report: &ScanReport, vulnerable: &[&str], potentially: &[&str]) {
     let v = &report.vulnerabilities;
-    for name in Vulnerabilities::NAMES {
-        let check = v.get(name).unwrap();
+    for id in VulnId::ALL {
+        let (name, check) = (id.as_str(), v.get(id));
         let expected = if vulnerable.contains(&name) {
             VulnStatus::Vulnerable
         } else if potentially.contains(&name) {

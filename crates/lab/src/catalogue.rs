@@ -4,6 +4,8 @@
 //! This is data only; how each server behaves lives in [`crate::tls`],
 //! [`crate::scripted`] and [`crate::transport`].
 
+use model::VulnId;
+
 /// One lab server as the catalogue describes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServerSpec {
@@ -178,37 +180,37 @@ static CATALOGUE: &[ServerSpec] = &[
 /// The vulnerability checks (`scan`'s `vulnerabilities.NAME`) that must find
 /// each lab server vulnerable; servers not listed must be found vulnerable to
 /// none of the checks that need their own probe.
-static VULNERABLE: &[(&str, &[&str])] = &[
+static VULNERABLE: &[(&str, &[VulnId])] = &[
     (
         "legacy-vulnerable",
         &[
-            "poodle_ssl3",
-            "beast",
-            "sweet32",
-            "freak",
-            "drown",
-            "crime",
-            "insecure_renegotiation",
-            "fallback_scsv",
-            "rc4",
-            "lucky13",
+            VulnId::PoodleSsl3,
+            VulnId::Beast,
+            VulnId::Sweet32,
+            VulnId::Freak,
+            VulnId::Drown,
+            VulnId::Crime,
+            VulnId::InsecureRenegotiation,
+            VulnId::FallbackScsv,
+            VulnId::Rc4,
+            VulnId::Lucky13,
         ],
     ),
     (
         "implementation-bugs",
         &[
-            "heartbleed",
-            "ccs_injection",
-            "robot",
-            "ticketbleed",
-            "lucky13",
+            VulnId::Heartbleed,
+            VulnId::CcsInjection,
+            VulnId::Robot,
+            VulnId::Ticketbleed,
+            VulnId::Lucky13,
         ],
     ),
-    ("dh-1024", &["logjam", "lucky13"]),
+    ("dh-1024", &[VulnId::Logjam, VulnId::Lucky13]),
 ];
 
 /// The vulnerability checks that must find the lab server `name` vulnerable.
-pub fn expected_vulnerabilities(name: &str) -> &'static [&'static str] {
+pub fn expected_vulnerabilities(name: &str) -> &'static [VulnId] {
     VULNERABLE
         .iter()
         .find(|(n, _)| *n == name)

@@ -90,86 +90,172 @@ pub struct Vulnerabilities {
     pub lucky13: VulnCheck,
 }
 
-impl Vulnerabilities {
-    /// Every check's stable name, in report order.
-    pub const NAMES: [&'static str; 16] = [
-        "heartbleed",
-        "ccs_injection",
-        "robot",
-        "poodle_ssl3",
-        "beast",
-        "sweet32",
-        "freak",
-        "logjam",
-        "drown",
-        "crime",
-        "ticketbleed",
-        "insecure_renegotiation",
-        "client_renegotiation",
-        "fallback_scsv",
-        "rc4",
-        "lucky13",
+/// The typed identity of one check. Its [`VulnId::as_str`] is the check's
+/// field name in [`Vulnerabilities`] (the JSON key `vulnerabilities.NAME`),
+/// so code that picks a check by id cannot misspell it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VulnId {
+    Heartbleed,
+    CcsInjection,
+    Robot,
+    PoodleSsl3,
+    Beast,
+    Sweet32,
+    Freak,
+    Logjam,
+    Drown,
+    Crime,
+    Ticketbleed,
+    InsecureRenegotiation,
+    ClientRenegotiation,
+    FallbackScsv,
+    Rc4,
+    Lucky13,
+}
+
+impl VulnId {
+    /// Every check, in report order.
+    pub const ALL: [VulnId; 16] = [
+        Self::Heartbleed,
+        Self::CcsInjection,
+        Self::Robot,
+        Self::PoodleSsl3,
+        Self::Beast,
+        Self::Sweet32,
+        Self::Freak,
+        Self::Logjam,
+        Self::Drown,
+        Self::Crime,
+        Self::Ticketbleed,
+        Self::InsecureRenegotiation,
+        Self::ClientRenegotiation,
+        Self::FallbackScsv,
+        Self::Rc4,
+        Self::Lucky13,
     ];
 
-    /// `(name, check)` in report order.
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &VulnCheck)> {
-        Self::NAMES
-            .into_iter()
-            .filter_map(move |name| self.get(name).map(|c| (name, c)))
+    /// The stable name (the JSON key).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Heartbleed => "heartbleed",
+            Self::CcsInjection => "ccs_injection",
+            Self::Robot => "robot",
+            Self::PoodleSsl3 => "poodle_ssl3",
+            Self::Beast => "beast",
+            Self::Sweet32 => "sweet32",
+            Self::Freak => "freak",
+            Self::Logjam => "logjam",
+            Self::Drown => "drown",
+            Self::Crime => "crime",
+            Self::Ticketbleed => "ticketbleed",
+            Self::InsecureRenegotiation => "insecure_renegotiation",
+            Self::ClientRenegotiation => "client_renegotiation",
+            Self::FallbackScsv => "fallback_scsv",
+            Self::Rc4 => "rc4",
+            Self::Lucky13 => "lucky13",
+        }
     }
 
-    /// The check called `name`.
-    pub fn get(&self, name: &str) -> Option<&VulnCheck> {
-        Some(match name {
-            "heartbleed" => &self.heartbleed,
-            "ccs_injection" => &self.ccs_injection,
-            "robot" => &self.robot,
-            "poodle_ssl3" => &self.poodle_ssl3,
-            "beast" => &self.beast,
-            "sweet32" => &self.sweet32,
-            "freak" => &self.freak,
-            "logjam" => &self.logjam,
-            "drown" => &self.drown,
-            "crime" => &self.crime,
-            "ticketbleed" => &self.ticketbleed,
-            "insecure_renegotiation" => &self.insecure_renegotiation,
-            "client_renegotiation" => &self.client_renegotiation,
-            "fallback_scsv" => &self.fallback_scsv,
-            "rc4" => &self.rc4,
-            "lucky13" => &self.lucky13,
-            _ => return None,
-        })
+    /// The check called `name` (its stable name), if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|id| id.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for VulnId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Vulnerabilities {
+    /// `(id, check)` in report order.
+    pub fn iter(&self) -> impl Iterator<Item = (VulnId, &VulnCheck)> {
+        VulnId::ALL.into_iter().map(move |id| (id, self.get(id)))
     }
 
-    /// The check called `name`, to fill in.
-    pub fn get_mut(&mut self, name: &str) -> Option<&mut VulnCheck> {
-        Some(match name {
-            "heartbleed" => &mut self.heartbleed,
-            "ccs_injection" => &mut self.ccs_injection,
-            "robot" => &mut self.robot,
-            "poodle_ssl3" => &mut self.poodle_ssl3,
-            "beast" => &mut self.beast,
-            "sweet32" => &mut self.sweet32,
-            "freak" => &mut self.freak,
-            "logjam" => &mut self.logjam,
-            "drown" => &mut self.drown,
-            "crime" => &mut self.crime,
-            "ticketbleed" => &mut self.ticketbleed,
-            "insecure_renegotiation" => &mut self.insecure_renegotiation,
-            "client_renegotiation" => &mut self.client_renegotiation,
-            "fallback_scsv" => &mut self.fallback_scsv,
-            "rc4" => &mut self.rc4,
-            "lucky13" => &mut self.lucky13,
-            _ => return None,
-        })
+    /// The check `id`.
+    pub fn get(&self, id: VulnId) -> &VulnCheck {
+        match id {
+            VulnId::Heartbleed => &self.heartbleed,
+            VulnId::CcsInjection => &self.ccs_injection,
+            VulnId::Robot => &self.robot,
+            VulnId::PoodleSsl3 => &self.poodle_ssl3,
+            VulnId::Beast => &self.beast,
+            VulnId::Sweet32 => &self.sweet32,
+            VulnId::Freak => &self.freak,
+            VulnId::Logjam => &self.logjam,
+            VulnId::Drown => &self.drown,
+            VulnId::Crime => &self.crime,
+            VulnId::Ticketbleed => &self.ticketbleed,
+            VulnId::InsecureRenegotiation => &self.insecure_renegotiation,
+            VulnId::ClientRenegotiation => &self.client_renegotiation,
+            VulnId::FallbackScsv => &self.fallback_scsv,
+            VulnId::Rc4 => &self.rc4,
+            VulnId::Lucky13 => &self.lucky13,
+        }
     }
 
-    /// The names of the checks that found the server vulnerable.
-    pub fn vulnerable(&self) -> Vec<&'static str> {
+    /// The check `id`, to fill in.
+    pub fn get_mut(&mut self, id: VulnId) -> &mut VulnCheck {
+        match id {
+            VulnId::Heartbleed => &mut self.heartbleed,
+            VulnId::CcsInjection => &mut self.ccs_injection,
+            VulnId::Robot => &mut self.robot,
+            VulnId::PoodleSsl3 => &mut self.poodle_ssl3,
+            VulnId::Beast => &mut self.beast,
+            VulnId::Sweet32 => &mut self.sweet32,
+            VulnId::Freak => &mut self.freak,
+            VulnId::Logjam => &mut self.logjam,
+            VulnId::Drown => &mut self.drown,
+            VulnId::Crime => &mut self.crime,
+            VulnId::Ticketbleed => &mut self.ticketbleed,
+            VulnId::InsecureRenegotiation => &mut self.insecure_renegotiation,
+            VulnId::ClientRenegotiation => &mut self.client_renegotiation,
+            VulnId::FallbackScsv => &mut self.fallback_scsv,
+            VulnId::Rc4 => &mut self.rc4,
+            VulnId::Lucky13 => &mut self.lucky13,
+        }
+    }
+
+    /// The checks that found the server vulnerable.
+    pub fn vulnerable(&self) -> Vec<VulnId> {
         self.iter()
             .filter(|(_, c)| c.status == VulnStatus::Vulnerable)
-            .map(|(n, _)| n)
+            .map(|(id, _)| id)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod id_tests {
+    use super::*;
+
+    /// Each id's name is the JSON key of its field, in report order.
+    #[test]
+    fn ids_name_the_json_fields_in_order() {
+        let mut v = Vulnerabilities::default();
+        for (i, id) in VulnId::ALL.into_iter().enumerate() {
+            v.get_mut(id).evidence = i.to_string();
+        }
+        let json = serde_json::to_value(&v).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut names: Vec<&str> = VulnId::ALL.iter().map(|id| id.as_str()).collect();
+        names.sort();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(sorted, names);
+        for (i, id) in VulnId::ALL.into_iter().enumerate() {
+            assert_eq!(json[id.as_str()]["evidence"], i.to_string());
+            assert_eq!(VulnId::from_name(id.as_str()), Some(id));
+            assert_eq!(serde_json::to_value(id).unwrap(), id.as_str());
+        }
     }
 }
 

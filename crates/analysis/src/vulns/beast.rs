@@ -1,12 +1,20 @@
 //! BEAST (CVE-2011-3389).
 //!
-//! Judged from the scan's observations and report with the verdict helpers
-//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
-//! in `text.rs`.
+//! Everything about this check is here: its id, judgement, text and grade
+//! cap (the [`CHECK`] entry); the verdict helpers are in `mod.rs`.
 
 use super::*;
 
-pub(super) fn beast(acc: &Accepted<'_>) -> VulnCheck {
+pub(super) const CHECK: Check = Check {
+    id: VulnId::Beast,
+    explanation: "BEAST (CVE-2011-3389): in SSL 3.0 and TLS 1.0 the IV of each CBC record is the last ciphertext block of the previous one, so an attacker who injects chosen plaintext (script in the victim's browser) and watches the wire guesses a secret such as a cookie block by block. Current browsers split records (1/n-1) and are not affected; old clients and non-browser clients may be.",
+    fix: "Disable TLS 1.0 (and SSL 3.0); TLS 1.1 and later use explicit IVs:\n  nginx:   ssl_protocols TLSv1.2 TLSv1.3;\n  Apache:  SSLProtocol -all +TLSv1.2 +TLSv1.3\n  HAProxy: ssl-default-bind-options ssl-min-ver TLSv1.2",
+    grade_cap: None,
+    judge,
+    plan: None,
+};
+
+fn judge(acc: &Accepted<'_>) -> VulnCheck {
     if let Some(c) = acc.unreachable() {
         return c;
     }

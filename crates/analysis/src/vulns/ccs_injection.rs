@@ -1,12 +1,31 @@
 //! CCS injection (CVE-2014-0224).
 //!
-//! Judged from the scan's observations and report with the verdict helpers
-//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
-//! in `text.rs`.
+//! Everything about this check is here: its id, judgement, text and grade
+//! cap (the [`CHECK`] entry), and the probes it needs; the verdict helpers are in `mod.rs`.
 
 use super::*;
 
-pub(super) fn ccs_injection(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
+pub(super) const CHECK: Check = Check {
+    id: VulnId::CcsInjection,
+    explanation: "CCS injection (CVE-2014-0224): OpenSSL before 0.9.8za, 1.0.0m and 1.0.1h accepts a ChangeCipherSpec before the key exchange and switches to keys derived from an empty master secret. A man in the middle who can inject it into both sides' handshakes (both must be vulnerable for the full attack; a vulnerable server alone still allows hijacking with some clients) decrypts and modifies the traffic.",
+    fix: "Upgrade OpenSSL to a fixed release (0.9.8za, 1.0.0m, 1.0.1h or later; every supported release is fixed) and restart the services that use it.",
+    grade_cap: Some(GradeCapRule {
+        grade: "F",
+        what: "CCS injection (CVE-2014-0224): an attacker in the middle can force weak keys",
+    }),
+    judge,
+    plan: Some(plan),
+};
+
+/// A ChangeCipherSpec before any key exchange.
+fn plan(p: &Planning<'_>) -> Vec<ProbeRequest> {
+    p.once("ccs_injection", || VulnProbe::EarlyCcs {
+        hello: offers::hello(p.target, p.version, p.all.clone()),
+    })
+}
+
+fn judge(acc: &Accepted<'_>) -> VulnCheck {
+    let obs = acc.obs;
     let (_, flight) = match probe_of(obs, acc, "ccs_injection") {
         Ok(p) => p,
         Err(c) => return c,

@@ -1,12 +1,41 @@
 //! Client-initiated renegotiation.
 //!
-//! Judged from the scan's observations and report with the verdict helpers
-//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
-//! in `text.rs`.
+//! Everything about this check is here: its id, judgement, text and grade
+//! cap (the [`CHECK`] entry), and the probes it needs; the verdict helpers are in `mod.rs`.
 
 use super::*;
 
-pub(super) fn client_renegotiation(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
+pub(super) const CHECK: Check = Check {
+    id: VulnId::ClientRenegotiation,
+    explanation: "Client-initiated renegotiation: a server that lets clients start a new handshake inside an existing connection gives them a cheap way to make it do expensive public-key operations over and over (a denial of service), and is needed for insecure-renegotiation attacks.",
+    fix: "Refuse client-initiated renegotiation:\n  nginx:   refused since nginx 0.8.23\n  Apache:  refused since 2.2.15 / 2.4 (do not set SSLInsecureRenegotiation on)\n  HAProxy: refused with OpenSSL 1.1.0 or later (SSL_OP_NO_RENEGOTIATION)\nand consider TLS 1.3, which has no renegotiation.",
+    grade_cap: None,
+    judge,
+    plan: Some(plan),
+};
+
+/// A renegotiation ClientHello inside a TLS 1.2 connection. tlsdoctor's own
+/// TLS 1.2 client runs only ECDHE with AES-128-GCM over x25519 or
+/// secp256r1, so the hello offers only those.
+fn plan(p: &Planning<'_>) -> Vec<ProbeRequest> {
+    if !supports(p.obs, ProtocolVersion::TLS1_2) {
+        return Vec::new();
+    }
+    p.once("client_renegotiation", || VulnProbe::Renegotiate {
+        hello: HelloSpec {
+            groups: wire::tls12::GROUPS.to_vec(),
+            modern_extensions: false,
+            ..offers::hello(
+                p.target,
+                ProtocolVersion::TLS1_2,
+                wire::tls12::SUITES.to_vec(),
+            )
+        },
+    })
+}
+
+fn judge(acc: &Accepted<'_>) -> VulnCheck {
+    let obs = acc.obs;
     if let Some(c) = acc.unreachable() {
         return c;
     }

@@ -1,12 +1,20 @@
 //! CRIME: TLS compression (CVE-2012-4929).
 //!
-//! Judged from the scan's observations and report with the verdict helpers
-//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
-//! in `text.rs`.
+//! Everything about this check is here: its id, judgement, text and grade
+//! cap (the [`CHECK`] entry); the verdict helpers are in `mod.rs`.
 
 use super::*;
 
-pub(super) fn crime(acc: &Accepted<'_>) -> VulnCheck {
+pub(super) const CHECK: Check = Check {
+    id: VulnId::Crime,
+    explanation: "CRIME (CVE-2012-4929): with TLS compression, the length of each encrypted record depends on how well secret and attacker-chosen text compress together; an attacker who injects requests and watches record sizes recovers secrets such as session cookies a few requests per byte.",
+    fix: "Disable TLS compression (OpenSSL 1.1.0 and later disable it by default; for older builds):\n  nginx:   compression is off since nginx 1.3.2 / 1.2.2 with OpenSSL 1.0\n  Apache:  SSLCompression off\n  HAProxy: built against OpenSSL 1.1.0 or later it never compresses; otherwise upgrade OpenSSL",
+    grade_cap: None,
+    judge,
+    plan: None,
+};
+
+fn judge(acc: &Accepted<'_>) -> VulnCheck {
     if let Some(c) = acc.unreachable() {
         return c;
     }

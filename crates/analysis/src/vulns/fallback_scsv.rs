@@ -1,12 +1,21 @@
 //! TLS_FALLBACK_SCSV (RFC 7507).
 //!
-//! Judged from the scan's observations and report with the verdict helpers
-//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
-//! in `text.rs`.
+//! Everything about this check is here: its id, judgement, text and grade
+//! cap (the [`CHECK`] entry); the verdict helpers are in `mod.rs`.
 
 use super::*;
 
-pub(super) fn fallback_scsv(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
+pub(super) const CHECK: Check = Check {
+    id: VulnId::FallbackScsv,
+    explanation: "Missing TLS_FALLBACK_SCSV (RFC 7507): browsers that retry a failed handshake with an older protocol version mark the retry with this signal; a server that ignores it lets a man in the middle provoke such retries and downgrade the connection to the weakest version both sides speak (the POODLE and BEAST prerequisite).",
+    fix: "Upgrade the TLS library (OpenSSL 1.0.1j and later honour the SCSV), and disable old versions so that there is nothing weak to fall back to:\n  nginx:   ssl_protocols TLSv1.2 TLSv1.3;\n  Apache:  SSLProtocol -all +TLSv1.2 +TLSv1.3\n  HAProxy: ssl-default-bind-options ssl-min-ver TLSv1.2",
+    grade_cap: None,
+    judge,
+    plan: None,
+};
+
+fn judge(acc: &Accepted<'_>) -> VulnCheck {
+    let obs = acc.obs;
     if let Some(c) = acc.unreachable() {
         return c;
     }

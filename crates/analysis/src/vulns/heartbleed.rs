@@ -1,12 +1,42 @@
 //! Heartbleed (CVE-2014-0160).
 //!
-//! Judged from the scan's observations and report with the verdict helpers
-//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
-//! in `text.rs`.
+//! Everything about this check is here: its id, judgement, text and grade
+//! cap (the [`CHECK`] entry), and the probes it needs; the verdict helpers are in `mod.rs`.
 
 use super::*;
 
-pub(super) fn heartbleed(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
+pub(super) const CHECK: Check = Check {
+    id: VulnId::Heartbleed,
+    explanation: "Heartbleed (CVE-2014-0160): OpenSSL 1.0.1 through 1.0.1f answer a TLS heartbeat request with as many bytes as the request claims, copying past the real payload into the server's memory. Anyone who can connect reads up to 64 KiB of process memory per request, without a trace in the logs: private keys, session keys, passwords and cookies of other users.",
+    fix: "Upgrade OpenSSL (1.0.1g or later; every supported release is fixed) and restart every process linked to it, then replace the certificate and key (they may have leaked) and revoke the old certificate. Where an upgrade must wait, rebuild OpenSSL with -DOPENSSL_NO_HEARTBEATS.",
+    grade_cap: Some(GradeCapRule {
+        grade: "F",
+        what: "Heartbleed (CVE-2014-0160): the server's memory can be read",
+    }),
+    judge,
+    plan: Some(plan),
+};
+
+/// The heartbeat payload we send (16 bytes, ours, recognisable).
+pub const HEARTBEAT_PAYLOAD: &[u8; 16] = b"tlsdoctor-hb-req";
+/// The payload_length we claim: more than we send, little enough that a
+/// vulnerable server's answer fits in one record and leaks only a little.
+pub const HEARTBEAT_CLAIMED: u16 = 1024;
+
+/// A heartbeat request claiming more than it carries, after the first flight.
+fn plan(p: &Planning<'_>) -> Vec<ProbeRequest> {
+    p.once("heartbleed", || VulnProbe::Heartbeat {
+        hello: HelloSpec {
+            heartbeat: true,
+            ..offers::hello(p.target, p.version, p.all.clone())
+        },
+        payload: HEARTBEAT_PAYLOAD.to_vec(),
+        payload_length: HEARTBEAT_CLAIMED,
+    })
+}
+
+fn judge(acc: &Accepted<'_>) -> VulnCheck {
+    let obs = acc.obs;
     let (_, flight) = match probe_of(obs, acc, "heartbleed") {
         Ok(p) => p,
         Err(c) => return c,

@@ -1,12 +1,20 @@
 //! Logjam: export and weak DHE (CVE-2015-4000).
 //!
-//! Judged from the scan's observations and report with the verdict helpers
-//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
-//! in `text.rs`.
+//! Everything about this check is here: its id, judgement, text and grade
+//! cap (the [`CHECK`] entry); the verdict helpers are in `mod.rs`.
 
 use super::*;
 
-pub(super) fn logjam(acc: &Accepted<'_>) -> VulnCheck {
+pub(super) const CHECK: Check = Check {
+    id: VulnId::Logjam,
+    explanation: "Logjam (CVE-2015-4000): finite-field Diffie-Hellman with export groups (512 bits), small primes, or a 1024-bit prime shared by many servers can be broken: a man in the middle downgrades to export DHE and solves the discrete log in minutes, and a well-funded attacker precomputes a common 1024-bit prime once and then reads every session that used it.",
+    fix: "Prefer ECDHE, remove export suites, and give DHE a 2048-bit (or larger) group such as ffdhe2048:\n  nginx:   ssl_dhparam /etc/nginx/ffdhe2048.pem;   (or drop DHE: ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;)\n  Apache:  SSLOpenSSLConfCmd DHParameters /etc/ssl/ffdhe2048.pem\n  HAProxy: ssl-dh-param-file /etc/haproxy/ffdhe2048.pem   (or tune.ssl.default-dh-param 2048)",
+    grade_cap: None,
+    judge,
+    plan: None,
+};
+
+fn judge(acc: &Accepted<'_>) -> VulnCheck {
     if let Some(c) = acc.unreachable() {
         return c;
     }

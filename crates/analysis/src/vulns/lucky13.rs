@@ -1,12 +1,20 @@
 //! LUCKY13 (CVE-2013-0169).
 //!
-//! Judged from the scan's observations and report with the verdict helpers
-//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
-//! in `text.rs`.
+//! Everything about this check is here: its id, judgement, text and grade
+//! cap (the [`CHECK`] entry); the verdict helpers are in `mod.rs`.
 
 use super::*;
 
-pub(super) fn lucky13(acc: &Accepted<'_>) -> VulnCheck {
+pub(super) const CHECK: Check = Check {
+    id: VulnId::Lucky13,
+    explanation: "LUCKY13 (CVE-2013-0169): CBC suites authenticate before they encrypt (MAC-then-encrypt), and implementations that take slightly different time for different padding leak plaintext through timing to an attacker on the network path. Fixed libraries are constant-time, so this finding is a heuristic: CBC is accepted, and only the implementation decides whether it leaks.",
+    fix: "Prefer AEAD suites (AES-GCM, ChaCha20-Poly1305) and drop CBC where clients allow:\n  nginx:   ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;\n  Apache:  SSLCipherSuite ECDHE+AESGCM:ECDHE+CHACHA20\n  HAProxy: ssl-default-bind-ciphers ECDHE+AESGCM:ECDHE+CHACHA20\nand keep the TLS library current (constant-time CBC, encrypt-then-MAC).",
+    grade_cap: None,
+    judge,
+    plan: None,
+};
+
+fn judge(acc: &Accepted<'_>) -> VulnCheck {
     if let Some(c) = acc.unreachable() {
         return c;
     }

@@ -12,8 +12,8 @@
 //! crash a server: each one asks a question a vulnerable server answers
 //! differently from a patched one.
 
-// One file per check: its judgement (the probes it needs are planned in
-// [`plan`], its text is in `text.rs`).
+// One file per check: its id, judgement, text, grade cap and the probes it
+// needs, in one `CHECK` entry; [`CHECKS`] lists them in report order.
 mod beast;
 mod ccs_injection;
 mod client_renegotiation;
@@ -29,20 +29,16 @@ mod poodle;
 mod rc4;
 mod robot;
 mod sweet32;
-mod text;
 mod ticketbleed;
 
-use {
-    beast::beast, ccs_injection::ccs_injection, client_renegotiation::client_renegotiation,
-    crime::crime, drown::drown, fallback_scsv::fallback_scsv, freak::freak, heartbleed::heartbleed,
-    insecure_renegotiation::insecure_renegotiation, logjam::logjam, lucky13::lucky13,
-    poodle::poodle, rc4::rc4, robot::robot, sweet32::sweet32, ticketbleed::ticketbleed,
-};
+pub use heartbleed::{HEARTBEAT_CLAIMED, HEARTBEAT_PAYLOAD};
+pub use robot::ROBOT_SAMPLES;
+pub use ticketbleed::TICKETBLEED_SESSION_ID;
 
 use model::{
     FollowUpObservation, HelloSpec, Observations, ProbeKind, ProbeRecord, ProbeRequest, Purpose,
-    RsaPadding, ScanReport, ServerFlight, Target, VulnBasis, VulnCheck, VulnProbe, VulnStatus,
-    Vulnerabilities,
+    RsaPadding, ScanReport, ServerFlight, Target, VulnBasis, VulnCheck, VulnId, VulnProbe,
+    VulnStatus, Vulnerabilities,
 };
 use wire::registry::{
     AlertDescription, CipherSuite, CipherSuiteInfo, Encryption, KeyExchange, Mode, ProtocolVersion,
@@ -50,14 +46,6 @@ use wire::registry::{
 
 use crate::offers;
 use crate::scan::supports;
-
-/// The heartbeat payload we send (16 bytes, ours, recognisable).
-pub const HEARTBEAT_PAYLOAD: &[u8; 16] = b"tlsdoctor-hb-req";
-/// The payload_length we claim: more than we send, little enough that a
-/// vulnerable server's answer fits in one record and leaks only a little.
-pub const HEARTBEAT_CLAIMED: u16 = 1024;
-/// The one-byte session ID of the Ticketbleed hello.
-pub const TICKETBLEED_SESSION_ID: [u8; 1] = [0x5a];
 
 /// Every protocol's stable name, and the ones below TLS 1.3 (SSL 2.0 has
 /// its own cipher specs, read separately).
@@ -74,39 +62,6 @@ const LEGACY: [ProtocolVersion; 4] = [
 
 fn purpose(name: &str) -> Purpose {
     Purpose::Vulnerability { name: name.into() }
-}
-
-fn robot_name(padding: RsaPadding) -> String {
-    format!("robot:{}", padding.as_str())
-}
-
-/// How many times each ROBOT variant is sent when the first samples differ:
-/// an oracle answers the same way every time, a network hiccup does not.
-pub const ROBOT_SAMPLES: u8 = 3;
-
-/// The purpose name of sample `n` (1-based; the first keeps the plain name).
-fn robot_sample_name(padding: RsaPadding, n: u8) -> String {
-    if n <= 1 {
-        robot_name(padding)
-    } else {
-        format!("robot:{}:{n}", padding.as_str())
-    }
-}
-
-/// The server's reaction to each variant in sample `n`, when all five ran
-/// to the end (connected, ClientKeyExchange sent).
-fn robot_sample(obs: &Observations, n: u8) -> Option<Vec<String>> {
-    RsaPadding::ALL
-        .iter()
-        .map(|p| {
-            let record = obs.probe(&purpose(&robot_sample_name(*p, n)))?;
-            if crate::scan::failure(record, obs).is_some() && follow_up(record).is_none() {
-                return None;
-            }
-            let f = follow_up(record).filter(|f| f.skipped.is_none())?;
-            Some(reaction(f))
-        })
-        .collect()
 }
 
 /// The newest TLS ≤ 1.2 version the server speaks.
@@ -132,112 +87,99 @@ fn vuln_request(name: &str, probe: VulnProbe) -> ProbeRequest {
     }
 }
 
+/// One check: everything the scan needs to know about it, in the check's
+/// own file.
+pub struct Check {
+    pub id: VulnId,
+    /// What the vulnerability is and what an attacker sees (one paragraph;
+    /// docs/vulnerabilities.md has the long form).
+    pub explanation: &'static str,
+    /// How to fix it (configuration lines for nginx, Apache, HAProxy).
+    pub fix: &'static str,
+    /// The grade a `vulnerable` verdict caps the server at, if any.
+    pub grade_cap: Option<GradeCapRule>,
+    judge: fn(&Accepted<'_>) -> VulnCheck,
+    /// The probes of its own the check needs, if any.
+    plan: Option<fn(&Planning<'_>) -> Vec<ProbeRequest>>,
+}
+
+/// A grade cap: `grade` at most, because of `what`.
+pub struct GradeCapRule {
+    pub grade: &'static str,
+    pub what: &'static str,
+}
+
+/// Every check, in report order ([`VulnId::ALL`]).
+pub const CHECKS: [&Check; 16] = [
+    &heartbleed::CHECK,
+    &ccs_injection::CHECK,
+    &robot::CHECK,
+    &poodle::CHECK,
+    &beast::CHECK,
+    &sweet32::CHECK,
+    &freak::CHECK,
+    &logjam::CHECK,
+    &drown::CHECK,
+    &crime::CHECK,
+    &ticketbleed::CHECK,
+    &insecure_renegotiation::CHECK,
+    &client_renegotiation::CHECK,
+    &fallback_scsv::CHECK,
+    &rc4::CHECK,
+    &lucky13::CHECK,
+];
+
+/// The check `id`.
+pub fn check_of(id: VulnId) -> &'static Check {
+    CHECKS
+        .into_iter()
+        .find(|c| c.id == id)
+        .expect("CHECKS lists every VulnId (tested)")
+}
+
+/// What a check's planner sees: the observations so far, the target, and
+/// the newest TLS ≤ 1.2 version the server speaks with its suites.
+struct Planning<'a> {
+    obs: &'a Observations,
+    target: &'a Target,
+    version: ProtocolVersion,
+    /// Every suite usable at `version`.
+    all: Vec<CipherSuite>,
+}
+
+impl Planning<'_> {
+    /// The probe named `name` has not run yet.
+    fn todo(&self, name: &str) -> bool {
+        !self.obs.has(&purpose(name))
+    }
+
+    /// The probe `name`, when it has not run yet.
+    fn once(&self, name: &str, probe: impl FnOnce() -> VulnProbe) -> Vec<ProbeRequest> {
+        if self.todo(name) {
+            vec![vuln_request(name, probe())]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
 /// The vulnerability probes still to run, given what the scan has seen.
 /// Empty until the first round has shown which versions the server speaks.
 pub fn plan(obs: &Observations, target: &Target) -> Vec<ProbeRequest> {
     let Some(version) = best_legacy(obs) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    let all = offers::suites(version);
-    let todo = |name: &str| !obs.has(&purpose(name));
-    if todo("heartbleed") {
-        out.push(vuln_request(
-            "heartbleed",
-            VulnProbe::Heartbeat {
-                hello: HelloSpec {
-                    heartbeat: true,
-                    ..offers::hello(target, version, all.clone())
-                },
-                payload: HEARTBEAT_PAYLOAD.to_vec(),
-                payload_length: HEARTBEAT_CLAIMED,
-            },
-        ));
-    }
-    if todo("ccs_injection") {
-        out.push(vuln_request(
-            "ccs_injection",
-            VulnProbe::EarlyCcs {
-                hello: offers::hello(target, version, all.clone()),
-            },
-        ));
-    }
-    if todo("ticketbleed") {
-        out.push(vuln_request(
-            "ticketbleed",
-            VulnProbe::TicketEcho {
-                hello: HelloSpec {
-                    modern_extensions: false,
-                    ..offers::hello(target, version, all)
-                },
-                session_id: TICKETBLEED_SESSION_ID.to_vec(),
-            },
-        ));
-    }
-    // Client renegotiation: tlsdoctor's own TLS 1.2 client runs only
-    // ECDHE with AES-128-GCM over x25519 or secp256r1.
-    if todo("client_renegotiation") && supports(obs, ProtocolVersion::TLS1_2) {
-        out.push(vuln_request(
-            "client_renegotiation",
-            VulnProbe::Renegotiate {
-                hello: HelloSpec {
-                    groups: wire::tls12::GROUPS.to_vec(),
-                    modern_extensions: false,
-                    ..offers::hello(
-                        target,
-                        ProtocolVersion::TLS1_2,
-                        wire::tls12::SUITES.to_vec(),
-                    )
-                },
-            },
-        ));
-    }
-    // ROBOT: the valid block first; the four malformed ones only when the
-    // server took an RSA key exchange suite and our ClientKeyExchange.
-    let rsa = suites_where(version, |i| i.kx == KeyExchange::Rsa && !i.export);
-    let correct = robot_name(RsaPadding::Correct);
-    match obs.probe(&purpose(&correct)) {
-        None if !rsa.is_empty() => {
-            out.push(robot_request(target, version, &rsa, RsaPadding::Correct, 1))
-        }
-        Some(record) if follow_up(record).is_some_and(|f| !f.sent.is_empty()) => {
-            for padding in &RsaPadding::ALL[1..] {
-                if todo(&robot_name(*padding)) {
-                    out.push(robot_request(target, version, &rsa, *padding, 1));
-                }
-            }
-            // The first samples differ: repeat every variant before calling
-            // it an oracle.
-            let differ = robot_sample(obs, 1).is_some_and(|r| r.iter().any(|x| *x != r[0]));
-            if differ {
-                for n in 2..=ROBOT_SAMPLES {
-                    for padding in RsaPadding::ALL {
-                        if todo(&robot_sample_name(padding, n)) {
-                            out.push(robot_request(target, version, &rsa, padding, n));
-                        }
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
-    out
-}
-
-fn robot_request(
-    target: &Target,
-    version: ProtocolVersion,
-    rsa: &[CipherSuite],
-    padding: RsaPadding,
-    sample: u8,
-) -> ProbeRequest {
-    vuln_request(
-        &robot_sample_name(padding, sample),
-        VulnProbe::RsaPadding {
-            hello: offers::hello(target, version, rsa.to_vec()),
-            padding,
-        },
-    )
+    let planning = Planning {
+        obs,
+        target,
+        version,
+        all: offers::suites(version),
+    };
+    CHECKS
+        .iter()
+        .filter_map(|c| c.plan)
+        .flat_map(|plan| plan(&planning))
+        .collect()
 }
 
 fn follow_up(record: &ProbeRecord) -> Option<&FollowUpObservation> {
@@ -295,8 +237,10 @@ fn untested(evidence: impl Into<String>) -> VulnCheck {
     check(VulnStatus::NotTested, None, evidence)
 }
 
-/// What the scan report says the server accepts, flattened.
+/// What a check judges from: the observations, and what the scan report
+/// says the server accepts, flattened.
 struct Accepted<'a> {
+    obs: &'a Observations,
     report: &'a ScanReport,
     /// `(protocol, suite name, registry entry)` for every TLS/SSL 3 suite.
     suites: Vec<(&'static str, &'a str, Option<&'static CipherSuiteInfo>)>,
@@ -311,7 +255,7 @@ struct Accepted<'a> {
 }
 
 impl<'a> Accepted<'a> {
-    fn new(report: &'a ScanReport) -> Self {
+    fn new(obs: &'a Observations, report: &'a ScanReport) -> Self {
         let mut suites = Vec::new();
         for (name, p) in report.protocols.iter().filter(|(n, _)| *n != "ssl2") {
             for suite in &p.cipher_suites {
@@ -337,6 +281,7 @@ impl<'a> Accepted<'a> {
                 .iter()
                 .all(|(n, p)| n == "tls1_3" || p.is_refused());
         Self {
+            obs,
             report,
             suites,
             ssl2,
@@ -435,32 +380,14 @@ fn list(items: &[String]) -> String {
 
 /// Judges every check from the scan's observations and its report.
 pub fn assess(obs: &Observations, report: &ScanReport) -> Vulnerabilities {
-    let acc = Accepted::new(report);
-    let mut v = Vulnerabilities {
-        heartbleed: heartbleed(obs, &acc),
-        ccs_injection: ccs_injection(obs, &acc),
-        robot: robot(obs, &acc),
-        poodle_ssl3: poodle(&acc),
-        beast: beast(&acc),
-        sweet32: sweet32(&acc),
-        freak: freak(&acc),
-        logjam: logjam(&acc),
-        drown: drown(&acc),
-        crime: crime(&acc),
-        ticketbleed: ticketbleed(obs, &acc),
-        insecure_renegotiation: insecure_renegotiation(&acc),
-        client_renegotiation: client_renegotiation(obs, &acc),
-        fallback_scsv: fallback_scsv(obs, &acc),
-        rc4: rc4(&acc),
-        lucky13: lucky13(&acc),
-    };
-    for name in Vulnerabilities::NAMES {
-        if let Some(c) = v.get_mut(name) {
-            c.evidence = crate::text::sanitize(&c.evidence);
-            let (explanation, fix) = text::about(name);
-            c.explanation = explanation.to_string();
-            c.fix = fix.to_string();
-        }
+    let acc = Accepted::new(obs, report);
+    let mut v = Vulnerabilities::default();
+    for check in CHECKS {
+        let mut verdict = (check.judge)(&acc);
+        verdict.evidence = crate::text::sanitize(&verdict.evidence);
+        verdict.explanation = check.explanation.to_string();
+        verdict.fix = check.fix.to_string();
+        *v.get_mut(check.id) = verdict;
     }
     v
 }
@@ -634,7 +561,7 @@ mod tests {
         for (i, sample) in samples.iter().enumerate() {
             for (padding, alert) in RsaPadding::ALL.iter().zip(sample) {
                 let n = u8::try_from(i + 1).unwrap();
-                let request = robot_request(
+                let request = robot::robot_request(
                     &target,
                     ProtocolVersion::TLS1_2,
                     &[CipherSuite(0x009c)],
@@ -739,10 +666,28 @@ mod tests {
     }
 
     #[test]
-    fn every_check_has_a_text() {
-        for name in Vulnerabilities::NAMES {
-            let (explanation, fix) = text::about(name);
-            assert!(explanation.len() > 80 && !fix.is_empty(), "{name}");
+    fn every_check_is_listed_once_in_report_order_with_its_text() {
+        let ids: Vec<VulnId> = CHECKS.iter().map(|c| c.id).collect();
+        assert_eq!(ids, VulnId::ALL);
+        for check in CHECKS {
+            assert!(
+                check.explanation.len() > 80 && !check.fix.is_empty(),
+                "{}",
+                check.id
+            );
+        }
+    }
+
+    /// docs/vulnerabilities.md has a section for every check, under its
+    /// stable name.
+    #[test]
+    fn every_check_is_documented() {
+        let docs = include_str!("../../../../docs/vulnerabilities.md");
+        for id in VulnId::ALL {
+            assert!(
+                docs.contains(&format!("### {id}")),
+                "docs lack a section `{id}`"
+            );
         }
     }
 }

@@ -1,12 +1,23 @@
 //! POODLE over SSL 3.0 (CVE-2014-3566).
 //!
-//! Judged from the scan's observations and report with the verdict helpers
-//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
-//! in `text.rs`.
+//! Everything about this check is here: its id, judgement, text and grade
+//! cap (the [`CHECK`] entry); the verdict helpers are in `mod.rs`.
 
 use super::*;
 
-pub(super) fn poodle(acc: &Accepted<'_>) -> VulnCheck {
+pub(super) const CHECK: Check = Check {
+    id: VulnId::PoodleSsl3,
+    explanation: "POODLE (CVE-2014-3566): SSL 3.0 does not check CBC padding bytes, so a man in the middle who can make a browser send many requests (JavaScript on any page) and can force a fallback to SSL 3.0 decrypts a secret such as a cookie one byte per 256 requests.",
+    fix: "Disable SSL 3.0:\n  nginx:   ssl_protocols TLSv1.2 TLSv1.3;\n  Apache:  SSLProtocol -all +TLSv1.2 +TLSv1.3\n  HAProxy: ssl-default-bind-options ssl-min-ver TLSv1.2",
+    grade_cap: Some(GradeCapRule {
+        grade: "C",
+        what: "POODLE (CVE-2014-3566): SSL 3.0 with CBC suites",
+    }),
+    judge,
+    plan: None,
+};
+
+fn judge(acc: &Accepted<'_>) -> VulnCheck {
     if let Some(c) = acc.unreachable() {
         return c;
     }

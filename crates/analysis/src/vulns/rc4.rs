@@ -1,12 +1,20 @@
 //! RC4 (RFC 7465).
 //!
-//! Judged from the scan's observations and report with the verdict helpers
-//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
-//! in `text.rs`.
+//! Everything about this check is here: its id, judgement, text and grade
+//! cap (the [`CHECK`] entry); the verdict helpers are in `mod.rs`.
 
 use super::*;
 
-pub(super) fn rc4(acc: &Accepted<'_>) -> VulnCheck {
+pub(super) const CHECK: Check = Check {
+    id: VulnId::Rc4,
+    explanation: "RC4 (RFC 7465 forbids it): the RC4 keystream has biases that let an attacker who sees the same secret encrypted in many connections (cookies in millions of requests) recover it; RC4 suites are prohibited in TLS and current clients refuse them.",
+    fix: "Remove RC4:\n  nginx:   ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20:!RC4;\n  Apache:  SSLCipherSuite ECDHE+AESGCM:ECDHE+CHACHA20:!RC4\n  HAProxy: ssl-default-bind-ciphers ECDHE+AESGCM:ECDHE+CHACHA20:!RC4",
+    grade_cap: None,
+    judge,
+    plan: None,
+};
+
+fn judge(acc: &Accepted<'_>) -> VulnCheck {
     if let Some(c) = acc.unreachable() {
         return c;
     }

@@ -1,12 +1,111 @@
 //! ROBOT: Bleichenbacher's RSA padding oracle.
 //!
-//! Judged from the scan's observations and report with the verdict helpers
-//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
-//! in `text.rs`.
+//! Everything about this check is here: its id, judgement, text and grade
+//! cap (the [`CHECK`] entry), and the probes it needs; the verdict helpers are in `mod.rs`.
 
 use super::*;
 
-pub(super) fn robot(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
+pub(super) const CHECK: Check = Check {
+    id: VulnId::Robot,
+    explanation: "ROBOT (Return Of Bleichenbacher's Oracle Threat, 2017): the server answers RSA-encrypted ClientKeyExchange messages differently depending on whether their PKCS#1 v1.5 padding is valid. With tens of thousands of such queries an attacker decrypts a recorded session that used RSA key exchange, or signs messages with the server's key, without ever learning the key.",
+    fix: "Disable RSA key exchange (keep ECDHE/DHE suites), which also gives forward secrecy:\n  nginx:   ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;\n  Apache:  SSLCipherSuite ECDHE+AESGCM:ECDHE+CHACHA20\n  HAProxy: ssl-default-bind-ciphers ECDHE+AESGCM:ECDHE+CHACHA20\nand apply the vendor's ROBOT patch (F5, Citrix, Cisco, Radware and others issued fixes).",
+    grade_cap: Some(GradeCapRule {
+        grade: "F",
+        what: "ROBOT: the server is an RSA padding oracle (Bleichenbacher)",
+    }),
+    judge,
+    plan: Some(plan),
+};
+
+pub(super) fn robot_name(padding: RsaPadding) -> String {
+    format!("robot:{}", padding.as_str())
+}
+
+/// How many times each ROBOT variant is sent when the first samples differ:
+/// an oracle answers the same way every time, a network hiccup does not.
+pub const ROBOT_SAMPLES: u8 = 3;
+
+/// The purpose name of sample `n` (1-based; the first keeps the plain name).
+fn robot_sample_name(padding: RsaPadding, n: u8) -> String {
+    if n <= 1 {
+        robot_name(padding)
+    } else {
+        format!("robot:{}:{n}", padding.as_str())
+    }
+}
+
+/// The server's reaction to each variant in sample `n`, when all five ran
+/// to the end (connected, ClientKeyExchange sent).
+fn robot_sample(obs: &Observations, n: u8) -> Option<Vec<String>> {
+    RsaPadding::ALL
+        .iter()
+        .map(|p| {
+            let record = obs.probe(&purpose(&robot_sample_name(*p, n)))?;
+            if crate::scan::failure(record, obs).is_some() && follow_up(record).is_none() {
+                return None;
+            }
+            let f = follow_up(record).filter(|f| f.skipped.is_none())?;
+            Some(reaction(f))
+        })
+        .collect()
+}
+
+/// The valid block first; the four malformed ones only when the server
+/// took an RSA key exchange suite and our ClientKeyExchange; every variant
+/// again when the first samples differ.
+fn plan(p: &Planning<'_>) -> Vec<ProbeRequest> {
+    let mut out = Vec::new();
+    let rsa = suites_where(p.version, |i| i.kx == KeyExchange::Rsa && !i.export);
+    match p.obs.probe(&purpose(&robot_name(RsaPadding::Correct))) {
+        None if !rsa.is_empty() => out.push(robot_request(
+            p.target,
+            p.version,
+            &rsa,
+            RsaPadding::Correct,
+            1,
+        )),
+        Some(record) if follow_up(record).is_some_and(|f| !f.sent.is_empty()) => {
+            for padding in &RsaPadding::ALL[1..] {
+                if p.todo(&robot_name(*padding)) {
+                    out.push(robot_request(p.target, p.version, &rsa, *padding, 1));
+                }
+            }
+            // The first samples differ: repeat every variant before calling
+            // it an oracle.
+            let differ = robot_sample(p.obs, 1).is_some_and(|r| r.iter().any(|x| *x != r[0]));
+            if differ {
+                for n in 2..=ROBOT_SAMPLES {
+                    for padding in RsaPadding::ALL {
+                        if p.todo(&robot_sample_name(padding, n)) {
+                            out.push(robot_request(p.target, p.version, &rsa, padding, n));
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+pub(super) fn robot_request(
+    target: &Target,
+    version: ProtocolVersion,
+    rsa: &[CipherSuite],
+    padding: RsaPadding,
+    sample: u8,
+) -> ProbeRequest {
+    vuln_request(
+        &robot_sample_name(padding, sample),
+        VulnProbe::RsaPadding {
+            hello: offers::hello(target, version, rsa.to_vec()),
+            padding,
+        },
+    )
+}
+
+fn judge(acc: &Accepted<'_>) -> VulnCheck {
+    let obs = acc.obs;
     if let Some(c) = acc.unreachable() {
         return c;
     }

@@ -1,12 +1,20 @@
 //! SWEET32: 64-bit block ciphers (CVE-2016-2183).
 //!
-//! Judged from the scan's observations and report with the verdict helpers
-//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
-//! in `text.rs`.
+//! Everything about this check is here: its id, judgement, text and grade
+//! cap (the [`CHECK`] entry); the verdict helpers are in `mod.rs`.
 
 use super::*;
 
-pub(super) fn sweet32(acc: &Accepted<'_>) -> VulnCheck {
+pub(super) const CHECK: Check = Check {
+    id: VulnId::Sweet32,
+    explanation: "SWEET32 (CVE-2016-2183): ciphers with a 64-bit block (3DES, DES, IDEA, RC2) repeat ciphertext blocks after about 2^32 blocks (32 GiB); an attacker who makes a client send that much on one connection (a long-lived HTTPS session with script) recovers secrets such as cookies from the collisions.",
+    fix: "Remove 64-bit block ciphers:\n  nginx:   ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20:!3DES:!DES:!IDEA:!RC2;\n  Apache:  SSLCipherSuite ECDHE+AESGCM:ECDHE+CHACHA20:!3DES\n  HAProxy: ssl-default-bind-ciphers ECDHE+AESGCM:ECDHE+CHACHA20:!3DES",
+    grade_cap: None,
+    judge,
+    plan: None,
+};
+
+fn judge(acc: &Accepted<'_>) -> VulnCheck {
     if let Some(c) = acc.unreachable() {
         return c;
     }

@@ -1,12 +1,35 @@
 //! Ticketbleed (CVE-2016-9244).
 //!
-//! Judged from the scan's observations and report with the verdict helpers
-//! of `mod.rs`; the probe a check needs is planned in `plan`, its text is
-//! in `text.rs`.
+//! Everything about this check is here: its id, judgement, text and grade
+//! cap (the [`CHECK`] entry), and the probes it needs; the verdict helpers are in `mod.rs`.
 
 use super::*;
 
-pub(super) fn ticketbleed(obs: &Observations, acc: &Accepted<'_>) -> VulnCheck {
+pub(super) const CHECK: Check = Check {
+    id: VulnId::Ticketbleed,
+    explanation: "Ticketbleed (CVE-2016-9244): F5 BIG-IP TLS stacks answer a session-ticket resumption with a session ID shorter than 32 bytes by echoing 32 bytes anyway, the rest taken from uninitialised memory. Each connection leaks up to 31 bytes that may hold other users' session keys or data.",
+    fix: "Apply F5's fix for K05121675 (BIG-IP 11.6.1 HF2, 12.1.2 HF1, 13.0.0 or later), or until then disable session tickets in the Client SSL profile (Session Ticket: Disabled).",
+    grade_cap: None,
+    judge,
+    plan: Some(plan),
+};
+
+/// The one-byte session ID of the Ticketbleed hello.
+pub const TICKETBLEED_SESSION_ID: [u8; 1] = [0x5a];
+
+/// A resumption with a ticket and a one-byte session ID.
+fn plan(p: &Planning<'_>) -> Vec<ProbeRequest> {
+    p.once("ticketbleed", || VulnProbe::TicketEcho {
+        hello: HelloSpec {
+            modern_extensions: false,
+            ..offers::hello(p.target, p.version, p.all.clone())
+        },
+        session_id: TICKETBLEED_SESSION_ID.to_vec(),
+    })
+}
+
+fn judge(acc: &Accepted<'_>) -> VulnCheck {
+    let obs = acc.obs;
     let (_, flight) = match probe_of(obs, acc, "ticketbleed") {
         Ok(p) => p,
         Err(c) => return c,
