@@ -60,6 +60,7 @@ use wire::registry::{
 use wire::sslv2::{Ssl2CipherSpec, Ssl2ClientHello};
 
 use crate::mismatch;
+use crate::negotiation::{self, Known, Negotiated, Signer, Stage};
 use crate::profiles::ClientProfile;
 
 const EXT_SERVER_NAME: u16 = 0;
@@ -653,7 +654,10 @@ pub struct Agreement {
     pub group: Option<NamedGroup>,
     /// The key (index into [`ServerSupport::keys`]) the server would present.
     pub key: usize,
-    pub signature_scheme: SignatureScheme,
+    /// `None` when nothing is signed with a negotiated scheme (RSA key
+    /// exchange, TLS 1.0/1.1, a TLS 1.2 client without
+    /// `signature_algorithms`, which takes the defaults).
+    pub signature_scheme: Option<SignatureScheme>,
 }
 
 pub use crate::mismatch::{Mismatch, Missing};
@@ -670,102 +674,146 @@ fn group_ok(group: NamedGroup, version: ProtocolVersion) -> bool {
     version >= ProtocolVersion::TLS1_3 || group.kind() == Some(GroupKind::Ecdhe)
 }
 
-/// How far one (version, key) attempt got.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Stage {
-    Suite,
-    Group,
-    Sigalg,
+/// A server whose lists are known exactly (the `listen` server, a
+/// `compare` target described by [`ServerSupport`]), facing one offer: the
+/// [`negotiation::ServerSide`] of [`negotiate`].
+struct Exact<'a> {
+    offer: &'a ClientOffer,
+    server: &'a ServerSupport,
 }
 
-/// Would this client and this server agree? Walks versions (the server's
-/// order), then suites, groups and signature schemes like a server that
-/// honours the client's suite order, and when no combination works names the
-/// furthest stage reached: a common version but no suite is
-/// `cipher_mismatch`, a suite but no group `group_mismatch`, and so on.
-pub fn negotiate(offer: &ClientOffer, server: &ServerSupport) -> Result<Agreement, Box<Mismatch>> {
-    let common: Vec<ProtocolVersion> = server
-        .versions
-        .iter()
-        .copied()
-        .filter(|v| offer.accepts_version(*v))
-        .collect();
-    if common.is_empty() || offer.ssl2_format {
-        return Err(Box::new(protocol_mismatch(offer, server)));
+impl Exact<'_> {
+    /// The server's keys that can serve `suite` at `version`, with their index.
+    fn keys_for(
+        &self,
+        version: ProtocolVersion,
+        suite: CipherSuite,
+    ) -> impl Iterator<Item = (usize, &ServerKey)> {
+        let auth = suite.info().map(|i| i.auth);
+        self.server
+            .keys
+            .iter()
+            .enumerate()
+            .filter(move |(_, k)| version >= ProtocolVersion::TLS1_3 || Some(k.auth) == auth)
     }
-    let mut furthest = Stage::Suite;
-    let mut at_version = common[0];
-    for &version in &common {
-        for (key_index, key) in server.keys.iter().enumerate() {
-            let suites: Vec<CipherSuite> = offer
-                .real_suites()
-                .filter(|s| server.cipher_suites.contains(s))
-                .filter(|s| {
-                    s.info().is_some_and(|i| {
-                        i.usable_in(version)
-                            && (version >= ProtocolVersion::TLS1_3 || i.auth == key.auth)
-                    })
-                })
-                .collect();
-            let Some(&suite) = suites.first() else {
-                continue;
-            };
-            let needs_group = version >= ProtocolVersion::TLS1_3
-                || suite
-                    .info()
-                    .is_some_and(|i| matches!(i.kx, KeyExchange::Ecdhe));
-            let group = if needs_group {
-                let points_ok = version >= ProtocolVersion::TLS1_3
-                    || offer
-                        .ec_point_formats
-                        .as_ref()
-                        .is_none_or(|f| f.contains(&0));
-                let found = server
-                    .groups
-                    .iter()
-                    .copied()
-                    .find(|g| points_ok && group_ok(*g, version) && offer.groups.contains(g));
-                match found {
-                    Some(g) => Some(g),
-                    None => {
-                        if furthest < Stage::Group {
-                            furthest = Stage::Group;
-                            at_version = version;
-                        }
-                        continue;
-                    }
-                }
-            } else {
-                None
-            };
-            let scheme = key.schemes.iter().copied().find(|s| {
-                offer.signature_algorithms.contains(s)
-                    && (version < ProtocolVersion::TLS1_3 || tls13_scheme_ok(*s))
-            });
-            match scheme {
-                Some(signature_scheme) => {
-                    return Ok(Agreement {
-                        version,
-                        cipher_suite: suite,
-                        group,
-                        key: key_index,
-                        signature_scheme,
-                    })
-                }
-                None => {
-                    if furthest < Stage::Sigalg {
-                        furthest = Stage::Sigalg;
-                        at_version = version;
-                    }
-                }
-            }
+}
+
+impl negotiation::ServerSide for Exact<'_> {
+    fn version(&self) -> Known<ProtocolVersion> {
+        if self.offer.ssl2_format {
+            return Known::No;
+        }
+        match self
+            .server
+            .versions
+            .iter()
+            .copied()
+            .find(|v| self.offer.accepts_version(*v))
+        {
+            Some(v) => Known::Yes(v),
+            None => Known::No,
         }
     }
-    Err(Box::new(match furthest {
-        Stage::Suite => cipher_mismatch(offer, server, &common),
-        Stage::Group => group_mismatch(offer, server, at_version),
-        Stage::Sigalg => sigalg_mismatch(offer, server, at_version),
-    }))
+
+    fn suites(&self, version: ProtocolVersion) -> negotiation::SuiteList {
+        negotiation::SuiteList {
+            suites: self
+                .server
+                .cipher_suites
+                .iter()
+                .copied()
+                .filter(|s| self.keys_for(version, *s).next().is_some())
+                .collect(),
+            // rustls (the listen server) and a profile's description honour
+            // the client's order.
+            server_order: false,
+            incomplete: None,
+        }
+    }
+
+    fn group(&self, version: ProtocolVersion, suite: CipherSuite) -> Known<Option<NamedGroup>> {
+        let needs_group = version >= ProtocolVersion::TLS1_3
+            || suite.info().is_some_and(|i| i.kx == KeyExchange::Ecdhe);
+        if !needs_group {
+            return Known::Yes(None);
+        }
+        // RFC 8422 §5.1.2: a TLS 1.2 client that lists point formats must
+        // include the uncompressed one.
+        let points_ok = version >= ProtocolVersion::TLS1_3
+            || self
+                .offer
+                .ec_point_formats
+                .as_ref()
+                .is_none_or(|f| f.contains(&0));
+        match self
+            .server
+            .groups
+            .iter()
+            .copied()
+            .find(|g| points_ok && group_ok(*g, version) && self.offer.groups.contains(g))
+        {
+            Some(g) => Known::Yes(Some(g)),
+            None => Known::No,
+        }
+    }
+
+    fn signature(&self, version: ProtocolVersion, suite: CipherSuite) -> Known<Signer> {
+        let mut keys = self.keys_for(version, suite);
+        // TLS 1.0/1.1 sign with MD5+SHA-1 / SHA-1 (no negotiated scheme),
+        // RSA key exchange signs nothing, and a TLS 1.2 client without
+        // signature_algorithms takes the defaults (RFC 5246 §7.4.1.4.1).
+        let unsigned = version < ProtocolVersion::TLS1_2
+            || suite.info().is_some_and(|i| i.kx == KeyExchange::Rsa)
+            || (version < ProtocolVersion::TLS1_3 && self.offer.signature_algorithms.is_empty());
+        if unsigned {
+            return match keys.next() {
+                Some((key, _)) => Known::Yes(Signer { key, scheme: None }),
+                None => Known::No,
+            };
+        }
+        keys.find_map(|(key, k)| {
+            k.schemes
+                .iter()
+                .copied()
+                .find(|s| {
+                    self.offer.signature_algorithms.contains(s)
+                        && (version < ProtocolVersion::TLS1_3 || tls13_scheme_ok(*s))
+                })
+                .map(|s| Signer {
+                    key,
+                    scheme: Some(s),
+                })
+        })
+        .map_or(Known::No, Known::Yes)
+    }
+}
+
+/// Would this client and this server agree? The server picks the highest
+/// common version, then suites in the client's order, each with a group and
+/// a signature scheme ([`negotiation::negotiate`], the model client
+/// simulation shares); when no combination works, the furthest stage
+/// reached names the mismatch: a common version but no suite is
+/// `cipher_mismatch`, a suite but no group `group_mismatch`, and so on.
+pub fn negotiate(offer: &ClientOffer, server: &ServerSupport) -> Result<Agreement, Box<Mismatch>> {
+    let client: Vec<CipherSuite> = offer.real_suites().collect();
+    match negotiation::negotiate(&client, &Exact { offer, server }) {
+        Negotiated::Agreed(a) => Ok(Agreement {
+            version: a.version,
+            cipher_suite: a.suite,
+            group: a.group,
+            key: a.signer.key,
+            signature_scheme: a.signer.scheme,
+        }),
+        Negotiated::Mismatch { failed_at, version } => Err(Box::new(match (failed_at, version) {
+            (Stage::Version, _) | (_, None) => protocol_mismatch(offer, server),
+            (Stage::Suite, Some(v)) => cipher_mismatch(offer, server, &[v]),
+            (Stage::Group, Some(v)) => group_mismatch(offer, server, v),
+            (Stage::Signature, Some(v)) => sigalg_mismatch(offer, server, v),
+        })),
+        // Every list of an exact server is known, so this does not happen;
+        // were it to, the version is what could not be settled.
+        Negotiated::Unknown { .. } => Err(Box::new(protocol_mismatch(offer, server))),
+    }
 }
 
 fn protocol_mismatch(offer: &ClientOffer, server: &ServerSupport) -> Mismatch {
@@ -1044,9 +1092,14 @@ mod tests {
             negotiate(&offer, &rustls_like()).unwrap_err().code,
             Code::SigalgMismatch
         );
-        // TLS 1.3 may not use PKCS#1 v1.5; TLS 1.2 may.
+        // TLS 1.3 may not use PKCS#1 v1.5; TLS 1.2 may, but a server that
+        // chose TLS 1.3 does not fall back to TLS 1.2 for it (OpenSSL and
+        // rustls fail the handshake: no suitable signature algorithm).
         let mut offer = modern();
         offer.signature_algorithms = vec![SignatureScheme(0x0401)];
+        let m = negotiate(&offer, &rustls_like()).unwrap_err();
+        assert_eq!(m.code, Code::SigalgMismatch);
+        offer.supported_versions = None;
         let a = negotiate(&offer, &rustls_like()).unwrap();
         assert_eq!((a.version, a.key), (ProtocolVersion::TLS1_2, 1));
         // X25519MLKEM768 cannot serve TLS 1.2

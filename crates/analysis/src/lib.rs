@@ -22,6 +22,7 @@ mod issuers;
 mod judge;
 pub mod listen;
 pub mod mismatch;
+pub mod negotiation;
 pub mod ocsp;
 pub mod offers;
 mod plan;

@@ -2,7 +2,8 @@
 //! a given client would negotiate (version, suite, group) or why its
 //! handshake would fail, with the diagnosis code `diagnose` would give.
 //!
-//! The walk is the one a server makes ([`predict`]):
+//! The walk is the one a server makes ([`predict`]; steps 1-3 are
+//! [`crate::negotiation`], the model `compare` and `listen` share):
 //!
 //! 1. version: the highest version both support (servers choose the
 //!    version first and do not retry a lower one when nothing else fits);
@@ -31,6 +32,7 @@ use wire::registry::{
 };
 
 use crate::mismatch::{self, Mismatch};
+use crate::negotiation::{self, Known, Negotiated, Signer, Stage, SuiteList};
 use crate::profiles::{self, ClientProfile};
 
 /// Would the handshake complete?
@@ -153,189 +155,160 @@ pub fn simulate(report: &ScanReport) -> Vec<ClientResult> {
         .collect()
 }
 
-/// How far a suite candidate got.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Stage {
-    Suite,
-    Group,
-    Sigalg,
+/// The scanned server as the negotiation model sees it, facing one client
+/// profile: the lists the scan measured, and "unknown" wherever it did not.
+struct Scanned<'a> {
+    profile: &'a ClientProfile,
+    report: &'a ScanReport,
+    chain: Option<&'a ChainReport>,
 }
 
-/// Predicts what `profile` would negotiate with the scanned server.
-pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
-    // 1. Version.
-    let mut server_versions: Vec<ProtocolVersion> = report
-        .protocols
-        .iter()
-        .filter(|(_, p)| p.is_supported())
-        .filter_map(|(n, _)| ProtocolVersion::from_name(n))
-        .collect();
-    server_versions.reverse();
-    // A version the client would prefer whose support is unknown: the
-    // server might pick it.
-    let unknown_above = |floor: Option<ProtocolVersion>| {
-        report
+impl Scanned<'_> {
+    fn protocol(&self, version: ProtocolVersion) -> Option<&model::ProtocolReport> {
+        self.report.protocol(version.name()?)
+    }
+
+    /// The versions the server was seen to speak, highest first.
+    fn server_versions(&self) -> Vec<ProtocolVersion> {
+        let mut v: Vec<ProtocolVersion> = self
+            .report
+            .protocols
+            .iter()
+            .filter(|(_, p)| p.is_supported())
+            .filter_map(|(n, _)| ProtocolVersion::from_name(n))
+            .collect();
+        v.reverse();
+        v
+    }
+}
+
+impl negotiation::ServerSide for Scanned<'_> {
+    fn version(&self) -> Known<ProtocolVersion> {
+        let best = self
+            .server_versions()
+            .into_iter()
+            .find(|v| self.profile.versions.contains(v));
+        // A version the client would prefer whose support is unknown: the
+        // server might pick it.
+        let unknown: Vec<&str> = self
+            .report
             .protocols
             .iter()
             .filter(|(_, p)| p.is_unknown())
             .filter_map(|(n, _)| ProtocolVersion::from_name(n))
-            .filter(|v| profile.versions.contains(v) && floor.is_none_or(|f| *v > f))
+            .filter(|v| self.profile.versions.contains(v) && best.is_none_or(|b| *v > b))
             .map(|v| v.name().unwrap_or("?"))
-            .collect::<Vec<_>>()
-    };
-    let best = server_versions
-        .iter()
-        .copied()
-        .find(|v| profile.versions.contains(v));
-    let unknown_versions = unknown_above(best);
-    if !unknown_versions.is_empty() {
-        return Prediction::unknown(
-            None,
-            format!(
+            .collect();
+        if !unknown.is_empty() {
+            return Known::Unknown(format!(
                 "whether the server speaks {} is unknown, and the client would prefer it",
-                unknown_versions.join(", ")
-            ),
-        );
+                unknown.join(", ")
+            ));
+        }
+        match best {
+            Some(v) if self.protocol(v).is_some() => Known::Yes(v),
+            _ => Known::No,
+        }
     }
-    let Some((version, p)) = best.and_then(|v| Some((v, report.protocol(v.name()?)?))) else {
-        return Prediction::mismatch(
-            mismatch::protocol(None, &profile.versions, &server_versions),
-            None,
-        );
-    };
-    let tls13 = version >= ProtocolVersion::TLS1_3;
 
-    // 2. Suite (and, per candidate, group and signature).
-    let server_suites: Vec<CipherSuite> = p
-        .cipher_suites
+    fn suites(&self, version: ProtocolVersion) -> SuiteList {
+        let Some(p) = self.protocol(version) else {
+            return SuiteList::default();
+        };
+        SuiteList {
+            suites: server_suites(p),
+            server_order: p.server_order == Some(true),
+            incomplete: p.cipher_suites_interrupted.clone(),
+        }
+    }
+
+    fn group(&self, version: ProtocolVersion, suite: CipherSuite) -> Known<Option<NamedGroup>> {
+        let tls13 = version >= ProtocolVersion::TLS1_3;
+        let needs_group = tls13 || suite.info().is_some_and(|i| i.kx == KeyExchange::Ecdhe);
+        let Some(p) = self.protocol(version).filter(|_| needs_group) else {
+            return Known::Yes(None);
+        };
+        match choose_group(self.profile, p, tls13) {
+            GroupChoice::Group(g) => Known::Yes(Some(g)),
+            GroupChoice::Unmeasured(why) => Known::Unknown(why),
+            GroupChoice::None => Known::No,
+        }
+    }
+
+    fn signature(&self, version: ProtocolVersion, suite: CipherSuite) -> Known<Signer> {
+        let Some(info) = suite.info() else {
+            return Known::No;
+        };
+        match signature_ok(self.profile, self.report, self.chain, info, version) {
+            Some(true) => Known::Yes(Signer {
+                key: 0,
+                scheme: None,
+            }),
+            Some(false) => Known::No,
+            None => Known::Unknown("the scan did not measure the server's".into()),
+        }
+    }
+}
+
+/// The suites the scan saw at one version, in the order it listed them.
+fn server_suites(p: &model::ProtocolReport) -> Vec<CipherSuite> {
+    p.cipher_suites
         .iter()
         .filter_map(|s| CipherSuite::from_name(s))
-        .collect();
+        .collect()
+}
+
+/// Predicts what `profile` would negotiate with the scanned server: the
+/// shared negotiation model ([`negotiation::negotiate`]) over what the scan
+/// measured, then what the client checks in what it got.
+pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
+    let chain = chain_for(report, profile.sni);
+    let server = Scanned {
+        profile,
+        report,
+        chain,
+    };
     let client_suites: Vec<CipherSuite> = profile
         .cipher_suites
         .iter()
         .copied()
         .filter(|s| !s.is_grease() && !s.is_scsv())
-        .filter(|s| s.info().is_some_and(|i| i.usable_in(version)))
         .collect();
-    let server_order = p.server_order == Some(true);
-    let candidates: Vec<CipherSuite> = if server_order {
-        server_suites
-            .iter()
-            .copied()
-            .filter(|s| client_suites.contains(s))
-            .collect()
-    } else {
-        client_suites
-            .iter()
-            .copied()
-            .filter(|s| server_suites.contains(s))
-            .collect()
+    let agreed = match negotiation::negotiate(&client_suites, &server) {
+        Negotiated::Agreed(a) => a,
+        Negotiated::Unknown { version, why } => return Prediction::unknown(version, why),
+        Negotiated::Mismatch { failed_at, version } => {
+            return mismatch_at(profile, &server, failed_at, version)
+        }
     };
-    if candidates.is_empty() {
-        if let Some(why) = &p.cipher_suites_interrupted {
-            return Prediction::unknown(
-                Some(version),
-                format!(
-                    "no common suite among those seen, but the suite list is incomplete ({why})"
-                ),
-            );
-        }
-        return Prediction::mismatch(
-            mismatch::cipher(&[version], &client_suites, &server_suites),
+    let (version, suite, group, server_order) = (
+        agreed.version,
+        agreed.suite,
+        agreed.group,
+        agreed.server_order,
+    );
+    let Some(info) = suite.info() else {
+        return Prediction::unknown(
             Some(version),
+            format!("{} is not a known suite", suite.name()),
         );
-    }
-    let chain = chain_for(report, profile.sni);
-    let mut furthest = Stage::Suite;
-    let mut chosen = None;
-    for suite in candidates {
-        let Some(info) = suite.info() else { continue };
-        let needs_group = tls13 || info.kx == KeyExchange::Ecdhe;
-        let group = if needs_group {
-            match choose_group(profile, p, tls13) {
-                GroupChoice::Group(g) => Some(g),
-                GroupChoice::Unmeasured(why) => {
-                    return Prediction::unknown(
-                        Some(version),
-                        format!("{} needs a common group, and {why}", suite.name()),
-                    );
-                }
-                GroupChoice::None => {
-                    furthest = furthest.max(Stage::Group);
-                    continue;
-                }
-            }
-        } else {
-            None
-        };
-        match signature_ok(profile, report, chain, info, version) {
-            Some(true) => {}
-            Some(false) => {
-                furthest = furthest.max(Stage::Sigalg);
-                continue;
-            }
-            None => {
-                return Prediction::unknown(
-                    Some(version),
-                    format!(
-                        "{} needs a signature scheme both sides accept, and the scan did not measure the server's",
-                        suite.name()
-                    ),
-                );
-            }
-        }
-        chosen = Some((suite, info, group));
-        break;
-    }
+    };
     // What the client refuses in what it got although its hello allowed it
     // (the same rule as diagnose's `finished` step).
-    if let Some((suite, _, group)) = chosen {
-        let dh_bits = report.dh.as_ref().map(|dh| dh.prime_bits);
-        if let Some((code, reason)) = profile.refusal_after_hello(version, suite, dh_bits) {
-            return Prediction {
-                outcome: Outcome::Failed,
-                version: Some(version),
-                cipher_suite: Some(suite),
-                group,
-                code: Some(code),
-                reason,
-                missing: None,
-                fix: mismatch::after_negotiation(code, &report.target.host),
-                roots: None,
-            };
-        }
-    }
-    let Some((suite, info, group)) = chosen else {
-        let m = match furthest {
-            Stage::Group => {
-                let client: Vec<NamedGroup> = profile
-                    .groups
-                    .iter()
-                    .copied()
-                    .filter(|g| !g.is_grease())
-                    .collect();
-                let server: Vec<NamedGroup> = p
-                    .groups
-                    .iter()
-                    .filter_map(|g| NamedGroup::from_name(g))
-                    .collect();
-                mismatch::group(version, &client, &server, None)
-            }
-            _ => {
-                let server = if tls13 {
-                    server_tls13_schemes(chain)
-                        .iter()
-                        .map(|s| s.name())
-                        .collect()
-                } else {
-                    report.signature_algorithms.clone()
-                };
-                mismatch::sigalg(version, &profile.signature_algorithms, server)
-            }
+    let dh_bits = report.dh.as_ref().map(|dh| dh.prime_bits);
+    if let Some((code, reason)) = profile.refusal_after_hello(version, suite, dh_bits) {
+        return Prediction {
+            outcome: Outcome::Failed,
+            version: Some(version),
+            cipher_suite: Some(suite),
+            group,
+            code: Some(code),
+            reason,
+            missing: None,
+            fix: mismatch::after_negotiation(code, &report.target.host),
+            roots: None,
         };
-        return Prediction::mismatch(m, Some(version));
-    };
+    }
     let mut out = Prediction {
         outcome: Outcome::Ok,
         version: Some(version),
@@ -393,6 +366,59 @@ pub fn predict(profile: &ClientProfile, report: &ScanReport) -> Prediction {
     }
     client_certificate(report, &mut out);
     out
+}
+
+/// The failure to agree, named by the stage no candidate got past.
+fn mismatch_at(
+    profile: &ClientProfile,
+    server: &Scanned<'_>,
+    failed_at: Stage,
+    version: Option<ProtocolVersion>,
+) -> Prediction {
+    let Some((version, p)) = version.and_then(|v| Some((v, server.protocol(v)?))) else {
+        return Prediction::mismatch(
+            mismatch::protocol(None, &profile.versions, &server.server_versions()),
+            None,
+        );
+    };
+    let m = match failed_at {
+        Stage::Version | Stage::Suite => {
+            let client: Vec<CipherSuite> = profile
+                .cipher_suites
+                .iter()
+                .copied()
+                .filter(|s| !s.is_grease() && !s.is_scsv())
+                .filter(|s| s.info().is_some_and(|i| i.usable_in(version)))
+                .collect();
+            mismatch::cipher(&[version], &client, &server_suites(p))
+        }
+        Stage::Group => {
+            let client: Vec<NamedGroup> = profile
+                .groups
+                .iter()
+                .copied()
+                .filter(|g| !g.is_grease())
+                .collect();
+            let groups: Vec<NamedGroup> = p
+                .groups
+                .iter()
+                .filter_map(|g| NamedGroup::from_name(g))
+                .collect();
+            mismatch::group(version, &client, &groups, None)
+        }
+        Stage::Signature => {
+            let schemes = if version >= ProtocolVersion::TLS1_3 {
+                server_tls13_schemes(server.chain)
+                    .iter()
+                    .map(|s| s.name())
+                    .collect()
+            } else {
+                server.report.signature_algorithms.clone()
+            };
+            mismatch::sigalg(version, &profile.signature_algorithms, schemes)
+        }
+    };
+    Prediction::mismatch(m, Some(version))
 }
 
 /// Step 4, once the client accepted the server's certificate: the server
