@@ -12,7 +12,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use analysis::{scan, Context, Next};
+use analysis::{failure, Context, Next};
 use model::{Observations, ProbeRecord, ProbeRequest, Report, Target};
 use probe::ProbeOptions;
 
@@ -53,7 +53,7 @@ pub trait Planner {
     }
     /// The pauses before each retry of a failed connection (one retry per
     /// pause). What is retried is the same for every planner
-    /// (`analysis::scan::looks_rate_limited`); how patient to be is not.
+    /// (`analysis::failure::looks_rate_limited`); how patient to be is not.
     fn retry_pauses(&self) -> &'static [Duration] {
         &RETRY_PAUSES
     }
@@ -285,11 +285,11 @@ async fn run_politely(
     let mut failed_attempts = Vec::new();
     for (pass, &pause) in pauses.iter().enumerate() {
         // A close before any answer gets one more look even when it may be
-        // this server's way of refusing (see scan::closed_before_any_answer).
+        // this server's way of refusing (see failure::closed_before_any_answer).
         let suspect: Vec<usize> = (0..records.len())
             .filter(|&i| {
-                scan::looks_rate_limited(&records[i], obs, &records)
-                    || (pass == 0 && scan::closed_before_any_answer(&records[i]))
+                failure::looks_rate_limited(&records[i], obs, &records)
+                    || (pass == 0 && failure::closed_before_any_answer(&records[i]))
             })
             .collect();
         if suspect.is_empty() {
@@ -308,7 +308,7 @@ async fn run_politely(
     }
     let still_failing = records
         .iter()
-        .filter(|r| scan::looks_rate_limited(r, obs, &records))
+        .filter(|r| failure::looks_rate_limited(r, obs, &records))
         .count();
     Round {
         records,
@@ -345,7 +345,7 @@ fn renamed_attempt(failed: ProbeRecord) -> ProbeRecord {
 /// Probes that look dropped only in hindsight get one more try, one at a
 /// time, when the plan is done: a close before any answer reads as this
 /// server's refusal until a later probe shows that it refuses with an alert
-/// (`analysis::scan::failure`), and by then its round is over. The plan is
+/// (`analysis::failure::failure`), and by then its round is over. The plan is
 /// made again from the new answers. Returns whether anything was retried.
 async fn retry_in_hindsight(
     target: &Target,
@@ -363,7 +363,7 @@ async fn retry_in_hindsight(
             );
             !retry_of_earlier
                 && !tried.contains(&purpose_text(&record.request.purpose))
-                && scan::looks_rate_limited(record, obs, &[])
+                && failure::looks_rate_limited(record, obs, &[])
         })
         .collect();
     if suspects.is_empty() {

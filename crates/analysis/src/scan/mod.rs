@@ -39,7 +39,7 @@
 //! reset or silent before the answer) is never read as a refusal: it ends
 //! its chain as *interrupted*, so a protocol's support is `None` (unknown)
 //! and a list says why it is incomplete. The engine retries such probes
-//! ([`looks_rate_limited`]) before the planner reads them.
+//! ([`looks_rate_limited`](crate::failure::looks_rate_limited)) before the planner reads them.
 //!
 //! Servers that choke on a large hello (no answer at all to the full offer)
 //! are enumerated in chunks of [`CHUNK`] suites; their order is then
@@ -50,7 +50,7 @@ mod report;
 
 use model::{
     FlightEnd, HandshakeSpec, HelloSpec, Observations, ProbeKind, ProbeRecord, ProbeRequest,
-    Purpose, Resume, ScanReport, Target, TcpOutcome, ALPN_CANDIDATES,
+    Purpose, Resume, ScanReport, Target, ALPN_CANDIDATES,
 };
 use time::OffsetDateTime;
 use wire::registry::{
@@ -58,6 +58,7 @@ use wire::registry::{
 };
 
 use crate::certs::TrustStores;
+use crate::failure::failure;
 use crate::offers;
 
 pub use report::{report, unknown_facts, well_known_prime};
@@ -171,7 +172,12 @@ fn plan(obs: &Observations, ctx: &ScanContext) -> Vec<ProbeRequest> {
     out.extend(alpn_request(obs, target, best12));
     out.extend(certificate_kind_request(obs, target, ctx));
     // Known vulnerabilities that need connections of their own (crate::vulns).
-    out.extend(crate::vulns::plan(obs, target));
+    let speaks: Vec<ProtocolVersion> = TLS_VERSIONS
+        .iter()
+        .copied()
+        .filter(|v| supports(obs, *v))
+        .collect();
+    out.extend(crate::vulns::plan(obs, target, &speaks));
     // A probe that makes a one-connection-at-a-time server stall waits
     // until it is the only one left (see [`runs_last`]).
     if out.iter().any(|r| !runs_last(r)) {
@@ -324,151 +330,6 @@ fn choked(record: &ProbeRecord) -> bool {
                     FlightEnd::Closed | FlightEnd::Reset | FlightEnd::Timeout
                 )
         })
-}
-
-/// Why a probe taught us nothing: its connection failed before the server
-/// answered (refused, unreachable, timed out), or the server went silent or
-/// reset the connection without an alert before it had said what the probe
-/// asked, or closed it before any byte where that is not how this server
-/// refuses ([`bare_close_failure`]). `None` when the server answered: a
-/// ServerHello, an alert, or its way of refusing. `obs` is everything the
-/// scan saw. A failure is never evidence of "no".
-pub fn failure(record: &ProbeRecord, obs: &Observations) -> Option<String> {
-    failure_among(record, &obs.probes)
-}
-
-/// [`failure`], judged against `seen` (the scan's probes, and during a round
-/// the round's own).
-fn failure_among<'a>(
-    record: &ProbeRecord,
-    seen: impl IntoIterator<Item = &'a ProbeRecord> + Clone,
-) -> Option<String> {
-    if !record.tcp.is_connected() {
-        return Some(report::tcp_text(&record.tcp));
-    }
-    if let Some(hs) = &record.handshake {
-        return match &hs.error {
-            Some(model::HandshakeError::Reset) => {
-                Some("the connection was reset during the handshake".into())
-            }
-            Some(model::HandshakeError::Timeout { .. }) => {
-                Some("the handshake stalled until the timeout".into())
-            }
-            _ => None,
-        };
-    }
-    let Some(flight) = &record.flight else {
-        return Some("no reply was recorded".into());
-    };
-    if flight.alert().is_some() {
-        return None;
-    }
-    let before = if flight.bytes_received == 0 {
-        "before any answer"
-    } else {
-        "in the middle of the answer"
-    };
-    match flight.end {
-        FlightEnd::Reset => Some(format!("connection reset {before}")),
-        FlightEnd::Timeout => Some(format!("the server went silent {before} until the timeout")),
-        FlightEnd::Closed if flight.bytes_received == 0 => bare_close_failure(record, seen),
-        _ => None,
-    }
-}
-
-/// A close (FIN) before any byte is how some servers refuse a hello they
-/// will not serve, and also how a server out of connections (nginx past its
-/// `worker_connections`) or limiting this client's rate drops a connection
-/// it accepted. The rest of the scan tells which:
-/// - no probe got a byte from the server: it dropped every connection, and
-///   nothing says it would refuse this one: unknown;
-/// - the server refused another hello of the same kind (suites, groups,
-///   signature schemes: [`RefusalKind`]) with an alert: dropping this one is
-///   not how it refuses: unknown (busy or rate limiting);
-/// - otherwise a refusal (`None`). Servers do refuse one kind with an alert
-///   and another by closing (a rustls server without a common signature
-///   scheme closes; the version refusals before it were alerts), so only the
-///   same kind counts.
-///
-/// The engine tries every such close once more, one connection at a time,
-/// so a busy server's drop rarely reaches this judgement.
-fn bare_close_failure<'a>(
-    record: &ProbeRecord,
-    seen: impl IntoIterator<Item = &'a ProbeRecord> + Clone,
-) -> Option<String> {
-    let answered = |r: &ProbeRecord| {
-        r.flight.as_ref().is_some_and(|f| {
-            f.bytes_received > 0
-                || f.server_hello.is_some()
-                || f.ssl2.is_some()
-                || f.end == FlightEnd::Alert
-                || !f.alerts.is_empty()
-        }) || r
-            .handshake
-            .as_ref()
-            .is_some_and(|h| h.version.is_some() || !h.chain.is_empty())
-    };
-    if !seen.clone().into_iter().any(answered) {
-        return Some(
-            "closed before any answer, as every connection of the scan so far was (a connection limit, a busy server, or TLS refused to this client)"
-                .into(),
-        );
-    }
-    let kind = RefusalKind::of(record)?;
-    let refused_with_alert = |r: &ProbeRecord| {
-        RefusalKind::of(r) == Some(kind)
-            && r.flight.as_ref().is_some_and(|f| {
-                f.server_hello.is_none()
-                    && (f.end == FlightEnd::Alert || f.alert().is_some_and(|a| a.level == 2))
-            })
-    };
-    if seen.into_iter().any(refused_with_alert) {
-        return Some(format!(
-            "closed before any answer, though this server refuses other {} offers with an alert (busy, a connection limit or rate limiting)",
-            kind.as_str()
-        ));
-    }
-    None
-}
-
-/// What a crafted hello asks the server to choose from, for comparing how
-/// the server refuses ([`bare_close_failure`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum RefusalKind {
-    /// Versions and suites.
-    Suites,
-    Groups,
-    Signatures,
-}
-
-impl RefusalKind {
-    fn of(record: &ProbeRecord) -> Option<Self> {
-        if !matches!(record.request.kind, ProbeKind::Hello(_)) {
-            return None;
-        }
-        Some(match record.request.purpose {
-            Purpose::Version { .. }
-            | Purpose::Suites { .. }
-            | Purpose::SuitePart { .. }
-            | Purpose::SuiteOrder { .. }
-            | Purpose::SuiteOrderRound { .. } => Self::Suites,
-            Purpose::Groups | Purpose::ScanGroups { .. } | Purpose::GroupOrder { .. } => {
-                Self::Groups
-            }
-            Purpose::SignatureAlgorithms
-            | Purpose::ScanSignatures { .. }
-            | Purpose::CertificateKind { .. } => Self::Signatures,
-            _ => return None,
-        })
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Suites => "version and suite",
-            Self::Groups => "group",
-            Self::Signatures => "signature scheme",
-        }
-    }
 }
 
 /// A chain of offer-and-remove probes: what the server picked, in order.
@@ -1220,64 +1081,11 @@ pub(crate) fn fallback_version(obs: &Observations) -> Option<ProtocolVersion> {
     (supported.len() >= 2).then(|| supported[supported.len() - 2])
 }
 
-/// A hello closed (FIN) before any byte: some servers' refusal, a busy
-/// server's drop. Worth one more look whatever the rest of the scan says,
-/// since a second sample is what tells the two apart when the scan has not
-/// yet seen how this server refuses.
-pub fn closed_before_any_answer(record: &ProbeRecord) -> bool {
-    matches!(
-        record.request.kind,
-        ProbeKind::Hello(_) | ProbeKind::Ssl2 { .. } | ProbeKind::Vulnerability(_)
-    ) && record.tcp.is_connected()
-        && record.flight.as_ref().is_some_and(|f| {
-            f.bytes_received == 0 && f.end == FlightEnd::Closed && f.alert().is_none()
-        })
-}
-
-/// True when a failed probe is worth trying again: the TCP connection
-/// itself failed although another one to the same server succeeded (earlier,
-/// or in the same round: the first round gets the same retry as later ones),
-/// or a crafted hello got a bare reset before any answer, or a close before
-/// any answer that is not how this server refuses ([`failure`]). Silence
-/// until the timeout is not retried (it would cost the whole timeout again).
-pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations, round: &[ProbeRecord]) -> bool {
-    let others_ok = obs.probes.iter().chain(round).any(|p| p.tcp.is_connected());
-    match &record.tcp {
-        TcpOutcome::Refused { .. } | TcpOutcome::Timeout { .. } | TcpOutcome::Error { .. } => {
-            others_ok
-        }
-        TcpOutcome::Connected { .. } => match &record.request.kind {
-            ProbeKind::Hello(_) | ProbeKind::Ssl2 { .. } | ProbeKind::Vulnerability(_) => {
-                record.flight.as_ref().is_some_and(|f| {
-                    f.bytes_received == 0
-                        && f.alert().is_none()
-                        && match f.end {
-                            FlightEnd::Reset => true,
-                            // Not this server's way of refusing (see
-                            // bare_close_failure): a busy server's drop.
-                            FlightEnd::Closed => {
-                                failure_among(record, obs.probes.iter().chain(round)).is_some()
-                            }
-                            _ => false,
-                        }
-                })
-            }
-            // A real handshake reset before the server's certificate.
-            ProbeKind::Handshake(_) | ProbeKind::Finish(_) => {
-                record.handshake.as_ref().is_some_and(|h| {
-                    matches!(h.error, Some(model::HandshakeError::Reset)) && h.chain.is_empty()
-                })
-            }
-            ProbeKind::FetchIssuer { .. } => false,
-        },
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::{DnsObservation, ServerFlight};
+    use crate::failure::looks_rate_limited;
+    use model::{DnsObservation, ServerFlight, TcpOutcome};
 
     fn ctx() -> ScanContext {
         ScanContext {

@@ -4,7 +4,7 @@
 use model::{
     Bytes, CertificateReport, ChainReport, DhReport, Features, FlightEnd, Observations, ProbeKind,
     ProbeRecord, ProtocolReport, Protocols, Purpose, ScanReport, ServerFlight,
-    ServerHelloObservation, TargetReport, TcpOutcome, TrustReport,
+    ServerHelloObservation, TargetReport, TrustReport,
 };
 use wire::registry::{AlertDescription, ExtensionType, KeyExchange, ProtocolVersion};
 
@@ -53,7 +53,7 @@ pub fn report(obs: &Observations, ctx: &ScanContext) -> ScanReport {
         let why = obs
             .probes
             .first()
-            .map(|p| tcp_text(&p.tcp))
+            .map(|p| crate::failure::tcp_text(&p.tcp))
             .unwrap_or_default();
         incomplete.push(format!("no connection to the server succeeded ({why})"));
     }
@@ -366,7 +366,7 @@ fn fill_protocol(
 /// Why a protocol probe got no ServerHello, in a few words.
 fn refusal(record: &ProbeRecord) -> String {
     if !record.tcp.is_connected() {
-        return tcp_text(&record.tcp);
+        return crate::failure::tcp_text(&record.tcp);
     }
     let Some(flight) = &record.flight else {
         return "no reply".into();
@@ -386,18 +386,6 @@ fn refusal(record: &ProbeRecord) -> String {
             format!("malformed reply: {}", crate::text::sanitize(message))
         }
         FlightEnd::Complete | FlightEnd::Alert => "no ServerHello".into(),
-    }
-}
-
-pub(super) fn tcp_text(tcp: &TcpOutcome) -> String {
-    match tcp {
-        TcpOutcome::Connected { .. } => "connected".into(),
-        TcpOutcome::Refused { .. } => "connection refused".into(),
-        TcpOutcome::Timeout { .. } => "connection timed out".into(),
-        TcpOutcome::Unreachable { message } | TcpOutcome::Error { message } => {
-            crate::text::sanitize(message)
-        }
-        TcpOutcome::NotAttempted => "not attempted".into(),
     }
 }
 

@@ -18,7 +18,7 @@ pub(super) const CHECK: Check = Check {
 /// TLS 1.2 client runs only ECDHE with AES-128-GCM over x25519 or
 /// secp256r1, so the hello offers only those.
 fn plan(p: &Planning<'_>) -> Vec<ProbeRequest> {
-    if !supports(p.obs, ProtocolVersion::TLS1_2) {
+    if !p.speaks.contains(&ProtocolVersion::TLS1_2) {
         return Vec::new();
     }
     p.once("client_renegotiation", || VulnProbe::Renegotiate {

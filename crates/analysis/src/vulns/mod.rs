@@ -45,7 +45,6 @@ use wire::registry::{
 };
 
 use crate::offers;
-use crate::scan::supports;
 
 /// Every protocol's stable name, and the ones below TLS 1.3 (SSL 2.0 has
 /// its own cipher specs, read separately).
@@ -64,9 +63,9 @@ fn purpose(name: &str) -> Purpose {
     Purpose::Vulnerability { name: name.into() }
 }
 
-/// The newest TLS ≤ 1.2 version the server speaks.
-fn best_legacy(obs: &Observations) -> Option<ProtocolVersion> {
-    LEGACY.into_iter().find(|v| supports(obs, *v))
+/// The newest TLS ≤ 1.2 version in `speaks`.
+fn best_legacy(speaks: &[ProtocolVersion]) -> Option<ProtocolVersion> {
+    LEGACY.into_iter().find(|v| speaks.contains(v))
 }
 
 /// Every suite usable at `version` that `keep` selects.
@@ -137,11 +136,13 @@ pub fn check_of(id: VulnId) -> &'static Check {
         .expect("CHECKS lists every VulnId (tested)")
 }
 
-/// What a check's planner sees: the observations so far, the target, and
-/// the newest TLS ≤ 1.2 version the server speaks with its suites.
+/// What a check's planner sees: the observations so far, the target, the
+/// versions the server was seen to speak, and the newest TLS ≤ 1.2 one with
+/// its suites.
 struct Planning<'a> {
     obs: &'a Observations,
     target: &'a Target,
+    speaks: &'a [ProtocolVersion],
     version: ProtocolVersion,
     /// Every suite usable at `version`.
     all: Vec<CipherSuite>,
@@ -163,15 +164,17 @@ impl Planning<'_> {
     }
 }
 
-/// The vulnerability probes still to run, given what the scan has seen.
-/// Empty until the first round has shown which versions the server speaks.
-pub fn plan(obs: &Observations, target: &Target) -> Vec<ProbeRequest> {
-    let Some(version) = best_legacy(obs) else {
+/// The vulnerability probes still to run, given what the scan has seen
+/// (`speaks`: the versions the scan observed the server to speak). Empty
+/// until the first round has shown a TLS ≤ 1.2 version.
+pub fn plan(obs: &Observations, target: &Target, speaks: &[ProtocolVersion]) -> Vec<ProbeRequest> {
+    let Some(version) = best_legacy(speaks) else {
         return Vec::new();
     };
     let planning = Planning {
         obs,
         target,
+        speaks,
         version,
         all: offers::suites(version),
     };
@@ -412,24 +415,13 @@ fn probe_of<'a>(
     if !record.tcp.is_connected() {
         return Err(untested(format!(
             "the probe's connection failed ({})",
-            tcp_text(record)
+            crate::failure::tcp_text(&record.tcp)
         )));
     }
     let Some(flight) = record.flight.as_ref() else {
         return Err(untested("the probe recorded no reply"));
     };
     Ok((record, flight))
-}
-
-fn tcp_text(record: &ProbeRecord) -> String {
-    use model::TcpOutcome;
-    match &record.tcp {
-        TcpOutcome::Connected { .. } => "connected".into(),
-        TcpOutcome::Refused { .. } => "connection refused".into(),
-        TcpOutcome::Timeout { .. } => "connection timed out".into(),
-        TcpOutcome::Unreachable { message } | TcpOutcome::Error { message } => message.clone(),
-        TcpOutcome::NotAttempted => "not attempted".into(),
-    }
 }
 
 fn alert_name(description: u8) -> String {
@@ -524,7 +516,7 @@ mod tests {
 
     #[test]
     fn nothing_is_planned_before_a_version_is_known() {
-        assert!(plan(&observations(), &Target::new("example.com", 443)).is_empty());
+        assert!(plan(&observations(), &Target::new("example.com", 443), &[]).is_empty());
     }
 
     /// A TLS 1.2 server with one RSA key exchange suite, and ROBOT samples:
@@ -606,7 +598,11 @@ mod tests {
         let oracle = [20, 40, 40, 40, 40];
         // One sample that differs: the repeats are planned, no verdict yet.
         let (obs, report) = robot_case(&[oracle]);
-        let planned = plan(&obs, &Target::new("example.com", 443));
+        let planned = plan(
+            &obs,
+            &Target::new("example.com", 443),
+            &[ProtocolVersion::TLS1_2],
+        );
         let repeats = planned
             .iter()
             .filter(|r| matches!(&r.purpose, Purpose::Vulnerability { name } if name.starts_with("robot:") && name.ends_with(":2")))
@@ -626,7 +622,13 @@ mod tests {
         assert!(robot.evidence.contains("not consistent"));
         // No difference: one sample is enough, and nothing more is planned.
         let (obs, report) = robot_case(&[[40; 5]]);
-        assert!(plan(&obs, &Target::new("example.com", 443)).iter().all(
+        assert!(plan(
+            &obs,
+            &Target::new("example.com", 443),
+            &[ProtocolVersion::TLS1_2]
+        )
+        .iter()
+        .all(
             |r| !matches!(&r.purpose, Purpose::Vulnerability { name } if name.starts_with("robot:"))
         ));
         assert_eq!(

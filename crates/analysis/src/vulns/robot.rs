@@ -41,7 +41,7 @@ fn robot_sample(obs: &Observations, n: u8) -> Option<Vec<String>> {
         .iter()
         .map(|p| {
             let record = obs.probe(&purpose(&robot_sample_name(*p, n)))?;
-            if crate::scan::failure(record, obs).is_some() && follow_up(record).is_none() {
+            if crate::failure::failure(record, obs).is_some() && follow_up(record).is_none() {
                 return None;
             }
             let f = follow_up(record).filter(|f| f.skipped.is_none())?;
@@ -127,7 +127,7 @@ fn judge(acc: &Accepted<'_>) -> VulnCheck {
     if let Some(why) = &f.skipped {
         if first.1.server_hello.is_none()
             && rsa.is_empty()
-            && crate::scan::failure(first.0, obs).is_none()
+            && crate::failure::failure(first.0, obs).is_none()
         {
             return safe(format!(
                 "the server refused every RSA key exchange suite ({})",
