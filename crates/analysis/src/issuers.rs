@@ -66,7 +66,7 @@ pub(crate) fn fetched(obs: &Observations) -> (Vec<Fetched>, Vec<String>) {
 }
 
 /// A certificate as CAs serve it: DER, or PEM.
-fn decode(body: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn decode(body: &[u8]) -> Option<Vec<u8>> {
     if body.first() == Some(&0x30) && certs::parse(body).is_some() {
         return Some(body.to_vec());
     }

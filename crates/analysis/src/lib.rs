@@ -16,6 +16,8 @@ mod finish;
 pub mod fixes;
 #[cfg(test)]
 mod fixtures;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod grade;
 pub mod interception;
 pub mod intermediates;

@@ -7,6 +7,8 @@ pub mod commands;
 pub mod compare;
 pub mod demo;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod listen;
 pub mod render;

@@ -15,10 +15,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::ProbeOptions;
 
 /// A CA certificate is a few KiB; a PKCS#7 bundle a little more.
-const MAX_BODY: usize = 64 * 1024;
+pub(crate) const MAX_BODY: usize = 64 * 1024;
 
 /// `http://host[:port]/path` split into its parts.
-fn parse_url(url: &str) -> Result<(String, u16, String), String> {
+pub(crate) fn parse_url(url: &str) -> Result<(String, u16, String), String> {
     let rest = url
         .strip_prefix("http://")
         .ok_or_else(|| "only http:// caIssuers URLs are fetched".to_string())?;
@@ -139,7 +139,7 @@ fn host_header(host: &str, port: u16) -> String {
     }
 }
 
-fn parse_response(bytes: &[u8], obs: &mut FetchObservation) {
+pub(crate) fn parse_response(bytes: &[u8], obs: &mut FetchObservation) {
     let Some(split) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
         obs.error = Some("no complete HTTP response".into());
         return;

@@ -230,7 +230,7 @@ fn status_code(headers: &str) -> Option<u16> {
 /// Picks the status, the headers analysis uses and the body. Values are
 /// kept as text; control characters are dropped because they came from the
 /// network.
-fn parse(bytes: &[u8], head: bool) -> HttpObservation {
+pub(crate) fn parse(bytes: &[u8], head: bool) -> HttpObservation {
     let split = header_end(bytes).unwrap_or(bytes.len().min(MAX_HEADERS));
     let text = String::from_utf8_lossy(&bytes[..split]);
     let mut lines = text.split("\r\n");

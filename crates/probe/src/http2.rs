@@ -468,7 +468,7 @@ fn huffman_digits(bytes: &[u8]) -> Option<String> {
 
 /// The header fields of one block, in order; a value that could not be
 /// decoded is `None`. Stops at the first malformed representation.
-fn decode_block(block: &[u8]) -> Vec<(String, Option<String>)> {
+pub(crate) fn decode_block(block: &[u8]) -> Vec<(String, Option<String>)> {
     let mut dynamic: Vec<(String, Option<String>)> = Vec::new();
     let mut fields = Vec::new();
     let mut p = block;

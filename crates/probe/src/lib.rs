@@ -10,6 +10,8 @@ mod chunked;
 mod connect;
 mod fetch;
 mod finish;
+#[doc(hidden)]
+pub mod fuzzing;
 mod handshake;
 mod hello;
 mod http;

@@ -35,12 +35,12 @@
 //! it panic; the listener never connects anywhere.
 
 mod bounds;
-mod http;
+pub(crate) mod http;
 pub mod log;
 pub mod page;
 mod pki;
 mod replay;
-mod sniff;
+pub(crate) mod sniff;
 mod tls;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
