@@ -11,6 +11,7 @@ pub mod certs;
 pub mod chain;
 pub mod client_hello;
 mod der;
+pub mod explain;
 pub mod failure;
 mod finish;
 pub mod fixes;

@@ -63,6 +63,11 @@ pub enum Command {
         after_help = "Example:\n  tlsdoctor compare --client java-8 example.com\n  tlsdoctor compare --client-hello hello.hex localhost:8443 --ca-file ca.pem\n  tlsdoctor compare --client-hello clients.jsonl --stream 2 example.com --json\n  tlsdoctor compare --client-hello capture.pcapng example.com"
     )]
     Compare(CompareArgs),
+    /// What an error message means: the likely diagnoses, ranked, and the command that confirms them.
+    #[command(
+        after_help = "Example:\n  tlsdoctor explain \"curl: (60) SSL certificate problem: certificate has expired\"\n  journalctl -u nginx | tlsdoctor explain -\n  tlsdoctor explain error.log --json"
+    )]
+    Explain(ExplainArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Example:\n  tlsdoctor completions bash > /etc/bash_completion.d/tlsdoctor"
@@ -307,6 +312,16 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub server: ServerArgs,
     /// Print the answer as JSON (schema_version 2).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// The error text, `-` to read it (a whole log) from standard input, or
+    /// a regular file holding it (at most 4 MiB).
+    pub text: String,
+    /// Print the answer as JSON (schema_version 1, docs/explain.md).
     #[arg(long)]
     pub json: bool,
 }

@@ -33,7 +33,51 @@ pub async fn run(command: Command, style: Style) -> Result<ExitCode> {
         }
         Command::Listen(args) => listen(args, style).await,
         Command::Compare(args) => compare(args, style).await,
+        Command::Explain(args) => explain(args, style),
     }
+}
+
+/// `explain`: the text from the argument, standard input or a file, ranked
+/// diagnoses out. Exit 0 when something was recognised, 1 when nothing was.
+fn explain(args: ExplainArgs, style: Style) -> Result<ExitCode> {
+    use std::io::Read;
+    let max = analysis::explain::MAX_INPUT;
+    let text = if args.text == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(max as u64 + 1)
+            .read_to_end(&mut bytes)
+            .context("cannot read standard input")?;
+        if bytes.len() > max {
+            bail!(
+                "standard input is over {} MiB; pass the relevant part of the log",
+                max >> 20
+            );
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else if std::path::Path::new(&args.text).is_file() {
+        let bytes = crate::input::read_bounded(std::path::Path::new(&args.text), max as u64)?;
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else {
+        args.text.clone()
+    };
+    let answer = analysis::explain::explain(&text);
+    let shown = if args.json {
+        serde_json::to_string_pretty(&answer)? + "\n"
+    } else {
+        render::explain::terminal(&answer, style)
+    };
+    // A reader that stops early (`| head`) is not an error.
+    match std::io::stdout().lock().write_all(shown.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
+    }
+    Ok(if answer.recognised_anything() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn context(

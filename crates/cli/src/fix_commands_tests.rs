@@ -325,3 +325,22 @@ fn the_key_type_check_in_a_fix_runs() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Public Key Algorithm"));
 }
+
+/// `explain`'s confirming command parses, with a host from the message, a
+/// port, and the client-certificate flags.
+#[test]
+fn the_command_explain_prints_parses() {
+    for text in [
+        "curl: (7) Failed to connect to api.example.com port 8443 after 3 ms: Couldn't connect to server",
+        "curl: (56) OpenSSL SSL_read: error:0A00045C:SSL routines::tlsv13 alert certificate required, errno 0",
+        "NET::ERR_CERT_DATE_INVALID",
+        "x509: certificate is valid for example.com, not www.example.net",
+    ] {
+        let e = analysis::explain::explain(text);
+        let line = e.confirm.replace("HOST", "example.com");
+        assert!(
+            Cli::try_parse_from(shell_words(&line)).is_ok(),
+            "{line} does not parse"
+        );
+    }
+}

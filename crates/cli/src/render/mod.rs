@@ -1,5 +1,6 @@
 //! Reports for people (terminal) and programs (JSON).
 
+pub mod explain;
 pub mod scan;
 pub mod terminal;
 mod vulns;

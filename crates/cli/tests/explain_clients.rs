@@ -1,0 +1,150 @@
+//! `explain` on what real clients print: curl, `openssl s_client` and
+//! Python's `ssl` connect to lab servers with one known fault each; their
+//! error text, explained, must rank the lab's expected code first (among
+//! the codes tied for the top score: a client that prints "unable to get
+//! local issuer certificate" cannot tell a missing intermediate from an
+//! untrusted root, and `explain` says both).
+
+use std::path::Path;
+use std::process::Command;
+
+use model::Code;
+
+/// The lab faults a client sees as a failed handshake, with their codes.
+const FAULTS: &[&str] = &[
+    "expired",
+    "not-yet-valid",
+    "wrong-host",
+    "self-signed",
+    "untrusted-root",
+    "incomplete-chain",
+    "sha1",
+    "client-cert-required",
+    "tls10-only",
+    "legacy-ciphers-only",
+    "reset",
+];
+
+/// `(client, program, args)` for a server on `port` with the lab CA `ca`.
+fn clients(port: u16, ca: &Path) -> Vec<(&'static str, String, Vec<String>)> {
+    let ca = ca.display().to_string();
+    let url = format!("https://localhost:{port}/");
+    let python = format!(
+        "import ssl,socket\nctx=ssl.create_default_context(cafile='{ca}')\ns=ctx.wrap_socket(socket.create_connection(('localhost',{port}),timeout=5),server_hostname='localhost')\ns.sendall(b'GET / HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n')\nprint(s.recv(100))"
+    );
+    vec![
+        (
+            "curl",
+            "curl".into(),
+            [
+                "-sS",
+                "--max-time",
+                "5",
+                "-o",
+                "/dev/null",
+                "--cacert",
+                &ca,
+                &url,
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+        (
+            "openssl",
+            "openssl".into(),
+            [
+                "s_client",
+                "-connect",
+                &format!("localhost:{port}"),
+                "-servername",
+                "localhost",
+                "-verify_return_error",
+                "-verify_hostname",
+                "localhost",
+                "-CAfile",
+                &ca,
+                "-brief",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+        ("python", "python3".into(), vec!["-c".into(), python]),
+    ]
+}
+
+fn installed(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success() || !o.stderr.is_empty())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_real_clients_print_is_explained_with_the_labs_code() {
+    let lab = lab::Lab::start(lab::LabConfig {
+        only: Some(FAULTS.iter().map(|s| s.to_string()).collect()),
+        ..Default::default()
+    })
+    .await
+    .expect("lab starts");
+    let mut misses = Vec::new();
+    let mut explained = std::collections::BTreeMap::<&str, (usize, usize)>::new();
+    for name in FAULTS {
+        let server = lab.server(name).expect("lab server");
+        let expect = server.expect;
+        for (client, program, args) in clients(server.addr.port(), lab.ca_file()) {
+            if !installed(&program) {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "{program} is missing in CI"
+                );
+                continue;
+            }
+            let out = tokio::task::spawn_blocking(move || {
+                Command::new("timeout")
+                    .arg("10")
+                    .arg(&program)
+                    .args(&args)
+                    .stdin(std::process::Stdio::null())
+                    .output()
+                    .expect("client runs")
+            })
+            .await
+            .expect("join");
+            let text = format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&out.stderr),
+                String::from_utf8_lossy(&out.stdout)
+            );
+            if out.status.success() {
+                // The client accepted what the lab serves (its own policy).
+                continue;
+            }
+            let e = analysis::explain::explain(&text);
+            let best = e.candidates.first().map(|c| c.score).unwrap_or(0);
+            let top: Vec<Code> = e
+                .candidates
+                .iter()
+                .filter(|c| c.score == best)
+                .map(|c| c.code)
+                .collect();
+            let entry = explained.entry(client).or_default();
+            entry.1 += 1;
+            if top.iter().any(|c| c.as_str() == expect) {
+                entry.0 += 1;
+            } else {
+                misses.push(format!(
+                    "{client} vs {name} (expected {expect}): top {top:?} from {:?}",
+                    text.lines()
+                        .filter(|l| !l.trim().is_empty() && !l.contains("File \""))
+                        .rev()
+                        .take(3)
+                        .collect::<Vec<_>>()
+                ));
+            }
+        }
+    }
+    lab.shutdown().await;
+    eprintln!("explained with the lab's code first (client: first / failing runs): {explained:?}");
+    assert!(misses.is_empty(), "{misses:#?}");
+}
