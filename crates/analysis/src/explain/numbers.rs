@@ -325,7 +325,13 @@ pub(super) fn decode(line: &str, server_side: bool) -> Vec<Found> {
             },
         })
     };
-    for key in ["alert number ", "alert number:", "alert no. ", "tls alert "] {
+    for key in [
+        "alert number ",
+        "alert number:",
+        "alert no. ",
+        "tls alert ",
+        "received alert [",
+    ] {
         for n in number_after(&lower, key) {
             out.extend(alert_found(n, format!("{}{n}", key.trim_end())));
         }
