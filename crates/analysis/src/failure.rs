@@ -13,7 +13,7 @@ use model::{FlightEnd, Observations, ProbeKind, ProbeRecord, Purpose, TcpOutcome
 /// answered (refused, unreachable, timed out), or the server went silent or
 /// reset the connection without an alert before it had said what the probe
 /// asked, or closed it before any byte where that is not how this server
-/// refuses ([`bare_close_failure`]). `None` when the server answered: a
+/// refuses (the bare-close rule below). `None` when the server answered: a
 /// ServerHello, an alert, or its way of refusing. `obs` is everything the
 /// scan saw. A failure is never evidence of "no".
 pub fn failure(record: &ProbeRecord, obs: &Observations) -> Option<String> {
@@ -115,7 +115,7 @@ fn bare_close_failure<'a>(
 }
 
 /// What a crafted hello asks the server to choose from, for comparing how
-/// the server refuses ([`bare_close_failure`]).
+/// the server refuses (the bare-close rule below).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum RefusalKind {
     /// Versions and suites.

@@ -91,6 +91,7 @@ const FILES: &[(&str, &str)] = &[
         "cloudflare",
         include_str!("../../data/explain/cloudflare.json"),
     ),
+    ("windows", include_str!("../../data/explain/windows.json")),
 ];
 
 /// The catalogue, parsed once. A file that does not parse is left out

@@ -26,7 +26,7 @@ fn every_catalogue_file_parses_and_every_example_is_recognised_by_its_entry() {
         "{:?}",
         catalogue::parse_errors()
     );
-    assert_eq!(catalogue().len(), 14);
+    assert_eq!(catalogue().len(), 15);
     for family in catalogue() {
         for entry in &family.entries {
             assert!(!entry.seen.is_empty() && !entry.codes.is_empty());
@@ -94,6 +94,18 @@ fn unseen_wordings_generalise() {
     // Hyphens, underscores and case do not matter.
     assert_eq!(first("cert-has-expired"), CertExpired);
     assert_eq!(first("PEER SENT ALERT NUMBER 112"), SniRequired);
+    // Other programs' wordings of known faults.
+    assert_eq!(
+        first("schannel: next InitializeSecurityContext failed: SEC_E_UNTRUSTED_ROOT (0x80090325)"),
+        CertUntrustedRoot
+    );
+    assert_eq!(first("psql: error: connection to server at \"db\" failed: server does not support SSL, but SSL was required"), NotTls);
+    assert_eq!(
+        first("Get \"https://localhost:8080\": http: server gave HTTP response to HTTPS client"),
+        NotTls
+    );
+    assert_eq!(first("OpenSSL::SSL::SSLError: SSL_connect returned=1 errno=0 peeraddr=1.2.3.4:443 state=error: certificate verify failed (certificate has expired)"), CertExpired);
+    assert_eq!(first("  Issued certificate has expired."), CertExpired);
 }
 
 #[test]
