@@ -142,6 +142,9 @@ pub fn explain(text: &str) -> Explanation {
     let mut recognised = Vec::new();
     let mut host = None;
     let catalogue = catalogue();
+    // Each piece of evidence counts once per input: a stack trace or a log
+    // repeating one generic line must not outweigh the one specific line.
+    let mut counted: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (index, raw) in text.lines().enumerate().take(100_000) {
         let line: String = raw.chars().take(MAX_LINE).collect();
         let norm = normalise(&line);
@@ -149,23 +152,42 @@ pub fn explain(text: &str) -> Explanation {
             continue;
         }
         let server_side = server_log(&line);
-        for family in catalogue {
-            for entry in &family.entries {
-                let Some(phrase) = entry.matches(&norm) else {
-                    continue;
-                };
-                for (code, weight) in entry.weights(server_side) {
-                    *scores.entry(code).or_default() += weight;
-                }
-                recognised.push(Recognised {
-                    family: family.family.clone(),
-                    meaning: entry.meaning.clone(),
-                    line: index + 1,
-                    matched: phrase.to_string(),
-                });
+        let norm = norm.as_str();
+        let matches: Vec<(&Family, &Entry, &str)> = catalogue
+            .iter()
+            .flat_map(|family| {
+                family
+                    .entries
+                    .iter()
+                    .filter_map(move |entry| entry.matches(norm).map(|p| (family, entry, p)))
+            })
+            .collect();
+        // The longest match wins: "self-signed certificate" inside "self-signed
+        // certificate in certificate chain", "key too small" inside "dh key
+        // too small" is the same words read too short.
+        let normalised: Vec<String> = matches.iter().map(|(_, _, p)| normalise(p)).collect();
+        for (i, (family, entry, phrase)) in matches.iter().enumerate() {
+            let shorter = normalised.iter().any(|other| {
+                other.len() > normalised[i].len()
+                    && format!(" {other} ").contains(&format!(" {} ", normalised[i]))
+            });
+            if shorter || !counted.insert(format!("{}\u{0}{}", family.family, entry.example)) {
+                continue;
             }
+            for (code, weight) in entry.weights(server_side) {
+                *scores.entry(code).or_default() += weight;
+            }
+            recognised.push(Recognised {
+                family: family.family.clone(),
+                meaning: entry.meaning.clone(),
+                line: index + 1,
+                matched: phrase.to_string(),
+            });
         }
         for found in numbers::decode(&line, server_side) {
+            if !counted.insert(format!("{}\u{0}{}", found.family, found.meaning)) {
+                continue;
+            }
             for (code, weight) in &found.codes {
                 *scores.entry(*code).or_default() += weight;
             }
@@ -214,7 +236,9 @@ pub fn explain(text: &str) -> Explanation {
 pub fn host_in(line: &str) -> Option<String> {
     let line: String = line.chars().take(MAX_LINE).collect();
     let valid = |h: &str| {
-        let h = h.trim_matches(|c: char| "'\"`()[]<>,;".contains(c));
+        let h = h
+            .trim_matches(|c: char| "'\"`()[]<>,;".contains(c))
+            .trim_end_matches('.');
         let (name, port) = match h.rsplit_once(':') {
             Some((n, p)) if !n.contains(':') && p.parse::<u16>().is_ok() => (n, Some(p)),
             _ => (h, None),
@@ -269,6 +293,8 @@ pub fn host_in(line: &str) -> Option<String> {
         "sni ",
         "servername ",
         "host: ",
+        "host=",
+        "from ",
     ] {
         if let Some(h) = after(key) {
             // "connect to HOST port N": curl's form.
