@@ -5,6 +5,7 @@
 #
 #   bench/fuzz.sh [SECONDS]          (default 60)
 #   JOBS=2 bench/fuzz.sh 600         # two targets at a time
+#   TARGETS="ocsp pcap" bench/fuzz.sh 60   # only these targets
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). Corpora live in
 # fuzz/corpus/TARGET (kept between runs, not committed); crashes in
@@ -17,7 +18,7 @@ command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is not installed: cargo i
 cargo fuzz build -s none -O >/dev/null
 LOGS=$(mktemp -d /tmp/tlsdoctor-fuzz.XXXXXX)
 trap 'rm -rf "$LOGS"' EXIT
-targets=$(cargo fuzz list)
+targets=${TARGETS:-$(cargo fuzz list)}
 run() {
   mkdir -p "corpus/$1"
   cargo fuzz run -s none -O "$1" "corpus/$1" -- -max_total_time="$SECONDS_PER_TARGET" \
