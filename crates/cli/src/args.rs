@@ -319,11 +319,26 @@ pub struct CompareArgs {
 #[derive(Args)]
 pub struct ExplainArgs {
     /// The error text, `-` to read it (a whole log) from standard input, or
-    /// a regular file holding it (at most 4 MiB).
+    /// a regular file holding it (at most 4 MiB), or a packet capture (pcap
+    /// or pcapng, from tcpdump or Wireshark).
     pub text: String,
     /// Print the answer as JSON (schema_version 1, docs/explain.md).
     #[arg(long)]
     pub json: bool,
+    /// Capture: list every TLS connection, the completed ones too.
+    #[arg(long)]
+    pub all: bool,
+    /// Capture: only this TCP stream (Wireshark's tcp.stream).
+    #[arg(long, value_name = "N")]
+    pub stream: Option<u32>,
+    /// Capture: also trust the CA certificates in this PEM file when judging
+    /// the certificates the capture shows.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Capture: judge certificates at this time (RFC 3339) instead of the
+    /// capture's own time.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }
 
 /// `IP` or `IP:PORT` (or `[IPv6]:PORT`) of a DNS server.

@@ -57,23 +57,16 @@ fn explain(args: ExplainArgs, style: Style) -> Result<ExitCode> {
         }
         String::from_utf8_lossy(&bytes).into_owned()
     } else if std::path::Path::new(&args.text).is_file() {
-        let bytes = crate::input::read_bounded(std::path::Path::new(&args.text), max as u64)?;
-        // pcap (both byte orders, micro/nanoseconds) and pcapng magic numbers.
-        const CAPTURE_MAGIC: [[u8; 4]; 5] = [
-            [0xd4, 0xc3, 0xb2, 0xa1],
-            [0xa1, 0xb2, 0xc3, 0xd4],
-            [0x4d, 0x3c, 0xb2, 0xa1],
-            [0xa1, 0xb2, 0x3c, 0x4d],
-            [0x0a, 0x0d, 0x0d, 0x0a],
-        ];
-        if bytes.len() >= 4 && CAPTURE_MAGIC.iter().any(|m| bytes[..4] == m[..]) {
-            bail!(
-                "{} is a packet capture: explain reads error texts only so far; \
-                 `tlsdoctor compare --client-hello {} HOST` judges the ClientHellos in it against a server",
-                args.text,
-                args.text
-            );
+        let path = PathBuf::from(&args.text);
+        if crate::capture::is_capture(&path)? {
+            let context = context(
+                analysis::profiles::default_profile().name,
+                args.now.as_deref(),
+                args.ca_file.as_ref(),
+            )?;
+            return crate::capture::explain(&path, &args, context, style);
         }
+        let bytes = crate::input::read_bounded(&path, max as u64)?;
         String::from_utf8_lossy(&bytes).into_owned()
     } else {
         args.text.clone()

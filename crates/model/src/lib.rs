@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod bytes;
+mod capture;
 mod client_hello;
 mod observations;
 mod report;
@@ -21,6 +22,7 @@ mod target;
 mod vulns;
 
 pub use bytes::Bytes;
+pub use capture::CaptureFacts;
 pub use client_hello::*;
 pub use observations::*;
 pub use report::*;

@@ -6,6 +6,7 @@
 //! has a deadline and every read is bounded, because the peer may be hostile.
 #![forbid(unsafe_code)]
 
+pub mod capture;
 mod chunked;
 mod connect;
 mod fetch;

@@ -22,6 +22,7 @@
 //! ([`MAX_INPUT`]), lines are cut at [`MAX_LINE`] characters, and nothing here
 //! panics.
 
+pub mod capture;
 mod catalogue;
 mod numbers;
 

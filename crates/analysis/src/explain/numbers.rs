@@ -60,7 +60,16 @@ fn alert(description: u32) -> Option<(&'static str, Weights, Weights)> {
         42 => (
             "bad_certificate",
             vec![(ClientCertRejected, 8)],
-            vec![(CertUntrustedRoot, 5), (CertHostnameMismatch, 3)],
+            // OpenSSL's ssl_verify_alarm_type sends bad_certificate for a
+            // certificate not yet valid, a host name mismatch and a weak
+            // signature or key (security level), besides an unknown issuer.
+            vec![
+                (CertUntrustedRoot, 5),
+                (CertHostnameMismatch, 3),
+                (CertNotYetValid, 3),
+                (CertWeakSignature, 3),
+                (CertWeakKey, 2),
+            ],
         ),
         43 => (
             "unsupported_certificate",
@@ -187,6 +196,24 @@ fn alert(description: u32) -> Option<(&'static str, Weights, Weights)> {
         ),
         _ => return None,
     })
+}
+
+/// An alert's name and the codes it points to: `sent_by_client` is an alert
+/// the client sent (it refused something of the server's), otherwise the
+/// server sent it.
+pub(super) fn alert_weights(
+    description: u8,
+    sent_by_client: bool,
+) -> Option<(&'static str, Weights)> {
+    let (name, from_server, from_client) = alert(u32::from(description))?;
+    Some((
+        name,
+        if sent_by_client {
+            from_client
+        } else {
+            from_server
+        },
+    ))
 }
 
 /// libssl reason codes (include/openssl/sslerr.h) below 1000 that name a

@@ -1,0 +1,459 @@
+//! `explain FILE.pcap`: one captured TLS connection judged. The server's
+//! side goes through the same judge as `diagnose` (the captured ClientHello
+//! is the client profile, the server's plaintext flight the probe's reply);
+//! then what only a capture shows decides the rest: the client's alert, who
+//! closed first, whether both Finished messages went by, the lengths of the
+//! encrypted records that TLS 1.3 does not let us read.
+//!
+//! Observed or unknown: a capture that stops before the end, or a TLS 1.3
+//! abort whose reason is encrypted, says so and ranks candidates with lower
+//! weights instead of naming one cause.
+
+use std::collections::BTreeMap;
+
+use model::{AlertObservation, CaptureFacts, Code, Observations, Report, Severity, Step};
+use serde::Serialize;
+use time::OffsetDateTime;
+use wire::handshake::ClientHello;
+use wire::registry::ProtocolVersion;
+
+use super::{meaning, numbers, side, Candidate, SCHEMA_VERSION};
+use crate::{judge, ClientProfile, Context};
+
+/// A TLS 1.3 alert record is 2 bytes of alert, 1 of content type and a
+/// 16-byte AEAD tag (RFC 8446 §5.2); some stacks pad a little.
+const ENCRYPTED_ALERT_LEN: std::ops::RangeInclusive<u16> = 19..=24;
+
+/// How a captured connection went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The handshake completed (both Finished, or TLS 1.3 traffic after it).
+    Completed,
+    /// It failed, at `failed_step`.
+    Failed,
+    /// The capture does not show enough to tell.
+    Unknown,
+}
+
+/// One captured connection, judged.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConnectionExplanation {
+    pub stream: u32,
+    pub client: String,
+    pub server: String,
+    /// The name the client asked for (SNI), if it sent one.
+    pub server_name: Option<String>,
+    pub outcome: Outcome,
+    /// What happened, in one or two sentences.
+    pub summary: String,
+    pub failed_step: Option<Step>,
+    /// Most likely first; empty when the handshake completed.
+    pub candidates: Vec<Candidate>,
+    /// The `diagnose` command that would confirm the first candidate live.
+    pub confirm: String,
+    /// The judge's report on the server's side, as `diagnose` gives it.
+    pub report: Report,
+    pub facts: CaptureFacts,
+}
+
+/// Every connection of one capture.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaptureExplanation {
+    pub schema_version: u32,
+    pub connections: Vec<ConnectionExplanation>,
+    /// Connections judged but left out of `connections` (see `--all`).
+    pub omitted: usize,
+    /// TCP streams in the capture that carried neither TLS nor a connection attempt.
+    pub other_streams: u64,
+    /// Streams forgotten to keep memory bounded (they may hold more TLS).
+    pub evicted_streams: u64,
+}
+
+/// The context a captured connection is judged in: the captured hello as
+/// the client, and the capture's own time as "now" unless `--now` was given
+/// (a certificate that expired after the capture was valid when it failed).
+pub fn context_for(ctx: &Context, hello: Option<&ClientHello>, facts: &CaptureFacts) -> Context {
+    let mut ctx = ctx.clone();
+    if let Some(hello) = hello {
+        ctx.client = ClientProfile::from_client_hello(hello);
+    }
+    if !ctx.now_overridden {
+        let captured = facts
+            .start_unix_ms
+            .and_then(|ms| {
+                OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+            })
+            // A capture with zero timestamps (some tools write none) is not 1970.
+            .filter(|t| t.year() >= 2000);
+        if let Some(t) = captured {
+            ctx.now = t;
+        }
+    }
+    // Nothing here fetches: a capture is judged as it is.
+    ctx.fetch_issuers = false;
+    ctx
+}
+
+/// Judges one captured connection (`ctx` from [`context_for`]).
+pub fn connection(
+    obs: &Observations,
+    facts: &CaptureFacts,
+    ctx: &Context,
+) -> ConnectionExplanation {
+    let report = judge(obs, ctx);
+    let flight = obs.probes.first().and_then(|p| p.flight.as_ref());
+    let server_hello = flight.and_then(|f| f.server_hello.as_ref());
+    let version = server_hello.map(|sh| sh.version);
+    let mut scores: BTreeMap<Code, u32> = BTreeMap::new();
+    let mut add = |code: Code, weight: u32| *scores.entry(code).or_default() += weight;
+    // The judge's errors are observed facts about the server's side: they lead.
+    let judged_errors: Vec<Code> = report
+        .diagnoses
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| d.code)
+        .collect();
+    let (outcome, summary) = if !facts.client_hello_seen {
+        no_hello(facts, &report)
+    } else if server_hello.is_none() {
+        for (i, code) in judged_errors.iter().enumerate() {
+            // Without the version and suite probes of `diagnose` the judge can
+            // only say "the server sent an alert"; the alert's meaning decides.
+            let weight = if *code == Code::ServerAlert { 3 } else { 20 };
+            add(*code, weight - (2 * i as u32).min(weight - 1));
+        }
+        let alert = flight.and_then(|f| f.alert());
+        if let Some((_, weights)) = alert.and_then(|a| numbers::alert_weights(a.description, false))
+        {
+            for (code, w) in weights {
+                add(code, w);
+            }
+        }
+        before_server_hello(facts, &report)
+    } else if completed(facts, version) {
+        let note = if judged_errors.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " Judged with tlsdoctor's trust store it would fail ({}): the client trusts more (a private CA) or does not verify.",
+                judged_errors.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        };
+        (
+            Outcome::Completed,
+            format!(
+                "The handshake completed ({}).{note}",
+                version
+                    .map(|v| v.display_name())
+                    .unwrap_or_else(|| "TLS".into())
+            ),
+        )
+    } else {
+        for (i, code) in judged_errors.iter().enumerate() {
+            add(*code, 20u32.saturating_sub(2 * i as u32));
+        }
+        after_server_hello(facts, obs, version, &judged_errors, &mut add)
+    };
+    let mut candidates: Vec<Candidate> = scores
+        .into_iter()
+        .filter(|_| outcome != Outcome::Completed)
+        .map(|(code, score)| Candidate {
+            code,
+            score,
+            meaning: meaning(code),
+            side: side(code),
+        })
+        .collect();
+    candidates.sort_by(|a, b| b.score.cmp(&a.score).then(a.code.cmp(&b.code)));
+    let failed_step = match outcome {
+        Outcome::Failed => report
+            .failed_step
+            .or_else(|| step_of(candidates.first().map(|c| c.code))),
+        _ => None,
+    };
+    let server_name = obs.target.as_ref().and_then(|t| t.sni.clone());
+    let confirm = confirm(obs, candidates.first().map(|c| c.code));
+    ConnectionExplanation {
+        stream: facts.stream,
+        client: facts.client.clone(),
+        server: facts.server.clone(),
+        server_name,
+        outcome,
+        summary,
+        failed_step,
+        candidates,
+        confirm,
+        report,
+        facts: facts.clone(),
+    }
+}
+
+/// Whether the capture shows a finished handshake.
+fn completed(facts: &CaptureFacts, version: Option<ProtocolVersion>) -> bool {
+    let fatal = |a: &Option<AlertObservation>| a.as_ref().is_some_and(|a| a.level == 2);
+    if fatal(&facts.client_alert) || fatal(&facts.server_alert_after_client) {
+        return false;
+    }
+    if version == Some(ProtocolVersion::TLS1_3) {
+        // The client's first encrypted record is its Finished (or a
+        // Certificate), not an alert, and the server did not answer it
+        // with an alert-sized record and a close.
+        let client_went_on = facts
+            .client_records_after_flight
+            .first()
+            .is_some_and(|len| !ENCRYPTED_ALERT_LEN.contains(len));
+        client_went_on && !server_aborted_tls13(facts) && !client_quit_after_handshake(facts)
+    } else {
+        facts.client_finished && facts.server_finished && facts.client_encrypted_alerts == 0
+    }
+}
+
+/// TLS 1.3: the client sent its Finished (and perhaps an alert) and closed
+/// without a byte of application data: a client that checks the certificate
+/// after the handshake (curl checks the host name then) refused it.
+fn client_quit_after_handshake(facts: &CaptureFacts) -> bool {
+    // Finished with SHA-384 (4 + 48 + 1 + 16 bytes) plus one padded alert.
+    const FINISHED_AND_ALERT: u64 = 69 + 24;
+    let client_closed = facts
+        .closed_first
+        .as_deref()
+        .is_some_and(|c| c.starts_with("client"));
+    client_closed
+        && facts.client_application_bytes <= FINISHED_AND_ALERT
+        && facts.client_records_after_flight.len() == 1
+}
+
+/// TLS 1.3: after the client's encrypted flight the server sent an
+/// alert-sized record and closed (what servers do when a required client
+/// certificate is missing or refused).
+fn server_aborted_tls13(facts: &CaptureFacts) -> bool {
+    let short_reply = facts
+        .server_records_after_client
+        .first()
+        .is_some_and(|len| ENCRYPTED_ALERT_LEN.contains(len));
+    let server_closed = facts
+        .closed_first
+        .as_deref()
+        .is_some_and(|c| c.starts_with("server"));
+    short_reply && server_closed && facts.server_records_after_client.len() == 1
+}
+
+fn no_hello(facts: &CaptureFacts, report: &Report) -> (Outcome, String) {
+    if facts.refused || facts.syn_unanswered {
+        let what = if facts.refused {
+            "The server refused the TCP connection (RST to the SYN): nothing listens on that port, or a firewall rejects it."
+        } else {
+            "The SYN got no answer in the capture: the host is down, a firewall drops the packets, or the capture missed the reply."
+        };
+        return (
+            if report.failed_step.is_some() {
+                Outcome::Failed
+            } else {
+                Outcome::Unknown
+            },
+            what.into(),
+        );
+    }
+    let why = if facts.mid_stream {
+        "The capture began after this connection's handshake: only encrypted records are in it."
+    } else {
+        "The capture holds no ClientHello for this connection."
+    };
+    (Outcome::Unknown, why.into())
+}
+
+fn before_server_hello(facts: &CaptureFacts, report: &Report) -> (Outcome, String) {
+    let open_at_end = facts.closed_first.is_none() && facts.ending != "closed";
+    if open_at_end && report.primary_code() == Code::HandshakeTimeout {
+        return (
+            Outcome::Unknown,
+            "The capture ends before the server answered the ClientHello: capture longer to see the server's reply.".into(),
+        );
+    }
+    let first = report
+        .diagnoses
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+        .map(|d| d.summary.clone())
+        .unwrap_or_else(|| "The server did not answer the ClientHello with a ServerHello.".into());
+    (Outcome::Failed, first)
+}
+
+fn after_server_hello(
+    facts: &CaptureFacts,
+    obs: &Observations,
+    version: Option<ProtocolVersion>,
+    judged_errors: &[Code],
+    add: &mut impl FnMut(Code, u32),
+) -> (Outcome, String) {
+    let flight = obs.probes.first().and_then(|p| p.flight.as_ref());
+    let asked_for_certificate = flight.is_some_and(|f| f.certificate_request.is_some());
+    let tls13 = version == Some(ProtocolVersion::TLS1_3);
+    let mut sentences = Vec::new();
+    if let Some(alert) = &facts.client_alert {
+        if let Some((name, weights)) = numbers::alert_weights(alert.description, true) {
+            for (code, w) in weights {
+                add(code, w);
+            }
+            sentences.push(format!(
+                "The client refused the server's handshake with alert {name} ({}).",
+                alert.description
+            ));
+        }
+    }
+    if let Some(alert) = &facts.server_alert_after_client {
+        match facts.client_certificate {
+            Some(false) | None if asked_for_certificate => {
+                add(Code::ClientCertRequired, 16);
+                sentences.push(format!(
+                    "The server asked for a client certificate, the client sent none, and the server ended the handshake with alert {} ({}).",
+                    wire::registry::AlertDescription(alert.description).name(),
+                    alert.description
+                ));
+            }
+            Some(true) => {
+                add(Code::ClientCertRejected, 16);
+                sentences.push(format!(
+                    "The client sent a certificate and the server refused it with alert {} ({}).",
+                    wire::registry::AlertDescription(alert.description).name(),
+                    alert.description
+                ));
+            }
+            _ => {
+                if let Some((name, weights)) = numbers::alert_weights(alert.description, false) {
+                    for (code, w) in weights {
+                        add(code, w);
+                    }
+                    sentences.push(format!(
+                        "The server ended the handshake after the client's second flight with alert {name} ({}).",
+                        alert.description
+                    ));
+                }
+            }
+        }
+    }
+    if tls13 && facts.client_alert.is_none() {
+        let first = facts.client_records_after_flight.first();
+        let client_aborted = first.is_none_or(|len| ENCRYPTED_ALERT_LEN.contains(len))
+            && facts
+                .closed_first
+                .as_deref()
+                .is_some_and(|c| c.starts_with("client"));
+        if client_aborted {
+            // The certificate is encrypted: rank what a client refuses most.
+            for (code, w) in [
+                (Code::CertUntrustedRoot, 6),
+                (Code::CertSelfSigned, 5),
+                (Code::CertHostnameMismatch, 5),
+                (Code::CertExpired, 4),
+                (Code::CertChainIncomplete, 4),
+            ] {
+                add(code, w);
+            }
+            sentences.push(format!(
+                "The client aborted {} after the server's encrypted flight{}: in TLS 1.3 that is a client refusing the server's certificate (or its signature). TLS 1.3 encrypts the certificate, so the capture cannot show which check failed; the confirm command shows it.",
+                if first.is_some() { "with an encrypted alert" } else { "without a word" },
+                facts
+                    .client_close_after_ms
+                    .map(|ms| format!(" ({ms} ms later)"))
+                    .unwrap_or_default()
+            ));
+        } else if client_quit_after_handshake(facts) {
+            for (code, w) in [
+                (Code::CertHostnameMismatch, 6),
+                (Code::CertUntrustedRoot, 4),
+                (Code::CertSelfSigned, 3),
+                (Code::CertExpired, 3),
+            ] {
+                add(code, w);
+            }
+            sentences.push(
+                "The client finished the handshake and closed at once without sending a request: it checked the server's certificate after the handshake (curl checks the host name then) and refused it. TLS 1.3 encrypts the certificate, so the capture cannot show which check failed; the confirm command shows it.".into(),
+            );
+        } else if server_aborted_tls13(facts) {
+            add(Code::ClientCertRequired, 7);
+            add(Code::ClientCertRejected, 6);
+            sentences.push(
+                "The server answered the client's encrypted flight with an alert-sized record and closed: in TLS 1.3 that is most often a required client certificate that was missing or refused (the CertificateRequest is encrypted, so the capture cannot show it).".into(),
+            );
+        }
+    }
+    if facts.client_encrypted_alerts > 0 && !tls13 && sentences.is_empty() {
+        add(Code::HandshakeReset, 3);
+        sentences.push("The client sent an encrypted alert after its Finished.".into());
+    }
+    if sentences.is_empty() && judged_errors.is_empty() {
+        let how = match facts.closed_first.as_deref() {
+            Some("server_rst") => "the server reset the connection",
+            Some("server_fin") => "the server closed the connection",
+            Some("client_rst") => "the client reset the connection",
+            Some("client_fin") => "the client closed the connection",
+            _ => "",
+        };
+        if how.is_empty() {
+            return (
+                Outcome::Unknown,
+                "The capture ends during the handshake: capture until the connection closes to see how it ended.".into(),
+            );
+        }
+        add(Code::HandshakeReset, 6);
+        sentences.push(format!(
+            "After the ServerHello {how} without an alert before the handshake finished."
+        ));
+    }
+    if sentences.is_empty() {
+        sentences.push(
+            "The server's flight itself fails the checks every client makes (see the diagnoses)."
+                .into(),
+        );
+    }
+    (Outcome::Failed, sentences.join(" "))
+}
+
+/// The step a code belongs to, when the judge's walk did not fail.
+fn step_of(code: Option<Code>) -> Option<Step> {
+    Some(match code? {
+        Code::ClientCertRequired | Code::ClientCertRejected => Step::ClientCertificate,
+        Code::HandshakeReset => Step::Finished,
+        c if c.as_str().starts_with("cert_") => Step::Certificate,
+        _ => Step::ServerHello,
+    })
+}
+
+/// `tlsdoctor diagnose NAME:PORT --connect-to IP`, so the live check reaches
+/// the server the capture shows under the name the client asked for.
+fn confirm(obs: &Observations, first: Option<Code>) -> String {
+    let Some(target) = &obs.target else {
+        return "tlsdoctor diagnose HOST".into();
+    };
+    let mut command = format!("tlsdoctor diagnose {}", target.display());
+    if let (Some(_), Some(ip)) = (&target.sni, target.connect_to) {
+        command.push_str(&format!(" --connect-to {ip}"));
+    }
+    if matches!(
+        first,
+        Some(Code::ClientCertRequired | Code::ClientCertRejected)
+    ) {
+        command.push_str(" --client-cert client.pem --client-key client.key");
+    }
+    command
+}
+
+impl CaptureExplanation {
+    /// Judged connections, failures first is up to the caller; this only wraps.
+    pub fn new(
+        connections: Vec<ConnectionExplanation>,
+        omitted: usize,
+        other_streams: u64,
+        evicted_streams: u64,
+    ) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            connections,
+            omitted,
+            other_streams,
+            evicted_streams,
+        }
+    }
+}

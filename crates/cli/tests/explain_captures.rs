@@ -1,0 +1,276 @@
+//! `explain FILE.pcap` on what tcpdump captures of real clients failing
+//! against lab servers with one known fault each: curl limited to TLS 1.2
+//! (certificates in the clear), curl with TLS 1.3 (certificates encrypted),
+//! and `openssl s_client`. Every failing connection must be explained with
+//! the lab's expected code on top, except where the capture cannot show the
+//! cause (a TLS 1.3 client refusing an encrypted certificate): there the
+//! code must be among the candidates and the outcome still `failed`.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// The lab faults a client sees as a failed handshake.
+const FAULTS: &[&str] = &[
+    "expired",
+    "not-yet-valid",
+    "wrong-host",
+    "self-signed",
+    "untrusted-root",
+    "incomplete-chain",
+    "sha1",
+    "client-cert-required",
+    "tls10-only",
+    "legacy-ciphers-only",
+    "reset",
+];
+
+/// Certificate faults: TLS 1.3 encrypts the certificate.
+const CERTIFICATE_FAULTS: &[&str] = &[
+    "expired",
+    "not-yet-valid",
+    "wrong-host",
+    "self-signed",
+    "untrusted-root",
+    "incomplete-chain",
+    "sha1",
+];
+
+fn installed(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success() || !o.stderr.is_empty())
+}
+
+/// `(client, TLS 1.3 possible, program, args)`.
+fn clients(port: u16, ca: &Path) -> Vec<(&'static str, bool, &'static str, Vec<String>)> {
+    let ca = ca.display().to_string();
+    let url = format!("https://localhost:{port}/");
+    let curl = |extra: &[&str]| {
+        // One connection per run, to the address the lab listens on.
+        let resolve = format!("localhost:{port}:127.0.0.1");
+        let mut args: Vec<String> = [
+            "-sS",
+            "--max-time",
+            "5",
+            "-o",
+            "/dev/null",
+            "--cacert",
+            &ca,
+            "--resolve",
+            &resolve,
+        ]
+        .map(String::from)
+        .to_vec();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.push(url.clone());
+        args
+    };
+    vec![
+        ("curl-tls1.2", false, "curl", curl(&["--tls-max", "1.2"])),
+        ("curl", true, "curl", curl(&[])),
+        (
+            "openssl",
+            true,
+            "openssl",
+            [
+                "s_client",
+                "-connect",
+                &format!("127.0.0.1:{port}"),
+                "-servername",
+                "localhost",
+                "-verify_return_error",
+                "-verify_hostname",
+                "localhost",
+                "-CAfile",
+                &ca,
+                "-brief",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+    ]
+}
+
+/// Starts tcpdump on loopback and waits until it listens.
+fn start_tcpdump(file: &Path, ports: &[u16]) -> Option<std::process::Child> {
+    let filter = ports
+        .iter()
+        .map(|p| format!("tcp port {p}"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let mut child = Command::new("tcpdump")
+        .args(["-i", "lo", "-U", "-s", "0", "-n", "-w"])
+        .arg(file)
+        .arg(filter)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let stderr = child.stderr.take()?;
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    // "listening on lo, link-type EN10MB ..." once the capture runs.
+    match lines.next() {
+        Some(Ok(line)) if line.contains("listening") => {
+            std::thread::spawn(move || for _ in lines {});
+            Some(child)
+        }
+        _ => {
+            let _ = child.kill();
+            let _ = child.wait();
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn captures_of_real_clients_are_explained_with_the_labs_code() {
+    if !installed("tcpdump") {
+        assert!(std::env::var_os("CI").is_none(), "tcpdump is missing in CI");
+        return;
+    }
+    let lab = lab::Lab::start(lab::LabConfig {
+        only: Some(FAULTS.iter().map(|s| s.to_string()).collect()),
+        ..Default::default()
+    })
+    .await
+    .expect("lab starts");
+    let dir = std::env::temp_dir().join(format!("tlsdoctor-captures-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let capture = dir.join("clients.pcap");
+    let ports: Vec<u16> = FAULTS
+        .iter()
+        .map(|f| lab.server(f).expect("lab server").addr.port())
+        .collect();
+    let Some(mut tcpdump) = start_tcpdump(&capture, &ports) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tcpdump cannot capture on lo in CI"
+        );
+        lab.shutdown().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    };
+    // Which (client, fault) made the connection to each local port.
+    let mut runs = Vec::new();
+    for name in FAULTS {
+        let server = lab.server(name).expect("lab server");
+        for (client, tls13, program, args) in clients(server.addr.port(), lab.ca_file()) {
+            if !installed(program) {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "{program} is missing in CI"
+                );
+                continue;
+            }
+            let out = tokio::task::spawn_blocking(move || {
+                Command::new("timeout")
+                    .arg("10")
+                    .arg(program)
+                    .args(&args)
+                    .stdin(Stdio::null())
+                    .output()
+                    .expect("client runs")
+            })
+            .await
+            .expect("join");
+            runs.push((
+                client,
+                tls13,
+                *name,
+                server.addr.port(),
+                server.expect,
+                out.status.success(),
+            ));
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // SIGTERM: tcpdump writes what it holds and exits.
+    let _ = Command::new("kill").arg(tcpdump.id().to_string()).status();
+    let _ = tcpdump.wait();
+    let ca = dir.join("ca.pem");
+    std::fs::copy(lab.ca_file(), &ca).expect("lab CA copied");
+    lab.shutdown().await;
+
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsdoctor"))
+        .arg("explain")
+        .arg(&capture)
+        .args(["--all", "--json", "--ca-file"])
+        .arg(&ca)
+        .output()
+        .expect("tlsdoctor runs");
+    assert!(
+        out.status.success(),
+        "explain failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let connections = answer["connections"].as_array().expect("connections");
+    let mut by_port: std::collections::BTreeMap<u16, Vec<&serde_json::Value>> = Default::default();
+    for c in connections {
+        let server = c["server"].as_str().unwrap_or_default();
+        let port: u16 = server
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        by_port.entry(port).or_default().push(c);
+    }
+    let mut seen: std::collections::BTreeMap<u16, usize> = Default::default();
+    let mut misses = Vec::new();
+    let mut explained = 0;
+    for (client, tls13, fault, port, expect, succeeded) in runs {
+        let n = seen.entry(port).or_default();
+        let Some(c) = by_port.get(&port).and_then(|v| v.get(*n)) else {
+            misses.push(format!("{client} vs {fault}: no connection in the capture"));
+            continue;
+        };
+        *n += 1;
+        if succeeded {
+            continue; // the client accepted what the lab serves (its own policy)
+        }
+        let outcome = c["outcome"].as_str().unwrap_or_default();
+        let codes: Vec<&str> = c["candidates"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x["code"].as_str()).collect())
+            .unwrap_or_default();
+        let top_score = c["candidates"][0]["score"].as_u64().unwrap_or(0);
+        let top: Vec<&str> = c["candidates"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|x| x["score"].as_u64() == Some(top_score))
+                    .filter_map(|x| x["code"].as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let version = c["report"]["negotiated"]["version"].as_str().unwrap_or("");
+        let hidden = tls13 && CERTIFICATE_FAULTS.contains(&fault) && !version.contains("1.2");
+        let ok = outcome == "failed"
+            && if hidden {
+                codes.contains(&expect)
+            } else {
+                top.contains(&expect)
+            };
+        if ok {
+            explained += 1;
+        } else {
+            misses.push(format!(
+                "{client} vs {fault} (expected {expect}): {outcome}, top {top:?}, all {codes:?}: {}",
+                c["summary"]
+            ));
+        }
+    }
+    eprintln!("explained {explained} failing captured connections");
+    if misses.is_empty() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    assert!(
+        misses.is_empty(),
+        "{misses:#?} (capture kept in {})",
+        dir.display()
+    );
+    assert!(explained >= 20, "too few failing runs: {explained}");
+}
