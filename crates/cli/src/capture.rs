@@ -61,7 +61,14 @@ pub fn explain(
         let captured = probe::capture::observe(&conversation);
         let ctx = capture::context_for(&context, captured.client_hello.as_ref(), &captured.facts);
         let judged = capture::connection(&captured.observations, &captured.facts, &ctx);
-        let wanted = args.all || args.stream.is_some() || judged.outcome != Outcome::Completed;
+        // By default: the failures, and the unknowns whose handshake is in the
+        // capture (a connection seen only mid-way says nothing).
+        let interesting = match judged.outcome {
+            Outcome::Completed => false,
+            Outcome::Failed => true,
+            Outcome::Unknown => judged.facts.client_hello_seen,
+        };
+        let wanted = args.all || args.stream.is_some() || interesting;
         if wanted && shown.len() < MAX_SHOWN {
             shown.push(judged);
         } else {

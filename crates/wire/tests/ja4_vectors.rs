@@ -167,3 +167,55 @@ fn specification_example() {
     );
     assert_eq!(fp.ja4_o, "t13d1516h2_acb858a92679_18f69afefd3d");
 }
+
+/// The conversation reader (`explain FILE.pcap`) keeps the client's plaintext
+/// records: the first ClientHello in them gives each stream's `JA4.1`.
+#[test]
+fn the_conversation_reader_sees_the_same_first_hellos() {
+    let Some(dir) = testdata() else { return };
+    let mut checked = 0usize;
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.extension().is_some_and(|e| e == "pcap" || e == "pcapng") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let expected: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("{name}.expected.json"))).unwrap(),
+        )
+        .unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let mut first: BTreeMap<u64, String> = BTreeMap::new();
+        for c in wire::pcap::ConversationReader::new(&bytes[..]).unwrap() {
+            let c = c.unwrap();
+            // Handshake records' bodies, in order, until the first message is whole.
+            let (mut at, mut hs) = (0usize, Vec::new());
+            while let Some(h) = c.client_bytes.get(at..at + 5) {
+                let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
+                if h[0] == 22 {
+                    hs.extend_from_slice(&c.client_bytes[at + 5..at + 5 + len]);
+                }
+                at += 5 + len;
+            }
+            if hs.first() != Some(&1) {
+                continue;
+            }
+            let len = usize::from(hs[1]) << 16 | usize::from(hs[2]) << 8 | usize::from(hs[3]);
+            let hello = ClientHello::read_handshake(&hs[..4 + len]).unwrap();
+            first.insert(u64::from(c.stream), ja4(&hello).ja4);
+        }
+        for e in expected.as_array().unwrap() {
+            let stream = e["stream"].as_u64().unwrap();
+            let Some(want) = e["JA4.1"].as_str() else {
+                continue;
+            };
+            match first.get(&stream) {
+                Some(got) if got == want => checked += 1,
+                other => failures.push(format!("{name}: stream {stream}: want {want}, got {other:?}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked >= 100, "only {checked} streams");
+}

@@ -457,3 +457,139 @@ impl CaptureExplanation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::{
+        FlightEnd, HelloSpec, ProbeKind, ProbeRecord, ProbeRequest, Purpose, ServerFlight,
+        Target, TcpOutcome,
+    };
+
+    fn ctx() -> Context {
+        Context {
+            now: OffsetDateTime::now_utc(),
+            now_overridden: false,
+            client: crate::profiles::default_profile(),
+            trust: crate::TrustStores::default(),
+            client_identity: false,
+            fetch_issuers: false,
+        }
+    }
+
+    /// Observations as `probe::capture` records them: the captured hello's
+    /// probe with the server's plaintext flight.
+    fn observed(flight: ServerFlight) -> Observations {
+        let mut target = Target::new("app.example", 443);
+        target.connect_to = Some("192.0.2.7".parse().unwrap());
+        let mut obs = Observations::new(target);
+        obs.probes.push(ProbeRecord {
+            request: ProbeRequest {
+                purpose: Purpose::ClientHello,
+                kind: ProbeKind::Hello(HelloSpec::default()),
+            },
+            ip: Some("192.0.2.7".parse().unwrap()),
+            tcp: TcpOutcome::Connected { elapsed_ms: 1 },
+            flight: Some(flight),
+            handshake: None,
+            fetch: None,
+            elapsed_ms: 30,
+        });
+        obs
+    }
+
+    fn tls13_flight() -> ServerFlight {
+        ServerFlight {
+            server_hello: Some(crate::fixtures::server_hello(ProtocolVersion::TLS1_3, 0x1301)),
+            encrypted_records: 1,
+            end: FlightEnd::Complete,
+            ..ServerFlight::default()
+        }
+    }
+
+    fn facts(closed_first: &str) -> CaptureFacts {
+        CaptureFacts {
+            client_hello_seen: true,
+            closed_first: Some(closed_first.into()),
+            ending: "closed".into(),
+            ..CaptureFacts::default()
+        }
+    }
+
+    #[test]
+    fn a_tls13_client_that_closes_after_its_finished_refused_the_certificate() {
+        // curl against a certificate for another name: Finished (53 bytes),
+        // close_notify-sized record, FIN; no request.
+        let f = CaptureFacts {
+            client_records_after_flight: vec![53],
+            client_application_bytes: 53 + 19,
+            ..facts("client_fin")
+        };
+        let e = connection(&observed(tls13_flight()), &f, &ctx());
+        assert_eq!(e.outcome, Outcome::Failed);
+        assert_eq!(e.candidates[0].code, Code::CertHostnameMismatch);
+        assert_eq!(e.failed_step, Some(Step::Certificate));
+        assert_eq!(
+            e.confirm,
+            "tlsdoctor diagnose app.example:443 --connect-to 192.0.2.7"
+        );
+    }
+
+    #[test]
+    fn a_tls13_server_that_answers_the_clients_flight_with_an_alert_wants_a_certificate() {
+        let f = CaptureFacts {
+            client_records_after_flight: vec![53],
+            client_application_bytes: 53,
+            server_records_after_client: vec![19],
+            ..facts("server_fin")
+        };
+        let e = connection(&observed(tls13_flight()), &f, &ctx());
+        assert_eq!(e.outcome, Outcome::Failed);
+        assert_eq!(e.candidates[0].code, Code::ClientCertRequired);
+        assert!(e.confirm.ends_with("--client-cert client.pem --client-key client.key"));
+    }
+
+    #[test]
+    fn traffic_after_the_finished_is_a_completed_handshake() {
+        let f = CaptureFacts {
+            client_records_after_flight: vec![53],
+            client_application_bytes: 53 + 400,
+            server_records_after_client: vec![250, 250, 3000],
+            server_application_bytes: 3500,
+            ..facts("client_fin")
+        };
+        let e = connection(&observed(tls13_flight()), &f, &ctx());
+        assert_eq!(e.outcome, Outcome::Completed);
+        assert!(e.candidates.is_empty());
+    }
+
+    #[test]
+    fn a_server_alert_before_the_server_hello_is_read_for_its_meaning() {
+        let flight = ServerFlight {
+            alerts: vec![AlertObservation {
+                level: 2,
+                description: 70,
+            }],
+            end: FlightEnd::Alert,
+            ..ServerFlight::default()
+        };
+        let e = connection(&observed(flight), &facts("server_fin"), &ctx());
+        assert_eq!(e.outcome, Outcome::Failed);
+        assert_eq!(e.candidates[0].code, Code::ProtocolMismatch);
+    }
+
+    #[test]
+    fn a_capture_that_stops_before_the_reply_is_unknown() {
+        let flight = ServerFlight {
+            end: FlightEnd::Timeout,
+            ..ServerFlight::default()
+        };
+        let f = CaptureFacts {
+            client_hello_seen: true,
+            ending: "capture_ended".into(),
+            ..CaptureFacts::default()
+        };
+        let e = connection(&observed(flight), &f, &ctx());
+        assert_eq!(e.outcome, Outcome::Unknown);
+    }
+}

@@ -161,7 +161,7 @@ pub fn capture_terminal(
     if answer.omitted > 0 {
         let _ = writeln!(
             out,
-            "{} more connection(s) not shown: completed handshakes, or past the first {} (--all lists every one, --stream N one).",
+            "{} more connection(s) not shown: completed handshakes, connections whose handshake the capture missed, or past the first {} (--all lists every one, --stream N one).",
             answer.omitted,
             answer.connections.len()
         );

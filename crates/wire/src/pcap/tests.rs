@@ -247,3 +247,91 @@ fn garbage_never_panics() {
     ng.extend_from_slice(&[6, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f]);
     assert_eq!(client_hellos(&ng), Ok(vec![]));
 }
+
+/// A segment between 10.0.0.1:1234 (client) and 10.0.0.2:443 (server).
+fn segment(from_server: bool, seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let mut p = ipv4_tcp(seq, flags, payload);
+    if from_server {
+        // Swap the addresses and the ports.
+        let (src, dst) = (p[12..16].to_vec(), p[16..20].to_vec());
+        p[12..16].copy_from_slice(&dst);
+        p[16..20].copy_from_slice(&src);
+        let (sp, dp) = (p[20..22].to_vec(), p[22..24].to_vec());
+        p[20..22].copy_from_slice(&dp);
+        p[22..24].copy_from_slice(&sp);
+    }
+    p
+}
+
+fn conversations(file: &[u8]) -> Vec<Conversation> {
+    ConversationReader::new(file)
+        .expect("a capture")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("readable")
+}
+
+#[test]
+fn a_refused_hello_is_one_conversation_with_both_sides() {
+    const SYN: u8 = 0x02;
+    const ACK: u8 = 0x10;
+    const RST: u8 = 0x04;
+    let hello = hello_record(200);
+    let alert = [21, 3, 3, 0, 2, 2, 40];
+    let file = pcap_file(&[
+        segment(false, 99, SYN, &[]),
+        segment(true, 499, SYN | ACK, &[]),
+        // The hello in two segments, the second captured first.
+        segment(false, 100 + 50, ACK, &hello[50..]),
+        segment(false, 100, ACK, &hello[..50]),
+        segment(true, 500, ACK, &alert),
+        segment(true, 507, RST | ACK, &[]),
+    ]);
+    let all = conversations(&file);
+    assert_eq!(all.len(), 1);
+    let c = &all[0];
+    assert_eq!(c.roles_from, "syn");
+    assert_eq!(c.client.1, 1234);
+    assert_eq!(c.server.1, 443);
+    assert!(!c.mid_stream && !c.refused());
+    assert_eq!(c.ending, Ending::Closed);
+    assert_eq!(c.client_bytes, hello);
+    assert_eq!(c.server_bytes, alert);
+    let kinds: Vec<(Side, EventKind)> = c.events.iter().map(|e| (e.side, e.kind.clone())).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (Side::Client, EventKind::Syn),
+            (Side::Server, EventKind::SynAck),
+            (Side::Client, EventKind::Handshake { msg_type: 1, len: 200 }),
+            (Side::Server, EventKind::Alert { level: 2, description: 40 }),
+            (Side::Server, EventKind::Rst),
+        ]
+    );
+    assert_eq!(c.first_close(), Some((Side::Server, TcpClose::Rst)));
+}
+
+#[test]
+fn a_refused_syn_and_a_mid_stream_connection() {
+    const SYN: u8 = 0x02;
+    const ACK: u8 = 0x10;
+    const RST: u8 = 0x04;
+    let refused = pcap_file(&[segment(false, 7, SYN, &[]), segment(true, 0, RST | ACK, &[])]);
+    let all = conversations(&refused);
+    assert_eq!(all.len(), 1);
+    assert!(all[0].refused());
+
+    // Application data only: TLS seen mid-way, roles guessed from the ports.
+    let app = [23, 3, 3, 0, 3, 1, 2, 3];
+    let mid = pcap_file(&[segment(false, 1000, ACK, &app), segment(true, 5000, ACK, &app)]);
+    let all = conversations(&mid);
+    assert_eq!(all.len(), 1);
+    assert!(all[0].mid_stream);
+    assert_eq!(all[0].roles_from, "guess");
+    assert_eq!(all[0].client.1, 1234);
+
+    // Not TLS and no connection attempt: counted, not returned.
+    let http = pcap_file(&[segment(false, 1, ACK, b"GET / HTTP/1.1\r\n\r\n")]);
+    let mut reader = ConversationReader::new(&http[..]).expect("capture");
+    assert!(reader.next_conversation().expect("readable").is_none());
+    assert_eq!(reader.stats().not_tls, 1);
+}
