@@ -177,7 +177,10 @@ fn the_conversation_reader_sees_the_same_first_hellos() {
     let mut failures = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        if !path.extension().is_some_and(|e| e == "pcap" || e == "pcapng") {
+        if !path
+            .extension()
+            .is_some_and(|e| e == "pcap" || e == "pcapng")
+        {
             continue;
         }
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -212,7 +215,9 @@ fn the_conversation_reader_sees_the_same_first_hellos() {
             };
             match first.get(&stream) {
                 Some(got) if got == want => checked += 1,
-                other => failures.push(format!("{name}: stream {stream}: want {want}, got {other:?}")),
+                other => failures.push(format!(
+                    "{name}: stream {stream}: want {want}, got {other:?}"
+                )),
             }
         }
     }

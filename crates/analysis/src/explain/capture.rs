@@ -462,8 +462,8 @@ impl CaptureExplanation {
 mod tests {
     use super::*;
     use model::{
-        FlightEnd, HelloSpec, ProbeKind, ProbeRecord, ProbeRequest, Purpose, ServerFlight,
-        Target, TcpOutcome,
+        FlightEnd, HelloSpec, ProbeKind, ProbeRecord, ProbeRequest, Purpose, ServerFlight, Target,
+        TcpOutcome,
     };
 
     fn ctx() -> Context {
@@ -500,7 +500,10 @@ mod tests {
 
     fn tls13_flight() -> ServerFlight {
         ServerFlight {
-            server_hello: Some(crate::fixtures::server_hello(ProtocolVersion::TLS1_3, 0x1301)),
+            server_hello: Some(crate::fixtures::server_hello(
+                ProtocolVersion::TLS1_3,
+                0x1301,
+            )),
             encrypted_records: 1,
             end: FlightEnd::Complete,
             ..ServerFlight::default()
@@ -546,7 +549,9 @@ mod tests {
         let e = connection(&observed(tls13_flight()), &f, &ctx());
         assert_eq!(e.outcome, Outcome::Failed);
         assert_eq!(e.candidates[0].code, Code::ClientCertRequired);
-        assert!(e.confirm.ends_with("--client-cert client.pem --client-key client.key"));
+        assert!(e
+            .confirm
+            .ends_with("--client-cert client.pem --client-key client.key"));
     }
 
     #[test]

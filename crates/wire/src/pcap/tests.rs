@@ -302,8 +302,20 @@ fn a_refused_hello_is_one_conversation_with_both_sides() {
         vec![
             (Side::Client, EventKind::Syn),
             (Side::Server, EventKind::SynAck),
-            (Side::Client, EventKind::Handshake { msg_type: 1, len: 200 }),
-            (Side::Server, EventKind::Alert { level: 2, description: 40 }),
+            (
+                Side::Client,
+                EventKind::Handshake {
+                    msg_type: 1,
+                    len: 200
+                }
+            ),
+            (
+                Side::Server,
+                EventKind::Alert {
+                    level: 2,
+                    description: 40
+                }
+            ),
             (Side::Server, EventKind::Rst),
         ]
     );
@@ -315,14 +327,20 @@ fn a_refused_syn_and_a_mid_stream_connection() {
     const SYN: u8 = 0x02;
     const ACK: u8 = 0x10;
     const RST: u8 = 0x04;
-    let refused = pcap_file(&[segment(false, 7, SYN, &[]), segment(true, 0, RST | ACK, &[])]);
+    let refused = pcap_file(&[
+        segment(false, 7, SYN, &[]),
+        segment(true, 0, RST | ACK, &[]),
+    ]);
     let all = conversations(&refused);
     assert_eq!(all.len(), 1);
     assert!(all[0].refused());
 
     // Application data only: TLS seen mid-way, roles guessed from the ports.
     let app = [23, 3, 3, 0, 3, 1, 2, 3];
-    let mid = pcap_file(&[segment(false, 1000, ACK, &app), segment(true, 5000, ACK, &app)]);
+    let mid = pcap_file(&[
+        segment(false, 1000, ACK, &app),
+        segment(true, 5000, ACK, &app),
+    ]);
     let all = conversations(&mid);
     assert_eq!(all.len(), 1);
     assert!(all[0].mid_stream);
