@@ -4,7 +4,9 @@
 //! and `openssl s_client`. Every failing connection must be explained with
 //! the lab's expected code on top, except where the capture cannot show the
 //! cause (a TLS 1.3 client refusing an encrypted certificate): there the
-//! code must be among the candidates and the outcome still `failed`.
+//! code must be among the candidates (the outcome `failed`, or `unknown`
+//! where the wire cannot tell a refusal after the handshake from a client
+//! that only tested the connection).
 
 use std::io::BufRead;
 use std::path::Path;
@@ -102,7 +104,9 @@ fn start_tcpdump(file: &Path, ports: &[u16]) -> Option<std::process::Child> {
         .collect::<Vec<_>>()
         .join(" or ");
     let mut child = Command::new("tcpdump")
-        .args(["-i", "lo", "-U", "-s", "0", "-n", "-w"])
+        // --immediate-mode: without it libpcap hands packets over in blocks
+        // with a timeout, and those still in the ring at SIGTERM are lost.
+        .args(["-i", "lo", "--immediate-mode", "-U", "-s", "0", "-n", "-w"])
         .arg(file)
         .arg(filter)
         .stdout(Stdio::null())
@@ -248,12 +252,14 @@ async fn captures_of_real_clients_are_explained_with_the_labs_code() {
             .unwrap_or_default();
         let version = c["report"]["negotiated"]["version"].as_str().unwrap_or("");
         let hidden = tls13 && CERTIFICATE_FAULTS.contains(&fault) && !version.contains("1.2");
-        let ok = outcome == "failed"
-            && if hidden {
-                codes.contains(&expect)
-            } else {
-                top.contains(&expect)
-            };
+        // A TLS 1.3 client that refuses the certificate after the handshake
+        // looks on the wire like one that only tested the connection:
+        // `unknown`, with the code among the candidates.
+        let ok = if hidden {
+            (outcome == "failed" || outcome == "unknown") && codes.contains(&expect)
+        } else {
+            outcome == "failed" && top.contains(&expect)
+        };
         if ok {
             explained += 1;
         } else {

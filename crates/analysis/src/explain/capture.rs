@@ -209,19 +209,23 @@ fn completed(facts: &CaptureFacts, version: Option<ProtocolVersion>) -> bool {
     }
 }
 
-/// TLS 1.3: the client sent its Finished (and perhaps an alert) and closed
-/// without a byte of application data: a client that checks the certificate
-/// after the handshake (curl checks the host name then) refused it.
+/// TLS 1.3: the client sent its Finished and at most one alert-sized record
+/// (close_notify or an alert), not a byte of application data, and the
+/// connection closed. A client that checks the certificate after the
+/// handshake (curl checks the host name then) and refuses it does this; so
+/// does a client that only tests the connection. The wire cannot tell them
+/// apart, so this is reported as unknown with the candidates.
 fn client_quit_after_handshake(facts: &CaptureFacts) -> bool {
     // Finished with SHA-384 (4 + 48 + 1 + 16 bytes) plus one padded alert.
     const FINISHED_AND_ALERT: u64 = 69 + 24;
-    let client_closed = facts
-        .closed_first
-        .as_deref()
-        .is_some_and(|c| c.starts_with("client"));
-    client_closed
+    let finished_first = facts
+        .client_records_after_flight
+        .first()
+        .is_some_and(|len| !ENCRYPTED_ALERT_LEN.contains(len));
+    finished_first
+        && facts.closed_first.is_some()
         && facts.client_application_bytes <= FINISHED_AND_ALERT
-        && facts.client_records_after_flight.len() == 1
+        && !server_aborted_tls13(facts)
 }
 
 /// TLS 1.3: after the client's encrypted flight the server sent an
@@ -291,6 +295,8 @@ fn after_server_hello(
     let asked_for_certificate = flight.is_some_and(|f| f.certificate_request.is_some());
     let tls13 = version == Some(ProtocolVersion::TLS1_3);
     let mut sentences = Vec::new();
+    // The only finding is one the wire cannot tell from a success.
+    let mut ambiguous = false;
     if let Some(alert) = &facts.client_alert {
         if let Some((name, weights)) = numbers::alert_weights(alert.description, true) {
             for (code, w) in weights {
@@ -369,8 +375,9 @@ fn after_server_hello(
                 add(code, w);
             }
             sentences.push(
-                "The client finished the handshake and closed at once without sending a request: it checked the server's certificate after the handshake (curl checks the host name then) and refused it. TLS 1.3 encrypts the certificate, so the capture cannot show which check failed; the confirm command shows it.".into(),
+                "The client finished the handshake and the connection closed without a byte of application data: either the client refused the server's certificate after the handshake (curl checks the host name then), or it only tested the connection. TLS 1.3 encrypts the certificate, so the capture cannot tell; the confirm command shows the certificate.".into(),
             );
+            ambiguous = true;
         } else if server_aborted_tls13(facts) {
             add(Code::ClientCertRequired, 7);
             add(Code::ClientCertRejected, 6);
@@ -408,7 +415,12 @@ fn after_server_hello(
                 .into(),
         );
     }
-    (Outcome::Failed, sentences.join(" "))
+    let outcome = if ambiguous && sentences.len() == 1 && judged_errors.is_empty() {
+        Outcome::Unknown
+    } else {
+        Outcome::Failed
+    };
+    (outcome, sentences.join(" "))
 }
 
 /// The step a code belongs to, when the judge's walk did not fail.
@@ -520,7 +532,7 @@ mod tests {
     }
 
     #[test]
-    fn a_tls13_client_that_closes_after_its_finished_refused_the_certificate() {
+    fn a_tls13_client_that_closes_after_its_finished_is_unknown_with_the_certificate_ranked() {
         // curl against a certificate for another name: Finished (53 bytes),
         // close_notify-sized record, FIN; no request.
         let f = CaptureFacts {
@@ -529,9 +541,25 @@ mod tests {
             ..facts("client_fin")
         };
         let e = connection(&observed(tls13_flight()), &f, &ctx());
-        assert_eq!(e.outcome, Outcome::Failed);
+        assert_eq!(
+            e.outcome,
+            Outcome::Unknown,
+            "{} {:?}",
+            e.summary,
+            e.report.diagnoses
+        );
         assert_eq!(e.candidates[0].code, Code::CertHostnameMismatch);
-        assert_eq!(e.failed_step, Some(Step::Certificate));
+        // The same with the server's ticket between the Finished and the
+        // alert, and the server closing first.
+        let f = CaptureFacts {
+            client_records_after_flight: vec![69, 19],
+            client_application_bytes: 88,
+            server_records_after_client: vec![179],
+            ..facts("server_fin")
+        };
+        let e = connection(&observed(tls13_flight()), &f, &ctx());
+        assert_eq!(e.outcome, Outcome::Unknown);
+        assert_eq!(e.candidates[0].code, Code::CertHostnameMismatch);
         assert_eq!(
             e.confirm,
             "tlsdoctor diagnose app.example:443 --connect-to 192.0.2.7"
