@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(conversation.events.len() <= wire::pcap::MAX_EVENTS);
         assert!(conversation.client_bytes.len() <= wire::pcap::MAX_SIDE_BYTES);
         assert!(conversation.server_bytes.len() <= wire::pcap::MAX_SIDE_BYTES);
-        let captured = probe::capture::observe(&conversation);
+        let captured = probe::capture::observe(&conversation, None);
         let ctx = analysis::explain::capture::context_for(
             &base,
             captured.client_hello.as_ref(),

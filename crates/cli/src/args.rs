@@ -339,6 +339,11 @@ pub struct ExplainArgs {
     /// capture's own time.
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+    /// Capture: the key log the client wrote (SSLKEYLOGFILE, as curl,
+    /// browsers, Node's --tls-keylog and Wireshark use it): TLS 1.3
+    /// certificates, certificate requests and alerts become readable.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
 }
 
 /// `IP` or `IP:PORT` (or `[IPv6]:PORT`) of a DNS server.

@@ -8,12 +8,15 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use analysis::explain::capture::{self, CaptureExplanation, Outcome};
-use anyhow::{Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 
 use crate::args::ExplainArgs;
-use crate::input::{open_bounded, MAX_CAPTURE};
+use crate::input::{open_bounded, read_bounded, MAX_CAPTURE};
 use crate::render::{self, Style};
 
+/// The largest key log read: about 100,000 TLS 1.3 connections' secrets
+/// (four lines of ~170 bytes each).
+const MAX_KEYLOG: u64 = 64 * 1024 * 1024;
 /// Connections printed at most; the rest are counted.
 const MAX_SHOWN: usize = 200;
 
@@ -44,9 +47,26 @@ pub fn explain(
     context: analysis::Context,
     style: Style,
 ) -> Result<ExitCode> {
+    let keylog = match &args.keylog {
+        Some(file) => {
+            let text = read_bounded(file, MAX_KEYLOG)?;
+            let log = wire::tls13::KeyLog::parse(&String::from_utf8_lossy(&text));
+            if log.is_empty() {
+                bail!(
+                    "{} holds no TLS 1.3 traffic secrets (lines such as SERVER_HANDSHAKE_TRAFFIC_SECRET <random> <secret>)",
+                    file.display()
+                );
+            }
+            Some(log)
+        }
+        None => None,
+    };
     let file = open_bounded(path, MAX_CAPTURE)?;
     let mut reader = wire::pcap::ConversationReader::new(BufReader::new(file))
         .with_context(|| format!("cannot read the capture {}", path.display()))?;
+    if keylog.is_some() {
+        reader = reader.keep_encrypted();
+    }
     let mut shown = Vec::new();
     let mut omitted = 0usize;
     let mut found = 0usize;
@@ -58,7 +78,7 @@ pub fn explain(
             continue;
         }
         found += 1;
-        let captured = probe::capture::observe(&conversation);
+        let captured = probe::capture::observe(&conversation, keylog.as_ref());
         let ctx = capture::context_for(&context, captured.client_hello.as_ref(), &captured.facts);
         let judged = capture::connection(&captured.observations, &captured.facts, &ctx);
         // By default: the failures, and the unknowns whose handshake is in the

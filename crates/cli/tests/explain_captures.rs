@@ -47,8 +47,13 @@ fn installed(program: &str) -> bool {
 }
 
 /// `(client, TLS 1.3 possible, program, args)`.
-fn clients(port: u16, ca: &Path) -> Vec<(&'static str, bool, &'static str, Vec<String>)> {
+fn clients(
+    port: u16,
+    ca: &Path,
+    keylog: &Path,
+) -> Vec<(&'static str, bool, &'static str, Vec<String>)> {
     let ca = ca.display().to_string();
+    let keylog = keylog.display().to_string();
     let url = format!("https://localhost:{port}/");
     let curl = |extra: &[&str]| {
         // One connection per run, to the address the lab listens on.
@@ -89,6 +94,8 @@ fn clients(port: u16, ca: &Path) -> Vec<(&'static str, bool, &'static str, Vec<S
                 "-CAfile",
                 &ca,
                 "-brief",
+                "-keylogfile",
+                &keylog,
             ]
             .map(String::from)
             .to_vec(),
@@ -129,6 +136,79 @@ fn start_tcpdump(file: &Path, ports: &[u16]) -> Option<std::process::Child> {
     }
 }
 
+/// One client run: `(client, TLS 1.3 possible, fault, port, expected code, succeeded)`.
+type Run = (&'static str, bool, &'static str, u16, &'static str, bool);
+
+/// Compares `explain --json` with the runs; returns the failing runs
+/// explained and the misses.
+fn check(answer: &serde_json::Value, runs: &[Run], with_keys: bool) -> (usize, Vec<String>) {
+    let connections = answer["connections"].as_array().expect("connections");
+    let mut by_port: std::collections::BTreeMap<u16, Vec<&serde_json::Value>> = Default::default();
+    for c in connections {
+        let server = c["server"].as_str().unwrap_or_default();
+        let port: u16 = server
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        by_port.entry(port).or_default().push(c);
+    }
+    let mut seen: std::collections::BTreeMap<u16, usize> = Default::default();
+    let mut misses = Vec::new();
+    let mut explained = 0;
+    for &(client, tls13, fault, port, expect, succeeded) in runs {
+        let n = seen.entry(port).or_default();
+        let Some(c) = by_port.get(&port).and_then(|v| v.get(*n)) else {
+            misses.push(format!("{client} vs {fault}: no connection in the capture"));
+            continue;
+        };
+        *n += 1;
+        if succeeded {
+            continue; // the client accepted what the lab serves (its own policy)
+        }
+        let outcome = c["outcome"].as_str().unwrap_or_default();
+        let candidates = c["candidates"].as_array().cloned().unwrap_or_default();
+        let codes: Vec<&str> = candidates
+            .iter()
+            .filter_map(|x| x["code"].as_str())
+            .collect();
+        let top_score = candidates.first().and_then(|x| x["score"].as_u64());
+        let top: Vec<&str> = candidates
+            .iter()
+            .filter(|x| x["score"].as_u64() == top_score)
+            .filter_map(|x| x["code"].as_str())
+            .collect();
+        let version = c["version"].as_str().unwrap_or("");
+        let hidden =
+            !with_keys && tls13 && CERTIFICATE_FAULTS.contains(&fault) && !version.contains("1.2");
+        // A TLS 1.3 client that refuses the certificate after the handshake
+        // looks on the wire like one that only tested the connection:
+        // `unknown`, with the code among the candidates.
+        let opened = c["facts"]["decrypted"].as_bool() == Some(true);
+        if with_keys && version.contains("1.3") && !opened {
+            misses.push(format!(
+                "{client} vs {fault}: the key log did not open the TLS 1.3 records"
+            ));
+            continue;
+        }
+        let ok = if hidden {
+            (outcome == "failed" || outcome == "unknown") && codes.contains(&expect)
+        } else {
+            outcome == "failed" && top.contains(&expect)
+        };
+        if ok {
+            explained += 1;
+        } else {
+            misses.push(format!(
+                "{client} vs {fault}{} (expected {expect}): {outcome}, top {top:?}, all {codes:?}: {}",
+                if with_keys { " with the key log" } else { "" },
+                c["summary"]
+            ));
+        }
+    }
+    (explained, misses)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn captures_of_real_clients_are_explained_with_the_labs_code() {
     if !installed("tcpdump") {
@@ -144,6 +224,7 @@ async fn captures_of_real_clients_are_explained_with_the_labs_code() {
     let dir = std::env::temp_dir().join(format!("tlsdoctor-captures-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let capture = dir.join("clients.pcap");
+    let keylog = dir.join("keys.log");
     let ports: Vec<u16> = FAULTS
         .iter()
         .map(|f| lab.server(f).expect("lab server").addr.port())
@@ -161,7 +242,7 @@ async fn captures_of_real_clients_are_explained_with_the_labs_code() {
     let mut runs = Vec::new();
     for name in FAULTS {
         let server = lab.server(name).expect("lab server");
-        for (client, tls13, program, args) in clients(server.addr.port(), lab.ca_file()) {
+        for (client, tls13, program, args) in clients(server.addr.port(), lab.ca_file(), &keylog) {
             if !installed(program) {
                 assert!(
                     std::env::var_os("CI").is_none(),
@@ -169,11 +250,15 @@ async fn captures_of_real_clients_are_explained_with_the_labs_code() {
                 );
                 continue;
             }
+            let keys = keylog.clone();
             let out = tokio::task::spawn_blocking(move || {
                 Command::new("timeout")
                     .arg("10")
                     .arg(program)
                     .args(&args)
+                    // curl (and every NSS/OpenSSL/BoringSSL client) logs its
+                    // secrets here, as for Wireshark.
+                    .env("SSLKEYLOGFILE", &keys)
                     .stdin(Stdio::null())
                     .output()
                     .expect("client runs")
@@ -198,76 +283,30 @@ async fn captures_of_real_clients_are_explained_with_the_labs_code() {
     std::fs::copy(lab.ca_file(), &ca).expect("lab CA copied");
     lab.shutdown().await;
 
-    let out = Command::new(env!("CARGO_BIN_EXE_tlsdoctor"))
-        .arg("explain")
-        .arg(&capture)
-        .args(["--all", "--json", "--ca-file"])
-        .arg(&ca)
-        .output()
-        .expect("tlsdoctor runs");
-    assert!(
-        out.status.success(),
-        "explain failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let connections = answer["connections"].as_array().expect("connections");
-    let mut by_port: std::collections::BTreeMap<u16, Vec<&serde_json::Value>> = Default::default();
-    for c in connections {
-        let server = c["server"].as_str().unwrap_or_default();
-        let port: u16 = server
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        by_port.entry(port).or_default().push(c);
-    }
-    let mut seen: std::collections::BTreeMap<u16, usize> = Default::default();
+    // Without the key log, TLS 1.3 certificate faults are hidden; with it,
+    // every failing connection must have the lab's code on top.
     let mut misses = Vec::new();
     let mut explained = 0;
-    for (client, tls13, fault, port, expect, succeeded) in runs {
-        let n = seen.entry(port).or_default();
-        let Some(c) = by_port.get(&port).and_then(|v| v.get(*n)) else {
-            misses.push(format!("{client} vs {fault}: no connection in the capture"));
-            continue;
-        };
-        *n += 1;
-        if succeeded {
-            continue; // the client accepted what the lab serves (its own policy)
+    for with_keys in [false, true] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tlsdoctor"));
+        command
+            .arg("explain")
+            .arg(&capture)
+            .args(["--all", "--json", "--ca-file"])
+            .arg(&ca);
+        if with_keys {
+            command.arg("--keylog").arg(&keylog);
         }
-        let outcome = c["outcome"].as_str().unwrap_or_default();
-        let codes: Vec<&str> = c["candidates"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|x| x["code"].as_str()).collect())
-            .unwrap_or_default();
-        let top_score = c["candidates"][0]["score"].as_u64().unwrap_or(0);
-        let top: Vec<&str> = c["candidates"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter(|x| x["score"].as_u64() == Some(top_score))
-                    .filter_map(|x| x["code"].as_str())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let version = c["report"]["negotiated"]["version"].as_str().unwrap_or("");
-        let hidden = tls13 && CERTIFICATE_FAULTS.contains(&fault) && !version.contains("1.2");
-        // A TLS 1.3 client that refuses the certificate after the handshake
-        // looks on the wire like one that only tested the connection:
-        // `unknown`, with the code among the candidates.
-        let ok = if hidden {
-            (outcome == "failed" || outcome == "unknown") && codes.contains(&expect)
-        } else {
-            outcome == "failed" && top.contains(&expect)
-        };
-        if ok {
-            explained += 1;
-        } else {
-            misses.push(format!(
-                "{client} vs {fault} (expected {expect}): {outcome}, top {top:?}, all {codes:?}: {}",
-                c["summary"]
-            ));
-        }
+        let out = command.output().expect("tlsdoctor runs");
+        assert!(
+            out.status.success(),
+            "explain failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let answer: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let (n, missed) = check(&answer, &runs, with_keys);
+        explained += n;
+        misses.extend(missed);
     }
     eprintln!("explained {explained} failing captured connections");
     if misses.is_empty() {
@@ -278,5 +317,5 @@ async fn captures_of_real_clients_are_explained_with_the_labs_code() {
         "{misses:#?} (capture kept in {})",
         dir.display()
     );
-    assert!(explained >= 20, "too few failing runs: {explained}");
+    assert!(explained >= 40, "too few failing runs: {explained}");
 }

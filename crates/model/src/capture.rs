@@ -63,6 +63,14 @@ pub struct CaptureFacts {
     /// Milliseconds from the server's last handshake record to the client's
     /// first FIN or RST, when both are in the capture.
     pub client_close_after_ms: Option<u64>,
+    /// The TLS 1.3 handshake records were opened with a key log (`--keylog`):
+    /// certificates, certificate request and alerts above come from them.
+    #[serde(default)]
+    pub decrypted: bool,
+    /// With a key log: the client sent application data after its Finished
+    /// (it accepted the handshake).
+    #[serde(default)]
+    pub client_sent_application_data: Option<bool>,
     /// What happened, one line per event, in order (bounded).
     pub timeline: Vec<String>,
     /// Events left out of `timeline`.

@@ -18,3 +18,4 @@ pub mod record;
 pub mod registry;
 pub mod sslv2;
 pub mod tls12;
+pub mod tls13;

@@ -44,6 +44,8 @@ pub struct ConnectionExplanation {
     pub server: String,
     /// The name the client asked for (SNI), if it sent one.
     pub server_name: Option<String>,
+    /// The version the server chose (`TLS 1.3`), when its ServerHello is in the capture.
+    pub version: Option<String>,
     pub outcome: Outcome,
     /// What happened, in one or two sentences.
     pub summary: String,
@@ -179,6 +181,7 @@ pub fn connection(
         client: facts.client.clone(),
         server: facts.server.clone(),
         server_name,
+        version: version.map(|v| v.display_name()),
         outcome,
         summary,
         failed_step,
@@ -194,6 +197,10 @@ fn completed(facts: &CaptureFacts, version: Option<ProtocolVersion>) -> bool {
     let fatal = |a: &Option<AlertObservation>| a.as_ref().is_some_and(|a| a.level == 2);
     if fatal(&facts.client_alert) || fatal(&facts.server_alert_after_client) {
         return false;
+    }
+    if version == Some(ProtocolVersion::TLS1_3) && facts.decrypted {
+        // The key log opened the records: the client's Finished and a request.
+        return facts.client_finished && facts.client_sent_application_data == Some(true);
     }
     if version == Some(ProtocolVersion::TLS1_3) {
         // The client's first encrypted record is its Finished (or a
@@ -339,7 +346,7 @@ fn after_server_hello(
             }
         }
     }
-    if tls13 && facts.client_alert.is_none() {
+    if tls13 && !facts.decrypted && facts.client_alert.is_none() {
         let first = facts.client_records_after_flight.first();
         let client_aborted = first.is_none_or(|len| ENCRYPTED_ALERT_LEN.contains(len))
             && facts
@@ -385,6 +392,15 @@ fn after_server_hello(
                 "The server answered the client's encrypted flight with an alert-sized record and closed: in TLS 1.3 that is most often a required client certificate that was missing or refused (the CertificateRequest is encrypted, so the capture cannot show it).".into(),
             );
         }
+    }
+    let opened_quiet_finish = facts.decrypted
+        && facts.client_finished
+        && facts.client_sent_application_data == Some(false);
+    if opened_quiet_finish && sentences.is_empty() && judged_errors.is_empty() {
+        sentences.push(
+            "The handshake completed (the key log shows both Finished messages), but the client sent no request before the connection closed: it refused something after the handshake, or only tested the connection.".into(),
+        );
+        ambiguous = true;
     }
     if facts.client_encrypted_alerts > 0 && !tls13 && sentences.is_empty() {
         add(Code::HandshakeReset, 3);

@@ -28,6 +28,10 @@ use super::{CaptureStats, PacketReader, PcapError, MAX_HANDSHAKE_MESSAGE, MAX_RE
 pub const MAX_EVENTS: usize = 64;
 /// Plaintext record bytes kept per side (a long certificate chain fits).
 pub const MAX_SIDE_BYTES: usize = 128 * 1024;
+/// Encrypted (application_data) record bytes kept per side when asked
+/// ([`ConversationReader::keep_encrypted`]): the TLS 1.3 handshake a key log
+/// can open fits.
+pub const MAX_ENCRYPTED_BYTES: usize = 64 * 1024;
 /// Bytes of a side that does not speak TLS kept to recognise what it speaks.
 const FIRST_BYTES: usize = 64;
 
@@ -135,6 +139,10 @@ pub struct Conversation {
     pub server_bytes: Vec<u8>,
     /// The first bytes of a side that does not speak TLS (client, server).
     pub first_bytes: [Vec<u8>; 2],
+    /// With [`ConversationReader::keep_encrypted`]: each side's first
+    /// application_data records, whole, in order (client, server; at most
+    /// [`MAX_ENCRYPTED_BYTES`] each).
+    pub encrypted: [Vec<u8>; 2],
     pub events: Vec<Event>,
     pub events_dropped: u32,
     /// How each side (client, server) ended its half, with the packet index.
@@ -201,6 +209,12 @@ impl<R: std::io::Read> ConversationReader<R> {
         }
     }
 
+    /// Also keep each side's first encrypted records (for a key log to open).
+    pub fn keep_encrypted(mut self) -> Self {
+        self.tracker.consumer.keep_encrypted = true;
+        self
+    }
+
     /// The next conversation, `Ok(None)` when the capture is exhausted.
     pub fn next_conversation(&mut self) -> Result<Option<Conversation>, PcapError> {
         loop {
@@ -232,6 +246,7 @@ impl<R: std::io::Read> Iterator for ConversationReader<R> {
 struct Conversations {
     done: VecDeque<Conversation>,
     not_tls: u64,
+    keep_encrypted: bool,
 }
 
 /// A stream while it is read; `dir` 0 is the lower endpoint of the pair.
@@ -363,6 +378,10 @@ impl Conversations {
                 std::mem::take(&mut live.readers[client_dir].first),
                 std::mem::take(&mut live.readers[server_dir].first),
             ],
+            encrypted: [
+                std::mem::take(&mut live.readers[client_dir].encrypted),
+                std::mem::take(&mut live.readers[server_dir].encrypted),
+            ],
             events,
             events_dropped: live.events_dropped,
             closes: [live.closes[client_dir], live.closes[server_dir]],
@@ -390,7 +409,10 @@ impl Consumer for Conversations {
             last_packet: packet.index,
             start_us: packet.time_us,
             end_us: packet.time_us,
-            readers: [SideReader::default(), SideReader::default()],
+            readers: [
+                SideReader::new(self.keep_encrypted),
+                SideReader::new(self.keep_encrypted),
+            ],
             events: Vec::new(),
             events_dropped: 0,
             closes: [None, None],
@@ -513,11 +535,24 @@ struct SideReader {
     not_tls: bool,
     first: Vec<u8>,
     records: u32,
+    keep_encrypted: bool,
+    encrypted: Vec<u8>,
 }
 
 impl SideReader {
+    fn new(keep_encrypted: bool) -> Self {
+        Self {
+            keep_encrypted,
+            ..Self::default()
+        }
+    }
+
     fn buffered(&self) -> usize {
-        self.record.capacity() + self.kept.capacity() + self.hs.capacity() + self.first.capacity()
+        self.record.capacity()
+            + self.kept.capacity()
+            + self.hs.capacity()
+            + self.first.capacity()
+            + self.encrypted.capacity()
     }
 
     fn feed(&mut self, mut data: &[u8], out: &mut Vec<EventKind>) {
@@ -572,8 +607,11 @@ impl SideReader {
             // The kept bytes stop at the first encrypted record, so a flight
             // parser sees where the plaintext ended.
             self.keep_done = true;
-            self.skip = usize::from(len);
-            self.record.clear();
+            let room = self.encrypted.len() + 5 + usize::from(len) <= MAX_ENCRYPTED_BYTES;
+            if !(self.keep_encrypted && room) {
+                self.skip = usize::from(len);
+                self.record.clear();
+            }
         }
         true
     }
@@ -608,6 +646,7 @@ impl SideReader {
                 out.push(EventKind::EncryptedHandshake { len });
             }
             22 => self.handshake(body, out),
+            23 => self.encrypted.extend_from_slice(&record),
             _ => {} // heartbeat
         }
         self.record = record;

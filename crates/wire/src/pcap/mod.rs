@@ -40,8 +40,8 @@ mod streams;
 mod tests;
 
 pub use conversations::{
-    Conversation, ConversationReader, Ending, Event, EventKind, Side, TcpClose, MAX_EVENTS,
-    MAX_SIDE_BYTES,
+    Conversation, ConversationReader, Ending, Event, EventKind, Side, TcpClose,
+    MAX_ENCRYPTED_BYTES, MAX_EVENTS, MAX_SIDE_BYTES,
 };
 pub use file::{Packet, PacketReader};
 use hellos::Hellos;

@@ -14,8 +14,11 @@ use model::{
 use wire::handshake::ClientHello;
 use wire::pcap::{Conversation, Ending, Event, EventKind, Side, TcpClose};
 use wire::registry::AlertDescription;
+use wire::tls13::KeyLog;
 
 use crate::hello::FlightRecorder;
+
+mod decrypted;
 
 /// Lines of timeline kept per connection.
 const MAX_TIMELINE: usize = 48;
@@ -33,14 +36,16 @@ pub struct CapturedConnection {
     pub client_hello: Option<ClientHello>,
 }
 
-/// Turns one conversation into observations and facts.
-pub fn observe(conv: &Conversation) -> CapturedConnection {
+/// Turns one conversation into observations and facts. With a key log that
+/// holds this connection's secrets, its TLS 1.3 handshake records are opened
+/// (the reader must have kept them: `ConversationReader::keep_encrypted`).
+pub fn observe(conv: &Conversation, keylog: Option<&KeyLog>) -> CapturedConnection {
     let client_hello = first_client_hello(&conv.client_bytes);
     let sni = client_hello
         .as_ref()
         .and_then(|h| h.server_name().map(str::to_owned));
     let (server_ip, server_port) = conv.server;
-    let facts = facts(conv);
+    let mut facts = facts(conv);
     let target = Target {
         host: sni.clone().unwrap_or_else(|| server_ip.to_string()),
         port: server_port,
@@ -67,7 +72,10 @@ pub fn observe(conv: &Conversation) -> CapturedConnection {
             elapsed_ms: syn_to_syn_ack_ms(conv).unwrap_or(0),
         }
     };
-    let flight = (facts.client_hello_seen && tcp.is_connected()).then(|| server_flight(conv));
+    let mut flight = (facts.client_hello_seen && tcp.is_connected()).then(|| server_flight(conv));
+    if let (Some(flight), Some(hello), Some(keylog)) = (flight.as_mut(), &client_hello, keylog) {
+        open_tls13(conv, hello, keylog, flight, &mut facts);
+    }
     observations.probes.push(ProbeRecord {
         request: ProbeRequest {
             purpose: Purpose::ClientHello,
@@ -88,6 +96,52 @@ pub fn observe(conv: &Conversation) -> CapturedConnection {
         observations,
         facts,
         client_hello,
+    }
+}
+
+/// Opens a TLS 1.3 connection's encrypted handshake with the key log, and
+/// records what it shows as if the capture had shown it in the clear.
+fn open_tls13(
+    conv: &Conversation,
+    hello: &ClientHello,
+    keylog: &KeyLog,
+    flight: &mut model::ServerFlight,
+    facts: &mut CaptureFacts,
+) {
+    let Some(sh) = &flight.server_hello else {
+        return;
+    };
+    if sh.version != wire::registry::ProtocolVersion::TLS1_3 {
+        return;
+    }
+    let Some(secrets) = keylog.secrets(&hello.random) else {
+        return;
+    };
+    let opened = decrypted::open(&conv.encrypted, sh.cipher_suite, secrets);
+    if opened.notes.is_empty() {
+        return; // nothing authenticated: not this connection's secrets
+    }
+    facts.decrypted = true;
+    if !opened.certificates.is_empty() {
+        flight.certificates = opened.certificates;
+    }
+    if opened.certificate_request.is_some() {
+        flight.certificate_request = opened.certificate_request;
+    }
+    if let Some(a) = opened.client_alert {
+        facts.client_alert.get_or_insert(a);
+    }
+    if let Some(a) = opened.server_alert {
+        facts.server_alert_after_client.get_or_insert(a);
+    }
+    facts.client_certificate = facts.client_certificate.or(opened.client_certificate);
+    facts.client_finished |= opened.client_finished;
+    facts.server_finished |= opened.server_finished;
+    facts.client_sent_application_data = Some(opened.client_application_data);
+    for note in opened.notes {
+        if facts.timeline.len() < MAX_TIMELINE + 16 {
+            facts.timeline.push(note);
+        }
     }
 }
 

@@ -1,0 +1,247 @@
+//! The TLS 1.3 handshake records of a captured connection, opened with the
+//! secrets of a key log (`wire::tls13`): what TLS 1.3 hides from a capture
+//! (the server's certificates and certificate request, the client's
+//! certificate, both sides' alerts) read as if it were TLS 1.2.
+
+use model::{AlertObservation, Bytes, CertificateRequestObservation};
+use wire::handshake::{
+    CertificateMessage as Certificate, CertificateRequest, CertificateRequestForm,
+};
+use wire::registry::CipherSuite;
+use wire::tls13::{RecordOpener, Secrets};
+
+/// Handshake bytes reassembled per side at most (a long chain fits).
+const MAX_HANDSHAKE: usize = 256 * 1024;
+
+/// What the opened records showed.
+#[derive(Debug, Default)]
+pub(super) struct Opened {
+    pub certificates: Vec<Bytes>,
+    pub certificate_request: Option<CertificateRequestObservation>,
+    pub server_finished: bool,
+    pub server_alert: Option<AlertObservation>,
+    pub client_alert: Option<AlertObservation>,
+    pub client_certificate: Option<bool>,
+    pub client_finished: bool,
+    pub client_application_data: bool,
+    /// What was read, a line per message, for the timeline.
+    pub notes: Vec<String>,
+}
+
+/// Splits kept `application_data` records (header and body each).
+fn records(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut at = 0usize;
+    std::iter::from_fn(move || {
+        let header = bytes.get(at..at + 5)?;
+        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+        let record = bytes.get(at..at + 5 + len)?;
+        at += 5 + len;
+        Some(record)
+    })
+}
+
+/// Handshake messages of one side: type and body, as they complete.
+#[derive(Default)]
+struct Messages {
+    buf: Vec<u8>,
+}
+
+impl Messages {
+    fn push(&mut self, content: &[u8]) -> Vec<(u8, Vec<u8>)> {
+        if self.buf.len() + content.len() > MAX_HANDSHAKE {
+            self.buf.clear();
+            return Vec::new();
+        }
+        self.buf.extend_from_slice(content);
+        let mut out = Vec::new();
+        while let Some(h) = self.buf.get(..4) {
+            let len = usize::from(h[1]) << 16 | usize::from(h[2]) << 8 | usize::from(h[3]);
+            if self.buf.len() < 4 + len {
+                break;
+            }
+            let typ = h[0];
+            let body = self.buf[4..4 + len].to_vec();
+            self.buf.drain(..4 + len);
+            out.push((typ, body));
+        }
+        out
+    }
+}
+
+fn alert(content: &[u8]) -> Option<AlertObservation> {
+    match content {
+        [level, description] => Some(AlertObservation {
+            level: *level,
+            description: *description,
+        }),
+        _ => None,
+    }
+}
+
+fn alert_note(side: &str, a: &AlertObservation) -> String {
+    format!(
+        "{side} (decrypted): alert {} ({}), {}",
+        wire::registry::AlertDescription(a.description).name(),
+        a.description,
+        if a.level == 2 { "fatal" } else { "warning" }
+    )
+}
+
+/// Opens the server's records (`encrypted[1]`) and the client's
+/// (`encrypted[0]`) of a TLS 1.3 connection that chose `suite`.
+pub(super) fn open(encrypted: &[Vec<u8>; 2], suite: CipherSuite, secrets: &Secrets) -> Opened {
+    let mut o = Opened::default();
+    server_side(&encrypted[1], suite, secrets, &mut o);
+    client_side(&encrypted[0], suite, secrets, &mut o);
+    o
+}
+
+fn server_side(bytes: &[u8], suite: CipherSuite, secrets: &Secrets, o: &mut Opened) {
+    let opener =
+        |secret: &Option<Vec<u8>>| secret.as_deref().and_then(|s| RecordOpener::new(suite, s));
+    let mut handshake = opener(&secrets.server_handshake);
+    let mut application = opener(&secrets.server_application);
+    let mut messages = Messages::default();
+    for record in records(bytes) {
+        if let Some(hs) = handshake.as_mut() {
+            if let Some((content_type, content)) = hs.open(record) {
+                match content_type {
+                    22 => {
+                        for (typ, body) in messages.push(&content) {
+                            server_message(typ, &body, o);
+                            if typ == 20 {
+                                handshake = None; // the application epoch begins
+                            }
+                        }
+                    }
+                    21 => {
+                        if let Some(a) = alert(&content) {
+                            o.notes.push(alert_note("server", &a));
+                            o.server_alert.get_or_insert(a);
+                        }
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+        }
+        let Some(app) = application.as_mut() else {
+            break;
+        };
+        match app.open(record) {
+            Some((21, content)) => {
+                if let Some(a) = alert(&content) {
+                    o.notes.push(alert_note("server", &a));
+                    o.server_alert.get_or_insert(a);
+                }
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+}
+
+fn server_message(typ: u8, body: &[u8], o: &mut Opened) {
+    match typ {
+        8 => o
+            .notes
+            .push("server (decrypted): EncryptedExtensions".into()),
+        11 => {
+            if let Ok(cert) = Certificate::read_bytes(body, true) {
+                o.certificates = cert.certificates().into_iter().map(Bytes::from).collect();
+                o.notes.push(format!(
+                    "server (decrypted): Certificate ({} certificate(s))",
+                    o.certificates.len()
+                ));
+            }
+        }
+        13 => {
+            if let Ok(req) = CertificateRequest::read_bytes(body, CertificateRequestForm::Tls13) {
+                o.certificate_request = Some(CertificateRequestObservation {
+                    ca_names: req
+                        .certificate_authorities()
+                        .iter()
+                        .map(|n| Bytes(n.clone()))
+                        .collect(),
+                    signature_schemes: req
+                        .signature_algorithms()
+                        .map(<[_]>::to_vec)
+                        .unwrap_or_default(),
+                });
+                o.notes
+                    .push("server (decrypted): CertificateRequest".into());
+            }
+        }
+        15 => o.notes.push("server (decrypted): CertificateVerify".into()),
+        20 => {
+            o.server_finished = true;
+            o.notes.push("server (decrypted): Finished".into());
+        }
+        _ => {}
+    }
+}
+
+fn client_side(bytes: &[u8], suite: CipherSuite, secrets: &Secrets, o: &mut Opened) {
+    let opener =
+        |secret: &Option<Vec<u8>>| secret.as_deref().and_then(|s| RecordOpener::new(suite, s));
+    let mut handshake = opener(&secrets.client_handshake);
+    let mut application = opener(&secrets.client_application);
+    let mut messages = Messages::default();
+    for record in records(bytes) {
+        if let Some(hs) = handshake.as_mut() {
+            if let Some((content_type, content)) = hs.open(record) {
+                match content_type {
+                    22 => {
+                        for (typ, body) in messages.push(&content) {
+                            match typ {
+                                11 => {
+                                    let sent = Certificate::read_bytes(&body, true)
+                                        .is_ok_and(|c| !c.is_empty());
+                                    o.client_certificate = Some(sent);
+                                    o.notes.push(format!(
+                                        "client (decrypted): Certificate ({})",
+                                        if sent { "with a certificate" } else { "empty" }
+                                    ));
+                                }
+                                15 => o.notes.push("client (decrypted): CertificateVerify".into()),
+                                20 => {
+                                    o.client_finished = true;
+                                    o.notes.push("client (decrypted): Finished".into());
+                                    handshake = None;
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    21 => {
+                        if let Some(a) = alert(&content) {
+                            o.notes.push(alert_note("client", &a));
+                            o.client_alert.get_or_insert(a);
+                        }
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+        }
+        let Some(app) = application.as_mut() else {
+            break;
+        };
+        match app.open(record) {
+            Some((21, content)) => {
+                if let Some(a) = alert(&content) {
+                    o.notes.push(alert_note("client", &a));
+                    o.client_alert.get_or_insert(a);
+                }
+            }
+            Some((23, _)) => {
+                if !o.client_application_data {
+                    o.notes.push("client (decrypted): application data".into());
+                }
+                o.client_application_data = true;
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+}
