@@ -122,7 +122,69 @@ public class Client {
 /// issuer is unknown") and Java ("PKIX path building failed") print the same
 /// for a self-signed certificate as for an untrusted root. There the lab's
 /// code must be among the candidates, not necessarily on top.
-const INDISTINGUISHABLE: &[(&str, &str)] = &[("gnutls", "self-signed"), ("java", "self-signed")];
+/// Chromium's `ERR_CERT_DATE_INVALID` is the same for a certificate not yet
+/// valid as for an expired one, and `ERR_CERT_AUTHORITY_INVALID` for a
+/// self-signed one as for an untrusted root.
+const INDISTINGUISHABLE: &[(&str, &str)] = &[
+    ("gnutls", "self-signed"),
+    ("java", "self-signed"),
+    ("chromium", "not-yet-valid"),
+    ("chromium", "self-signed"),
+];
+
+/// Headless Chromium loading `url`, with nothing resolved but localhost (no
+/// DNS traffic for its background services) and the lab CA in the NSS
+/// database under `home`, as a user who imported it would have it.
+fn chromium_args(url: &str, profile: &Path) -> Vec<String> {
+    [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost",
+        "--enable-logging=stderr",
+    ]
+    .map(String::from)
+    .into_iter()
+    .chain([
+        format!("--user-data-dir={}", profile.display()),
+        "--dump-dom".into(),
+        url.into(),
+    ])
+    .collect()
+}
+
+/// Makes `home/.pki/nssdb` trust `ca` (certutil from libnss3-tools); false
+/// when certutil is missing or fails.
+fn nss_trusting(home: &Path, ca: &Path) -> bool {
+    let db = home.join(".pki/nssdb");
+    if std::fs::create_dir_all(&db).is_err() {
+        return false;
+    }
+    let db = format!("sql:{}", db.display());
+    let ok = |args: &[&str]| {
+        Command::new("certutil")
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    ok(&["-d", &db, "-N", "--empty-password"])
+        && ok(&[
+            "-d",
+            &db,
+            "-A",
+            "-t",
+            "C,,",
+            "-n",
+            "tlsdoctor-lab",
+            "-i",
+            &ca.display().to_string(),
+        ])
+}
 
 fn installed(program: &str) -> bool {
     Command::new(program)
@@ -147,6 +209,12 @@ async fn what_real_clients_print_is_explained_with_the_labs_code() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let java_file = dir.join("Client.java");
     std::fs::write(&java_file, JAVA_CLIENT).expect("java client");
+    let chromium_home = dir.join("chromium-home");
+    let chromium = installed("chromium") && nss_trusting(&chromium_home, lab.ca_file());
+    assert!(
+        chromium || std::env::var_os("CI").is_none(),
+        "chromium and certutil (libnss3-tools) are needed in CI"
+    );
     let mut misses = Vec::new();
     let mut explained = std::collections::BTreeMap::<&str, (usize, usize)>::new();
     for name in FAULTS {
@@ -162,6 +230,16 @@ async fn what_real_clients_print_is_explained_with_the_labs_code() {
                 format!("https://localhost:{}/", server.addr.port()),
             ],
         ));
+        if chromium {
+            all.push((
+                "chromium",
+                "chromium".into(),
+                chromium_args(
+                    &format!("https://localhost:{}/", server.addr.port()),
+                    &dir.join(format!("chromium-profile-{name}")),
+                ),
+            ));
+        }
         for (client, program, args) in all {
             if !installed(&program) {
                 assert!(
@@ -170,24 +248,40 @@ async fn what_real_clients_print_is_explained_with_the_labs_code() {
                 );
                 continue;
             }
+            let home = (client == "chromium").then(|| chromium_home.clone());
             let out = tokio::task::spawn_blocking(move || {
-                Command::new("timeout")
-                    .arg("10")
-                    .arg(&program)
-                    .args(&args)
+                let mut command = Command::new("timeout");
+                command.arg("20").arg(&program).args(&args);
+                if let Some(home) = home {
+                    // Chromium reads its trust settings from ~/.pki/nssdb.
+                    command.env("HOME", home);
+                }
+                command
                     .stdin(std::process::Stdio::null())
                     .output()
                     .expect("client runs")
             })
             .await
             .expect("join");
-            let text = format!(
+            let mut text = format!(
                 "{}\n{}",
                 String::from_utf8_lossy(&out.stderr),
                 String::from_utf8_lossy(&out.stdout)
             );
-            if out.status.success() {
-                // The client accepted what the lab serves (its own policy).
+            let mut succeeded = out.status.success();
+            if client == "chromium" {
+                // The line a user sees as the error page's code; the rest of
+                // the log is the browser's own chatter.
+                text = text
+                    .lines()
+                    .filter(|l| l.contains("Page load failed"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                succeeded = text.is_empty();
+            }
+            if succeeded {
+                // The client accepted what the lab serves (its own policy;
+                // Chromium fetches a missing intermediate itself).
                 continue;
             }
             let e = analysis::explain::explain(&text);
