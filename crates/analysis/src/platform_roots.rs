@@ -12,12 +12,10 @@
 //! [`Platform::frozen`] tells the two apart; every text that rests on a
 //! snapshot names it and [`SNAPSHOT_DATE`].
 //!
-//! Parsed once per platform, on first use.
+//! Converted from PEM to DER at build time (`build.rs`), split once per
+//! platform on first use.
 
 use std::sync::OnceLock;
-
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::CertificateDer;
 
 /// The date cfssl_trust took the snapshots.
 pub const SNAPSHOT_DATE: &str = "2017-03-21";
@@ -108,20 +106,26 @@ impl Platform {
             .iter()
             .position(|p| *p == self)
             .expect("every platform is in ALL");
-        PARSED[index].get_or_init(|| parse(self.pem()))
+        PARSED[index].get_or_init(|| split(self.der()))
     }
 
-    fn pem(self) -> &'static [u8] {
+    /// The store as `build.rs` wrote it: (4-byte length, DER) repeated.
+    fn der(self) -> &'static [u8] {
+        macro_rules! store {
+            ($name:literal) => {
+                include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".der"))
+            };
+        }
         match self {
-            Platform::MacOs => include_bytes!("../data/roots/osx.pem"),
-            Platform::Ios => include_bytes!("../data/roots/ios.pem"),
-            Platform::Windows => include_bytes!("../data/roots/windows.pem"),
-            Platform::Ubuntu => include_bytes!("../data/roots/ubuntu.pem"),
-            Platform::Android2_2 => include_bytes!("../data/roots/froyo.pem"),
-            Platform::Android2_3 => include_bytes!("../data/roots/gingerbread.pem"),
-            Platform::Android3 => include_bytes!("../data/roots/honeycomb.pem"),
-            Platform::Android4_0 => include_bytes!("../data/roots/ics.pem"),
-            Platform::Android4_4 => include_bytes!("../data/roots/kitkat.pem"),
+            Platform::MacOs => store!("osx"),
+            Platform::Ios => store!("ios"),
+            Platform::Windows => store!("windows"),
+            Platform::Ubuntu => store!("ubuntu"),
+            Platform::Android2_2 => store!("froyo"),
+            Platform::Android2_3 => store!("gingerbread"),
+            Platform::Android3 => store!("honeycomb"),
+            Platform::Android4_0 => store!("ics"),
+            Platform::Android4_4 => store!("kitkat"),
         }
     }
 }
@@ -133,11 +137,17 @@ impl serde::Serialize for Platform {
     }
 }
 
-fn parse(pem: &[u8]) -> Vec<Vec<u8>> {
-    CertificateDer::pem_slice_iter(pem)
-        .filter_map(Result::ok)
-        .map(|der| der.to_vec())
-        .collect()
+fn split(mut blob: &[u8]) -> Vec<Vec<u8>> {
+    let mut roots = Vec::new();
+    while let Some((len, rest)) = blob.split_first_chunk::<4>() {
+        let len = u32::from_be_bytes(*len) as usize;
+        let Some((der, rest)) = rest.split_at_checked(len) else {
+            break;
+        };
+        roots.push(der.to_vec());
+        blob = rest;
+    }
+    roots
 }
 
 #[cfg(test)]
