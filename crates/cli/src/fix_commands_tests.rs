@@ -344,3 +344,59 @@ fn the_command_explain_prints_parses() {
         );
     }
 }
+
+/// `explain FILE.pcap`'s confirm command (name, port, `--connect-to`, and
+/// the client-certificate flags when those lead) parses as written.
+#[test]
+fn the_command_explain_prints_for_a_capture_parses() {
+    use model::{
+        CaptureFacts, FlightEnd, HelloSpec, Observations, ProbeKind, ProbeRecord, ProbeRequest,
+        Purpose, ServerFlight, Target, TcpOutcome,
+    };
+    for (ip, sni) in [("192.0.2.7", Some("app.example")), ("2001:db8::7", None)] {
+        let ip: std::net::IpAddr = ip.parse().unwrap();
+        let mut target = Target::new(sni.unwrap_or(&ip.to_string()).to_string(), 8443);
+        target.connect_to = Some(ip);
+        let mut obs = Observations::new(target);
+        obs.probes.push(ProbeRecord {
+            request: ProbeRequest {
+                purpose: Purpose::ClientHello,
+                kind: ProbeKind::Hello(HelloSpec::default()),
+            },
+            ip: Some(ip),
+            tcp: TcpOutcome::Connected { elapsed_ms: 1 },
+            flight: Some(ServerFlight {
+                alerts: vec![model::AlertObservation {
+                    level: 2,
+                    description: 116,
+                }],
+                end: FlightEnd::Alert,
+                ..ServerFlight::default()
+            }),
+            handshake: None,
+            fetch: None,
+            elapsed_ms: 3,
+        });
+        let facts = CaptureFacts {
+            client_hello_seen: true,
+            closed_first: Some("server_fin".into()),
+            ending: "closed".into(),
+            ..CaptureFacts::default()
+        };
+        let ctx = analysis::Context {
+            now: time::OffsetDateTime::now_utc(),
+            now_overridden: false,
+            client: analysis::profiles::default_profile(),
+            trust: analysis::TrustStores::default(),
+            client_identity: false,
+            fetch_issuers: false,
+        };
+        let e = analysis::explain::capture::connection(&obs, &facts, &ctx);
+        assert!(e.confirm.contains("--client-cert"), "{}", e.confirm);
+        assert!(
+            Cli::try_parse_from(shell_words(&e.confirm)).is_ok(),
+            "{} does not parse",
+            e.confirm
+        );
+    }
+}
