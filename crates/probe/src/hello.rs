@@ -234,17 +234,7 @@ impl FlightRecorder {
                     flight.key_exchange = Some(key_exchange(&ske));
                 }
                 ServerEvent::CertificateRequest(req) => {
-                    flight.certificate_request = Some(CertificateRequestObservation {
-                        ca_names: req
-                            .certificate_authorities()
-                            .iter()
-                            .map(|n| Bytes(n.clone()))
-                            .collect(),
-                        signature_schemes: req
-                            .signature_algorithms()
-                            .map(<[_]>::to_vec)
-                            .unwrap_or_default(),
-                    });
+                    flight.certificate_request = Some(certificate_request(&req));
                 }
                 ServerEvent::CertificateStatus(status) => {
                     flight.ocsp_staple = Some(Bytes(status.response))
@@ -289,6 +279,23 @@ impl FlightRecorder {
             None => end,
         };
         self.flight
+    }
+}
+
+/// What a CertificateRequest asks for (any TLS version's form).
+pub(crate) fn certificate_request(
+    req: &wire::handshake::CertificateRequest,
+) -> CertificateRequestObservation {
+    CertificateRequestObservation {
+        ca_names: req
+            .certificate_authorities()
+            .iter()
+            .map(|n| Bytes(n.clone()))
+            .collect(),
+        signature_schemes: req
+            .signature_algorithms()
+            .map(<[_]>::to_vec)
+            .unwrap_or_default(),
     }
 }
 

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use wire::handshake::ClientHello;
 use wire::registry::ProtocolVersion;
 
-use super::{meaning, numbers, side, Candidate, SCHEMA_VERSION};
+use super::{numbers, ranked, Candidate, SCHEMA_VERSION};
 use crate::{judge, ClientProfile, Context};
 
 /// A TLS 1.3 alert record is 2 bytes of alert, 1 of content type and a
@@ -157,17 +157,11 @@ pub fn connection(
         }
         after_server_hello(facts, obs, version, &judged_errors, &mut add)
     };
-    let mut candidates: Vec<Candidate> = scores
-        .into_iter()
-        .filter(|_| outcome != Outcome::Completed)
-        .map(|(code, score)| Candidate {
-            code,
-            score,
-            meaning: meaning(code),
-            side: side(code),
-        })
-        .collect();
-    candidates.sort_by(|a, b| b.score.cmp(&a.score).then(a.code.cmp(&b.code)));
+    let candidates = if outcome == Outcome::Completed {
+        Vec::new()
+    } else {
+        ranked(scores)
+    };
     let failed_step = match outcome {
         Outcome::Failed => report
             .failed_step

@@ -203,16 +203,7 @@ pub fn explain(text: &str) -> Explanation {
             host = host_in(&line);
         }
     }
-    let mut candidates: Vec<Candidate> = scores
-        .into_iter()
-        .map(|(code, score)| Candidate {
-            code,
-            score,
-            meaning: meaning(code),
-            side: side(code),
-        })
-        .collect();
-    candidates.sort_by(|a, b| b.score.cmp(&a.score).then(a.code.cmp(&b.code)));
+    let candidates = ranked(scores);
     recognised.truncate(200);
     let target = host.clone().unwrap_or_else(|| "HOST".into());
     let confirm = match candidates.first().map(|c| c.code) {
@@ -315,6 +306,22 @@ pub fn host_in(line: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Scored codes as candidates, the highest score first (ties by code, so
+/// the order is stable).
+fn ranked(scores: BTreeMap<Code, u32>) -> Vec<Candidate> {
+    let mut candidates: Vec<Candidate> = scores
+        .into_iter()
+        .map(|(code, score)| Candidate {
+            code,
+            score,
+            meaning: meaning(code),
+            side: side(code),
+        })
+        .collect();
+    candidates.sort_by(|a, b| b.score.cmp(&a.score).then(a.code.cmp(&b.code)));
+    candidates
 }
 
 /// Who must act on `code`.

@@ -91,157 +91,158 @@ fn alert_note(side: &str, a: &AlertObservation) -> String {
 /// (`encrypted[0]`) of a TLS 1.3 connection that chose `suite`.
 pub(super) fn open(encrypted: &[Vec<u8>; 2], suite: CipherSuite, secrets: &Secrets) -> Opened {
     let mut o = Opened::default();
-    server_side(&encrypted[1], suite, secrets, &mut o);
-    client_side(&encrypted[0], suite, secrets, &mut o);
+    walk(
+        &encrypted[1],
+        suite,
+        [&secrets.server_handshake, &secrets.server_application],
+        &mut o,
+        &mut Server,
+    );
+    walk(
+        &encrypted[0],
+        suite,
+        [&secrets.client_handshake, &secrets.client_application],
+        &mut o,
+        &mut Client,
+    );
     o
 }
 
-fn server_side(bytes: &[u8], suite: CipherSuite, secrets: &Secrets, o: &mut Opened) {
+/// What one side's opened records mean.
+trait SideView {
+    const NAME: &'static str;
+    /// A handshake message of the handshake epoch.
+    fn message(&mut self, typ: u8, body: &[u8], o: &mut Opened);
+    /// An alert, in either epoch.
+    fn alert(&mut self, alert: AlertObservation, o: &mut Opened);
+    /// Application data after the side's Finished.
+    fn application_data(&mut self, _o: &mut Opened) {}
+}
+
+/// Walks one side's records: the handshake epoch under its handshake traffic
+/// secret until its Finished, then the application epoch under its first
+/// application traffic secret (RFC 8446 §7.3). Stops at the first record
+/// that opens under neither.
+fn walk<S: SideView>(
+    bytes: &[u8],
+    suite: CipherSuite,
+    [handshake_secret, application_secret]: [&Option<Vec<u8>>; 2],
+    o: &mut Opened,
+    side: &mut S,
+) {
     let opener =
         |secret: &Option<Vec<u8>>| secret.as_deref().and_then(|s| RecordOpener::new(suite, s));
-    let mut handshake = opener(&secrets.server_handshake);
-    let mut application = opener(&secrets.server_application);
+    let mut handshake = opener(handshake_secret);
+    let mut application = opener(application_secret);
     let mut messages = Messages::default();
     for record in records(bytes) {
-        if let Some(hs) = handshake.as_mut() {
-            if let Some((content_type, content)) = hs.open(record) {
-                match content_type {
-                    22 => {
-                        for (typ, body) in messages.push(&content) {
-                            server_message(typ, &body, o);
-                            if typ == 20 {
-                                handshake = None; // the application epoch begins
-                            }
+        if let Some((content_type, content)) = handshake.as_mut().and_then(|hs| hs.open(record)) {
+            match content_type {
+                22 => {
+                    for (typ, body) in messages.push(&content) {
+                        side.message(typ, &body, o);
+                        if typ == 20 {
+                            handshake = None; // the application epoch begins
                         }
                     }
-                    21 => {
-                        if let Some(a) = alert(&content) {
-                            o.notes.push(alert_note("server", &a));
-                            o.server_alert.get_or_insert(a);
-                        }
-                    }
-                    _ => {}
                 }
-                continue;
+                21 => {
+                    if let Some(a) = alert(&content) {
+                        o.notes.push(alert_note(S::NAME, &a));
+                        side.alert(a, o);
+                    }
+                }
+                _ => {}
             }
+            continue;
         }
-        let Some(app) = application.as_mut() else {
-            break;
-        };
-        match app.open(record) {
+        match application.as_mut().and_then(|app| app.open(record)) {
             Some((21, content)) => {
                 if let Some(a) = alert(&content) {
-                    o.notes.push(alert_note("server", &a));
-                    o.server_alert.get_or_insert(a);
+                    o.notes.push(alert_note(S::NAME, &a));
+                    side.alert(a, o);
                 }
             }
+            Some((23, _)) => side.application_data(o),
             Some(_) => {}
             None => break,
         }
     }
 }
 
-fn server_message(typ: u8, body: &[u8], o: &mut Opened) {
-    match typ {
-        8 => o
-            .notes
-            .push("server (decrypted): EncryptedExtensions".into()),
-        11 => {
-            if let Ok(cert) = Certificate::read_bytes(body, true) {
-                o.certificates = cert.certificates().into_iter().map(Bytes::from).collect();
+struct Server;
+
+impl SideView for Server {
+    const NAME: &'static str = "server";
+
+    fn message(&mut self, typ: u8, body: &[u8], o: &mut Opened) {
+        match typ {
+            8 => o
+                .notes
+                .push("server (decrypted): EncryptedExtensions".into()),
+            11 => {
+                if let Ok(cert) = Certificate::read_bytes(body, true) {
+                    o.certificates = cert.certificates().into_iter().map(Bytes::from).collect();
+                    o.notes.push(format!(
+                        "server (decrypted): Certificate ({} certificate(s))",
+                        o.certificates.len()
+                    ));
+                }
+            }
+            13 => {
+                if let Ok(req) = CertificateRequest::read_bytes(body, CertificateRequestForm::Tls13)
+                {
+                    o.certificate_request = Some(crate::hello::certificate_request(&req));
+                    o.notes
+                        .push("server (decrypted): CertificateRequest".into());
+                }
+            }
+            15 => o.notes.push("server (decrypted): CertificateVerify".into()),
+            20 => {
+                o.server_finished = true;
+                o.notes.push("server (decrypted): Finished".into());
+            }
+            _ => {}
+        }
+    }
+
+    fn alert(&mut self, alert: AlertObservation, o: &mut Opened) {
+        o.server_alert.get_or_insert(alert);
+    }
+}
+
+struct Client;
+
+impl SideView for Client {
+    const NAME: &'static str = "client";
+
+    fn message(&mut self, typ: u8, body: &[u8], o: &mut Opened) {
+        match typ {
+            11 => {
+                let sent = Certificate::read_bytes(body, true).is_ok_and(|c| !c.is_empty());
+                o.client_certificate = Some(sent);
                 o.notes.push(format!(
-                    "server (decrypted): Certificate ({} certificate(s))",
-                    o.certificates.len()
+                    "client (decrypted): Certificate ({})",
+                    if sent { "with a certificate" } else { "empty" }
                 ));
             }
-        }
-        13 => {
-            if let Ok(req) = CertificateRequest::read_bytes(body, CertificateRequestForm::Tls13) {
-                o.certificate_request = Some(CertificateRequestObservation {
-                    ca_names: req
-                        .certificate_authorities()
-                        .iter()
-                        .map(|n| Bytes(n.clone()))
-                        .collect(),
-                    signature_schemes: req
-                        .signature_algorithms()
-                        .map(<[_]>::to_vec)
-                        .unwrap_or_default(),
-                });
-                o.notes
-                    .push("server (decrypted): CertificateRequest".into());
+            15 => o.notes.push("client (decrypted): CertificateVerify".into()),
+            20 => {
+                o.client_finished = true;
+                o.notes.push("client (decrypted): Finished".into());
             }
+            _ => {}
         }
-        15 => o.notes.push("server (decrypted): CertificateVerify".into()),
-        20 => {
-            o.server_finished = true;
-            o.notes.push("server (decrypted): Finished".into());
-        }
-        _ => {}
     }
-}
 
-fn client_side(bytes: &[u8], suite: CipherSuite, secrets: &Secrets, o: &mut Opened) {
-    let opener =
-        |secret: &Option<Vec<u8>>| secret.as_deref().and_then(|s| RecordOpener::new(suite, s));
-    let mut handshake = opener(&secrets.client_handshake);
-    let mut application = opener(&secrets.client_application);
-    let mut messages = Messages::default();
-    for record in records(bytes) {
-        if let Some(hs) = handshake.as_mut() {
-            if let Some((content_type, content)) = hs.open(record) {
-                match content_type {
-                    22 => {
-                        for (typ, body) in messages.push(&content) {
-                            match typ {
-                                11 => {
-                                    let sent = Certificate::read_bytes(&body, true)
-                                        .is_ok_and(|c| !c.is_empty());
-                                    o.client_certificate = Some(sent);
-                                    o.notes.push(format!(
-                                        "client (decrypted): Certificate ({})",
-                                        if sent { "with a certificate" } else { "empty" }
-                                    ));
-                                }
-                                15 => o.notes.push("client (decrypted): CertificateVerify".into()),
-                                20 => {
-                                    o.client_finished = true;
-                                    o.notes.push("client (decrypted): Finished".into());
-                                    handshake = None;
-                                }
-                                _ => {}
-                            }
-                        }
-                    }
-                    21 => {
-                        if let Some(a) = alert(&content) {
-                            o.notes.push(alert_note("client", &a));
-                            o.client_alert.get_or_insert(a);
-                        }
-                    }
-                    _ => {}
-                }
-                continue;
-            }
+    fn alert(&mut self, alert: AlertObservation, o: &mut Opened) {
+        o.client_alert.get_or_insert(alert);
+    }
+
+    fn application_data(&mut self, o: &mut Opened) {
+        if !o.client_application_data {
+            o.notes.push("client (decrypted): application data".into());
         }
-        let Some(app) = application.as_mut() else {
-            break;
-        };
-        match app.open(record) {
-            Some((21, content)) => {
-                if let Some(a) = alert(&content) {
-                    o.notes.push(alert_note("client", &a));
-                    o.client_alert.get_or_insert(a);
-                }
-            }
-            Some((23, _)) => {
-                if !o.client_application_data {
-                    o.notes.push("client (decrypted): application data".into());
-                }
-                o.client_application_data = true;
-            }
-            Some(_) => {}
-            None => break,
-        }
+        o.client_application_data = true;
     }
 }
