@@ -15,7 +15,8 @@
 #   big-chain      a Certificate message of 60 × 2000-byte garbage entries
 #   syn-flood.pcap `compare --client-hello` with a 200 MB pcap of 3.6 M
 #                  SYN-only TCP streams and one ClientHello at the end
-#                  (memory must not grow with the number of streams)
+#                  (memory must not grow with the number of streams), and
+#                  `explain` on the same file (every stream judged)
 set -euo pipefail
 # shellcheck source=bench/common.sh
 . "$(dirname "$0")/common.sh"
@@ -123,3 +124,10 @@ read -r secs rss < <(tail -1 "$WORK/time")
 found=$(grep -ho 'pcap stream [0-9]*' "$WORK/out.json" "$WORK/err" | head -1 || true)
 printf '%-14s %-9s %8s %10s %9s  %s\n' syn-flood.pcap compare "$secs" "$rss" \
   "$(stat -c %s "$WORK/syn-flood.pcap")" "hello: ${found:-not found}"
+/usr/bin/time -f "%e %M" -o "$WORK/time" "$BIN" explain "$WORK/syn-flood.pcap" --json \
+  >"$WORK/out.json" 2>"$WORK/err" || true
+read -r secs rss < <(tail -1 "$WORK/time")
+shown=$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print(len(a["connections"]), "shown,", a["omitted"], "more")' \
+  "$WORK/out.json" 2>/dev/null || echo "no answer")
+printf '%-14s %-9s %8s %10s %9s  %s\n' syn-flood.pcap explain "$secs" "$rss" \
+  "$(wc -c <"$WORK/out.json")" "connections: $shown"

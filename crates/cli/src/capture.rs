@@ -67,6 +67,7 @@ pub fn explain(
     if keylog.is_some() {
         reader = reader.keep_encrypted();
     }
+    let mut context = capture::CaptureContext::new(context);
     let mut shown = Vec::new();
     let mut omitted = 0usize;
     let mut found = 0usize;
@@ -79,8 +80,8 @@ pub fn explain(
         }
         found += 1;
         let captured = probe::capture::observe(&conversation, keylog.as_ref());
-        let ctx = capture::context_for(&context, captured.client_hello.as_ref(), &captured.facts);
-        let judged = capture::connection(&captured.observations, &captured.facts, &ctx);
+        let ctx = context.for_connection(captured.client_hello.as_ref(), &captured.facts);
+        let judged = capture::connection(&captured.observations, &captured.facts, ctx);
         // By default: the failures, and the unknowns whose handshake is in the
         // capture (a connection seen only mid-way says nothing).
         let interesting = match judged.outcome {

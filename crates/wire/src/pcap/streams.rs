@@ -186,34 +186,47 @@ impl<C: Consumer> Tracker<C> {
         }
         self.stamp += 1;
         let stamp = self.stamp;
-        let Some(mut stream) = self.live.remove(&key) else {
+        // Borrow the fields apart: the stream stays in the map (moving it out
+        // and back costs a copy of its state per packet).
+        let Self {
+            live,
+            lru,
+            consumer,
+            stats,
+            buffered,
+            ..
+        } = self;
+        let Some(stream) = live.get_mut(&key) else {
             return;
         };
-        self.lru.remove(&stream.stamp);
+        lru.remove(&stream.stamp);
         stream.stamp = stamp;
-        self.lru.insert(stamp, key);
+        lru.insert(stamp, key);
         if seg.fin || seg.rst {
             stream.closing = true;
         }
-        let before = self.held(&stream);
-        self.consumer.segment(&mut stream.state, dir, &seg, packet);
-        let wants = self.consumer.wants(&stream.state, dir);
-        let consumer = &mut self.consumer;
+        let held = |stream: &Stream<C::State>, consumer: &C| {
+            stream.dirs[0].pending_bytes
+                + stream.dirs[1].pending_bytes
+                + consumer.buffered(&stream.state)
+        };
+        let before = held(stream, consumer);
+        consumer.segment(&mut stream.state, dir, &seg, packet);
+        let wants = consumer.wants(&stream.state, dir);
         let state = &mut stream.state;
         let gap = stream.dirs[dir].segment(&seg, wants, &mut |bytes| {
             consumer.data(state, dir, bytes, &seg, packet);
             consumer.wants(state, dir)
         });
         if gap {
-            self.stats.gaps += 1;
-            self.consumer.gap(&mut stream.state, dir);
+            stats.gaps += 1;
+            consumer.gap(&mut stream.state, dir);
         }
-        if !self.consumer.wants(&stream.state, dir) {
+        if !consumer.wants(&stream.state, dir) {
             stream.dirs[dir].release();
         }
-        let after = self.held(&stream);
-        self.buffered = self.buffered - before + after;
-        self.live.insert(key, stream);
+        let after = held(stream, consumer);
+        *buffered = *buffered - before + after;
         while self.buffered > MAX_BUFFERED_TOTAL {
             if !self.evict_oldest(Some(&key)) {
                 break;
