@@ -46,6 +46,11 @@ pub struct ConnectionExplanation {
     pub server_name: Option<String>,
     /// The version the server chose (`TLS 1.3`), when its ServerHello is in the capture.
     pub version: Option<String>,
+    /// The cipher suite it chose (IANA name).
+    pub cipher_suite: Option<String>,
+    /// The key-exchange group: TLS 1.3's key share, or a TLS 1.2
+    /// ServerKeyExchange's curve.
+    pub group: Option<String>,
     pub outcome: Outcome,
     /// What happened, in one or two sentences.
     pub summary: String,
@@ -202,6 +207,15 @@ pub fn connection(
         server: facts.server.clone(),
         server_name,
         version: version.map(|v| v.display_name()),
+        cipher_suite: server_hello.map(|sh| sh.cipher_suite.name()),
+        group: server_hello
+            .and_then(|sh| sh.group)
+            .or_else(|| {
+                flight
+                    .and_then(|f| f.key_exchange.as_ref())
+                    .and_then(|k| k.group)
+            })
+            .map(|g| g.name()),
         outcome,
         summary,
         failed_step,

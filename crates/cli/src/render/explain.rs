@@ -111,6 +111,15 @@ pub fn capture_terminal(
             ))
         );
         let _ = writeln!(out, "  {outcome}{step}: {}", clean(&c.summary));
+        if let Some(version) = &c.version {
+            let suite = c.cipher_suite.as_deref().unwrap_or("?");
+            let group = c
+                .group
+                .as_deref()
+                .map(|g| format!(", {g}"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  negotiated: {version}, {suite}{group}");
+        }
         if !c.candidates.is_empty() {
             let best = c.candidates[0].score.max(1);
             let _ = writeln!(out, "  Likely diagnoses (most likely first)");
