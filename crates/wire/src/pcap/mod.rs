@@ -1,14 +1,16 @@
-//! Reading TLS ClientHellos out of packet captures (pcap and pcapng), so a
-//! capture can feed the same analysis as a live probe and JA3/JA4 can be checked
-//! against published vectors.
+//! Reading TLS out of packet captures (pcap and pcapng): the ClientHellos
+//! (so a capture can feed the same analysis as a live probe and JA3/JA4 can
+//! be checked against published vectors), and whole conversations with both
+//! sides ([`ConversationReader`], for `explain FILE.pcap`).
 //!
 //! [`client_hellos`] takes the whole file as bytes; [`HelloReader`] and
-//! [`client_hellos_from`] read any [`Read`] one packet at a time. It understands classic
-//! pcap (both byte orders, micro- and nanosecond timestamps) and pcapng (section
-//! header, interface description, enhanced, simple and obsolete packet blocks, in
-//! either byte order); link types Ethernet (with 802.1Q/802.1ad tags), raw IPv4/IPv6,
-//! Linux cooked capture v1 and v2, and BSD/OpenBSD loopback; IPv4 and IPv6 (with
-//! extension headers) carrying TCP.
+//! [`client_hellos_from`] read any [`Read`] one packet at a time, as does
+//! [`ConversationReader`]. They understand classic pcap (both byte orders,
+//! micro- and nanosecond timestamps) and pcapng (section header, interface
+//! description, enhanced, simple and obsolete packet blocks, in either byte
+//! order); link types Ethernet (with 802.1Q/802.1ad tags), raw IPv4/IPv6,
+//! Linux cooked capture v1 and v2, and BSD/OpenBSD loopback; IPv4 and IPv6
+//! (with extension headers) carrying TCP.
 //!
 //! Each TCP direction is reassembled by sequence number (retransmissions and
 //! overlaps trimmed, out-of-order segments held back) and read as a stream of TLS
@@ -26,7 +28,8 @@
 //! bytes buffered, the least recently active stream being forgotten first (a
 //! forgotten stream that comes back gets a new number, so stream numbers match
 //! Wireshark's only while nothing was evicted); [`CaptureStats`] counts what was
-//! dropped. It never decrypts anything and never opens files or sockets itself.
+//! dropped. It never opens files or sockets itself; decrypting is left to
+//! [`crate::tls13`] and a key log.
 
 use std::io::Read;
 use std::net::IpAddr;
