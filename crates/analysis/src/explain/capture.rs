@@ -269,19 +269,33 @@ fn client_quit_after_handshake(facts: &CaptureFacts) -> bool {
         && !server_aborted_tls13(facts)
 }
 
-/// TLS 1.3: after the client's encrypted flight the server sent an
-/// alert-sized record and closed (what servers do when a required client
-/// certificate is missing or refused).
+/// TLS 1.3: the client's first encrypted record after the server's flight
+/// is 25 bytes: an empty Certificate message (4-byte header, empty context,
+/// empty list: 8 bytes, plus the content type and a 16-byte AEAD tag). A
+/// client sends a Certificate only when the server asked for one: this one
+/// had none to give.
+fn empty_client_certificate_tls13(facts: &CaptureFacts) -> bool {
+    facts.client_records_after_flight.first() == Some(&25)
+}
+
+/// TLS 1.3: after the client's encrypted flight the server sent one
+/// alert-sized record and the connection closed (what servers do when a
+/// required client certificate is missing or refused). When the client closed
+/// first, its own close_notify could have drawn that record, so the empty
+/// Certificate must show that the server had asked.
 fn server_aborted_tls13(facts: &CaptureFacts) -> bool {
     let short_reply = facts
         .server_records_after_client
         .first()
         .is_some_and(|len| ENCRYPTED_ALERT_LEN.contains(len));
-    let server_closed = facts
+    let server_closed_first = facts
         .closed_first
         .as_deref()
         .is_some_and(|c| c.starts_with("server"));
-    short_reply && server_closed && facts.server_records_after_client.len() == 1
+    short_reply
+        && facts.server_records_after_client.len() == 1
+        && facts.closed_first.is_some()
+        && (server_closed_first || empty_client_certificate_tls13(facts))
 }
 
 fn no_hello(facts: &CaptureFacts, report: &Report) -> (Outcome, String) {
@@ -419,6 +433,11 @@ fn after_server_hello(
                 "The client finished the handshake and the connection closed without a byte of application data: either the client refused the server's certificate after the handshake (curl checks the host name then), or it only tested the connection. TLS 1.3 encrypts the certificate, so the capture cannot tell; the confirm command shows the certificate.".into(),
             );
             ambiguous = true;
+        } else if server_aborted_tls13(facts) && empty_client_certificate_tls13(facts) {
+            add(Code::ClientCertRequired, 9);
+            sentences.push(
+                "The server asked for a client certificate (the client answered with an empty Certificate message, 25 bytes encrypted), then answered the client's flight with an alert-sized record and closed: a required client certificate was missing.".into(),
+            );
         } else if server_aborted_tls13(facts) {
             add(Code::ClientCertRequired, 7);
             add(Code::ClientCertRejected, 6);
@@ -630,6 +649,22 @@ mod tests {
         assert!(e
             .confirm
             .ends_with("--client-cert client.pem --client-key client.key"));
+    }
+
+    #[test]
+    fn an_empty_tls13_client_certificate_then_an_alert_is_a_missing_client_certificate() {
+        // openssl s_client without a certificate against a server that
+        // requires one: empty Certificate (25) + Finished (69), the server's
+        // alert (19), and the client's FIN racing the server's.
+        let f = CaptureFacts {
+            client_records_after_flight: vec![25],
+            client_application_bytes: 94,
+            server_records_after_client: vec![19],
+            ..facts("client_fin")
+        };
+        let e = connection(&observed(tls13_flight()), &f, &ctx());
+        assert_eq!(e.outcome, Outcome::Failed);
+        assert_eq!(e.candidates[0].code, Code::ClientCertRequired);
     }
 
     #[test]
