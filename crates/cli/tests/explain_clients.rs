@@ -124,12 +124,17 @@ public class Client {
 /// code must be among the candidates, not necessarily on top.
 /// Chromium's `ERR_CERT_DATE_INVALID` is the same for a certificate not yet
 /// valid as for an expired one, and `ERR_CERT_AUTHORITY_INVALID` for a
-/// self-signed one as for an untrusted root.
+/// self-signed one as for an untrusted root; against a TLS 1.3 server that
+/// requires a client certificate it says `ERR_BAD_SSL_CLIENT_AUTH_CERT` or,
+/// when the server's alert arrives after its Finished,
+/// `ERR_SOCKET_NOT_CONNECTED`, which a server closing after the handshake
+/// also gives.
 const INDISTINGUISHABLE: &[(&str, &str)] = &[
     ("gnutls", "self-signed"),
     ("java", "self-signed"),
     ("chromium", "not-yet-valid"),
     ("chromium", "self-signed"),
+    ("chromium", "client-cert-required"),
 ];
 
 /// Headless Chromium loading `url`, with nothing resolved but localhost (no
