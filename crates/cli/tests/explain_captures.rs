@@ -13,20 +13,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// The lab faults a client sees as a failed handshake.
-const FAULTS: &[&str] = &[
-    "expired",
-    "not-yet-valid",
-    "wrong-host",
-    "self-signed",
-    "untrusted-root",
-    "incomplete-chain",
-    "sha1",
-    "client-cert-required",
-    "tls10-only",
-    "legacy-ciphers-only",
-    "reset",
-];
+mod common;
+
+use common::clients::{installed, LAB_FAILURES as FAULTS};
 
 /// Certificate faults: TLS 1.3 encrypts the certificate.
 const CERTIFICATE_FAULTS: &[&str] = &[
@@ -38,13 +27,6 @@ const CERTIFICATE_FAULTS: &[&str] = &[
     "incomplete-chain",
     "sha1",
 ];
-
-fn installed(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success() || !o.stderr.is_empty())
-}
 
 /// `(client, TLS 1.3 possible, program, args)`.
 fn clients(

@@ -10,20 +10,9 @@ use std::process::Command;
 
 use model::Code;
 
-/// The lab faults a client sees as a failed handshake, with their codes.
-const FAULTS: &[&str] = &[
-    "expired",
-    "not-yet-valid",
-    "wrong-host",
-    "self-signed",
-    "untrusted-root",
-    "incomplete-chain",
-    "sha1",
-    "client-cert-required",
-    "tls10-only",
-    "legacy-ciphers-only",
-    "reset",
-];
+mod common;
+
+use common::clients::{installed, LAB_FAILURES as FAULTS};
 
 /// `(client, program, args)` for a server on `port` with the lab CA `ca`.
 fn clients(port: u16, ca: &Path) -> Vec<(&'static str, String, Vec<String>)> {
@@ -141,26 +130,14 @@ const INDISTINGUISHABLE: &[(&str, &str)] = &[
 /// DNS traffic for its background services) and the lab CA in the NSS
 /// database under `home`, as a user who imported it would have it.
 fn chromium_args(url: &str, profile: &Path) -> Vec<String> {
-    [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost",
-        "--enable-logging=stderr",
-    ]
-    .map(String::from)
-    .into_iter()
-    .chain([
-        format!("--user-data-dir={}", profile.display()),
+    let mut args = common::clients::chromium_headless(profile);
+    args.extend([
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost".into(),
+        "--enable-logging=stderr".into(),
         "--dump-dom".into(),
         url.into(),
-    ])
-    .collect()
+    ]);
+    args
 }
 
 /// Makes `home/.pki/nssdb` trust `ca` (certutil from libnss3-tools); false
@@ -189,17 +166,6 @@ fn nss_trusting(home: &Path, ca: &Path) -> bool {
             "-i",
             &ca.display().to_string(),
         ])
-}
-
-fn installed(program: &str) -> bool {
-    Command::new(program)
-        .arg(if program == "java" {
-            "-version"
-        } else {
-            "--version"
-        })
-        .output()
-        .is_ok_and(|o| o.status.success() || !o.stderr.is_empty())
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -552,19 +552,9 @@ async fn headless_chromium_gets_the_html_page() {
     for round in 0..2 {
         let profile = common::TempDir::new(&format!("listen-chromium-{round}"));
         let mut cmd = Command::new(browser);
-        cmd.args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--ignore-certificate-errors",
-        ])
-        .arg(format!("--user-data-dir={}", profile.0.display()))
-        .args(["--dump-dom", &format!("https://localhost:{port}/")]);
+        cmd.args(common::clients::chromium_headless(&profile.0))
+            .arg("--ignore-certificate-errors")
+            .args(["--dump-dom", &format!("https://localhost:{port}/")]);
         let out = run(cmd, b"").await;
         let dom = String::from_utf8_lossy(&out.stdout);
         assert!(dom.contains("id=\"tlsdoctor-listen\""), "{out:?}");

@@ -6,9 +6,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use wire::handshake::ClientHello;
+use wire::codec::Codec;
+use wire::handshake::{ClientHello, HandshakeType};
 use wire::ja4::ja4;
 use wire::pcap::client_hellos;
+use wire::record::{ContentType, HandshakeReassembler, RecordReader};
 
 fn testdata() -> Option<PathBuf> {
     let dir = PathBuf::from(concat!(
@@ -192,20 +194,26 @@ fn the_conversation_reader_sees_the_same_first_hellos() {
         let mut first: BTreeMap<u64, String> = BTreeMap::new();
         for c in wire::pcap::ConversationReader::new(&bytes[..]).unwrap() {
             let c = c.unwrap();
-            // Handshake records' bodies, in order, until the first message is whole.
-            let (mut at, mut hs) = (0usize, Vec::new());
-            while let Some(h) = c.client_bytes.get(at..at + 5) {
-                let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
-                if h[0] == 22 {
-                    hs.extend_from_slice(&c.client_bytes[at + 5..at + 5 + len]);
+            // The first handshake message of the client's records.
+            let mut records = RecordReader::new().with_max_buffered(c.client_bytes.len());
+            records.push(&c.client_bytes).unwrap();
+            let mut messages = HandshakeReassembler::new();
+            let mut message = None;
+            while let Ok(Some(r)) = records.next_record() {
+                if r.content_type == ContentType::Handshake {
+                    messages.push(&r.payload).unwrap();
+                    message = messages.next_message();
+                    if message.is_some() {
+                        break;
+                    }
                 }
-                at += 5 + len;
             }
-            if hs.first() != Some(&1) {
+            let Some(message) = message.filter(|m| m.typ == HandshakeType::ClientHello) else {
                 continue;
-            }
-            let len = usize::from(hs[1]) << 16 | usize::from(hs[2]) << 8 | usize::from(hs[3]);
-            let hello = ClientHello::read_handshake(&hs[..4 + len]).unwrap();
+            };
+            let mut bytes = Vec::new();
+            message.encode(&mut bytes);
+            let hello = ClientHello::read_handshake(&bytes).unwrap();
             first.insert(u64::from(c.stream), ja4(&hello).ja4);
         }
         for e in expected.as_array().unwrap() {

@@ -148,7 +148,14 @@ pub fn connection(
         .map(|d| d.code)
         .collect();
     let (outcome, summary) = if !facts.client_hello_seen {
-        no_hello(facts, &report)
+        let (outcome, summary) = no_hello(facts, &report);
+        if outcome == Outcome::Failed {
+            // The judge's TCP step names it (tcp_refused, tcp_timeout).
+            for (i, code) in judged_errors.iter().enumerate() {
+                add(*code, 20u32.saturating_sub(2 * i as u32));
+            }
+        }
+        (outcome, summary)
     } else if server_hello.is_none() {
         for (i, code) in judged_errors.iter().enumerate() {
             // Without the version and suite probes of `diagnose` the judge can
@@ -298,20 +305,27 @@ fn server_aborted_tls13(facts: &CaptureFacts) -> bool {
         && (server_closed_first || empty_client_certificate_tls13(facts))
 }
 
+/// A client that got no answer to its SYN retries it after one second
+/// (Linux, Windows, macOS): a capture shorter than that shows no give-up.
+const SYN_RETRY_MS: u64 = 1000;
+
 fn no_hello(facts: &CaptureFacts, report: &Report) -> (Outcome, String) {
-    if facts.refused || facts.syn_unanswered {
-        let what = if facts.refused {
-            "The server refused the TCP connection (RST to the SYN): nothing listens on that port, or a firewall rejects it."
-        } else {
-            "The SYN got no answer in the capture: the host is down, a firewall drops the packets, or the capture missed the reply."
-        };
+    if facts.refused {
         return (
-            if report.failed_step.is_some() {
-                Outcome::Failed
-            } else {
-                Outcome::Unknown
-            },
-            what.into(),
+            Outcome::Failed,
+            "The server refused the TCP connection (RST to the SYN): nothing listens on that port, or a firewall rejects it.".into(),
+        );
+    }
+    if facts.syn_unanswered {
+        if facts.duration_ms.is_some_and(|ms| ms >= SYN_RETRY_MS) && report.failed_step.is_some() {
+            return (
+                Outcome::Failed,
+                "The SYN got no answer while the client kept trying: the host is down or a firewall drops the packets (or the capture missed the replies).".into(),
+            );
+        }
+        return (
+            Outcome::Unknown,
+            "The capture ends before the SYN could be answered: capture longer to see whether the server answers.".into(),
         );
     }
     let why = if facts.mid_stream {
@@ -694,6 +708,25 @@ mod tests {
         let e = connection(&observed(flight), &facts("server_fin"), &ctx());
         assert_eq!(e.outcome, Outcome::Failed);
         assert_eq!(e.candidates[0].code, Code::ProtocolMismatch);
+    }
+
+    #[test]
+    fn an_unanswered_syn_is_a_timeout_only_once_the_client_retried() {
+        let mut obs = observed(ServerFlight::default());
+        obs.probes[0].tcp = TcpOutcome::Timeout { after_ms: 3000 };
+        obs.probes[0].flight = None;
+        let mut f = CaptureFacts {
+            syn_unanswered: true,
+            duration_ms: Some(3000),
+            ending: "capture_ended".into(),
+            ..CaptureFacts::default()
+        };
+        let e = connection(&obs, &f, &ctx());
+        assert_eq!(e.outcome, Outcome::Failed);
+        assert_eq!(e.candidates[0].code, Code::TcpTimeout);
+        f.duration_ms = Some(0);
+        let e = connection(&obs, &f, &ctx());
+        assert_eq!(e.outcome, Outcome::Unknown);
     }
 
     #[test]

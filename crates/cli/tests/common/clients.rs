@@ -204,3 +204,50 @@ pub fn codes_for_client_error(error: &str, certificate_codes: &[Code]) -> Vec<Co
         Vec::new()
     }
 }
+
+/// The lab faults a real client sees as a failed handshake (the `explain`
+/// tests run every client against each).
+pub const LAB_FAILURES: &[&str] = &[
+    "expired",
+    "not-yet-valid",
+    "wrong-host",
+    "self-signed",
+    "untrusted-root",
+    "incomplete-chain",
+    "sha1",
+    "client-cert-required",
+    "tls10-only",
+    "legacy-ciphers-only",
+    "reset",
+];
+
+/// Whether `program` runs (`--version`, `-version` for java).
+pub fn installed(program: &str) -> bool {
+    std::process::Command::new(program)
+        .arg(if program == "java" {
+            "-version"
+        } else {
+            "--version"
+        })
+        .output()
+        .is_ok_and(|o| o.status.success() || !o.stderr.is_empty())
+}
+
+/// Headless Chromium's flags for a test: no GPU, no QUIC, no first-run or
+/// background traffic, its own profile directory.
+pub fn chromium_headless(profile: &Path) -> Vec<String> {
+    [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    .map(String::from)
+    .into_iter()
+    .chain([format!("--user-data-dir={}", profile.display())])
+    .collect()
+}

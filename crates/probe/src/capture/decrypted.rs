@@ -7,11 +7,9 @@ use model::{AlertObservation, Bytes, CertificateRequestObservation};
 use wire::handshake::{
     CertificateMessage as Certificate, CertificateRequest, CertificateRequestForm,
 };
+use wire::record::HandshakeReassembler;
 use wire::registry::CipherSuite;
 use wire::tls13::{RecordOpener, Secrets};
-
-/// Handshake bytes reassembled per side at most (a long chain fits).
-const MAX_HANDSHAKE: usize = 256 * 1024;
 
 /// What the opened records showed.
 #[derive(Debug, Default)]
@@ -38,34 +36,6 @@ fn records(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
         at += 5 + len;
         Some(record)
     })
-}
-
-/// Handshake messages of one side: type and body, as they complete.
-#[derive(Default)]
-struct Messages {
-    buf: Vec<u8>,
-}
-
-impl Messages {
-    fn push(&mut self, content: &[u8]) -> Vec<(u8, Vec<u8>)> {
-        if self.buf.len() + content.len() > MAX_HANDSHAKE {
-            self.buf.clear();
-            return Vec::new();
-        }
-        self.buf.extend_from_slice(content);
-        let mut out = Vec::new();
-        while let Some(h) = self.buf.get(..4) {
-            let len = usize::from(h[1]) << 16 | usize::from(h[2]) << 8 | usize::from(h[3]);
-            if self.buf.len() < 4 + len {
-                break;
-            }
-            let typ = h[0];
-            let body = self.buf[4..4 + len].to_vec();
-            self.buf.drain(..4 + len);
-            out.push((typ, body));
-        }
-        out
-    }
 }
 
 fn alert(content: &[u8]) -> Option<AlertObservation> {
@@ -134,13 +104,18 @@ fn walk<S: SideView>(
         |secret: &Option<Vec<u8>>| secret.as_deref().and_then(|s| RecordOpener::new(suite, s));
     let mut handshake = opener(handshake_secret);
     let mut application = opener(application_secret);
-    let mut messages = Messages::default();
+    let mut messages =
+        HandshakeReassembler::with_max_message_len(HandshakeReassembler::LARGE_MAX_MESSAGE_LEN);
     for record in records(bytes) {
         if let Some((content_type, content)) = handshake.as_mut().and_then(|hs| hs.open(record)) {
             match content_type {
                 22 => {
-                    for (typ, body) in messages.push(&content) {
-                        side.message(typ, &body, o);
+                    if messages.push(&content).is_err() {
+                        break; // a message over the limit: nothing more to read
+                    }
+                    while let Some(m) = messages.next_message() {
+                        let typ = m.typ.to_u8();
+                        side.message(typ, &m.body, o);
                         if typ == 20 {
                             handshake = None; // the application epoch begins
                         }

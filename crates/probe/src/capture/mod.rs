@@ -11,8 +11,10 @@ use model::{
     AlertObservation, CaptureFacts, DnsObservation, FlightEnd, HelloSpec, Observations, ProbeKind,
     ProbeRecord, ProbeRequest, Purpose, Target, TcpOutcome,
 };
-use wire::handshake::ClientHello;
+use wire::codec::Codec;
+use wire::handshake::{ClientHello, HandshakeType};
 use wire::pcap::{Conversation, Ending, Event, EventKind, Side, TcpClose};
+use wire::record::{ContentType, HandshakeReassembler, RecordReader};
 use wire::registry::AlertDescription;
 use wire::tls13::KeyLog;
 
@@ -174,25 +176,25 @@ fn server_flight(conv: &Conversation) -> model::ServerFlight {
     recorder.finish(end)
 }
 
-/// The first ClientHello in the client's plaintext records.
+/// The first ClientHello in the client's plaintext records (read with
+/// `wire`'s record reader and handshake reassembler).
 fn first_client_hello(records: &[u8]) -> Option<ClientHello> {
-    let mut handshake = Vec::new();
-    let mut at = 0usize;
-    while let Some(header) = records.get(at..at + 5) {
-        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
-        let body = records.get(at + 5..at + 5 + len)?;
-        if header[0] == 22 {
-            handshake.extend_from_slice(body);
-            if let Some(h) = handshake.get(..4) {
-                let msg_len = usize::from(h[1]) << 16 | usize::from(h[2]) << 8 | usize::from(h[3]);
-                if handshake.len() >= 4 + msg_len {
-                    return (h[0] == 1)
-                        .then(|| ClientHello::read_handshake(&handshake[..4 + msg_len]).ok())
-                        .flatten();
-                }
-            }
+    let mut reader = RecordReader::new().with_max_buffered(records.len());
+    reader.push(records).ok()?;
+    let mut messages = HandshakeReassembler::new();
+    while let Ok(Some(record)) = reader.next_record() {
+        if record.content_type != ContentType::Handshake {
+            continue;
         }
-        at += 5 + len;
+        messages.push(&record.payload).ok()?;
+        if let Some(message) = messages.next_message() {
+            if message.typ != HandshakeType::ClientHello {
+                return None;
+            }
+            let mut bytes = Vec::with_capacity(4 + message.body.len());
+            message.encode(&mut bytes);
+            return ClientHello::read_handshake(&bytes).ok();
+        }
     }
     None
 }

@@ -20,7 +20,8 @@ use std::net::IpAddr;
 use super::file::Packet;
 use super::layers::Segment;
 use super::streams::{Close, Consumer, Endpoint, Tracker};
-use super::{CaptureStats, PacketReader, PcapError, MAX_HANDSHAKE_MESSAGE, MAX_RECORD};
+use super::{CaptureStats, PacketReader, PcapError, MAX_RECORD};
+use crate::record::{HandshakeReassembler, RecordError};
 
 /// Events kept per conversation; later ones are counted in
 /// [`Conversation::events_dropped`] (TCP endings are kept apart, see
@@ -530,7 +531,10 @@ struct SideReader {
     /// HelloRetryRequest).
     after_ccs: bool,
     /// Handshake bytes of a message that spans records.
-    hs: Vec<u8>,
+    hs: HandshakeReassembler,
+    /// A handshake message was over [`super::MAX_HANDSHAKE_MESSAGE`] (the
+    /// reassembler's default limit): no more are read.
+    hs_failed: bool,
     /// The bytes are not TLS records.
     not_tls: bool,
     first: Vec<u8>,
@@ -550,7 +554,7 @@ impl SideReader {
     fn buffered(&self) -> usize {
         self.record.capacity()
             + self.kept.capacity()
-            + self.hs.capacity()
+            + self.hs.partial_len()
             + self.first.capacity()
             + self.encrypted.capacity()
     }
@@ -593,7 +597,7 @@ impl SideReader {
         if !(20..=24).contains(&typ) || major != 3 || usize::from(len) > MAX_RECORD {
             self.not_tls = true;
             self.record = Vec::new();
-            self.hs = Vec::new();
+            self.hs = HandshakeReassembler::default();
             out.push(EventKind::NotTls);
             return false;
         }
@@ -621,7 +625,7 @@ impl SideReader {
         let typ = record[0];
         let body = &record[5..];
         let len = body.len() as u16;
-        let fresh_hello = typ == 22 && self.hs.is_empty() && body.first() == Some(&1);
+        let fresh_hello = typ == 22 && !self.hs.has_partial() && body.first() == Some(&1);
         let encrypted = self.after_ccs && !fresh_hello;
         if !self.keep_done && !encrypted {
             if self.kept.len() + record.len() <= MAX_SIDE_BYTES {
@@ -633,7 +637,7 @@ impl SideReader {
         match typ {
             20 => {
                 self.after_ccs = true;
-                self.hs.clear();
+                self.hs = HandshakeReassembler::default();
                 out.push(EventKind::ChangeCipherSpec);
             }
             21 if !encrypted && body.len() == 2 => out.push(EventKind::Alert {
@@ -655,31 +659,27 @@ impl SideReader {
 
     /// Splits plaintext handshake records into messages (RFC 8446 §4).
     fn handshake(&mut self, fragment: &[u8], out: &mut Vec<EventKind>) {
-        self.hs.extend_from_slice(fragment);
-        loop {
-            let Some(h) = self.hs.get(..4) else { return };
-            let len = usize::from(h[1]) << 16 | usize::from(h[2]) << 8 | usize::from(h[3]);
-            if len > MAX_HANDSHAKE_MESSAGE {
-                // Too long to be a hello or a certificate chain worth reading.
-                out.push(EventKind::Handshake {
-                    msg_type: h[0],
-                    len: len as u32,
-                });
-                self.hs = Vec::new();
-                self.keep_done = true;
-                return;
-            }
-            if self.hs.len() < 4 + len {
-                return;
-            }
+        if self.hs_failed {
+            return;
+        }
+        let pushed = self.hs.push(fragment);
+        while let Some(m) = self.hs.next_message() {
             out.push(EventKind::Handshake {
-                msg_type: self.hs[0],
-                len: len as u32,
+                msg_type: m.typ.to_u8(),
+                len: m.body.len() as u32,
             });
-            self.hs.drain(..4 + len);
-            if self.hs.is_empty() {
-                self.hs = Vec::new();
+        }
+        if let Err(e) = pushed {
+            // Too long to be a hello or a certificate chain worth reading.
+            if let RecordError::HandshakeTooLong { typ, len, .. } = e {
+                out.push(EventKind::Handshake {
+                    msg_type: typ.to_u8(),
+                    len: u32::try_from(len).unwrap_or(u32::MAX),
+                });
             }
+            self.hs = HandshakeReassembler::default();
+            self.hs_failed = true;
+            self.keep_done = true;
         }
     }
 }

@@ -54,7 +54,8 @@ use streams::Tracker;
 pub const MAX_PENDING_BYTES: usize = 64 * 1024;
 /// Largest handshake message reassembled; a ClientHello is far smaller in practice
 /// (RFC 8446 §4.1.2 allows 2^24-1, but no client sends more than a few KiB).
-pub const MAX_HANDSHAKE_MESSAGE: usize = 64 * 1024;
+pub const MAX_HANDSHAKE_MESSAGE: usize =
+    crate::record::HandshakeReassembler::DEFAULT_MAX_MESSAGE_LEN;
 /// Largest packet record read; larger ones are skipped (tcpdump's default snap
 /// length is 262,144 bytes).
 pub const MAX_PACKET: usize = 1024 * 1024;
