@@ -53,6 +53,9 @@ pub(crate) fn judge(
         );
     }
     let auth = client_auth(main, record);
+    if let Some(exchange) = record.application.as_ref() {
+        return judge_exchange(target, exchange, &auth);
+    }
     let Some(http) = record.http.as_ref() else {
         return (
             step(
@@ -63,6 +66,103 @@ pub(crate) fn judge(
         );
     };
     judge_http(target, http, &auth)
+}
+
+/// The protocol's first command inside TLS on a STARTTLS target: any
+/// answer in the protocol passes (a PostgreSQL `no pg_hba.conf entry` is
+/// about the login, not TLS); a close or reset right after the handshake is
+/// the server refusing the connection, most often for want of a client
+/// certificate it asked for.
+fn judge_exchange(
+    target: Option<&Target>,
+    exchange: &model::StageObservation,
+    auth: &ClientAuth,
+) -> (StepReport, Vec<Diagnosis>) {
+    use model::DialogueOutcome;
+    let evidence = crate::judge::transcript(exchange);
+    let last_answer = exchange
+        .lines
+        .iter()
+        .rev()
+        .find(|l| l.from == model::Sender::Server)
+        .map(|l| sanitize(&l.text));
+    let sent = exchange
+        .lines
+        .iter()
+        .find(|l| l.from == model::Sender::Client)
+        .map(|l| sanitize(&l.text))
+        .unwrap_or_default();
+    match &exchange.outcome {
+        DialogueOutcome::Ready { .. } => (
+            step(
+                StepStatus::Ok,
+                format!(
+                    "{sent} inside TLS: the server answered `{}`",
+                    last_answer.unwrap_or_default()
+                ),
+            ),
+            Vec::new(),
+        ),
+        DialogueOutcome::Ended {
+            end: ConnectionEnd::Timeout { after_ms },
+            ..
+        } => (
+            step(
+                StepStatus::NotTested,
+                format!("{sent} inside TLS: no answer within {after_ms} ms"),
+            ),
+            Vec::new(),
+        ),
+        DialogueOutcome::Ended { waiting_for, .. } => {
+            if auth.requested && !auth.sent {
+                let retry = retry_with_certificate(target);
+                return (
+                    step(
+                        StepStatus::Failed,
+                        format!("the server closed the connection after the handshake, while tlsdoctor waited for {waiting_for}; it had asked for a client certificate and none was sent"),
+                    ),
+                    vec![diagnosis(
+                        Code::ClientCertRequired,
+                        "The server requires a client certificate (mutual TLS): it completed the handshake without one, then closed the connection.",
+                        evidence,
+                        vec![format!(
+                            "Client: present a certificate issued by {}: {retry}.",
+                            auth.accepted
+                        )],
+                    )],
+                );
+            }
+            (
+                step(
+                    StepStatus::Failed,
+                    format!("the server closed the connection after the handshake, while tlsdoctor waited for {waiting_for}"),
+                ),
+                vec![diagnosis(
+                    Code::ClosedAfterHandshake,
+                    "The server completed the TLS handshake, then closed the connection instead of answering the protocol's first command inside TLS.",
+                    evidence,
+                    vec!["Server: the server's log says why (an access rule, a crash in its TLS layer, a client-certificate check).".into()],
+                )],
+            )
+        }
+        DialogueOutcome::Declined { reply, .. } | DialogueOutcome::Unexpected { reply, .. } => (
+            step(
+                StepStatus::Warning,
+                format!(
+                    "{sent} inside TLS: the server answered `{}`",
+                    sanitize(reply)
+                ),
+            ),
+            Vec::new(),
+        ),
+        DialogueOutcome::NotOffered { capabilities, .. } => (
+            step(
+                StepStatus::Warning,
+                format!("{sent} inside TLS: {}", sanitize(capabilities)),
+            ),
+            Vec::new(),
+        ),
+    }
 }
 
 /// What the client will hit at the application step once a failed
@@ -570,6 +670,7 @@ mod tests {
             },
             ip: Some([127, 0, 0, 1].into()),
             tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+            transport: None,
             flight: None,
             handshake: Some(HandshakeObservation {
                 completed: true,

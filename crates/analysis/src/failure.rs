@@ -29,6 +29,9 @@ pub(crate) fn failure_among<'a>(
     if !record.tcp.is_connected() {
         return Some(tcp_text(&record.tcp));
     }
+    if let Some(stage) = record.transport.as_ref().and_then(|t| t.failed_stage()) {
+        return Some(transport_text(stage));
+    }
     if let Some(hs) = &record.handshake {
         return match &hs.error {
             Some(model::HandshakeError::Reset) => {
@@ -180,6 +183,9 @@ pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations, round: &[Pro
         TcpOutcome::Refused { .. } | TcpOutcome::Timeout { .. } | TcpOutcome::Error { .. } => {
             others_ok
         }
+        TcpOutcome::Connected { .. } if record.transport.as_ref().is_some_and(|t| !t.ready()) => {
+            transport_dropped(record) && others_ready(obs, round)
+        }
         TcpOutcome::Connected { .. } => match &record.request.kind {
             ProbeKind::Hello(_) | ProbeKind::Ssl2 { .. } | ProbeKind::Vulnerability(_) => {
                 record.flight.as_ref().is_some_and(|f| {
@@ -205,6 +211,54 @@ pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations, round: &[Pro
             ProbeKind::FetchIssuer { .. } => false,
         },
         _ => false,
+    }
+}
+
+/// The dialogue ended by a close, a reset or a temporary refusal (SMTP,
+/// FTP `421`): how busy servers shed connections.
+fn transport_dropped(record: &ProbeRecord) -> bool {
+    let Some(stage) = record.transport.as_ref().and_then(|t| t.failed_stage()) else {
+        return false;
+    };
+    match &stage.outcome {
+        model::DialogueOutcome::Ended { end, .. } => matches!(
+            end,
+            model::ConnectionEnd::Closed { .. } | model::ConnectionEnd::Reset { .. }
+        ),
+        model::DialogueOutcome::Declined { reply, .. } => reply.starts_with("421"),
+        _ => false,
+    }
+}
+
+/// Another connection's dialogues ended ready.
+fn others_ready(obs: &Observations, round: &[ProbeRecord]) -> bool {
+    obs.probes
+        .iter()
+        .chain(round)
+        .any(|p| p.transport.as_ref().is_some_and(|t| t.ready()))
+}
+
+/// A failed proxy or STARTTLS dialogue in a few words.
+fn transport_text(stage: &model::StageObservation) -> String {
+    let what = match stage.stage {
+        model::Stage::Proxy => "the proxy",
+        _ => "the STARTTLS dialogue",
+    };
+    match &stage.outcome {
+        model::DialogueOutcome::Declined { reply, .. } => {
+            format!("{what} refused: {}", crate::text::sanitize(reply))
+        }
+        model::DialogueOutcome::NotOffered { .. } => format!("{what}: not offered"),
+        model::DialogueOutcome::Unexpected { reply, .. } => {
+            format!(
+                "{what}: unexpected answer ({})",
+                crate::text::sanitize(reply)
+            )
+        }
+        model::DialogueOutcome::Ended { waiting_for, .. } => {
+            format!("{what} ended while waiting for {waiting_for}")
+        }
+        model::DialogueOutcome::Ready { .. } => format!("{what}: ready"),
     }
 }
 

@@ -109,7 +109,7 @@ pub(crate) fn next_probe(
     }
     Some(ProbeRequest {
         purpose: Purpose::Finish,
-        kind: ProbeKind::Finish(crate::plan::client_hello(ctx, target.sni.clone())),
+        kind: ProbeKind::Finish(crate::plan::client_hello(ctx, target, target.sni.clone())),
     })
 }
 
@@ -203,6 +203,7 @@ mod tests {
             },
             ip: None,
             tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+            transport: None,
             flight,
             handshake: hs,
             fetch: None,

@@ -51,7 +51,7 @@ pub(crate) fn next_probes(obs: &Observations, ctx: &Context) -> Option<Vec<Probe
         if !obs.has(&purpose) {
             missing.push(ProbeRequest {
                 purpose,
-                kind: ProbeKind::Hello(client_hello(ctx, Some(name))),
+                kind: ProbeKind::Hello(client_hello(ctx, target, Some(name))),
             });
         }
     }
@@ -61,8 +61,8 @@ pub(crate) fn next_probes(obs: &Observations, ctx: &Context) -> Option<Vec<Probe
     suite_round(obs, target, ctx).map(|r| vec![r])
 }
 
-/// The chosen client's hello, with the given SNI.
-pub(crate) fn client_hello(ctx: &Context, sni: Option<String>) -> HelloSpec {
+/// The chosen client's hello to `target`, with the given SNI.
+pub(crate) fn client_hello(ctx: &Context, target: &Target, sni: Option<String>) -> HelloSpec {
     let profile = &ctx.client;
     HelloSpec {
         versions: profile.versions.clone(),
@@ -71,9 +71,21 @@ pub(crate) fn client_hello(ctx: &Context, sni: Option<String>) -> HelloSpec {
         key_shares: profile.key_shares.clone(),
         signature_algorithms: profile.signature_algorithms.clone(),
         sni,
-        alpn: profile.alpn.clone(),
+        alpn: alpn_for(target, &profile.alpn),
         modern_extensions: true,
         ..Default::default()
+    }
+}
+
+/// The ALPN names to offer `target`: none after STARTTLS, where the
+/// browser's `h2`/`http/1.1` would be refused (Exim 4.95+ answers a foreign
+/// ALPN with `no_application_protocol`) and real mail, directory and
+/// database clients send none.
+pub(crate) fn alpn_for(target: &Target, names: &[String]) -> Vec<String> {
+    if target.transport.starttls.is_some() {
+        Vec::new()
+    } else {
+        names.to_vec()
     }
 }
 
@@ -92,14 +104,14 @@ fn first_round(target: &Target, ctx: &Context) -> Vec<ProbeRequest> {
     vec![
         ProbeRequest {
             purpose: Purpose::ClientHello,
-            kind: ProbeKind::Hello(client_hello(ctx, target.sni.clone())),
+            kind: ProbeKind::Hello(client_hello(ctx, target, target.sni.clone())),
         },
         ProbeRequest {
             purpose: Purpose::Handshake,
             kind: ProbeKind::Handshake(HandshakeSpec {
                 versions: profile.versions.clone(),
                 sni: target.sni.clone(),
-                alpn: profile.alpn.clone(),
+                alpn: alpn_for(target, &profile.alpn),
                 client_cert: ctx.client_identity,
                 // The application step on the same connection: `GET /`,
                 // whose body names nginx's client-certificate refusals and

@@ -42,6 +42,7 @@ fn answer(request: ProbeRequest) -> ProbeRecord {
         request,
         ip: Some([127, 0, 0, 1].into()),
         tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+        transport: None,
         flight: Some(malformed_after_hello()),
         handshake,
         fetch: None,

@@ -351,6 +351,7 @@ fn stapled_handshake(chain: Vec<Vec<u8>>, staple: Vec<u8>) -> model::Observation
         },
         ip: Some([127, 0, 0, 1].into()),
         tcp: TcpOutcome::Connected { elapsed_ms: 1 },
+        transport: None,
         flight: None,
         handshake: Some(HandshakeObservation {
             completed: true,

@@ -44,6 +44,7 @@ fn record(request: ProbeRequest, flight: ServerFlight) -> ProbeRecord {
         request,
         ip: Some([127, 0, 0, 1].into()),
         tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+        transport: None,
         flight: Some(flight),
         handshake: None,
         fetch: None,

@@ -105,18 +105,67 @@ pub struct ServerArgs {
     /// non-public addresses even when the target is not one.
     #[arg(long)]
     pub allow_private_fetch: bool,
+    /// Upgrade to TLS with STARTTLS first: smtp, lmtp, imap, pop3, ftp, xmpp,
+    /// xmpp-server, ldap, postgres, mysql, nntp, sieve, irc. `auto` picks the
+    /// protocol from a URL scheme (smtp://, postgres://, ...) or a well-known
+    /// port (25/587, 143, 110, 21, 5222, 5269, 389, 5432, 3306, 119, 4190);
+    /// `none` never upgrades.
+    #[arg(long, value_name = "PROTOCOL", default_value = "auto", value_parser = parse_starttls)]
+    pub starttls: StartTlsChoice,
+    /// Reach the server through a proxy: http://[USER:PASSWORD@]HOST:PORT
+    /// (CONNECT) or socks5://[USER:PASSWORD@]HOST:PORT (the proxy resolves
+    /// the server's name).
+    #[arg(long, value_name = "URL", value_parser = crate::target::parse_proxy)]
+    pub proxy: Option<model::Proxy>,
+}
+
+/// `--starttls`: a protocol, or auto / none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartTlsChoice {
+    Auto,
+    None,
+    Protocol(model::StartTls),
+}
+
+pub fn parse_starttls(text: &str) -> Result<StartTlsChoice, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "auto" => Ok(StartTlsChoice::Auto),
+        "none" | "no" | "off" => Ok(StartTlsChoice::None),
+        other => model::StartTls::parse(other)
+            .map(StartTlsChoice::Protocol)
+            .ok_or_else(|| {
+                let names: Vec<&str> = model::StartTls::ALL.iter().map(|p| p.as_str()).collect();
+                format!(
+                    "unknown protocol {other:?}: use auto, none or one of {}",
+                    names.join(", ")
+                )
+            }),
+    }
 }
 
 impl ServerArgs {
     /// The target as the user addressed it: host and port, SNI, address.
     pub fn target(&self, text: &str) -> Result<model::Target> {
-        let mut target = crate::target::parse_target(text).map_err(anyhow::Error::msg)?;
+        let (mut target, scheme) =
+            crate::target::parse_target_with_scheme(text).map_err(anyhow::Error::msg)?;
         if self.no_sni {
             target.sni = None;
         } else if let Some(sni) = &self.sni {
             target.sni = Some(sni.clone());
         }
         target.connect_to = self.connect_to;
+        target.transport.starttls = match (self.starttls, scheme) {
+            (StartTlsChoice::Protocol(protocol), _) => Some(protocol),
+            (StartTlsChoice::None, _) => None,
+            (StartTlsChoice::Auto, crate::target::SchemeStartTls::Upgrade(protocol)) => {
+                Some(protocol)
+            }
+            (StartTlsChoice::Auto, crate::target::SchemeStartTls::Plain) => None,
+            (StartTlsChoice::Auto, crate::target::SchemeStartTls::NoScheme) => {
+                model::StartTls::for_port(target.port)
+            }
+        };
+        target.transport.proxy = self.proxy.clone();
         Ok(target)
     }
 

@@ -365,6 +365,7 @@ fn the_command_explain_prints_for_a_capture_parses() {
             },
             ip: Some(ip),
             tcp: TcpOutcome::Connected { elapsed_ms: 1 },
+            transport: None,
             flight: Some(ServerFlight {
                 alerts: vec![model::AlertObservation {
                     level: 2,

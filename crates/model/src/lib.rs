@@ -19,6 +19,7 @@ mod report;
 mod request;
 mod scan;
 mod target;
+mod transport;
 mod vulns;
 
 pub use bytes::Bytes;
@@ -29,6 +30,7 @@ pub use report::*;
 pub use request::*;
 pub use scan::*;
 pub use target::*;
+pub use transport::*;
 pub use vulns::*;
 
 /// Version of the JSON documents tlsdoctor prints (`schema_version`).

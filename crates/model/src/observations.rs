@@ -78,6 +78,9 @@ pub struct ProbeRecord {
     /// The address connected to (`None` when there was none to try).
     pub ip: Option<IpAddr>,
     pub tcp: TcpOutcome,
+    /// The proxy and STARTTLS dialogues before TLS (absent on plain TCP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<crate::TransportObservation>,
     /// The server's plaintext reply as parsed by `wire`: the whole first
     /// flight for a crafted hello, the unencrypted part for a handshake.
     pub flight: Option<ServerFlight>,
@@ -270,6 +273,10 @@ pub struct HandshakeObservation {
     pub client_cert_request: Option<CertificateRequestObservation>,
     pub client_cert_sent: bool,
     pub http: Option<HttpObservation>,
+    /// For STARTTLS targets, the protocol's first command after the
+    /// handshake, instead of HTTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<crate::StageObservation>,
     /// Present for resumption probes ([`crate::HandshakeSpec::resume`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumption: Option<ResumptionObservation>,

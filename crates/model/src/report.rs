@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 pub enum Step {
     Dns,
     Tcp,
+    /// A proxy's tunnel and the STARTTLS dialogue before TLS; absent from
+    /// reports on plain TCP.
+    Transport,
     ClientHello,
     ServerHello,
     Certificate,
@@ -23,9 +26,10 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 8] = [
+    pub const ALL: [Step; 9] = [
         Step::Dns,
         Step::Tcp,
+        Step::Transport,
         Step::ClientHello,
         Step::ServerHello,
         Step::Certificate,
@@ -38,6 +42,7 @@ impl Step {
         match self {
             Step::Dns => "dns",
             Step::Tcp => "tcp",
+            Step::Transport => "transport",
             Step::ClientHello => "client_hello",
             Step::ServerHello => "server_hello",
             Step::Certificate => "certificate",
@@ -52,6 +57,7 @@ impl Step {
         match self {
             Step::Dns => "look up the server's address",
             Step::Tcp => "open a TCP connection",
+            Step::Transport => "through the proxy, then ask the server to switch to TLS (STARTTLS)",
             Step::ClientHello => "client offers versions, ciphers and key exchange groups",
             Step::ServerHello => "server picks one of each",
             Step::Certificate => "client checks the server's certificate",
@@ -127,6 +133,22 @@ pub enum Code {
     MisdirectedRequest,
     /// The certificate's key type matches none of the enabled TLS 1.2 suites.
     CertKeyTypeMismatch,
+    /// The server does not offer STARTTLS (not in its capabilities, or the
+    /// command is unknown to it): TLS is not configured on this service.
+    StarttlsUnsupported,
+    /// The server offers STARTTLS but refused the command.
+    StarttlsRefused,
+    /// The plaintext dialogue before STARTTLS went wrong: another protocol,
+    /// a port that speaks TLS from the first byte, silence, a close.
+    StarttlsFailed,
+    /// The proxy wants credentials, or refused the ones given.
+    ProxyAuthRequired,
+    /// The proxy refused to open the tunnel (policy, or it could not reach
+    /// the target).
+    ProxyRefused,
+    /// The proxy did not answer as a proxy (wrong port, wrong protocol,
+    /// silence, a close).
+    ProxyFailed,
 }
 
 impl Code {
@@ -167,6 +189,12 @@ impl Code {
             Code::ClosedAfterHandshake => "closed_after_handshake",
             Code::MisdirectedRequest => "misdirected_request",
             Code::CertKeyTypeMismatch => "cert_key_type_mismatch",
+            Code::StarttlsUnsupported => "starttls_unsupported",
+            Code::StarttlsRefused => "starttls_refused",
+            Code::StarttlsFailed => "starttls_failed",
+            Code::ProxyAuthRequired => "proxy_auth_required",
+            Code::ProxyRefused => "proxy_refused",
+            Code::ProxyFailed => "proxy_failed",
         }
     }
 }

@@ -4,6 +4,8 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Transport;
+
 /// The server to diagnose or scan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
@@ -16,6 +18,9 @@ pub struct Target {
     /// Connect to this address instead of resolving `host` (curl's
     /// `--connect-to`, e.g. an origin behind a CDN).
     pub connect_to: Option<IpAddr>,
+    /// STARTTLS and proxies on the way (plain TCP when empty).
+    #[serde(default, skip_serializing_if = "Transport::is_plain")]
+    pub transport: Transport,
 }
 
 impl Target {
@@ -32,6 +37,7 @@ impl Target {
             port,
             sni,
             connect_to: None,
+            transport: Transport::default(),
         }
     }
 
@@ -39,6 +45,14 @@ impl Target {
     /// else the host itself.
     pub fn verify_name(&self) -> &str {
         self.sni.as_deref().unwrap_or(&self.host)
+    }
+
+    /// Where the first TCP connection goes: the proxy, or the target itself.
+    pub fn first_hop(&self) -> (&str, u16) {
+        match &self.transport.proxy {
+            Some(proxy) => (&proxy.host, proxy.port),
+            None => (&self.host, self.port),
+        }
     }
 
     /// `host:port`, with brackets around IPv6 literals.

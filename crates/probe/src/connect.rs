@@ -9,22 +9,28 @@ use tokio::net::TcpStream;
 
 use crate::elapsed_ms;
 
-/// Resolves the target's host, unless it is an IP literal or `--connect-to`
-/// gave the address. With `resolver`, asks that DNS server directly (like
+/// Resolves the first hop: the target's host, unless it is an IP literal or
+/// `--connect-to` gave the address, or the proxy's host (the proxy resolves
+/// the target's). With `resolver`, asks that DNS server directly (like
 /// `dig @server`) instead of the system's resolver.
 pub async fn resolve(
     target: &Target,
     timeout: Duration,
     resolver: Option<SocketAddr>,
 ) -> DnsObservation {
-    if let Some(ip) = target.connect_to {
+    let (host, port) = target.first_hop();
+    let connect_to = match target.transport.proxy {
+        Some(_) => None,
+        None => target.connect_to,
+    };
+    if let Some(ip) = connect_to {
         return DnsObservation {
             skipped: true,
             addresses: vec![ip],
             ..Default::default()
         };
     }
-    if let Ok(ip) = target.host.parse::<IpAddr>() {
+    if let Ok(ip) = host.parse::<IpAddr>() {
         return DnsObservation {
             skipped: true,
             addresses: vec![ip],
@@ -32,7 +38,7 @@ pub async fn resolve(
         };
     }
     let started = Instant::now();
-    if is_special_invalid(&target.host) {
+    if is_special_invalid(host) {
         return DnsObservation {
             skipped: false,
             addresses: Vec::new(),
@@ -44,7 +50,7 @@ pub async fn resolve(
         };
     }
     if let Some(server) = resolver {
-        let (addresses, error) = ask_server(&target.host, server, timeout).await;
+        let (addresses, error) = ask_server(host, server, timeout).await;
         return DnsObservation {
             skipped: false,
             addresses,
@@ -53,7 +59,7 @@ pub async fn resolve(
             resolver: Some(server.to_string()),
         };
     }
-    let lookup = tokio::net::lookup_host((target.host.as_str(), target.port));
+    let lookup = tokio::net::lookup_host((host, port));
     let (addresses, error) = match tokio::time::timeout(timeout, lookup).await {
         Ok(Ok(addrs)) => {
             let mut ips: Vec<IpAddr> = Vec::new();

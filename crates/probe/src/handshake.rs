@@ -99,9 +99,9 @@ pub(crate) async fn resumption(
     };
     if first.completed && resumption.session_stored {
         resumption.second_connection = true;
-        let (_, tcp, stream) =
-            crate::connect::connect(addresses, target.port, options.timeout).await;
-        match stream {
+        let opened = crate::transport::open(target, addresses, options).await;
+        let tcp = opened.tcp;
+        match opened.stream {
             Some(stream) => {
                 let (_, second, kind) =
                     one_handshake(stream, target, spec, options, &config, &recorded, None).await;
@@ -193,7 +193,23 @@ async fn one_handshake(
                 .alpn_protocol()
                 .map(|p| String::from_utf8_lossy(p).into_owned());
             handshake_end = Some(received.len());
-            if spec.http_head {
+            if let (true, Some(protocol)) = (spec.http_head, target.transport.starttls) {
+                let exchange =
+                    crate::transport::after_tls(&mut tls, protocol, target, options.timeout).await;
+                // As for HTTP: an alert right after our Finished is the
+                // server's judgement of the client certificate (TLS 1.3).
+                if let Some(model::DialogueOutcome::Ended {
+                    end: model::ConnectionEnd::Alert { description, .. },
+                    ..
+                }) = exchange.as_ref().map(|e| &e.outcome)
+                {
+                    observation.completed = false;
+                    observation.error = Some(HandshakeError::AlertReceived {
+                        description: *description,
+                    });
+                }
+                observation.application = exchange;
+            } else if spec.http_head {
                 let host = crate::http::host_header(&target.host, target.port);
                 let wait = spec
                     .http_timeout_ms

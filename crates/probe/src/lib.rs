@@ -20,6 +20,7 @@ mod http2;
 mod outbound;
 mod renegotiation;
 mod tee;
+mod transport;
 mod vulns;
 
 use std::net::IpAddr;
@@ -112,17 +113,20 @@ async fn run_one(
             request,
             ip,
             tcp,
+            transport: None,
             flight: None,
             handshake: None,
             fetch: Some(fetched),
             elapsed_ms: elapsed_ms(started),
         };
     }
-    let (ip, tcp, stream) = connect::connect(addresses, target.port, options.timeout).await;
+    let opened = transport::open(target, addresses, options).await;
+    let stream = opened.stream;
     let mut record = ProbeRecord {
         request,
-        ip,
-        tcp,
+        ip: opened.ip,
+        tcp: opened.tcp,
+        transport: opened.transport,
         flight: None,
         handshake: None,
         fetch: None,

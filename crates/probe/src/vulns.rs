@@ -584,7 +584,8 @@ async fn ticket_echo(
         made_up
     });
     let hello = ticket_hello(spec, &ticket, session_id, suite);
-    let (_, tcp, second) = crate::connect::connect(addresses, target.port, options.timeout).await;
+    let opened = crate::transport::open(target, addresses, options).await;
+    let (tcp, second) = (opened.tcp, opened.stream);
     let mut f = FollowUpObservation {
         ticket_from_server: Some(from_server),
         ticket_note: note,

@@ -585,6 +585,7 @@ mod tests {
             },
             ip: Some("192.0.2.7".parse().unwrap()),
             tcp: TcpOutcome::Connected { elapsed_ms: 1 },
+            transport: None,
             flight: Some(flight),
             handshake: None,
             fetch: None,

@@ -376,6 +376,12 @@ fn meaning(code: Code) -> &'static str {
         Code::ClosedAfterHandshake => "the server closed the connection right after the handshake",
         Code::MisdirectedRequest => "the server answered 421: this certificate/connection does not serve that host",
         Code::CertKeyTypeMismatch => "the certificate's key type matches none of the server's enabled suites",
+        Code::StarttlsUnsupported => "the mail, directory or database server does not offer STARTTLS (TLS is not configured there)",
+        Code::StarttlsRefused => "the server offers STARTTLS but refused to start TLS",
+        Code::StarttlsFailed => "the plaintext dialogue before STARTTLS failed (wrong protocol, or a port that speaks TLS from the first byte)",
+        Code::ProxyAuthRequired => "the proxy wants credentials, or refused the ones given",
+        Code::ProxyRefused => "the proxy refused to open a tunnel to the server, or could not reach it",
+        Code::ProxyFailed => "the proxy did not answer as a proxy",
         _ => "see docs/diagnoses.md",
     }
 }

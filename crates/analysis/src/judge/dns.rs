@@ -3,12 +3,13 @@
 use super::*;
 
 pub(super) fn dns_step(walk: &mut Walk<'_>) {
-    let host = walk
-        .obs
-        .target
-        .as_ref()
-        .map(|t| t.host.clone())
-        .unwrap_or_default();
+    // With a proxy, the name looked up is the proxy's (it resolves the
+    // target's own).
+    let host = match walk.obs.target.as_ref() {
+        Some(t) if t.transport.proxy.is_some() => format!("the proxy {}", t.first_hop().0),
+        Some(t) => t.host.clone(),
+        None => String::new(),
+    };
     let Some(dns) = walk.obs.dns.clone() else {
         walk.step(Step::Dns, StepStatus::NotTested, "no look-up was recorded");
         return;

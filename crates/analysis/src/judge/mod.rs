@@ -25,6 +25,7 @@ mod dns;
 mod finished;
 mod server_hello;
 mod tcp;
+mod transport;
 mod warnings;
 
 use certificate::*;
@@ -33,6 +34,8 @@ use dns::*;
 use finished::*;
 use server_hello::*;
 use tcp::*;
+pub(crate) use transport::transcript;
+use transport::*;
 use warnings::*;
 
 /// Certificates expiring within this many days get a warning.
@@ -98,6 +101,9 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
         tcp_step(&mut walk, main);
     }
     if !walk.failed() {
+        transport_step(&mut walk, main);
+    }
+    if !walk.failed() {
         server_hello_step(&mut walk, main);
     }
     if !walk.failed() {
@@ -158,7 +164,11 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
         let next = crate::application::next_hurdles(obs.target.as_ref(), main, handshake);
         walk.diagnoses.extend(next);
     }
+    let plain = obs.target.as_ref().is_none_or(|t| t.transport.is_plain());
     for step in Step::ALL {
+        if step == Step::Transport && plain {
+            continue;
+        }
         if !walk.steps.iter().any(|s| s.step == step) {
             walk.step(
                 step,

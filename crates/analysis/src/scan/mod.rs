@@ -220,7 +220,7 @@ fn first_round(target: &Target, ctx: &ScanContext) -> Vec<ProbeRequest> {
         kind: ProbeKind::Handshake(HandshakeSpec {
             versions: vec![ProtocolVersion::TLS1_3, ProtocolVersion::TLS1_2],
             sni: target.sni.clone(),
-            alpn: ALPN.iter().map(|s| s.to_string()).collect(),
+            alpn: crate::plan::alpn_for(target, &ALPN.map(String::from)),
             client_cert: ctx.client_identity,
             http_head: true,
             http_get: true,
@@ -874,7 +874,7 @@ fn single_requests(
             out.push(request(
                 extensions,
                 HelloSpec {
-                    alpn: ALPN.iter().map(|s| s.to_string()).collect(),
+                    alpn: crate::plan::alpn_for(target, &ALPN.map(String::from)),
                     heartbeat: true,
                     compression_methods: vec![1, 0],
                     ..offers::hello(target, version, offers::suites(version))
@@ -978,7 +978,8 @@ fn alpn_request(
     best12: Option<ProtocolVersion>,
 ) -> Option<ProbeRequest> {
     let chain = alpn_chain(obs);
-    if chain.ended {
+    // Nothing to learn after STARTTLS: the protocol is fixed by the dialogue.
+    if chain.ended || target.transport.starttls.is_some() {
         return None;
     }
     let offer: Vec<String> = ALPN_CANDIDATES
@@ -1136,6 +1137,7 @@ mod tests {
             request: req,
             ip: Some("127.0.0.1".parse().unwrap()),
             tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+            transport: None,
             flight: Some(flight),
             handshake: None,
             fetch: None,

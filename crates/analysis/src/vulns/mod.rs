@@ -541,6 +541,7 @@ mod tests {
             },
             ip: None,
             tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+            transport: None,
             flight: Some(ServerFlight {
                 server_hello: Some(hello_at_tls12.clone()),
                 end: model::FlightEnd::Complete,
@@ -564,6 +565,7 @@ mod tests {
                     request,
                     ip: None,
                     tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+                    transport: None,
                     flight: Some(ServerFlight {
                         server_hello: Some(hello_at_tls12.clone()),
                         end: model::FlightEnd::Complete,

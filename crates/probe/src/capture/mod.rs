@@ -53,6 +53,7 @@ pub fn observe(conv: &Conversation, keylog: Option<&KeyLog>) -> CapturedConnecti
         port: server_port,
         sni: sni.clone(),
         connect_to: Some(server_ip),
+        transport: Default::default(),
     };
     let mut observations = Observations::new(target);
     observations.dns = Some(DnsObservation {
@@ -88,6 +89,7 @@ pub fn observe(conv: &Conversation, keylog: Option<&KeyLog>) -> CapturedConnecti
         },
         ip: Some(server_ip),
         tcp,
+        transport: None,
         flight,
         handshake: None,
         fetch: None,

@@ -1,0 +1,71 @@
+//! The transport seam: every connection to the target is opened here, once,
+//! and handed to whichever probe needs it (raw hellos, rustls handshakes,
+//! tlsdoctor's own handshake engine, vulnerability probes). TCP to the
+//! first hop (the proxy, or the target), then the proxy's tunnel, then the
+//! STARTTLS dialogue; the stream that comes out carries TLS from its next
+//! byte. Nothing else in `probe` connects to the target.
+
+mod binary;
+mod dialogue;
+mod proxy;
+mod starttls;
+
+use std::net::IpAddr;
+
+use model::{Target, TcpOutcome, TransportObservation};
+use tokio::net::TcpStream;
+
+use crate::ProbeOptions;
+
+pub(crate) use starttls::after_tls;
+
+/// A connection through the target's transport.
+pub(crate) struct Opened {
+    /// The address connected to (the proxy's, with a proxy).
+    pub(crate) ip: Option<IpAddr>,
+    pub(crate) tcp: TcpOutcome,
+    /// The dialogues, when the transport is not plain TCP.
+    pub(crate) transport: Option<TransportObservation>,
+    /// The stream, when TCP connected and every dialogue ended ready.
+    pub(crate) stream: Option<TcpStream>,
+}
+
+/// Opens a connection to `target` (whose first hop resolved to `addresses`)
+/// and runs its transport dialogues. Each dialogue has its own deadline
+/// (`options.timeout`).
+pub(crate) async fn open(target: &Target, addresses: &[IpAddr], options: &ProbeOptions) -> Opened {
+    let (_, port) = target.first_hop();
+    let (ip, tcp, stream) = crate::connect::connect(addresses, port, options.timeout).await;
+    let Some(mut stream) = stream else {
+        return Opened {
+            ip,
+            tcp,
+            transport: None,
+            stream: None,
+        };
+    };
+    if target.transport.is_plain() {
+        return Opened {
+            ip,
+            tcp,
+            transport: None,
+            stream: Some(stream),
+        };
+    }
+    let mut observation = TransportObservation::default();
+    if let Some(proxy) = &target.transport.proxy {
+        let stage = proxy::tunnel(&mut stream, proxy, target, options.timeout).await;
+        observation.stages.push(stage);
+    }
+    if let (Some(protocol), true) = (target.transport.starttls, observation.ready()) {
+        let stage = starttls::upgrade(&mut stream, protocol, target, options.timeout).await;
+        observation.stages.push(stage);
+    }
+    let ready = observation.ready();
+    Opened {
+        ip,
+        tcp,
+        transport: Some(observation),
+        stream: ready.then_some(stream),
+    }
+}
