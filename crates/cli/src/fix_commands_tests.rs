@@ -45,6 +45,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../../analysis/src/judge/finished.rs"),
     ),
     (
+        "analysis/src/judge/transport.rs",
+        include_str!("../../analysis/src/judge/transport.rs"),
+    ),
+    (
         "analysis/src/judge/warnings.rs",
         include_str!("../../analysis/src/judge/warnings.rs"),
     ),
@@ -115,7 +119,8 @@ fn backticked(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `{name}` format placeholders → a sample `host:port`.
+/// `{name}` format placeholders → a sample value: a proxy URL for
+/// `{proxy_url}`, else a `host:port`.
 fn fill_placeholders(span: &str) -> String {
     let mut out = String::new();
     let mut rest = span;
@@ -123,7 +128,10 @@ fn fill_placeholders(span: &str) -> String {
         out.push_str(&rest[..start]);
         match rest[start..].find('}') {
             Some(end) => {
-                out.push_str("example.com:443");
+                out.push_str(match &rest[start + 1..start + end] {
+                    "proxy_url" => "http://USER:PASSWORD@proxy.example:3128",
+                    _ => "example.com:443",
+                });
                 rest = &rest[start + end + 1..];
             }
             None => {

@@ -11,11 +11,19 @@ pub(super) fn tcp_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
         );
         return;
     };
-    let port = walk.obs.target.as_ref().map(|t| t.port).unwrap_or(0);
+    // With a proxy, the connection is to the proxy.
+    let target = walk.obs.target.as_ref();
+    let port = target.map(|t| t.first_hop().1).unwrap_or(0);
+    let proxied = target.is_some_and(|t| t.transport.proxy.is_some());
     let addr = main
         .ip
         .map(|ip| std::net::SocketAddr::new(ip, port).to_string())
         .unwrap_or_else(|| format!("port {port}"));
+    let addr = if proxied {
+        format!("the proxy {addr}")
+    } else {
+        addr
+    };
     match &main.tcp {
         TcpOutcome::Connected { elapsed_ms } => {
             walk.step(

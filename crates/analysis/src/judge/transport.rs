@@ -85,11 +85,17 @@ pub(crate) fn transcript(stage: &StageObservation) -> Vec<String> {
 }
 
 fn ready_text(target: &Target, stage: &StageObservation) -> String {
-    let last = stage
+    // A proxy's status line comes first (headers follow); a STARTTLS
+    // server's go-ahead is its last line.
+    let mut answers = stage
         .lines
         .iter()
-        .rev()
-        .find(|l| l.from == Sender::Server)
+        .filter(|l| l.from == Sender::Server && !l.text.is_empty());
+    let answer = match stage.stage {
+        Stage::Proxy => answers.next(),
+        _ => answers.last(),
+    };
+    let last = answer
         .map(|l| format!(" ({})", sanitize(&l.text)))
         .unwrap_or_default();
     match (
@@ -166,22 +172,32 @@ fn failure_text(target: &Target, stage: &StageObservation) -> String {
             format!("{what}: unexpected answer ({})", sanitize(reply))
         }
         DialogueOutcome::Ended { waiting_for, end } => {
-            format!("{what}: {} while waiting for {waiting_for}", ending(end))
+            let who = if stage.stage == Stage::Proxy {
+                "the proxy"
+            } else {
+                "the server"
+            };
+            format!(
+                "{what}: {} while waiting for {waiting_for}",
+                ending_by(who, end)
+            )
         }
     }
 }
 
 fn ending(end: &ConnectionEnd) -> String {
+    ending_by("the server", end)
+}
+
+/// How a dialogue ended, with `who` (the server, the proxy) as subject.
+fn ending_by(who: &str, end: &ConnectionEnd) -> String {
     match end {
         ConnectionEnd::CloseNotify { .. } | ConnectionEnd::Closed { .. } => {
-            "the server closed the connection".into()
+            format!("{who} closed the connection")
         }
         ConnectionEnd::Reset { .. } => "the connection was reset".into(),
         ConnectionEnd::Alert { description, .. } => {
-            format!(
-                "the server sent the TLS alert {}",
-                alert_text(*description).0
-            )
+            format!("{who} sent the TLS alert {}", alert_text(*description).0)
         }
         ConnectionEnd::Timeout { after_ms } => format!("no answer within {after_ms} ms"),
     }
@@ -206,7 +222,6 @@ fn judge_failure(target: &Target, stage: &StageObservation) -> Judged {
 fn judge_starttls(target: &Target, protocol: StartTls, outcome: &DialogueOutcome) -> Judged {
     let name = protocol.display_name();
     let at = target.display();
-    let no_starttls = format!("tlsdoctor diagnose {at} --starttls none");
     match outcome {
         DialogueOutcome::NotOffered { capabilities, reply } => {
             let answered = reply
@@ -215,9 +230,9 @@ fn judge_starttls(target: &Target, protocol: StartTls, outcome: &DialogueOutcome
                 .unwrap_or_default();
             let mut fix = vec![format!("Server: {}", enable_tls(protocol))];
             if let Some(port) = implicit_port(protocol) {
+                let implicit = format!("{}:{port}", bracketed(&target.host));
                 fix.push(format!(
-                    "Client: if the service offers TLS from the first byte on port {port} instead, connect there: `tlsdoctor diagnose {}:{port}`.",
-                    bracketed(&target.host)
+                    "Client: if the service offers TLS from the first byte on port {port} instead, connect there: `tlsdoctor diagnose {implicit}`."
                 ));
             }
             Judged {
@@ -248,7 +263,7 @@ fn judge_starttls(target: &Target, protocol: StartTls, outcome: &DialogueOutcome
                         "{at} speaks TLS from the first byte (implicit TLS), not {name} with STARTTLS: it answered the plaintext dialogue with a TLS record."
                     ),
                     fix: vec![
-                        format!("Client: connect with TLS straight away (`{no_starttls}`; curl: the `{}` URL scheme).", implicit_scheme(protocol)),
+                        format!("Client: connect with TLS straight away (`tlsdoctor diagnose {at} --starttls none`; curl: the `{}` URL scheme).", implicit_scheme(protocol)),
                         "Client: or use the service's STARTTLS port for this protocol.".into(),
                     ],
                 }
@@ -282,7 +297,7 @@ fn judge_starttls(target: &Target, protocol: StartTls, outcome: &DialogueOutcome
                         ending(end)
                     ),
                     fix: vec![
-                        format!("Client: try TLS straight away: `{no_starttls}`."),
+                        format!("Client: try TLS straight away: `tlsdoctor diagnose {at} --starttls none`."),
                         "Server: if the service is meant to greet, check that it is not stuck (connection limits, slow DNS look-ups of clients).".into(),
                     ],
                 }
@@ -314,18 +329,20 @@ fn judge_proxy(target: &Target, proxy: &Proxy, outcome: &DialogueOutcome) -> Jud
         DialogueOutcome::Declined { reply, code } => {
             let reply = sanitize(reply);
             match (proxy.kind, code) {
-                (ProxyKind::HttpConnect, Some(407)) | (ProxyKind::Socks5, Some(255)) => Judged {
+                // tinyproxy answers wrong credentials with 401, not 407.
+                (ProxyKind::HttpConnect, Some(401 | 407)) | (ProxyKind::Socks5, Some(255)) => Judged {
                     code: Code::ProxyAuthRequired,
                     summary: format!(
                         "The proxy {via} wants credentials{}: `{reply}`. The server was never reached.",
                         if proxy.username.is_some() { " and refused the ones given" } else { "" }
                     ),
                     fix: vec![
-                        format!("Client: give the proxy's user and password: `tlsdoctor diagnose {at} --proxy {}://USER:PASSWORD@{}:{}` (curl: `--proxy-user USER:PASSWORD`).", proxy.kind.scheme(), bracketed(&proxy.host), proxy.port),
+                        format!("Client: give the proxy's user and password: `tlsdoctor diagnose {at} --proxy {proxy_url}` (curl: `--proxy-user USER:PASSWORD`).", proxy_url = format!("{}://USER:PASSWORD@{}:{}", proxy.kind.scheme(), bracketed(&proxy.host), proxy.port)),
                         "Client: if the proxy authenticates with Kerberos/NTLM (Windows domains), use a client that can (curl `--proxy-negotiate` or `--proxy-ntlm`).".into(),
                     ],
                 },
-                (ProxyKind::HttpConnect, Some(502..=504))
+                // tinyproxy says `500 Unable to connect`, Squid 503, others 502/504.
+                (ProxyKind::HttpConnect, Some(500 | 502..=504))
                 | (ProxyKind::Socks5, Some(3..=6)) => Judged {
                     code: Code::ProxyRefused,
                     summary: format!(
@@ -364,7 +381,7 @@ fn judge_proxy(target: &Target, proxy: &Proxy, outcome: &DialogueOutcome) -> Jud
         }
         DialogueOutcome::Ended { waiting_for, end } => Judged {
             code: Code::ProxyFailed,
-            summary: format!("The proxy {via} did not answer: {} while waiting for {waiting_for}.", ending(end)),
+            summary: format!("The proxy {via} did not answer: {} while waiting for {waiting_for}.", ending_by("the proxy", end)),
             fix: vec!["Client: check the proxy's address and port; Proxy: check that it runs and accepts this client.".into()],
         },
         DialogueOutcome::NotOffered { capabilities, .. } => Judged {

@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod clients;
+pub mod recipes;
 pub mod scan;
 pub mod servers;
 

@@ -135,6 +135,22 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Dialogue<'a, S> {
         self.record(Sender::Server, text);
     }
 
+    /// Starts with bytes an earlier stage read past its end (a proxy's
+    /// answer and the server's greeting can arrive in one read).
+    pub(crate) fn carrying(mut self, bytes: Vec<u8>) -> Self {
+        self.total += bytes.len();
+        self.buf = bytes;
+        self
+    }
+
+    /// Ends the dialogue, handing back the bytes read past its end, which
+    /// belong to the next stage.
+    pub(crate) fn finish_carrying(self, outcome: DialogueOutcome) -> (StageObservation, Vec<u8>) {
+        let mut this = self;
+        let rest = std::mem::take(&mut this.buf);
+        (this.finish(outcome), rest)
+    }
+
     /// Ends the dialogue.
     pub(crate) fn finish(mut self, outcome: DialogueOutcome) -> StageObservation {
         if self.omitted > 0 {

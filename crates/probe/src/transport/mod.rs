@@ -53,12 +53,15 @@ pub(crate) async fn open(target: &Target, addresses: &[IpAddr], options: &ProbeO
         };
     }
     let mut observation = TransportObservation::default();
+    let mut carried = Vec::new();
     if let Some(proxy) = &target.transport.proxy {
-        let stage = proxy::tunnel(&mut stream, proxy, target, options.timeout).await;
+        let (stage, rest) = proxy::tunnel(&mut stream, proxy, target, options.timeout).await;
         observation.stages.push(stage);
+        carried = rest;
     }
     if let (Some(protocol), true) = (target.transport.starttls, observation.ready()) {
-        let stage = starttls::upgrade(&mut stream, protocol, target, options.timeout).await;
+        let stage =
+            starttls::upgrade(&mut stream, protocol, target, options.timeout, carried).await;
         observation.stages.push(stage);
     }
     let ready = observation.ready();

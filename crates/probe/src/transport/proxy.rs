@@ -15,24 +15,25 @@ use super::dialogue::{Dialogue, Stop};
 /// authentication, see [`model::DialogueOutcome::Declined`]).
 const SOCKS_AUTH_REFUSED: u16 = 255;
 
-/// Asks the proxy for a tunnel to the target.
+/// Asks the proxy for a tunnel to the target. Also returns what the
+/// target sent through the tunnel in the same read as the proxy's answer.
 pub(crate) async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     proxy: &Proxy,
     target: &Target,
     timeout: Duration,
-) -> StageObservation {
+) -> (StageObservation, Vec<u8>) {
     let host = destination_host(target);
     match proxy.kind {
         model::ProxyKind::HttpConnect => {
             let mut d = Dialogue::new(stream, Stage::Proxy, timeout);
             let result = connect(&mut d, proxy, &host, target.port).await;
-            d.finish(result.unwrap_or_else(|stop| stop))
+            d.finish_carrying(result.unwrap_or_else(|stop| stop))
         }
         model::ProxyKind::Socks5 => {
             let mut d = Dialogue::binary(stream, Stage::Proxy, timeout);
             let result = socks5(&mut d, proxy, &host, target.port).await;
-            d.finish(result.unwrap_or_else(|stop| stop))
+            d.finish_carrying(result.unwrap_or_else(|stop| stop))
         }
     }
 }

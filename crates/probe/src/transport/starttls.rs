@@ -19,22 +19,25 @@ use super::dialogue::{printable, Dialogue, Stop};
 /// for a domain; `.invalid` cannot collide with a real one).
 const CLIENT_NAME: &str = "tlsdoctor.invalid";
 
-/// Runs the upgrade dialogue of `protocol` on `stream`.
+/// Runs the upgrade dialogue of `protocol` on `stream`; `carried` is what
+/// an earlier stage (a proxy) read of the server's first words.
 pub(crate) async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     protocol: StartTls,
     target: &Target,
     timeout: Duration,
+    carried: Vec<u8>,
 ) -> StageObservation {
     let binary = matches!(
         protocol,
         StartTls::Ldap | StartTls::Postgres | StartTls::Mysql
     );
-    let mut d = if binary {
+    let d = if binary {
         Dialogue::binary(stream, Stage::StartTls, timeout)
     } else {
         Dialogue::new(stream, Stage::StartTls, timeout)
     };
+    let mut d = d.carrying(carried);
     let result = match protocol {
         StartTls::Smtp => smtp(&mut d, "EHLO").await,
         StartTls::Lmtp => smtp(&mut d, "LHLO").await,
@@ -609,7 +612,14 @@ mod tests {
             }
         });
         let target = Target::new("mail.example", 25);
-        upgrade(&mut client, StartTls::Smtp, &target, Duration::from_secs(2)).await
+        upgrade(
+            &mut client,
+            StartTls::Smtp,
+            &target,
+            Duration::from_secs(2),
+            Vec::new(),
+        )
+        .await
     }
 
     #[tokio::test]
@@ -684,7 +694,14 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(1)).await;
         });
         let target = Target::new("mail.example", 465);
-        let obs = upgrade(&mut client, StartTls::Smtp, &target, Duration::from_secs(2)).await;
+        let obs = upgrade(
+            &mut client,
+            StartTls::Smtp,
+            &target,
+            Duration::from_secs(2),
+            Vec::new(),
+        )
+        .await;
         match obs.outcome {
             DialogueOutcome::Unexpected { reply, first_bytes } => {
                 assert!(reply.starts_with("a TLS alert record"));

@@ -1,0 +1,46 @@
+#!/bin/bash
+# usage: postgres.sh WORKDIR PORT CERT.pem KEY.pem tls|notls
+# Starts a throw-away PostgreSQL cluster (as user postgres) on 127.0.0.1:PORT.
+# Prints the postmaster PID; WORKDIR/stop.sh stops it (fast shutdown).
+set -eu
+W=$(realpath "$1"); P=$2; CERT=$3; KEY=$4; MODE=$5
+BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+AS_PG="setpriv --reuid=postgres --regid=postgres --init-groups --"
+# postgres must be able to reach WORKDIR (e.g. /tmp/x is fine, /root/x is not)
+chmod 755 "$W"
+$AS_PG test -x "$W" || { echo "postgres cannot traverse $W (a parent dir is not o+x?)" >&2; exit 1; }
+mkdir -p "$W/sock" "$W/data"
+install -o postgres -g postgres -m 0644 "$CERT" "$W/server.crt"
+install -o postgres -g postgres -m 0600 "$KEY" "$W/server.key"
+chown postgres:postgres "$W/sock" "$W/data"; chmod 700 "$W/data"
+cd "$W"
+$AS_PG "$BIN/initdb" -D "$W/data" -A trust -U postgres --no-sync >"$W/initdb.log" 2>&1
+SSL=off; [ "$MODE" = tls ] && SSL=on
+cat >>"$W/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $P
+unix_socket_directories = '$W/sock'
+ssl = $SSL
+ssl_cert_file = '$W/server.crt'
+ssl_key_file = '$W/server.key'
+fsync = off
+CONF
+setsid $AS_PG "$BIN/postgres" -D "$W/data" >"$W/server.log" 2>&1 </dev/null &
+PID=$!
+cat >"$W/stop.sh" <<STOP
+#!/bin/sh
+# stop the server; an exited-but-unreaped (zombie) PID counts as stopped.
+# The server was started with setsid: its PID is also its process-group id.
+kill -INT $PID 2>/dev/null
+for i in \$(seq 100); do case "\$(ps -o stat= -p $PID)" in ""|Z*) break;; esac; sleep 0.1; done
+case "\$(ps -o stat= -p $PID)" in ""|Z*) ;; *) kill -KILL $PID; sleep 0.2;; esac
+kill -KILL -- -$PID 2>/dev/null   # leftovers in its process group (e.g. per-connection children)
+exit 0
+STOP
+chmod +x "$W/stop.sh"
+for i in $(seq 100); do
+  kill -0 $PID 2>/dev/null || { cat "$W/server.log" >&2; exit 1; }
+  (exec 3<>/dev/tcp/127.0.0.1/$P) 2>/dev/null && { echo $PID; exit 0; }
+  sleep 0.1
+done
+echo "timeout waiting for port $P" >&2; "$W/stop.sh"; exit 1

@@ -1,0 +1,60 @@
+#!/bin/bash
+# usage: smtp.sh WORKDIR PORT CERT.pem KEY.pem tls|notls|badkey
+#   badkey: STARTTLS offered, but the key is unreadable for Exim (it answers 454)
+# Exim4 daemon (foreground -bdf, backgrounded) on 127.0.0.1:PORT with a private
+# config (-C) in WORKDIR. Accepts no mail (RCPT denied). Prints the exim PID.
+set -eu
+W=$(realpath "$1"); P=$2; CERT=$3; KEY=$4; MODE=$5
+EU=Debian-exim
+chmod 755 "$W"; mkdir -p "$W/log" "$W/spool"
+setpriv --reuid=Debian-exim --regid=Debian-exim --clear-groups test -x "$W" || { echo "user Debian-exim cannot traverse $W (a parent dir is not o+x?)" >&2; exit 1; }
+# TLS and logging run as the exim user: it must own these
+install -o $EU -g $EU -m 0644 "$CERT" "$W/cert.pem"
+if [ "$MODE" = badkey ]; then
+  install -o root -g root -m 0600 "$KEY" "$W/key.pem"
+else
+  install -o $EU -g $EU -m 0600 "$KEY" "$W/key.pem"
+fi
+chown $EU:$EU "$W/log" "$W/spool"
+ADV='*'; [ "$MODE" = notls ] && ADV=''
+cat >"$W/exim.conf" <<CONF
+primary_hostname = localhost
+exim_user = $EU
+exim_group = $EU
+never_users =
+keep_environment =
+host_lookup =
+rfc1413_hosts =
+log_file_path = $W/log/%slog
+spool_directory = $W/spool
+pid_file_path = $W/exim.pid
+local_interfaces = 127.0.0.1
+tls_advertise_hosts = $ADV
+tls_certificate = $W/cert.pem
+tls_privatekey = $W/key.pem
+acl_smtp_rcpt = acl_rcpt
+begin acl
+acl_rcpt:
+  deny message = no relaying in test server
+begin routers
+begin transports
+CONF
+setsid exim4 -C "$W/exim.conf" -bdf -oX "$P" >"$W/server.log" 2>&1 </dev/null &
+PID=$!
+cat >"$W/stop.sh" <<STOP
+#!/bin/sh
+# stop the server; an exited-but-unreaped (zombie) PID counts as stopped.
+# The server was started with setsid: its PID is also its process-group id.
+kill -TERM $PID 2>/dev/null
+for i in \$(seq 100); do case "\$(ps -o stat= -p $PID)" in ""|Z*) break;; esac; sleep 0.1; done
+case "\$(ps -o stat= -p $PID)" in ""|Z*) ;; *) kill -KILL $PID; sleep 0.2;; esac
+kill -KILL -- -$PID 2>/dev/null   # leftovers in its process group (e.g. per-connection children)
+exit 0
+STOP
+chmod +x "$W/stop.sh"
+for i in $(seq 100); do
+  kill -0 $PID 2>/dev/null || { cat "$W/server.log" "$W"/log/* >&2; exit 1; }
+  (exec 3<>/dev/tcp/127.0.0.1/$P) 2>/dev/null && { echo $PID; exit 0; }
+  sleep 0.1
+done
+echo "timeout waiting for port $P" >&2; "$W/stop.sh"; exit 1
