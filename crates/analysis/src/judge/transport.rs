@@ -93,7 +93,7 @@ fn ready_text(target: &Target, stage: &StageObservation) -> String {
         .filter(|l| l.from == Sender::Server && !l.text.is_empty());
     let answer = match stage.stage {
         Stage::Proxy => answers.next(),
-        _ => answers.last(),
+        _ => answers.next_back(),
     };
     let last = answer
         .map(|l| format!(" ({})", sanitize(&l.text)))
