@@ -316,3 +316,34 @@ fn starttls_through_a_proxy() {
         "{detail}"
     );
 }
+
+/// A scan over LDAP StartTLS (sslscan cannot do slapd 2.5, see
+/// scan_vs_sslscan.rs) lists what GnuTLS's default priority accepts: slapd
+/// (built with GnuTLS, `TLSCipherSuite` unset) and gnutls-serv with the same
+/// certificate, scanned without STARTTLS, give the same lists.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ldap_scan_lists_what_gnutls_accepts() {
+    use common::scan::{run_scan, scan_job};
+    let pki = pki("starttls-ldap-scan");
+    let Some(slapd) = tls_server("slapd", "slapd", &pki.cert, &pki.key, "tls") else {
+        return;
+    };
+    let Some(gnutls) = common::gnutls_server(&pki.cert, &pki.key, &[]) else {
+        return;
+    };
+    let mut job = scan_job("localhost", slapd.port, &[&pki.ca]);
+    job.target.transport.starttls = Some(model::StartTls::Ldap);
+    let over_ldap = run_scan(&job).await;
+    let direct = run_scan(&scan_job("localhost", gnutls.port, &[&pki.ca])).await;
+    for (name, protocol) in over_ldap.protocols.iter() {
+        let other = direct.protocol(name).expect("same protocols");
+        assert_eq!(protocol.supported, other.supported, "{name}");
+        assert!(protocol.cipher_suites_interrupted.is_none(), "{name}");
+        let mut ours = protocol.cipher_suites.clone();
+        let mut theirs = other.cipher_suites.clone();
+        ours.sort();
+        theirs.sort();
+        assert_eq!(ours, theirs, "{name}: slapd over StartTLS vs gnutls-serv");
+    }
+    assert!(over_ldap.protocol("tls1_3").and_then(|p| p.supported) == Some(true));
+}

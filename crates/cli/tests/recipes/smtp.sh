@@ -33,6 +33,9 @@ tls_advertise_hosts = $ADV
 tls_certificate = $W/cert.pem
 tls_privatekey = $W/key.pem
 acl_smtp_rcpt = acl_rcpt
+# Scanners leave many aborted sessions behind: Exim's default limit of 20
+# concurrent sessions answers the next ones 421 (sslscan then gives up).
+smtp_accept_max = 0
 begin acl
 acl_rcpt:
   deny message = no relaying in test server
