@@ -71,6 +71,11 @@ pub(crate) fn failure_among<'a>(
 /// - the server refused another hello of the same kind (suites, groups,
 ///   signature schemes: [`RefusalKind`]) with an alert: dropping this one is
 ///   not how it refuses: unknown (busy or rate limiting);
+/// - the server dropped a hello (a close or reset before any byte) that it
+///   answered on another connection (the engine's retries keep the failed
+///   attempts): it drops connections, so a close says nothing about what
+///   this hello asked: unknown. A server whose close is its refusal closes
+///   the same hello every time;
 /// - otherwise a refusal (`None`). Servers do refuse one kind with an alert
 ///   and another by closing (a rustls server without a common signature
 ///   scheme closes; the version refusals before it were alerts), so only the
@@ -108,13 +113,41 @@ fn bare_close_failure<'a>(
                     && (f.end == FlightEnd::Alert || f.alert().is_some_and(|a| a.level == 2))
             })
     };
-    if seen.into_iter().any(refused_with_alert) {
+    if seen.clone().into_iter().any(refused_with_alert) {
         return Some(format!(
             "closed before any answer, though this server refuses other {} offers with an alert (busy, a connection limit or rate limiting)",
             kind.as_str()
         ));
     }
+    let answered_elsewhere = |dropped: &ProbeRecord| {
+        seen.clone()
+            .into_iter()
+            .any(|r| answered(r) && r.request.kind == dropped.request.kind)
+    };
+    if seen
+        .clone()
+        .into_iter()
+        .any(|r| dropped_before_any_answer(r) && answered_elsewhere(r))
+    {
+        return Some(
+            "closed before any answer, though this server drops connections: it answered a hello on one connection that it dropped on another (busy, a connection limit or rate limiting)"
+                .into(),
+        );
+    }
     None
+}
+
+/// A hello connection the server closed or reset before any byte.
+fn dropped_before_any_answer(record: &ProbeRecord) -> bool {
+    matches!(
+        record.request.kind,
+        ProbeKind::Hello(_) | ProbeKind::Ssl2 { .. } | ProbeKind::Vulnerability(_)
+    ) && record.tcp.is_connected()
+        && record.flight.as_ref().is_some_and(|f| {
+            f.bytes_received == 0
+                && matches!(f.end, FlightEnd::Closed | FlightEnd::Reset)
+                && f.alert().is_none()
+        })
 }
 
 /// What a crafted hello asks the server to choose from, for comparing how

@@ -286,9 +286,10 @@ async fn run_politely(
     for (pass, &pause) in pauses.iter().enumerate() {
         // A close before any answer gets one more look even when it may be
         // this server's way of refusing (see failure::closed_before_any_answer).
+        let round = seen_in_round(&records, &failed_attempts);
         let suspect: Vec<usize> = (0..records.len())
             .filter(|&i| {
-                failure::looks_rate_limited(&records[i], obs, &records)
+                failure::looks_rate_limited(&records[i], obs, &round)
                     || (pass == 0 && failure::closed_before_any_answer(&records[i]))
             })
             .collect();
@@ -306,15 +307,24 @@ async fn run_politely(
             failed_attempts.push(renamed_attempt(failed));
         }
     }
+    let round = seen_in_round(&records, &failed_attempts);
     let still_failing = records
         .iter()
-        .filter(|r| failure::looks_rate_limited(r, obs, &records))
+        .filter(|r| failure::looks_rate_limited(r, obs, &round))
         .count();
     Round {
         records,
         failed_attempts,
         still_failing,
     }
+}
+
+/// Everything a round has seen so far, its failed attempts included: the
+/// judgement of a close reads them as analysis will once they are in the
+/// observations (a hello dropped on one connection and answered on another
+/// shows a server that drops connections, `analysis::failure::failure`).
+fn seen_in_round(records: &[ProbeRecord], failed_attempts: &[ProbeRecord]) -> Vec<ProbeRecord> {
+    records.iter().chain(failed_attempts).cloned().collect()
 }
 
 /// Retries go one connection at a time: a server that dropped connections

@@ -120,7 +120,8 @@ fn lists(report: &ScanReport) -> Vec<(&'static str, Measured)> {
 
 // A busy nginx accepts and closes at once: the scan retries such a close
 // one connection at a time, and reads one as a refusal only from a server
-// that never refuses with an alert (analysis::failure::failure).
+// that never refuses with an alert and was not seen dropping a hello it
+// answers (analysis::failure::failure).
 #[tokio::test(flavor = "multi_thread")]
 async fn sixty_four_concurrent_scans_list_what_one_lists_or_say_why_not() {
     let dir = TempDir::new("concurrent");

@@ -456,9 +456,19 @@ pub(crate) fn suite_scan(obs: &Observations, version: ProtocolVersion) -> SuiteS
     let Some(first) = obs.probe(&Purpose::Version { version }) else {
         return SuiteScan::default();
     };
-    let chunked = version <= ProtocolVersion::TLS1_2 && choked(first);
     let offered_pick =
         |r: &ProbeRecord| picked_suite(r, version).filter(|s| offered_suites(r).contains(s));
+    let chunked = version <= ProtocolVersion::TLS1_2
+        && match obs.probe(&Purpose::Suites { version, round: 1 }) {
+            // Once the second hello ran, what it offered says how the
+            // enumeration went, whatever the first hello's record says
+            // now: the engine may replace a dropped first hello with a
+            // later answer (retry_in_hindsight) after its chunks ran, and
+            // a chunk read as a step of the single chain would end the
+            // list at its first refused chunk.
+            Some(second) => !continues_single_chain(first, second, version),
+            None => choked(first),
+        };
     if !chunked {
         let chain = walk(obs, suites_purpose(version), offered_pick);
         let parts: Vec<(u8, Chain<CipherSuite>)> = (0..PARTS)
@@ -530,6 +540,24 @@ pub(crate) fn suite_scan(obs: &Observations, version: ProtocolVersion) -> SuiteS
     }
     scan.done = remaining_chunk(&scan, version).is_empty();
     scan
+}
+
+/// Whether `second` (a suite enumeration's round 1) was planned as the
+/// single chain's next step: the first hello's offer without the suite the
+/// server picked from it. Otherwise it was a chunk (the first hello got no
+/// answer when the plan was made).
+fn continues_single_chain(
+    first: &ProbeRecord,
+    second: &ProbeRecord,
+    version: ProtocolVersion,
+) -> bool {
+    let Some(pick) = picked_suite(first, version).filter(|s| offered_suites(first).contains(s))
+    else {
+        return false;
+    };
+    offered_suites(second)
+        .iter()
+        .eq(offered_suites(first).iter().filter(|s| **s != pick))
 }
 
 fn remaining_chunk(scan: &SuiteScan, version: ProtocolVersion) -> Vec<CipherSuite> {
@@ -1437,6 +1465,138 @@ mod tests {
             })
             .unwrap();
         assert!(!looks_rate_limited(closed, &obs, &[]));
+    }
+
+    /// What the engine does to a probe it tries again (engine.rs,
+    /// `renamed_attempt`): the failed attempt stays in the observations
+    /// under a purpose no chain reads.
+    fn renamed(failed: &ProbeRecord) -> ProbeRecord {
+        let mut record = failed.clone();
+        record.request.purpose = Purpose::Feature {
+            name: format!(
+                "retried: {}",
+                serde_json::to_string(&failed.request.purpose).unwrap()
+            ),
+        };
+        record
+    }
+
+    /// The CI failure of `scan_concurrent`: the first TLS 1.2 hello was
+    /// dropped by a busy server (a close before any byte, still failing
+    /// after the retries of its round), so the plan enumerated TLS 1.2 in
+    /// chunks. When the plan was done the engine tried the dropped hello
+    /// once more (`retry_in_hindsight`), it got a ServerHello, and its
+    /// record replaced the failed one. The chunks stay chunks: the first
+    /// chunk's refusal (none of its 64 suites) is not the single chain's
+    /// refusal, and the list is whole.
+    #[test]
+    fn a_first_hello_answered_only_in_hindsight_keeps_its_chunks() {
+        let suites = [0xc030, 0x009c, 0xc02f];
+        let first = Purpose::Version {
+            version: ProtocolVersion::TLS1_2,
+        };
+        let (report, mut obs) =
+            run_failing(&suites, |r| r.purpose == first, closed_before_any_answer);
+        assert_eq!(report.protocols.tls1_2.cipher_suites.len(), 3);
+        let chunk = obs
+            .probe(&Purpose::Suites {
+                version: ProtocolVersion::TLS1_2,
+                round: 1,
+            })
+            .expect("enumerated in chunks");
+        assert!(offered_suites(chunk).len() <= CHUNK);
+        // retry_in_hindsight: the answer replaces the failed record in
+        // place, the failed attempt is kept renamed, and the plan is made
+        // again.
+        let i = obs
+            .probes
+            .iter()
+            .position(|r| r.request.purpose == first)
+            .unwrap();
+        let answered = answer(obs.probes[i].request.clone(), &suites, true);
+        let failed = std::mem::replace(&mut obs.probes[i], answered);
+        obs.probes.push(renamed(&failed));
+        let report = loop {
+            match next(&obs, &ctx()) {
+                ScanNext::Probe(reqs) => obs
+                    .probes
+                    .extend(reqs.into_iter().map(|r| answer(r, &suites, true))),
+                ScanNext::Done(report) => break *report,
+            }
+        };
+        let tls12 = &report.protocols.tls1_2;
+        assert_eq!(tls12.supported, Some(true));
+        let mut got: Vec<u16> = tls12
+            .cipher_suites
+            .iter()
+            .filter_map(|n| CipherSuite::from_name(n))
+            .map(|s| s.0)
+            .collect();
+        got.sort();
+        let mut want = suites.to_vec();
+        want.sort();
+        assert_eq!(
+            got, want,
+            "interrupted: {:?}",
+            tls12.cipher_suites_interrupted
+        );
+        assert_eq!(tls12.server_order, Some(true));
+    }
+
+    /// The other silently short list of `scan_concurrent`: a group hello
+    /// closed before any byte (after a reset) ended the group enumeration
+    /// as the server's refusal, because the server had not yet refused a
+    /// group offer with an alert. But this server was seen dropping hellos
+    /// it answers when asked again: its bare close is no refusal.
+    #[test]
+    fn a_close_is_no_refusal_from_a_server_seen_dropping_hellos_it_answers() {
+        let suites = [0xc030, 0x009c];
+        let (_, mut obs) = run_failing(&suites, |_| false, |_| {});
+        let version = ProtocolVersion::TLS1_2;
+        let groups1 = Purpose::ScanGroups { version, round: 1 };
+        let i = obs
+            .probes
+            .iter()
+            .position(|r| r.request.purpose == groups1)
+            .expect("a group enumeration at TLS 1.2");
+        let flight = obs.probes[i].flight.as_mut().unwrap();
+        flight.key_exchange = Some(model::KeyExchangeObservation {
+            kind: "ecdhe".into(),
+            group: Some(NamedGroup(23)),
+            dh_prime_bits: None,
+            dh_prime: None,
+            dh_generator: None,
+            signature_scheme: None,
+        });
+        assert_eq!(group_chain(&obs, version).picks, [NamedGroup(23)]);
+        // The next group hello: reset, then closed when tried again.
+        let mut second = obs.probes[i].clone();
+        second.request.purpose = Purpose::ScanGroups { version, round: 2 };
+        let mut reset = second.clone();
+        reset_before_any_answer(&mut reset);
+        closed_before_any_answer(&mut second);
+        // The first TLS 1.2 hello was dropped once and answered when tried
+        // again (the engine's retry).
+        let first = obs.probe(&Purpose::Version { version }).unwrap().clone();
+        let mut dropped = renamed(&first);
+        closed_before_any_answer(&mut dropped);
+        obs.probes.push(dropped);
+        obs.probes.push(renamed(&reset));
+        obs.probes.push(second.clone());
+
+        assert!(failure(&second, &obs).is_some());
+        assert!(looks_rate_limited(&second, &obs, &[]));
+        let chain = group_chain(&obs, version);
+        assert!(chain.interrupted.is_some(), "{chain:?}");
+        let report = report(&obs, &ctx());
+        assert!(
+            report.protocols.tls1_2.groups_interrupted.is_some(),
+            "{:?}",
+            report.protocols.tls1_2.groups
+        );
+        assert!(report
+            .unknown
+            .contains(&"protocols.tls1_2.groups".to_string()));
     }
 
     /// Every connection closed before a byte: nothing is known.
