@@ -44,6 +44,8 @@ pub struct CertInfo {
     pub ca_issuers: Vec<String>,
     /// OCSP responder URLs from Authority Information Access (id-ad-ocsp).
     pub ocsp_urls: Vec<String>,
+    /// CRL distribution point URLs (RFC 5280 §4.2.1.13, full names only).
+    pub crl_urls: Vec<String>,
     /// Upper-case hex SHA-1 of the DER (for matching with older tools).
     pub sha1_fingerprint: String,
     /// The TLS Feature extension (RFC 7633) lists status_request (5).
@@ -148,6 +150,7 @@ pub fn parse(der: &[u8]) -> Option<CertInfo> {
         sha256_fingerprint: sha256_hex(der),
         ca_issuers: aia_urls(&cert, CA_ISSUERS),
         ocsp_urls: aia_urls(&cert, OCSP),
+        crl_urls: crl_urls(&cert),
         sha1_fingerprint: sha1_hex(der),
         must_staple: must_staple(&cert),
         sct_log_ids: sct_log_ids(&cert),
@@ -174,6 +177,26 @@ fn aia_urls(cert: &X509Certificate<'_>, method: &str) -> Vec<String> {
                 if desc.access_method.to_id_string() == method {
                     if let GeneralName::URI(uri) = &desc.access_location {
                         urls.push(sanitize(uri));
+                    }
+                }
+            }
+        }
+    }
+    urls
+}
+
+/// The URIs among the CRL distribution points' full names.
+fn crl_urls(cert: &X509Certificate<'_>) -> Vec<String> {
+    use x509_parser::extensions::DistributionPointName;
+    let mut urls = Vec::new();
+    for ext in cert.extensions() {
+        if let ParsedExtension::CRLDistributionPoints(points) = ext.parsed_extension() {
+            for point in points.iter() {
+                if let Some(DistributionPointName::FullName(names)) = &point.distribution_point {
+                    for name in names {
+                        if let GeneralName::URI(uri) = name {
+                            urls.push(sanitize(uri));
+                        }
                     }
                 }
             }

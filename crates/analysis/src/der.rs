@@ -7,10 +7,16 @@ use x509_parser::asn1_rs::{Class, FromDer, Header, Length, Sequence, Tag, ToDer}
 /// `content` wrapped in a SEQUENCE header (webpki stores trust-anchor
 /// subjects and keys without it).
 pub(crate) fn sequence(content: &[u8]) -> Vec<u8> {
+    universal(Tag::Sequence, true, content)
+}
+
+/// `content` as one universal-class element (`tag`, constructed or not),
+/// for the requests analysis builds (an OCSP request).
+pub(crate) fn universal(tag: Tag, constructed: bool, content: &[u8]) -> Vec<u8> {
     let header = Header::new(
         Class::Universal,
-        true,
-        Tag::Sequence,
+        constructed,
+        tag,
         Length::Definite(content.len()),
     );
     let mut out = header.to_der_vec().unwrap_or_default();

@@ -241,7 +241,9 @@ pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations, round: &[Pro
                     matches!(h.error, Some(model::HandshakeError::Reset)) && h.chain.is_empty()
                 })
             }
-            ProbeKind::FetchIssuer { .. } => false,
+            ProbeKind::FetchIssuer { .. }
+            | ProbeKind::FetchOcsp { .. }
+            | ProbeKind::FetchCrl { .. } => false,
         },
         _ => false,
     }

@@ -95,6 +95,14 @@ pub fn refresh_ocsp_staple(ocsp_url: Option<&str>) -> Vec<String> {
     ]
 }
 
+/// Turn on OCSP stapling (a Must-Staple certificate needs it).
+pub fn enable_ocsp_stapling() -> Vec<String> {
+    vec![
+        "Server: staple OCSP responses. nginx: `ssl_stapling on; ssl_stapling_verify on;` with a `resolver`; Apache: `SSLUseStapling On` and `SSLStaplingCache shmcb:/var/run/ocsp(128000)`; HAProxy 2.8+: `ocsp-update on` on the crt line; Caddy staples by itself.".into(),
+        "Server: the server must reach the OCSP responder the certificate names (outgoing HTTP through the firewall); or get a certificate without Must-Staple.".into(),
+    ]
+}
+
 /// The target as it goes into a command line in a fix (`host:port`, IPv6
 /// bracketed), or `HOST:PORT` when observations carry no target.
 pub(crate) fn target_arg(target: Option<&model::Target>) -> String {

@@ -46,6 +46,9 @@ pub(crate) fn fetched(obs: &Observations) -> (Vec<Fetched>, Vec<String>) {
     let mut found = Vec::new();
     let mut failed = Vec::new();
     for p in &obs.probes {
+        if !matches!(p.request.kind, ProbeKind::FetchIssuer { .. }) {
+            continue;
+        }
         let Some(fetch) = &p.fetch else { continue };
         if let Some(error) = &fetch.error {
             failed.push(format!("{}: {}", fetch.url, crate::text::sanitize(error)));

@@ -32,6 +32,7 @@ pub mod offers;
 mod plan;
 pub mod platform_roots;
 pub mod profiles;
+mod revocation;
 pub mod scan;
 pub mod simulate;
 pub mod text;

@@ -26,6 +26,10 @@ pub(crate) fn next_probes(obs: &Observations, ctx: &Context) -> Option<Vec<Probe
     if let Some(fetch) = crate::issuers::next_fetch(obs, ctx) {
         return Some(vec![fetch]);
     }
+    // No stapled answer about the leaf: ask its CA (OCSP, then the CRL).
+    if let Some(fetch) = revocation_fetch(obs, ctx) {
+        return Some(vec![fetch]);
+    }
     // The client's hello negotiated what only our own engine can finish.
     if let Some(finish) = crate::finish::next_probe(obs, target, ctx) {
         return Some(vec![finish]);
@@ -59,6 +63,21 @@ pub(crate) fn next_probes(obs: &Observations, ctx: &Context) -> Option<Vec<Probe
         return Some(missing);
     }
     suite_round(obs, target, ctx).map(|r| vec![r])
+}
+
+/// The next revocation fetch for the served chain's leaf.
+fn revocation_fetch(obs: &Observations, ctx: &Context) -> Option<ProbeRequest> {
+    let main = obs.probe(&Purpose::ClientHello);
+    let handshake = obs.probe(&Purpose::Handshake);
+    let chain = crate::issuers::served_chain(main, handshake);
+    let staple = handshake
+        .and_then(|p| p.handshake.as_ref())
+        .and_then(|h| h.ocsp_staple.as_ref())
+        .or_else(|| {
+            main.and_then(|m| m.flight.as_ref())
+                .and_then(|f| f.ocsp_staple.as_ref())
+        });
+    crate::revocation::next_fetch(obs, ctx, &chain, staple.map(|s| s.0.as_slice()))
 }
 
 /// The chosen client's hello to `target`, with the given SNI.

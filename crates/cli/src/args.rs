@@ -221,8 +221,9 @@ pub struct DiagnoseArgs {
     /// Also write the raw observations (replayable JSON) to this file.
     #[arg(long, value_name = "FILE")]
     pub save_observations: Option<PathBuf>,
-    /// Never fetch a missing intermediate from the URL the certificate names
-    /// (AIA caIssuers); browsers do fetch, strict clients do not.
+    /// Never ask anyone but the server: no missing intermediate from the URL
+    /// the certificate names (AIA caIssuers; browsers fetch it, strict clients
+    /// do not), no OCSP responder or CRL for revocation.
     #[arg(long)]
     pub no_fetch: bool,
     /// Judge observations saved earlier with --save-observations, without

@@ -149,6 +149,8 @@ pub enum Code {
     /// The proxy did not answer as a proxy (wrong port, wrong protocol,
     /// silence, a close).
     ProxyFailed,
+    /// The certificate requires an OCSP staple (RFC 7633) and none is sent.
+    MustStapleMissing,
 }
 
 impl Code {
@@ -195,6 +197,7 @@ impl Code {
             Code::ProxyAuthRequired => "proxy_auth_required",
             Code::ProxyRefused => "proxy_refused",
             Code::ProxyFailed => "proxy_failed",
+            Code::MustStapleMissing => "must_staple_missing",
         }
     }
 }

@@ -79,6 +79,9 @@ pub enum Purpose {
     /// (Authority Information Access caIssuers), as browsers do, to tell a
     /// missing intermediate from an untrusted root.
     Issuer { url: String },
+    /// Ask the leaf's CA whether it is revoked: its OCSP responder or its
+    /// CRL, at this URL (the certificate's AIA or CRL distribution point).
+    Revocation { url: String },
 }
 
 /// One connection to run.
@@ -110,6 +113,13 @@ pub enum ProbeKind {
     /// `GET` an `http://` URL from a certificate's caIssuers (not the
     /// target: the CA's server), bounded in size and time, no redirects.
     FetchIssuer { url: String },
+    /// `POST` this OCSP request (RFC 6960 §4.1, `application/ocsp-request`)
+    /// to the `http://` responder a certificate names (AIA id-ad-ocsp);
+    /// bounded like [`ProbeKind::FetchIssuer`].
+    FetchOcsp { url: String, request: crate::Bytes },
+    /// `GET` the CRL at an `http://` distribution point a certificate names
+    /// (RFC 5280 §4.2.1.13), at most 4 MiB.
+    FetchCrl { url: String },
     /// Send this crafted ClientHello and complete the TLS 1.0-1.2 handshake
     /// the server chooses with tlsdoctor's own engine (`wire::tls12`: RSA,
     /// DHE, ECDHE key exchange; AES-CBC, AES-GCM, ChaCha20-Poly1305 records),

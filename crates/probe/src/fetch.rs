@@ -45,13 +45,34 @@ pub(crate) fn parse_url(url: &str) -> Result<(String, u16, String), String> {
     Ok((host, port, path.to_string()))
 }
 
-/// Most bytes read from the CA's server: the body, chunk framing and headers.
-const MAX_RESPONSE: usize = 2 * MAX_BODY + 8192;
+/// The biggest CRL read (large CAs publish several MiB; those are partitioned
+/// and the leaf's distribution point names its part).
+pub(crate) const MAX_CRL: usize = 4 * 1024 * 1024;
 
-/// Fetches `url` for a target at `target` (its addresses, for the outbound
-/// policy); returns the address used, the TCP outcome and what came back.
+/// What to ask the CA's server.
+pub(crate) enum Ask<'a> {
+    /// `GET`, keeping at most this many body bytes.
+    Get { max_body: usize },
+    /// `POST` an OCSP request.
+    Ocsp { request: &'a [u8] },
+}
+
+/// Fetches the caIssuers `url` for a target at `target` (its addresses,
+/// for the outbound policy); returns the address used, the TCP outcome and
+/// what came back.
 pub(crate) async fn issuer(
     url: &str,
+    target: &[IpAddr],
+    options: &ProbeOptions,
+) -> (Option<IpAddr>, TcpOutcome, FetchObservation) {
+    fetch(url, Ask::Get { max_body: MAX_BODY }, target, options).await
+}
+
+/// One bounded HTTP exchange with a CA's server (caIssuers, OCSP, CRL),
+/// under the outbound-request policy.
+pub(crate) async fn fetch(
+    url: &str,
+    ask: Ask<'_>,
     target: &[IpAddr],
     options: &ProbeOptions,
 ) -> (Option<IpAddr>, TcpOutcome, FetchObservation) {
@@ -94,25 +115,43 @@ pub(crate) async fn issuer(
         obs.error = Some(format!("cannot connect to {host}:{port}"));
         return (ip, tcp, obs);
     };
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: tlsdoctor\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-        host_header(&host, port)
-    );
+    let host = host_header(&host, port);
+    let (request, max_body) = match ask {
+        Ask::Get { max_body } => (
+            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tlsdoctor\r\nAccept: */*\r\nConnection: close\r\n\r\n").into_bytes(),
+            max_body,
+        ),
+        Ask::Ocsp { request: body } => {
+            let mut request = format!(
+                "POST {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tlsdoctor\r\nContent-Type: application/ocsp-request\r\nAccept: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            request.extend_from_slice(body);
+            (request, MAX_BODY)
+        }
+    };
+    let max_response = 2 * max_body + 8192;
     let exchange = async {
-        stream.write_all(request.as_bytes()).await?;
+        stream.write_all(&request).await?;
         let mut buf = Vec::with_capacity(4096);
         let mut chunk = [0u8; 4096];
         loop {
             let n = stream.read(&mut chunk).await?;
-            if n == 0 || buf.len() >= MAX_RESPONSE {
+            if n == 0 || buf.len() >= max_response {
                 break;
             }
             buf.extend_from_slice(&chunk[..n]);
+            // A server that keeps the connection open (OpenSSL's OCSP
+            // responder) has answered once Content-Length bytes are in.
+            if complete(&buf) {
+                break;
+            }
         }
         Ok::<_, std::io::Error>(buf)
     };
     match tokio::time::timeout(options.timeout, exchange).await {
-        Ok(Ok(bytes)) => parse_response(&bytes, &mut obs),
+        Ok(Ok(bytes)) => parse_response(&bytes, max_body, &mut obs),
         Ok(Err(e)) => obs.error = Some(e.to_string()),
         Err(_) => {
             obs.error = Some(format!(
@@ -122,6 +161,23 @@ pub(crate) async fn issuer(
         }
     }
     (ip, tcp, obs)
+}
+
+/// The response is whole: its headers and a body of the Content-Length
+/// they announce (without one, only the close says so).
+fn complete(buf: &[u8]) -> bool {
+    let Some(split) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&buf[..split]);
+    let length = head.split("\r\n").skip(1).find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("content-length")
+            .then(|| value.trim().parse::<usize>().ok())
+            .flatten()
+    });
+    length.is_some_and(|n| buf.len() - (split + 4) >= n)
 }
 
 /// The Host header (RFC 9110 §7.2): an IPv6 literal in brackets, the port
@@ -139,7 +195,7 @@ fn host_header(host: &str, port: u16) -> String {
     }
 }
 
-pub(crate) fn parse_response(bytes: &[u8], obs: &mut FetchObservation) {
+pub(crate) fn parse_response(bytes: &[u8], max_body: usize, obs: &mut FetchObservation) {
     let Some(split) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
         obs.error = Some("no complete HTTP response".into());
         return;
@@ -167,11 +223,11 @@ pub(crate) fn parse_response(bytes: &[u8], obs: &mut FetchObservation) {
     let body = &bytes[split + 4..];
     let body = if chunked {
         // The body is a certificate: only a whole one is of use.
-        let decoded = crate::chunked::dechunk(body, MAX_BODY);
+        let decoded = crate::chunked::dechunk(body, max_body);
         let problem = match decoded.end {
             ChunkedEnd::Last => None,
             ChunkedEnd::Short => Some("a chunked body cut short".to_string()),
-            ChunkedEnd::TooLong => Some(format!("a chunked body over {MAX_BODY} bytes")),
+            ChunkedEnd::TooLong => Some(format!("a chunked body over {max_body} bytes")),
             ChunkedEnd::Malformed(why) => Some(why.to_string()),
         };
         if let Some(e) = problem {
@@ -180,7 +236,11 @@ pub(crate) fn parse_response(bytes: &[u8], obs: &mut FetchObservation) {
         }
         decoded.data
     } else {
-        body[..body.len().min(MAX_BODY)].to_vec()
+        if body.len() > max_body {
+            obs.error = Some(format!("HTTP body: more than {max_body} bytes"));
+            return;
+        }
+        body.to_vec()
     };
     obs.body = Bytes(body);
     let ok = obs
@@ -245,7 +305,7 @@ mod tests {
             let mut body = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
             body.extend_from_slice(cut);
             let mut obs = FetchObservation::default();
-            parse_response(&body, &mut obs);
+            parse_response(&body, MAX_BODY, &mut obs);
             assert!(
                 obs.error
                     .as_deref()
@@ -256,6 +316,7 @@ mod tests {
         let mut obs = FetchObservation::default();
         parse_response(
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n\x30\x00\r\n0\r\n\r\n",
+            MAX_BODY,
             &mut obs,
         );
         assert_eq!(obs.body.0, b"\x30\x00");
@@ -267,13 +328,14 @@ mod tests {
         let mut obs = FetchObservation::default();
         parse_response(
             b"HTTP/1.1 200 OK\r\nContent-Type: application/pkix-cert\r\n\r\n\x30\x03\x02\x01\x01",
+            MAX_BODY,
             &mut obs,
         );
         assert_eq!(obs.body.0, b"\x30\x03\x02\x01\x01");
         assert_eq!(obs.content_type.as_deref(), Some("application/pkix-cert"));
         assert!(obs.error.is_none());
         let mut obs = FetchObservation::default();
-        parse_response(b"HTTP/1.1 404 Not Found\r\n\r\n", &mut obs);
+        parse_response(b"HTTP/1.1 404 Not Found\r\n\r\n", MAX_BODY, &mut obs);
         assert!(obs.error.unwrap().contains("404"));
     }
 }

@@ -13,7 +13,7 @@ pub fn http_response(bytes: &[u8], head: bool) -> HttpObservation {
 /// whole or refused, chunked or not).
 pub fn fetch_response(bytes: &[u8]) -> FetchObservation {
     let mut obs = FetchObservation::default();
-    crate::fetch::parse_response(bytes, &mut obs);
+    crate::fetch::parse_response(bytes, crate::fetch::MAX_BODY, &mut obs);
     obs
 }
 

@@ -105,10 +105,22 @@ async fn run_one(
     options: &ProbeOptions,
 ) -> ProbeRecord {
     let started = Instant::now();
-    // Not a connection to the target: the CA's web server named in a certificate.
-    if let ProbeKind::FetchIssuer { url } = &request.kind {
-        let url = url.clone();
-        let (ip, tcp, fetched) = fetch::issuer(&url, addresses, options).await;
+    // Not a connection to the target: the CA's web server named in a
+    // certificate (its issuer, its OCSP responder, its CRL).
+    let fetched = match &request.kind {
+        ProbeKind::FetchIssuer { url } => Some(fetch::issuer(url, addresses, options).await),
+        ProbeKind::FetchOcsp { url, request } => {
+            Some(fetch::fetch(url, fetch::Ask::Ocsp { request }, addresses, options).await)
+        }
+        ProbeKind::FetchCrl { url } => {
+            let ask = fetch::Ask::Get {
+                max_body: fetch::MAX_CRL,
+            };
+            Some(fetch::fetch(url, ask, addresses, options).await)
+        }
+        _ => None,
+    };
+    if let Some((ip, tcp, fetched)) = fetched {
         return ProbeRecord {
             request,
             ip,
@@ -142,7 +154,9 @@ async fn run_one(
                     Some(hello::exchange_ssl2(stream, cipher_specs, options.timeout).await);
             }
             // Handled before connecting to the target.
-            ProbeKind::FetchIssuer { .. } => {}
+            ProbeKind::FetchIssuer { .. }
+            | ProbeKind::FetchOcsp { .. }
+            | ProbeKind::FetchCrl { .. } => {}
             ProbeKind::Vulnerability(probe) => {
                 record.flight = Some(vulns::run(stream, target, addresses, probe, options).await);
             }

@@ -382,6 +382,7 @@ fn meaning(code: Code) -> &'static str {
         Code::ProxyAuthRequired => "the proxy wants credentials, or refused the ones given",
         Code::ProxyRefused => "the proxy refused to open a tunnel to the server, or could not reach it",
         Code::ProxyFailed => "the proxy did not answer as a proxy",
+        Code::MustStapleMissing => "the certificate requires an OCSP staple (Must-Staple) and the server sends none",
         _ => "see docs/diagnoses.md",
     }
 }

@@ -110,6 +110,23 @@ pub(super) fn certificate_step(
     if let Some(staple) = staple {
         revoked(walk, staple);
     }
+    // 1c. Revocation, from the CA itself (OCSP responder, CRL) when the
+    //     server staples nothing about the leaf.
+    let online = crate::revocation::checked(walk.obs, walk.ctx, &chain);
+    if let Some(checked) = &online {
+        revoked_online(walk, checked);
+    }
+    // 1d. OCSP Must-Staple (RFC 7633) without a staple.
+    if leaf.must_staple && stapled.is_none() {
+        walk.diagnose(
+            Code::MustStapleMissing,
+            Severity::Warning,
+            Step::Certificate,
+            "The certificate requires an OCSP staple (OCSP Must-Staple, RFC 7633) and the server sends none: Firefox refuses the connection (MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING), other clients ignore the requirement.",
+            vec!["the certificate's TLS Feature extension lists status_request".into(), "no OCSP response was stapled".into()],
+            fixes::enable_ocsp_stapling(),
+        );
+    }
 
     // One judgement of the chain (leaf time, trust per store), shared with
     // scan, compare and listen (`chain::judge_chain`).
@@ -273,6 +290,11 @@ pub(super) fn certificate_step(
         );
     }
 
+    // What the CA said online, for the step's detail.
+    if let Some(checked) = &online {
+        describe.push_str(&format!("; {}", online_note(checked)));
+    }
+
     // 7. A stale staple (unless this client's clock is the problem), and
     //    what the staple said, for the step's detail.
     let clock_wrong = walk.diagnoses[before..]
@@ -422,6 +444,51 @@ pub(super) fn revoked(walk: &mut Walk<'_>, staple: &Staple) {
         evidence,
         fix,
     );
+}
+
+/// `cert_revoked` from the CA's own answer (OCSP responder or CRL), unless
+/// the staple already said so.
+fn revoked_online(walk: &mut Walk<'_>, checked: &crate::revocation::Checked) {
+    let crate::revocation::Answer::Revoked { time, reason } = &checked.answer else {
+        return;
+    };
+    if walk.diagnoses.iter().any(|d| d.code == Code::CertRevoked) {
+        return;
+    }
+    let reason_text = reason
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "no reason given".into());
+    let mut evidence = checked.evidence.clone();
+    evidence.push(format!("revoked at {}, reason: {reason_text}", date(*time)));
+    evidence.push(format!("asked: {}", checked.source));
+    let fix = vec![
+        "Server: get a new certificate from the CA (with a new private key if the old one may have leaked), install it with its full chain, reload, and remove the revoked certificate from every server, load balancer and CDN that still serves it.".to_string(),
+        "Find out why it was revoked (the CA's notice, the reason above) before reissuing.".into(),
+        "Server: enable OCSP stapling, so clients learn a certificate's status from the server (nginx `ssl_stapling on;`, Apache `SSLUseStapling On`).".into(),
+    ];
+    walk.diagnose(
+        Code::CertRevoked,
+        Severity::Error,
+        Step::Certificate,
+        format!(
+            "The server's certificate has been revoked by its CA (reason: {}), as {} says; clients that check revocation refuse it.",
+            reason.map(|r| r.name()).unwrap_or("none given"),
+            checked.source
+        ),
+        evidence,
+        fix,
+    );
+}
+
+/// The online answer in a few words, for the step's detail.
+fn online_note(checked: &crate::revocation::Checked) -> String {
+    match &checked.answer {
+        crate::revocation::Answer::Good => format!("not revoked, says {}", checked.source),
+        crate::revocation::Answer::Revoked { .. } => format!("revoked, says {}", checked.source),
+        crate::revocation::Answer::Unknown(why) => {
+            format!("revocation unknown: {} ({why})", checked.source)
+        }
+    }
 }
 
 /// The server's clock as its OCSP staple shows it. No responder signs a

@@ -461,7 +461,9 @@ fn chains(obs: &Observations, ctx: &ScanContext) -> Vec<ChainReport> {
             ProbeKind::Ssl2 { .. } => (true, Some(ProtocolVersion::SSL2)),
             ProbeKind::Vulnerability(probe) => (probe.hello().sni.is_some(), None),
             // Not a connection to the server: no chain of its own.
-            ProbeKind::FetchIssuer { .. } => continue,
+            ProbeKind::FetchIssuer { .. }
+            | ProbeKind::FetchOcsp { .. }
+            | ProbeKind::FetchCrl { .. } => continue,
         };
         let sni_tag = if sni { "sni" } else { "no_sni" }.to_string();
         if let Some(flight) = &p.flight {

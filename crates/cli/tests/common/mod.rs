@@ -205,7 +205,7 @@ pub fn wait_for_port(port: u16, child: &mut Child) {
 /// A child process killed when the test ends.
 pub struct Server {
     pub port: u16,
-    child: Child,
+    pub child: Child,
 }
 
 impl Drop for Server {
