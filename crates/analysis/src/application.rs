@@ -693,6 +693,7 @@ mod tests {
                 ..Default::default()
             }),
             fetch: None,
+            caa: None,
             elapsed_ms: 3,
         }
     }

@@ -243,7 +243,8 @@ pub fn looks_rate_limited(record: &ProbeRecord, obs: &Observations, round: &[Pro
             }
             ProbeKind::FetchIssuer { .. }
             | ProbeKind::FetchOcsp { .. }
-            | ProbeKind::FetchCrl { .. } => false,
+            | ProbeKind::FetchCrl { .. }
+            | ProbeKind::LookupCaa { .. } => false,
         },
         _ => false,
     }

@@ -207,6 +207,7 @@ mod tests {
             flight,
             handshake: hs,
             fetch: None,
+            caa: None,
             elapsed_ms: 0,
         }
     }

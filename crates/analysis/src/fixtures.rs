@@ -90,6 +90,7 @@ pub(crate) fn scan_report(mut protocols: Protocols, chain: ChainReport) -> ScanR
         grade_caps: Vec::new(),
         score: None,
         clients: Vec::new(),
+        caa: None,
     }
 }
 

@@ -46,6 +46,7 @@ fn answer(request: ProbeRequest) -> ProbeRecord {
         flight: Some(malformed_after_hello()),
         handshake,
         fetch: None,
+        caa: None,
         elapsed_ms: 1,
     }
 }

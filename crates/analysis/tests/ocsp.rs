@@ -360,6 +360,7 @@ fn stapled_handshake(chain: Vec<Vec<u8>>, staple: Vec<u8>) -> model::Observation
             ..Default::default()
         }),
         fetch: None,
+        caa: None,
         elapsed_ms: 1,
     });
     obs

@@ -48,6 +48,7 @@ fn record(request: ProbeRequest, flight: ServerFlight) -> ProbeRecord {
         flight: Some(flight),
         handshake: None,
         fetch: None,
+        caa: None,
         elapsed_ms: 1,
     }
 }

@@ -384,6 +384,7 @@ fn the_command_explain_prints_for_a_capture_parses() {
             }),
             handshake: None,
             fetch: None,
+            caa: None,
             elapsed_ms: 3,
         });
         let facts = CaptureFacts {

@@ -89,7 +89,43 @@ pub struct ProbeRecord {
     /// Present for [`crate::ProbeKind::FetchIssuer`] probes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fetch: Option<FetchObservation>,
+    /// Present for [`crate::ProbeKind::LookupCaa`] probes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caa: Option<CaaObservation>,
     pub elapsed_ms: u64,
+}
+
+/// CAA look-ups (RFC 8659 §3): the name, then each parent, until one has
+/// CAA records, a look-up fails, or the top-level domain is reached.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaaObservation {
+    pub lookups: Vec<CaaLookup>,
+    /// Why nothing was asked (a special-use name and no `--resolver`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// The DNS server asked (`--resolver`); `None` for the system's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolver: Option<String>,
+}
+
+/// One CAA query and its answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaaLookup {
+    pub name: String,
+    /// The records (empty: the name has none, NXDOMAIN or NODATA).
+    pub records: Vec<CaaRecord>,
+    /// The look-up failed (SERVFAIL, timeout): nothing is known from here up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One CAA resource record (RFC 8659 §4.1), as received.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaaRecord {
+    pub flags: u8,
+    pub tag: String,
+    /// The value as text (lossy UTF-8, at most 255 bytes kept).
+    pub value: String,
 }
 
 /// An HTTP fetch of a CA certificate (AIA caIssuers).

@@ -82,6 +82,8 @@ pub enum Purpose {
     /// Ask the leaf's CA whether it is revoked: its OCSP responder or its
     /// CRL, at this URL (the certificate's AIA or CRL distribution point).
     Revocation { url: String },
+    /// Scan: the DNS CAA records that govern the target's name.
+    Caa,
 }
 
 /// One connection to run.
@@ -120,6 +122,9 @@ pub enum ProbeKind {
     /// `GET` the CRL at an `http://` distribution point a certificate names
     /// (RFC 5280 §4.2.1.13), at most 4 MiB.
     FetchCrl { url: String },
+    /// Look up CAA records (RFC 8659) for `name`, climbing to its parents
+    /// until a name has some; no connection to the target.
+    LookupCaa { name: String },
     /// Send this crafted ClientHello and complete the TLS 1.0-1.2 handshake
     /// the server chooses with tlsdoctor's own engine (`wire::tls12`: RSA,
     /// DHE, ECDHE key exchange; AES-CBC, AES-GCM, ChaCha20-Poly1305 records),

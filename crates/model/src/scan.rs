@@ -69,6 +69,28 @@ pub struct ScanReport {
     /// (docs/clients.md).
     #[serde(default)]
     pub clients: Vec<ClientResult>,
+    /// DNS CAA (RFC 8659) for the name: null for an IP address or when not
+    /// looked up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caa: Option<CaaReport>,
+}
+
+/// Which CAs may issue for the scanned name, and whether the presented
+/// certificate's CA is one of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaaReport {
+    /// The name whose CAA records apply (the name or a parent).
+    pub name: String,
+    /// The relevant records, `flags tag "value"`.
+    pub records: Vec<String>,
+    /// Issuer domains of the `issue` (or, for a wildcard, `issuewild`) property.
+    pub allowed_issuers: Vec<String>,
+    /// The certificate's CA, when tlsdoctor knows its CAA identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<String>,
+    /// The certificate's CA may issue for the name; null when unknown.
+    pub allowed: Option<bool>,
+    pub detail: String,
 }
 
 /// What a server's CertificateRequest asked for.

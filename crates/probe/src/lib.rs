@@ -6,6 +6,7 @@
 //! has a deadline and every read is bounded, because the peer may be hostile.
 #![forbid(unsafe_code)]
 
+mod caa;
 pub mod capture;
 mod chunked;
 mod connect;
@@ -120,6 +121,20 @@ async fn run_one(
         }
         _ => None,
     };
+    if let ProbeKind::LookupCaa { name } = &request.kind {
+        let caa = caa::lookup(name, options.resolver, options.timeout).await;
+        return ProbeRecord {
+            request,
+            ip: None,
+            tcp: TcpOutcome::NotAttempted,
+            transport: None,
+            flight: None,
+            handshake: None,
+            fetch: None,
+            caa: Some(caa),
+            elapsed_ms: elapsed_ms(started),
+        };
+    }
     if let Some((ip, tcp, fetched)) = fetched {
         return ProbeRecord {
             request,
@@ -129,6 +144,7 @@ async fn run_one(
             flight: None,
             handshake: None,
             fetch: Some(fetched),
+            caa: None,
             elapsed_ms: elapsed_ms(started),
         };
     }
@@ -142,6 +158,7 @@ async fn run_one(
         flight: None,
         handshake: None,
         fetch: None,
+        caa: None,
         elapsed_ms: 0,
     };
     if let Some(stream) = stream {
@@ -156,7 +173,8 @@ async fn run_one(
             // Handled before connecting to the target.
             ProbeKind::FetchIssuer { .. }
             | ProbeKind::FetchOcsp { .. }
-            | ProbeKind::FetchCrl { .. } => {}
+            | ProbeKind::FetchCrl { .. }
+            | ProbeKind::LookupCaa { .. } => {}
             ProbeKind::Vulnerability(probe) => {
                 record.flight = Some(vulns::run(stream, target, addresses, probe, options).await);
             }

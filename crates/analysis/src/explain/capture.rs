@@ -589,6 +589,7 @@ mod tests {
             flight: Some(flight),
             handshake: None,
             fetch: None,
+            caa: None,
             elapsed_ms: 30,
         });
         obs

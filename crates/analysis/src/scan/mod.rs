@@ -45,6 +45,7 @@
 //! are enumerated in chunks of [`CHUNK`] suites; their order is then
 //! recovered by offering the remaining accepted suites until one is left.
 
+mod caa;
 mod dh_primes;
 mod report;
 
@@ -198,7 +199,8 @@ pub fn runs_last(request: &ProbeRequest) -> bool {
 }
 
 fn first_round(target: &Target, ctx: &ScanContext) -> Vec<ProbeRequest> {
-    let mut out = vec![ProbeRequest {
+    let mut out: Vec<ProbeRequest> = caa::request(target).into_iter().collect();
+    out.push(ProbeRequest {
         purpose: Purpose::Version {
             version: ProtocolVersion::SSL2,
         },
@@ -208,7 +210,7 @@ fn first_round(target: &Target, ctx: &ScanContext) -> Vec<ProbeRequest> {
                 .map(|c| c.0)
                 .collect(),
         },
-    }];
+    });
     for version in TLS_VERSIONS {
         out.push(ProbeRequest {
             purpose: Purpose::Version { version },
@@ -1169,6 +1171,7 @@ mod tests {
             flight: Some(flight),
             handshake: None,
             fetch: None,
+            caa: None,
             elapsed_ms: 0,
         }
     }

@@ -110,7 +110,17 @@ pub fn report(obs: &Observations, ctx: &ScanContext) -> ScanReport {
         grade_caps: Vec::new(),
         score: None,
         clients: Vec::new(),
+        caa: None,
     };
+    let leaf = report
+        .certificates
+        .first()
+        .and_then(|c| c.certificates.first());
+    report.caa = super::caa::report(
+        obs,
+        leaf.map(|l| l.issuer.as_str()),
+        leaf.is_some_and(|l| l.sans.iter().any(|s| s.starts_with("*."))),
+    );
     // Known vulnerabilities (crate::vulns) are judged from the report itself.
     report.vulnerabilities = crate::vulns::assess(obs, &report);
     report.unknown = unknown_facts(&report);
@@ -463,7 +473,8 @@ fn chains(obs: &Observations, ctx: &ScanContext) -> Vec<ChainReport> {
             // Not a connection to the server: no chain of its own.
             ProbeKind::FetchIssuer { .. }
             | ProbeKind::FetchOcsp { .. }
-            | ProbeKind::FetchCrl { .. } => continue,
+            | ProbeKind::FetchCrl { .. }
+            | ProbeKind::LookupCaa { .. } => continue,
         };
         let sni_tag = if sni { "sni" } else { "no_sni" }.to_string();
         if let Some(flight) = &p.flight {

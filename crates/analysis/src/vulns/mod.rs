@@ -549,6 +549,7 @@ mod tests {
             }),
             handshake: None,
             fetch: None,
+            caa: None,
             elapsed_ms: 0,
         });
         for (i, sample) in samples.iter().enumerate() {
@@ -582,6 +583,7 @@ mod tests {
                     }),
                     handshake: None,
                     fetch: None,
+                    caa: None,
                     elapsed_ms: 0,
                 });
             }

@@ -256,6 +256,19 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
         }
     }
 
+    if let Some(caa) = &report.caa {
+        section(&mut out, style, "DNS CAA");
+        let verdict = match caa.allowed {
+            Some(true) => "allowed",
+            Some(false) => "not allowed",
+            None => "unknown",
+        };
+        let _ = writeln!(out, "  {verdict}: {}", clean(&caa.detail));
+        for record in &caa.records {
+            let _ = writeln!(out, "    {} CAA {}", clean(&caa.name), clean(record));
+        }
+    }
+
     section(&mut out, style, "Features");
     features(&mut out, style, &report.features);
 

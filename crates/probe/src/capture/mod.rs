@@ -93,6 +93,7 @@ pub fn observe(conv: &Conversation, keylog: Option<&KeyLog>) -> CapturedConnecti
         flight,
         handshake: None,
         fetch: None,
+        caa: None,
         elapsed_ms,
     });
     observations.elapsed_ms = facts.duration_ms;
