@@ -31,3 +31,126 @@ wait_port() {
 # else on the machine accepts connections meanwhile.
 conns() { awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") c = i; h = 1 } else print $c }' /proc/net/snmp; }
 now_ms() { date +%s%3N; }
+
+# Accepted suites as "proto code" lines (code = 4 lowercase hex digits).
+suites_tlsdoctor() {
+  python3 - "$1" "$ROOT/crates/wire/data/cipher-suites.csv" <<'PY'
+import json, sys, csv
+rep = json.load(open(sys.argv[1]))
+codes = {}
+for row in csv.reader(l for l in open(sys.argv[2]) if not l.startswith('#')):
+    if row[0] != 'code': codes[row[1]] = row[0][2:].lower()
+for proto, p in rep['protocols'].items():
+    if proto == 'ssl2': continue
+    for s in p['cipher_suites']:
+        print(proto, codes.get(s, s))
+PY
+}
+suites_sslyze() {
+  python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d['server_scan_results'][0]['scan_result']
+m = {'ssl_3_0':'ssl3','tls_1_0':'tls1_0','tls_1_1':'tls1_1','tls_1_2':'tls1_2','tls_1_3':'tls1_3'}
+for k, proto in m.items():
+    res = (r.get(k + '_cipher_suites') or {}).get('result') or {}
+    for a in res.get('accepted_cipher_suites', []):
+        print(proto, a['cipher_suite']['name'])
+PY
+}
+suites_sslscan() {
+  python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+m = {'SSLv3':'ssl3','TLSv1.0':'tls1_0','TLSv1.1':'tls1_1','TLSv1.2':'tls1_2','TLSv1.3':'tls1_3'}
+for c in ET.parse(sys.argv[1]).iter('cipher'):
+    if c.get('status') in ('accepted', 'preferred'):
+        print(m.get(c.get('sslversion'), c.get('sslversion')), c.get('id', '')[2:].lower().rjust(4, '0'))
+PY
+}
+suites_nmap() {
+  python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+m = {'SSLv3':'ssl3','TLSv1.0':'tls1_0','TLSv1.1':'tls1_1','TLSv1.2':'tls1_2','TLSv1.3':'tls1_3'}
+for script in ET.parse(sys.argv[1]).iter('script'):
+    if script.get('id') != 'ssl-enum-ciphers': continue
+    for proto in script.findall('table'):
+        for ciphers in proto.findall("table[@key='ciphers']"):
+            for c in ciphers.findall('table'):
+                for e in c.findall("elem[@key='name']"):
+                    print(m.get(proto.get('key'), proto.get('key')), e.text)
+PY
+}
+suites_testssl() {
+  python3 - "$1" <<'PY'
+import json, sys, re
+m = {'ssl3':'ssl3','tls1':'tls1_0','tls1_1':'tls1_1','tls1_2':'tls1_2','tls1_3':'tls1_3'}
+for f in json.load(open(sys.argv[1])):
+    mm = re.match(r'cipher-(ssl3|tls1_3|tls1_2|tls1_1|tls1)_x([0-9a-f]+)$', f.get('id', ''))
+    if mm: print(m[mm.group(1)], mm.group(2).rjust(4, '0'))
+PY
+}
+# sslyze and nmap name suites by IANA name: map them (file $1) to codes.
+names_to_codes() {
+  python3 - "$ROOT/crates/wire/data/cipher-suites.csv" "$1" <<'PY'
+import sys, csv
+codes = {}
+for row in csv.reader(l for l in open(sys.argv[1]) if not l.startswith('#')):
+    if row[0] != 'code': codes[row[1]] = row[0][2:].lower()
+for line in open(sys.argv[2]):
+    proto, name = line.split()
+    # nmap writes TLS 1.3 suites as TLS_AKE_WITH_AES_128_GCM_SHA256.
+    name = name.replace('TLS_AKE_WITH_', 'TLS_')
+    print(proto, codes.get(name, name))
+PY
+}
+
+
+# print_table RESULTS: per (server, tool) min/median/max time, connections,
+# peak RSS and whether the suites equal tlsdoctor's (round by round), then
+# tlsdoctor's speed-up over the fastest peer per server.
+print_table() {
+python3 - "$1" "$WORK" <<'PY'
+import sys, statistics, filecmp, os
+rows = [l.split() for l in open(sys.argv[1])]
+work = sys.argv[2]
+servers, tools = [], []
+for s, t, *_ in rows:
+    if s not in servers: servers.append(s)
+    if t not in tools: tools.append(t)
+def runs(s, t): return [r for r in rows if r[0] == s and r[1] == t]
+def agree(s, t):
+    """Suites equal tlsdoctor's in every round (compared round by round)."""
+    if t == 'tlsdoctor': return 'reference'
+    diffs, n = 0, 0
+    for r in runs(s, t):
+        mine = os.path.join(work, f'{s}.tlsdoctor.{r[2]}.suites')
+        theirs = os.path.join(work, f'{s}.{t}.{r[2]}.suites')
+        if not os.path.exists(mine): continue
+        n = sum(1 for _ in open(mine))
+        if not filecmp.cmp(mine, theirs, shallow=False):
+            a, b = set(open(mine)), set(open(theirs))
+            return 'NO: tlsdoctor only: %s; %s only: %s' % (
+                ' '.join(sorted(x.strip().replace(' ', ':') for x in a - b)[:6]) or '-', t,
+                ' '.join(sorted(x.strip().replace(' ', ':') for x in b - a)[:6]) or '-')
+    return f'yes ({n} suites)'
+print(f'{"server":<16} {"tool":<10} {"min_ms":>7} {"median":>7} {"max_ms":>7} {"conns":>6} {"rss_kib":>8}  suites equal tlsdoctor\'s')
+for s in servers:
+    for t in tools:
+        rs = runs(s, t)
+        if not rs: continue
+        ms = [int(r[3]) for r in rs]
+        conns = statistics.median(int(r[4]) for r in rs)
+        rss = rs[0][5]
+        print(f'{s:<16} {t:<10} {min(ms):>7} {statistics.median(ms):>7.0f} {max(ms):>7} {conns:>6.0f} {rss:>8}  {agree(s, t)}')
+print()
+print('speed-up = fastest peer\'s time / tlsdoctor\'s time, per round (same round, same server)')
+print(f'{"server":<16} {"fastest peer":<12} {"median":>7} {"min":>7} {"max":>7}')
+for s in servers:
+    peers = [t for t in tools if t != 'tlsdoctor' and runs(s, t)]
+    if not peers or not runs(s, 'tlsdoctor'): continue
+    fastest = min(peers, key=lambda t: statistics.median(int(r[3]) for r in runs(s, t)))
+    mine = {r[2]: int(r[3]) for r in runs(s, 'tlsdoctor')}
+    ratios = [int(r[3]) / max(mine[r[2]], 1) for r in runs(s, fastest) if r[2] in mine]
+    print(f'{s:<16} {fastest:<12} {statistics.median(ratios):>6.1f}x {min(ratios):>6.1f}x {max(ratios):>6.1f}x')
+PY
+}

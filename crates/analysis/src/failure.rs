@@ -190,6 +190,41 @@ impl RefusalKind {
     }
 }
 
+/// This server refuses by closing: at least two hellos it closed before any
+/// answer were closed again when asked once more on a fresh connection, and
+/// no hello it dropped was answered when asked again. Then one more look at
+/// a close teaches nothing (each look costs the round a pause): Dovecot and
+/// other servers that close without flushing their alert pay it on every
+/// round otherwise.
+pub fn refuses_by_closing<'a>(seen: impl IntoIterator<Item = &'a ProbeRecord> + Clone) -> bool {
+    let closed: Vec<&ProbeRecord> = seen
+        .clone()
+        .into_iter()
+        .filter(|r| closed_before_any_answer(r))
+        .collect();
+    // Distinct hellos closed at least twice (the first answer and the look again).
+    let mut confirmed: Vec<&ProbeKind> = Vec::new();
+    for record in &closed {
+        let times = closed
+            .iter()
+            .filter(|other| other.request.kind == record.request.kind)
+            .count();
+        if times >= 2 && !confirmed.contains(&&record.request.kind) {
+            confirmed.push(&record.request.kind);
+        }
+    }
+    let answered_after_drop = seen.clone().into_iter().any(|dropped| {
+        dropped_before_any_answer(dropped)
+            && seen.clone().into_iter().any(|r| {
+                r.request.kind == dropped.request.kind
+                    && r.flight
+                        .as_ref()
+                        .is_some_and(|f| f.bytes_received > 0 || f.server_hello.is_some())
+            })
+    });
+    confirmed.len() >= 2 && !answered_after_drop
+}
+
 /// A hello closed (FIN) before any byte: some servers' refusal, a busy
 /// server's drop. Worth one more look whatever the rest of the scan says,
 /// since a second sample is what tells the two apart when the scan has not
@@ -308,5 +343,64 @@ pub fn tcp_text(tcp: &TcpOutcome) -> String {
             crate::text::sanitize(message)
         }
         TcpOutcome::NotAttempted => "not attempted".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::{HelloSpec, ProbeRequest, Purpose, ServerFlight};
+    use wire::registry::CipherSuite;
+
+    fn hello(suite: u16, closed: bool) -> ProbeRecord {
+        ProbeRecord {
+            request: ProbeRequest {
+                purpose: Purpose::Feature { name: "x".into() },
+                kind: ProbeKind::Hello(HelloSpec {
+                    cipher_suites: vec![CipherSuite(suite)],
+                    ..Default::default()
+                }),
+            },
+            ip: None,
+            tcp: TcpOutcome::Connected { elapsed_ms: 0 },
+            transport: None,
+            flight: Some(ServerFlight {
+                end: if closed {
+                    FlightEnd::Closed
+                } else {
+                    FlightEnd::Complete
+                },
+                bytes_received: if closed { 0 } else { 90 },
+                ..Default::default()
+            }),
+            handshake: None,
+            fetch: None,
+            caa: None,
+            elapsed_ms: 0,
+        }
+    }
+
+    #[test]
+    fn closes_confirmed_twice_are_this_servers_refusal() {
+        let seen = [
+            hello(1, true),
+            hello(1, true),
+            hello(2, true),
+            hello(2, true),
+        ];
+        assert!(refuses_by_closing(&seen));
+        // One confirmation is not enough.
+        assert!(!refuses_by_closing(&seen[..3]));
+        // A hello closed once and answered when asked again: a server
+        // that drops connections, whose closes are worth another look.
+        let dropping = [
+            hello(1, true),
+            hello(1, true),
+            hello(2, true),
+            hello(2, true),
+            hello(3, true),
+            hello(3, false),
+        ];
+        assert!(!refuses_by_closing(&dropping));
     }
 }

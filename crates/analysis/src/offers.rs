@@ -8,12 +8,35 @@ use wire::registry::{CipherSuite, GroupKind, NamedGroup, ProtocolVersion, Signat
 
 /// Every suite the registry knows that is usable at `version`, except SCSVs.
 pub fn suites(version: ProtocolVersion) -> Vec<CipherSuite> {
-    CipherSuite::ALL
+    let mut suites: Vec<CipherSuite> = CipherSuite::ALL
         .iter()
         .filter(|info| info.min_version <= version && version <= info.max_version)
         .map(|info| CipherSuite(info.code))
         .filter(|s| !s.is_scsv())
-        .collect()
+        .collect();
+    suites.sort_by_key(|s| offer_rank(*s));
+    suites
+}
+
+/// Where a suite goes in an offer: key exchanges every configured server can
+/// complete first, finite-field DH last. A server that follows the client's
+/// order takes the first suite it has enabled; with DHE enabled but no DH
+/// parameters (Dovecot without `ssl_dh`, OpenSSL applications that never
+/// call `SSL_CTX_set_dh_auto`) it fails the handshake on a DHE pick and
+/// closes, often without an alert, which would read as "TLS 1.2 refused"
+/// when the offer starts with DHE (registry order) although every ECDHE
+/// client connects. Real clients put ECDHE first too.
+fn offer_rank(suite: CipherSuite) -> u8 {
+    let name = suite.name();
+    if name.starts_with("TLS_ECDHE_") || !name.contains("_WITH_") {
+        0
+    } else if name.starts_with("TLS_RSA_") {
+        1
+    } else if name.starts_with("TLS_DHE_") || name.starts_with("TLS_DH_") {
+        3
+    } else {
+        2
+    }
 }
 
 /// Every group worth offering at `version`: all known groups for TLS 1.3,

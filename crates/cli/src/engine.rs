@@ -287,10 +287,14 @@ async fn run_politely(
         // A close before any answer gets one more look even when it may be
         // this server's way of refusing (see failure::closed_before_any_answer).
         let round = seen_in_round(&records, &failed_attempts);
+        // Once closes are known to be this server's refusal, a close gets no
+        // more looks.
+        let look_again_at_closes =
+            pass == 0 && !failure::refuses_by_closing(obs.probes.iter().chain(&round));
         let suspect: Vec<usize> = (0..records.len())
             .filter(|&i| {
                 failure::looks_rate_limited(&records[i], obs, &round)
-                    || (pass == 0 && failure::closed_before_any_answer(&records[i]))
+                    || (look_again_at_closes && failure::closed_before_any_answer(&records[i]))
             })
             .collect();
         if suspect.is_empty() {

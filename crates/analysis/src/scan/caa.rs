@@ -239,7 +239,10 @@ mod tests {
     use super::*;
     use model::{CaaLookup, CaaRecord};
 
-    fn observed(lookups: Vec<(&str, Vec<(u8, &str, &str)>, Option<&str>)>) -> CaaObservation {
+    /// A look-up as (name, records as (flags, tag, value), error).
+    type Lookup<'a> = (&'a str, Vec<(u8, &'a str, &'a str)>, Option<&'a str>);
+
+    fn observed(lookups: Vec<Lookup<'_>>) -> CaaObservation {
         CaaObservation {
             lookups: lookups
                 .into_iter()
