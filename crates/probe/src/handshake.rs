@@ -48,6 +48,8 @@ type Shared = Arc<Mutex<Recorded>>;
 /// How long a resumption probe waits after its first TLS 1.3 handshake for
 /// a ticket (servers send NewSessionTicket after the client's Finished).
 const TICKET_WAIT: Duration = Duration::from_millis(1000);
+/// How long to look for a ticket once the server has answered without one.
+const LATE_TICKET_WAIT: Duration = Duration::from_millis(50);
 
 /// Runs one handshake over `stream` and, when asked, `GET /` (or `HEAD /`)
 /// after it on the same connection.
@@ -237,8 +239,31 @@ async fn one_handshake(
                 // session ID or ticket came within it, and waiting for more
                 // would hold a one-connection-at-a-time server (s_server)
                 // for the whole wait while every other probe queues.
-                if observation.version == Some(ProtocolVersion::TLS1_3) {
-                    wait_for_session(&mut tls, sessions, options.timeout.min(TICKET_WAIT)).await;
+                if observation.version == Some(ProtocolVersion::TLS1_3) && !sessions.stored() {
+                    // Servers send their tickets right after the handshake,
+                    // before any answer: ask the application protocol one
+                    // thing (HEAD /, or the STARTTLS protocol's first
+                    // command) and once it has answered without a ticket,
+                    // none is coming. Servers without TLS 1.3 tickets
+                    // (PostgreSQL, Dovecot, nginx with tickets off) no
+                    // longer hold the scan for the whole wait.
+                    let wait = options.timeout.min(TICKET_WAIT);
+                    match target.transport.starttls {
+                        Some(protocol) => {
+                            let _ = tokio::time::timeout(
+                                wait,
+                                crate::transport::after_tls(&mut tls, protocol, target, wait),
+                            )
+                            .await;
+                        }
+                        None => {
+                            let host = crate::http::host_header(&target.host, target.port);
+                            let _ = crate::http::request(&mut tls, &host, "HEAD", wait).await;
+                        }
+                    }
+                    if !sessions.stored() {
+                        wait_for_session(&mut tls, sessions, LATE_TICKET_WAIT).await;
+                    }
                 }
                 // close_notify: servers drop sessions of connections that
                 // end in an error, and an abrupt close is one to OpenSSL.
