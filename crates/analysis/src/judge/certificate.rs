@@ -607,7 +607,6 @@ pub(super) fn untrusted(
     results: &[(Store, PathResult)],
     verdict: &crate::chain::ChainVerdict,
 ) {
-    use crate::chain::{MissingFrom, Trust};
     let leaf = &infos[0];
     let evidence_stores: Vec<String> = results
         .iter()
@@ -619,6 +618,47 @@ pub(super) fn untrusted(
         Explained::No { evidence } => [evidence, evidence_stores].concat(),
     };
     let evidence = [verdict.evidence.clone(), evidence_stores].concat();
+    let before = walk.diagnoses.len();
+    untrusted_by(walk, leaf, evidence, verdict);
+    through_proxy(walk, before);
+}
+
+/// A certificate nobody trusts, seen through a proxy: most often the
+/// proxy's own (TLS inspection), which a direct connection tells apart.
+fn through_proxy(walk: &mut Walk<'_>, before: usize) {
+    let Some(target) = walk.obs.target.as_ref() else {
+        return;
+    };
+    let Some(proxy) = target.transport.proxy.as_ref() else {
+        return;
+    };
+    let direct = target.display();
+    for d in walk.diagnoses[before..]
+        .iter_mut()
+        .filter(|d| matches!(d.code, Code::CertSelfSigned | Code::CertUntrustedRoot))
+    {
+        d.evidence.push(format!(
+            "the connection went through the proxy {}",
+            proxy.display()
+        ));
+        let fix = format!("Client: a TLS-inspecting proxy presents certificates from its own CA: compare with a direct connection (`tlsdoctor diagnose {direct}`, without --proxy); if the proxy is your organisation's, trust its root CA (--ca-file, the system store).");
+        // An inspecting proxy signs with its own CA (an unknown root), it
+        // does not self-sign: first for the one, last for the other.
+        if d.code == Code::CertUntrustedRoot {
+            d.fix.insert(0, fix);
+        } else {
+            d.fix.push(fix);
+        }
+    }
+}
+
+fn untrusted_by(
+    walk: &mut Walk<'_>,
+    leaf: &CertInfo,
+    evidence: Vec<String>,
+    verdict: &crate::chain::ChainVerdict,
+) {
+    use crate::chain::{MissingFrom, Trust};
     match &verdict.trust {
         Trust::Trusted(_) => {}
         Trust::SelfSigned => walk.diagnose(
