@@ -128,7 +128,10 @@ async fn smtp<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 async fn session(mut socket: tokio::net::TcpStream, acceptor: TlsAcceptor, mode: Mode) {
-    if send(&mut socket, b"220 scripted.test ESMTP\r\n").await.is_none() {
+    if send(&mut socket, b"220 scripted.test ESMTP\r\n")
+        .await
+        .is_none()
+    {
         return;
     }
     let Some(after_starttls) = smtp(&mut socket, Vec::new(), false).await else {
@@ -165,7 +168,11 @@ async fn a_server_that_executes_buffered_commands_inside_tls_is_vulnerable() {
     let check = &report.vulnerabilities.starttls_injection;
     assert_eq!(check.status, VulnStatus::Vulnerable, "{}", check.evidence);
     assert_eq!(check.basis, Some(VulnBasis::Observed));
-    assert!(check.evidence.contains("`250 2.0.0 Ok`"), "{}", check.evidence);
+    assert!(
+        check.evidence.contains("`250 2.0.0 Ok`"),
+        "{}",
+        check.evidence
+    );
     assert!(check.evidence.contains("RSET"), "{}", check.evidence);
     // A finding, not a grade cap.
     assert!(
@@ -183,14 +190,23 @@ async fn a_server_that_answers_them_before_tls_is_vulnerable() {
     let report = scan_smtp(scripted_smtp(Mode::AnswersBeforeTls).await).await;
     let check = &report.vulnerabilities.starttls_injection;
     assert_eq!(check.status, VulnStatus::Vulnerable, "{}", check.evidence);
-    assert!(check.evidence.contains("250 2.0.0 Ok"), "{}", check.evidence);
+    assert!(
+        check.evidence.contains("250 2.0.0 Ok"),
+        "{}",
+        check.evidence
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_that_discards_them_is_not_vulnerable() {
     let report = scan_smtp(scripted_smtp(Mode::Discards).await).await;
     let check = &report.vulnerabilities.starttls_injection;
-    assert_eq!(check.status, VulnStatus::NotVulnerable, "{}", check.evidence);
+    assert_eq!(
+        check.status,
+        VulnStatus::NotVulnerable,
+        "{}",
+        check.evidence
+    );
     assert_eq!(check.basis, Some(VulnBasis::Observed));
     assert!(check.evidence.contains("silent"), "{}", check.evidence);
 }
@@ -216,7 +232,10 @@ async fn exim_and_dovecot_are_not_vulnerable() {
         job.target.transport.starttls = Some(protocol);
         let report = run_scan(&job).await;
         let check = &report.vulnerabilities.starttls_injection;
-        eprintln!("{program} {protocol}: {:?}: {}", check.status, check.evidence);
+        eprintln!(
+            "{program} {protocol}: {:?}: {}",
+            check.status, check.evidence
+        );
         assert_eq!(
             check.status,
             VulnStatus::NotVulnerable,

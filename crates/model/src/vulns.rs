@@ -117,6 +117,7 @@ pub enum VulnId {
     FallbackScsv,
     Rc4,
     Lucky13,
+    #[serde(rename = "starttls_injection")]
     StartTlsInjection,
 }
 
@@ -315,6 +316,7 @@ pub enum VulnProbe {
     /// go-ahead, a TLS 1.2/1.3 handshake (rustls, offering `sni`), then a
     /// bounded wait for whatever the server sends without being asked. Only
     /// for a target reached through a line-based STARTTLS dialogue.
+    #[serde(rename = "starttls_injection")]
     StartTlsInjection {
         command: String,
         sni: Option<String>,

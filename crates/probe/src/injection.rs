@@ -34,7 +34,9 @@ const MAX_CHARS: usize = 200;
 
 /// A command the probe may inject: one short line of printable ASCII.
 pub(crate) fn injectable(command: &str) -> bool {
-    !command.is_empty() && command.len() <= 200 && command.bytes().all(|b| (0x20..0x7f).contains(&b))
+    !command.is_empty()
+        && command.len() <= 200
+        && command.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 /// Runs the probe over `stream`, whose STARTTLS dialogue (with `command`
@@ -113,7 +115,10 @@ where
 
 /// Reads what the server sends inside TLS until `wait` passes, the server
 /// closes, or [`MAX_READ`] bytes; sends nothing.
-async fn read_unasked<S: AsyncRead + Unpin>(tls: &mut S, wait: Duration) -> (Vec<u8>, ConnectionEnd) {
+async fn read_unasked<S: AsyncRead + Unpin>(
+    tls: &mut S,
+    wait: Duration,
+) -> (Vec<u8>, ConnectionEnd) {
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + wait;
     let mut data = Vec::new();
@@ -172,5 +177,139 @@ pub(crate) fn skipped(why: &str) -> ServerFlight {
             ..Default::default()
         }),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use model::{DnsObservation, ProbeKind, ProbeRequest, Purpose, Sender, StartTls, VulnProbe};
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    fn acceptor() -> tokio_rustls::TlsAcceptor {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                rustls_pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+            )
+            .unwrap();
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    }
+
+    /// One SMTP session: greeting, EHLO, STARTTLS; what came in the same
+    /// read after `STARTTLS` is answered inside TLS (`buffers`: as Postfix
+    /// before 2.8.4 did) or dropped.
+    async fn scripted(listener: TcpListener, buffers: bool) {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        socket.write_all(b"220 scripted ESMTP\r\n").await.unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 1024];
+        let rest = loop {
+            let n = socket.read(&mut chunk).await.unwrap();
+            buf.extend_from_slice(&chunk[..n]);
+            if buf.starts_with(b"EHLO") && buf.ends_with(b"\r\n") {
+                buf.clear();
+                socket
+                    .write_all(b"250-scripted\r\n250 STARTTLS\r\n")
+                    .await
+                    .unwrap();
+            } else if let Some(rest) = buf.strip_prefix(b"STARTTLS\r\n") {
+                break rest.to_vec();
+            }
+        };
+        socket
+            .write_all(b"220 2.0.0 Ready to start TLS\r\n")
+            .await
+            .unwrap();
+        let mut tls = acceptor().accept(socket).await.unwrap();
+        if buffers && rest == b"RSET\r\n" {
+            tls.write_all(b"250 2.0.0 Ok\r\n").await.unwrap();
+            tls.flush().await.unwrap();
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(5), tls.read(&mut chunk)).await;
+    }
+
+    /// The probe's record against the scripted server.
+    async fn probe(buffers: bool) -> model::ProbeRecord {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(scripted(listener, buffers));
+        let mut target = Target::new("localhost", port);
+        target.transport.starttls = Some(StartTls::Smtp);
+        let dns = DnsObservation {
+            addresses: vec!["127.0.0.1".parse().unwrap()],
+            ..Default::default()
+        };
+        let request = ProbeRequest {
+            purpose: Purpose::Vulnerability {
+                name: "starttls_injection".into(),
+            },
+            kind: ProbeKind::Vulnerability(VulnProbe::StartTlsInjection {
+                command: "RSET".into(),
+                sni: Some("localhost".into()),
+            }),
+        };
+        let mut records = crate::run(&target, &dns, vec![request], &ProbeOptions::default()).await;
+        server.abort();
+        records.remove(0)
+    }
+
+    fn injection(record: &model::ProbeRecord) -> &InjectionObservation {
+        record
+            .flight
+            .as_ref()
+            .and_then(|f| f.follow_up.as_ref())
+            .and_then(|f| f.injection.as_ref())
+            .expect("an injection observation")
+    }
+
+    #[tokio::test]
+    async fn the_injected_line_rides_with_starttls_and_its_answer_inside_tls_is_recorded() {
+        let record = probe(true).await;
+        let stage = &record.transport.as_ref().unwrap().stages[0];
+        let sent: Vec<&str> = stage
+            .lines
+            .iter()
+            .filter(|l| l.from == Sender::Client)
+            .map(|l| l.text.as_str())
+            .collect();
+        assert_eq!(sent, ["EHLO tlsdoctor.invalid", "STARTTLS", "RSET"]);
+        let i = injection(&record);
+        assert!(
+            matches!(i.handshake, InjectionHandshake::Completed { .. }),
+            "{i:?}"
+        );
+        assert!(i.before_tls.is_empty(), "{i:?}");
+        assert_eq!(i.after_tls, ["250 2.0.0 Ok"]);
+    }
+
+    #[tokio::test]
+    async fn a_patched_server_leaves_the_wait_silent() {
+        let record = probe(false).await;
+        let i = injection(&record);
+        assert!(
+            matches!(i.handshake, InjectionHandshake::Completed { .. }),
+            "{i:?}"
+        );
+        assert!(i.after_tls.is_empty(), "{i:?}");
+        assert_eq!(i.after_tls_bytes, 0);
+        assert!(
+            matches!(i.end, Some(ConnectionEnd::Timeout { .. })),
+            "{i:?}"
+        );
+        assert_eq!(i.wait_ms, 1500);
     }
 }

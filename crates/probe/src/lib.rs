@@ -16,8 +16,8 @@ pub mod fuzzing;
 mod handshake;
 mod hello;
 mod http;
-mod injection;
 mod http2;
+mod injection;
 mod outbound;
 mod renegotiation;
 mod tee;
@@ -28,9 +28,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use model::{
-    DnsObservation, ProbeKind, ProbeRecord, ProbeRequest, Target, TcpOutcome, VulnProbe,
-};
+use model::{DnsObservation, ProbeKind, ProbeRecord, ProbeRequest, Target, TcpOutcome, VulnProbe};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 pub use connect::resolve;

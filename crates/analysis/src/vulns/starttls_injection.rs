@@ -92,7 +92,13 @@ fn injection_of(record: &ProbeRecord) -> Option<&InjectionObservation> {
     if !ready {
         return None;
     }
-    record.flight.as_ref()?.follow_up.as_ref()?.injection.as_ref()
+    record
+        .flight
+        .as_ref()?
+        .follow_up
+        .as_ref()?
+        .injection
+        .as_ref()
 }
 
 /// The server gave its go-ahead, answered nothing in plaintext, and ended
@@ -225,7 +231,12 @@ fn judge(acc: &Accepted<'_>) -> VulnCheck {
 }
 
 /// The verdict one probe's record gives.
-fn verdict(obs: &Observations, protocol: StartTls, command: &str, record: &ProbeRecord) -> VulnCheck {
+fn verdict(
+    obs: &Observations,
+    protocol: StartTls,
+    command: &str,
+    record: &ProbeRecord,
+) -> VulnCheck {
     if !record.tcp.is_connected() {
         return untested(format!(
             "the probe's connection failed ({})",
@@ -548,7 +559,11 @@ mod tests {
     #[test]
     fn a_handshake_ended_without_a_word_twice_is_not_vulnerable() {
         let dialogue = || smtp_dialogue("220 2.0.0 Ready to start TLS", READY);
-        let first = record(purpose(NAME), dialogue(), Some(failed(HandshakeError::Closed)));
+        let first = record(
+            purpose(NAME),
+            dialogue(),
+            Some(failed(HandshakeError::Closed)),
+        );
         // Once: the repeat is planned, no verdict yet.
         let mut obs = Observations::new(target(Some(StartTls::Smtp)));
         obs.probes.push(first.clone());
@@ -562,7 +577,8 @@ mod tests {
         let twice = |alone_ready: bool, second: InjectionObservation| {
             let mut obs = Observations::new(target(Some(StartTls::Smtp)));
             if alone_ready {
-                obs.probes.push(record(Purpose::Handshake, dialogue(), None));
+                obs.probes
+                    .push(record(Purpose::Handshake, dialogue(), None));
             }
             obs.probes.push(first.clone());
             obs.probes
@@ -643,10 +659,14 @@ mod tests {
         assert!(answers(StartTls::Nntp, "111 20240101000000"));
         assert!(!answers(StartTls::Smtp, "hello"));
         // ManageSieve re-sends its capabilities after TLS: not an answer.
-        let caps: Vec<String> = ["\"IMPLEMENTATION\" \"Dovecot\"", "\"SIEVE\" \"fileinto\"", "OK"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let caps: Vec<String> = [
+            "\"IMPLEMENTATION\" \"Dovecot\"",
+            "\"SIEVE\" \"fileinto\"",
+            "OK",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         assert_eq!(sieve_answered(&caps), None);
         assert!(expected_after_tls(StartTls::Sieve, &caps));
         let mut answered = caps.clone();
@@ -660,7 +680,12 @@ mod tests {
     #[test]
     fn unexplained_data_inside_tls_is_potentially_vulnerable() {
         let v = smtp(injection(&[], completed(), &["hello there"], None));
-        assert_eq!(v.status, VulnStatus::PotentiallyVulnerable, "{}", v.evidence);
+        assert_eq!(
+            v.status,
+            VulnStatus::PotentiallyVulnerable,
+            "{}",
+            v.evidence
+        );
         assert!(v.settled_by.is_some());
     }
 
