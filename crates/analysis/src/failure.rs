@@ -310,7 +310,7 @@ fn others_ready(obs: &Observations, round: &[ProbeRecord]) -> bool {
 }
 
 /// A failed proxy or STARTTLS dialogue in a few words.
-fn transport_text(stage: &model::StageObservation) -> String {
+pub(crate) fn transport_text(stage: &model::StageObservation) -> String {
     let what = match stage.stage {
         model::Stage::Proxy => "the proxy",
         _ => "the STARTTLS dialogue",

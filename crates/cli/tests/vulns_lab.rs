@@ -129,6 +129,11 @@ fn every_check_has_a_lab_server_that_is_vulnerable_to_it() {
             // gnutls-serv in vulns_renegotiation.rs.
             continue;
         }
+        if name == VulnId::StartTlsInjection {
+            // The lab speaks TLS from the first byte; a scripted STARTTLS
+            // SMTP server plays the vulnerable one in starttls_injection.rs.
+            continue;
+        }
         assert!(
             covered.contains(&name),
             "no lab server is vulnerable to {name}"

@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AlertObservation, Bytes, FlightEnd, HelloSpec};
+use wire::registry::{CipherSuite, ProtocolVersion};
+
+use crate::{AlertObservation, Bytes, ConnectionEnd, FlightEnd, HandshakeError, HelloSpec};
 
 /// The verdict of one check. A check that could not run says
 /// [`VulnStatus::NotTested`] with the reason, never `NotVulnerable`.
@@ -88,6 +90,9 @@ pub struct Vulnerabilities {
     pub fallback_scsv: VulnCheck,
     pub rc4: VulnCheck,
     pub lucky13: VulnCheck,
+    /// Absent from reports saved before the check existed: `not_tested`.
+    #[serde(default)]
+    pub starttls_injection: VulnCheck,
 }
 
 /// The typed identity of one check. Its [`VulnId::as_str`] is the check's
@@ -112,11 +117,13 @@ pub enum VulnId {
     FallbackScsv,
     Rc4,
     Lucky13,
+    #[serde(rename = "starttls_injection")]
+    StartTlsInjection,
 }
 
 impl VulnId {
     /// Every check, in report order.
-    pub const ALL: [VulnId; 16] = [
+    pub const ALL: [VulnId; 17] = [
         Self::Heartbleed,
         Self::CcsInjection,
         Self::Robot,
@@ -133,6 +140,7 @@ impl VulnId {
         Self::FallbackScsv,
         Self::Rc4,
         Self::Lucky13,
+        Self::StartTlsInjection,
     ];
 
     /// The stable name (the JSON key).
@@ -154,6 +162,7 @@ impl VulnId {
             Self::FallbackScsv => "fallback_scsv",
             Self::Rc4 => "rc4",
             Self::Lucky13 => "lucky13",
+            Self::StartTlsInjection => "starttls_injection",
         }
     }
 
@@ -194,6 +203,7 @@ impl Vulnerabilities {
             VulnId::FallbackScsv => &self.fallback_scsv,
             VulnId::Rc4 => &self.rc4,
             VulnId::Lucky13 => &self.lucky13,
+            VulnId::StartTlsInjection => &self.starttls_injection,
         }
     }
 
@@ -216,6 +226,7 @@ impl Vulnerabilities {
             VulnId::FallbackScsv => &mut self.fallback_scsv,
             VulnId::Rc4 => &mut self.rc4,
             VulnId::Lucky13 => &mut self.lucky13,
+            VulnId::StartTlsInjection => &mut self.starttls_injection,
         }
     }
 
@@ -299,17 +310,38 @@ pub enum VulnProbe {
     /// verify_data (RFC 5746 §3.5). The hello's suites and groups are limited
     /// to what that client can run.
     Renegotiate { hello: HelloSpec },
+    /// STARTTLS command injection (CVE-2011-0411 and its kin): the STARTTLS
+    /// dialogue sends its upgrade command with `command` appended in the
+    /// same write, as a man in the middle would; after the server's
+    /// go-ahead, a TLS 1.2/1.3 handshake (rustls, offering `sni`), then a
+    /// bounded wait for whatever the server sends without being asked. Only
+    /// for a target reached through a line-based STARTTLS dialogue.
+    #[serde(rename = "starttls_injection")]
+    StartTlsInjection {
+        command: String,
+        sni: Option<String>,
+    },
 }
 
 impl VulnProbe {
-    /// The hello the probe starts with.
-    pub fn hello(&self) -> &HelloSpec {
+    /// The crafted hello the probe starts with; `None` for the STARTTLS
+    /// injection probe, whose handshake is rustls's.
+    pub fn hello(&self) -> Option<&HelloSpec> {
         match self {
             Self::Heartbeat { hello, .. }
             | Self::EarlyCcs { hello }
             | Self::RsaPadding { hello, .. }
             | Self::TicketEcho { hello, .. }
-            | Self::Renegotiate { hello } => hello,
+            | Self::Renegotiate { hello } => Some(hello),
+            Self::StartTlsInjection { .. } => None,
+        }
+    }
+
+    /// The SNI the probe's hello carries.
+    pub fn sni(&self) -> Option<&str> {
+        match self {
+            Self::StartTlsInjection { sni, .. } => sni.as_deref(),
+            other => other.hello().and_then(|h| h.sni.as_deref()),
         }
     }
 }
@@ -392,6 +424,50 @@ pub struct FollowUpObservation {
     /// after the renegotiation ClientHello, by RFC 5246 HandshakeType code
     /// (2: ServerHello).
     pub handshake_after: Vec<u8>,
+    /// STARTTLS injection: what came after the server's go-ahead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injection: Option<InjectionObservation>,
+}
+
+/// What the STARTTLS injection probe saw after the server's go-ahead. The
+/// dialogue before it (the lines sent, the upgrade command and the
+/// injected line in one write, and the server's answer) is the record's
+/// transport stage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InjectionObservation {
+    /// The injected command line (without its CR LF).
+    pub injected: String,
+    /// What the server sent in plaintext after its go-ahead, before the
+    /// ClientHello, line by line as printable text (bounded).
+    pub before_tls: Vec<String>,
+    /// How the TLS handshake after the go-ahead went.
+    pub handshake: InjectionHandshake,
+    /// What the server sent inside TLS, unasked, during the wait, line by
+    /// line as printable text (bounded).
+    pub after_tls: Vec<String>,
+    /// Application data bytes received inside TLS during the wait.
+    pub after_tls_bytes: u64,
+    /// How the wait ended (`timeout`: still open and silent); null when
+    /// the handshake did not complete.
+    pub end: Option<ConnectionEnd>,
+    /// How long tlsdoctor waited for unasked data after the handshake.
+    pub wait_ms: u64,
+}
+
+/// The TLS handshake of the STARTTLS injection probe.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum InjectionHandshake {
+    Completed {
+        version: Option<ProtocolVersion>,
+        cipher_suite: Option<CipherSuite>,
+    },
+    Failed {
+        error: HandshakeError,
+        /// The first bytes the server sent in the handshake's place (at
+        /// most 64): a plaintext reply shows here.
+        first_bytes: Bytes,
+    },
 }
 
 /// One heartbeat response.

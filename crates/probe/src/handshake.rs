@@ -149,23 +149,10 @@ async fn one_handshake(
     let received = Received::default();
     let mut observation = HandshakeObservation::default();
     let mut kind = None;
-    // rustls needs a name to build the connection; with no SNI wanted, an IP
-    // name makes rustls omit the extension (RFC 6066 §3 forbids IP literals).
-    let server_name = match spec.sni.as_deref() {
-        Some(name) => ServerName::try_from(name.to_string()),
-        None => Ok(ServerName::from(
-            target
-                .connect_to
-                .or_else(|| target.host.parse().ok())
-                .unwrap_or(IpAddr::from([0, 0, 0, 0])),
-        )),
-    };
-    let server_name = match server_name {
+    let server_name = match server_name(spec.sni.as_deref(), target) {
         Ok(name) => name,
-        Err(e) => {
-            observation.error = Some(HandshakeError::Other {
-                message: format!("invalid server name: {e}"),
-            });
+        Err(error) => {
+            observation.error = Some(error);
             return (None, observation, None);
         }
     };
@@ -296,6 +283,57 @@ async fn one_handshake(
         observation.error = Some(HandshakeError::NotTls);
     }
     (Some(flight), observation, kind)
+}
+
+/// The name rustls builds the connection with: the SNI, or with no SNI
+/// wanted an IP name, which makes rustls omit the extension (RFC 6066 §3
+/// forbids IP literals).
+fn server_name(sni: Option<&str>, target: &Target) -> Result<ServerName<'static>, HandshakeError> {
+    match sni {
+        Some(name) => ServerName::try_from(name.to_string()).map_err(|e| HandshakeError::Other {
+            message: format!("invalid server name: {e}"),
+        }),
+        None => Ok(ServerName::from(
+            target
+                .connect_to
+                .or_else(|| target.host.parse().ok())
+                .unwrap_or(IpAddr::from([0, 0, 0, 0])),
+        )),
+    }
+}
+
+/// A rustls TLS 1.2/1.3 connection over `stream` offering `sni`, for a probe
+/// that needs the channel rather than a record of the handshake: the
+/// certificate is accepted unexamined (signatures are still verified).
+/// `received` keeps a copy of the server's bytes.
+pub(crate) async fn channel<S>(
+    stream: S,
+    target: &Target,
+    sni: Option<&str>,
+    options: &ProbeOptions,
+    received: &Received,
+) -> Result<tokio_rustls::client::TlsStream<Tee<S>>, HandshakeError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let spec = HandshakeSpec {
+        versions: vec![ProtocolVersion::TLS1_3, ProtocolVersion::TLS1_2],
+        sni: sni.map(str::to_string),
+        ..Default::default()
+    };
+    let config = client_config(&spec, options, &Shared::default(), None)
+        .map_err(|message| HandshakeError::Other { message })?;
+    let name = server_name(sni, target)?;
+    let started = Instant::now();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let connect = connector.connect(name, Tee::new(stream, received.clone()));
+    match tokio::time::timeout(options.timeout, connect).await {
+        Ok(Ok(tls)) => Ok(tls),
+        Ok(Err(e)) => Err(classify(&e)),
+        Err(_) => Err(HandshakeError::Timeout {
+            after_ms: elapsed_ms(started),
+        }),
+    }
 }
 
 /// Reads (and discards) what the server sends after the handshake until the

@@ -18,6 +18,7 @@ mod handshake;
 mod hello;
 mod http;
 mod http2;
+mod injection;
 mod outbound;
 mod renegotiation;
 mod tee;
@@ -28,7 +29,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use model::{DnsObservation, ProbeKind, ProbeRecord, ProbeRequest, Target, TcpOutcome};
+use model::{DnsObservation, ProbeKind, ProbeRecord, ProbeRequest, Target, TcpOutcome, VulnProbe};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 pub use connect::resolve;
@@ -148,8 +149,20 @@ async fn run_one(
             elapsed_ms: elapsed_ms(started),
         };
     }
-    let opened = transport::open(target, addresses, options).await;
+    // The STARTTLS injection probe changes the dialogue itself.
+    let upgrade = match &request.kind {
+        ProbeKind::Vulnerability(VulnProbe::StartTlsInjection { command, .. })
+            if injection::injectable(command) =>
+        {
+            transport::Upgrade {
+                inject: Some(command),
+            }
+        }
+        _ => transport::Upgrade::default(),
+    };
+    let opened = transport::open_with(target, addresses, options, upgrade).await;
     let stream = opened.stream;
+    let past_go_ahead = opened.past_go_ahead;
     let mut record = ProbeRecord {
         request,
         ip: opened.ip,
@@ -176,7 +189,9 @@ async fn run_one(
             | ProbeKind::FetchCrl { .. }
             | ProbeKind::LookupCaa { .. } => {}
             ProbeKind::Vulnerability(probe) => {
-                record.flight = Some(vulns::run(stream, target, addresses, probe, options).await);
+                record.flight = Some(
+                    vulns::run(stream, &past_go_ahead, target, addresses, probe, options).await,
+                );
             }
             ProbeKind::Finish(spec) => {
                 let (flight, handshake) = finish::finish(stream, spec, options.timeout).await;

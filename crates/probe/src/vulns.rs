@@ -39,9 +39,11 @@ const MAX_FOLLOW_UP: usize = 64 * 1024;
 const MAX_FLIGHT: usize = 128 * 1024;
 
 /// Runs one vulnerability probe over `stream` (Ticketbleed opens a second
-/// connection to the same address).
+/// connection to the same address); `past_go_ahead` is what a STARTTLS
+/// dialogue read past the server's go-ahead.
 pub(crate) async fn run(
     stream: TcpStream,
+    past_go_ahead: &[u8],
     target: &Target,
     addresses: &[IpAddr],
     probe: &VulnProbe,
@@ -62,6 +64,22 @@ pub(crate) async fn run(
         }
         VulnProbe::Renegotiate { hello } => {
             crate::renegotiation::renegotiate(stream, hello, options.timeout).await
+        }
+        VulnProbe::StartTlsInjection { command, sni } => {
+            if !crate::injection::injectable(command) {
+                return crate::injection::skipped(
+                    "the command to inject is not one line of printable ASCII",
+                );
+            }
+            crate::injection::starttls_injection(
+                stream,
+                past_go_ahead,
+                command,
+                sni.as_deref(),
+                target,
+                options,
+            )
+            .await
         }
     }
 }

@@ -469,7 +469,7 @@ fn chains(obs: &Observations, ctx: &ScanContext) -> Vec<ChainReport> {
                 p.handshake.as_ref().and_then(|h| h.version),
             ),
             ProbeKind::Ssl2 { .. } => (true, Some(ProtocolVersion::SSL2)),
-            ProbeKind::Vulnerability(probe) => (probe.hello().sni.is_some(), None),
+            ProbeKind::Vulnerability(probe) => (probe.sni().is_some(), None),
             // Not a connection to the server: no chain of its own.
             ProbeKind::FetchIssuer { .. }
             | ProbeKind::FetchOcsp { .. }

@@ -11,7 +11,7 @@ pub(super) const CHECK: Check = Check {
     fix: "Disable TLS 1.0 (and SSL 3.0); TLS 1.1 and later use explicit IVs:\n  nginx:   ssl_protocols TLSv1.2 TLSv1.3;\n  Apache:  SSLProtocol -all +TLSv1.2 +TLSv1.3\n  HAProxy: ssl-default-bind-options ssl-min-ver TLSv1.2",
     grade_cap: None,
     judge,
-    plan: None,
+    plan: Plan::None,
 };
 
 fn judge(acc: &Accepted<'_>) -> VulnCheck {

@@ -14,7 +14,7 @@ pub(super) const CHECK: Check = Check {
         what: "CCS injection (CVE-2014-0224): an attacker in the middle can force weak keys",
     }),
     judge,
-    plan: Some(plan),
+    plan: Plan::Legacy(plan),
 };
 
 /// A ChangeCipherSpec before any key exchange.

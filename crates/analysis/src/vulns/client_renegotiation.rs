@@ -11,7 +11,7 @@ pub(super) const CHECK: Check = Check {
     fix: "Refuse client-initiated renegotiation:\n  nginx:   refused since nginx 0.8.23\n  Apache:  refused since 2.2.15 / 2.4 (do not set SSLInsecureRenegotiation on)\n  HAProxy: refused with OpenSSL 1.1.0 or later (SSL_OP_NO_RENEGOTIATION)\nand consider TLS 1.3, which has no renegotiation.",
     grade_cap: None,
     judge,
-    plan: Some(plan),
+    plan: Plan::Legacy(plan),
 };
 
 /// A renegotiation ClientHello inside a TLS 1.2 connection. tlsdoctor's own

@@ -11,7 +11,7 @@ pub(super) const CHECK: Check = Check {
     fix: "Disable TLS compression (OpenSSL 1.1.0 and later disable it by default; for older builds):\n  nginx:   compression is off since nginx 1.3.2 / 1.2.2 with OpenSSL 1.0\n  Apache:  SSLCompression off\n  HAProxy: built against OpenSSL 1.1.0 or later it never compresses; otherwise upgrade OpenSSL",
     grade_cap: None,
     judge,
-    plan: None,
+    plan: Plan::None,
 };
 
 fn judge(acc: &Accepted<'_>) -> VulnCheck {

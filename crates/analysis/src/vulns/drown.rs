@@ -14,7 +14,7 @@ pub(super) const CHECK: Check = Check {
         what: "DROWN: SSL 2.0 with this key lets an attacker decrypt TLS sessions",
     }),
     judge,
-    plan: None,
+    plan: Plan::None,
 };
 
 const DROWN_SCOPE: &str = "the same certificate or RSA key used by another server that speaks SSLv2 also exposes this one; that cross-server check is out of scope";

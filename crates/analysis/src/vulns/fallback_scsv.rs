@@ -11,7 +11,7 @@ pub(super) const CHECK: Check = Check {
     fix: "Upgrade the TLS library (OpenSSL 1.0.1j and later honour the SCSV), and disable old versions so that there is nothing weak to fall back to:\n  nginx:   ssl_protocols TLSv1.2 TLSv1.3;\n  Apache:  SSLProtocol -all +TLSv1.2 +TLSv1.3\n  HAProxy: ssl-default-bind-options ssl-min-ver TLSv1.2",
     grade_cap: None,
     judge,
-    plan: None,
+    plan: Plan::None,
 };
 
 fn judge(acc: &Accepted<'_>) -> VulnCheck {

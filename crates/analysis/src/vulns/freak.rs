@@ -11,7 +11,7 @@ pub(super) const CHECK: Check = Check {
     fix: "Remove export suites (they are in no current default):\n  nginx:   ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20:!EXPORT;\n  Apache:  SSLCipherSuite ECDHE+AESGCM:ECDHE+CHACHA20:!EXP\n  HAProxy: ssl-default-bind-ciphers ECDHE+AESGCM:ECDHE+CHACHA20:!EXPORT\nand upgrade OpenSSL if it still offers them.",
     grade_cap: None,
     judge,
-    plan: None,
+    plan: Plan::None,
 };
 
 fn judge(acc: &Accepted<'_>) -> VulnCheck {

@@ -14,7 +14,7 @@ pub(super) const CHECK: Check = Check {
         what: "Heartbleed (CVE-2014-0160): the server's memory can be read",
     }),
     judge,
-    plan: Some(plan),
+    plan: Plan::Legacy(plan),
 };
 
 /// The heartbeat payload we send (16 bytes, ours, recognisable).

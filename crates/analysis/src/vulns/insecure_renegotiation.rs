@@ -14,7 +14,7 @@ pub(super) const CHECK: Check = Check {
         what: "insecure renegotiation (CVE-2009-3555): an attacker can inject a prefix into the client's request",
     }),
     judge,
-    plan: None,
+    plan: Plan::None,
 };
 
 fn judge(acc: &Accepted<'_>) -> VulnCheck {

@@ -11,7 +11,7 @@ pub(super) const CHECK: Check = Check {
     fix: "Prefer ECDHE, remove export suites, and give DHE a 2048-bit (or larger) group such as ffdhe2048:\n  nginx:   ssl_dhparam /etc/nginx/ffdhe2048.pem;   (or drop DHE: ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;)\n  Apache:  SSLOpenSSLConfCmd DHParameters /etc/ssl/ffdhe2048.pem\n  HAProxy: ssl-dh-param-file /etc/haproxy/ffdhe2048.pem   (or tune.ssl.default-dh-param 2048)",
     grade_cap: None,
     judge,
-    plan: None,
+    plan: Plan::None,
 };
 
 fn judge(acc: &Accepted<'_>) -> VulnCheck {

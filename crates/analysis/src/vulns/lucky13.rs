@@ -11,7 +11,7 @@ pub(super) const CHECK: Check = Check {
     fix: "Prefer AEAD suites (AES-GCM, ChaCha20-Poly1305) and drop CBC where clients allow:\n  nginx:   ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;\n  Apache:  SSLCipherSuite ECDHE+AESGCM:ECDHE+CHACHA20\n  HAProxy: ssl-default-bind-ciphers ECDHE+AESGCM:ECDHE+CHACHA20\nand keep the TLS library current (constant-time CBC, encrypt-then-MAC).",
     grade_cap: None,
     judge,
-    plan: None,
+    plan: Plan::None,
 };
 
 fn judge(acc: &Accepted<'_>) -> VulnCheck {

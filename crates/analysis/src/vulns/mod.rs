@@ -1,6 +1,7 @@
 //! Known vulnerabilities of a scanned server, as pure functions: [`plan`]
 //! asks for the few probes that need a connection of their own (Heartbleed,
-//! CCS injection, ROBOT, Ticketbleed, client renegotiation), [`assess`]
+//! CCS injection, ROBOT, Ticketbleed, client renegotiation, STARTTLS
+//! command injection), [`assess`]
 //! judges every check from those probes and from the scan report
 //! (protocols, suites, features, DH).
 //!
@@ -28,11 +29,13 @@ mod lucky13;
 mod poodle;
 mod rc4;
 mod robot;
+mod starttls_injection;
 mod sweet32;
 mod ticketbleed;
 
 pub use heartbleed::{HEARTBEAT_CLAIMED, HEARTBEAT_PAYLOAD};
 pub use robot::ROBOT_SAMPLES;
+pub use starttls_injection::injected_command;
 pub use ticketbleed::TICKETBLEED_SESSION_ID;
 
 use model::{
@@ -99,7 +102,18 @@ pub struct Check {
     pub grade_cap: Option<GradeCapRule>,
     judge: fn(&Accepted<'_>) -> VulnCheck,
     /// The probes of its own the check needs, if any.
-    plan: Option<fn(&Planning<'_>) -> Vec<ProbeRequest>>,
+    plan: Plan,
+}
+
+/// When a check plans probes of its own, and from what.
+enum Plan {
+    None,
+    /// Once the server is seen to speak a TLS ≤ 1.2 version: probes that
+    /// start with a crafted hello at that version.
+    Legacy(fn(&Planning<'_>) -> Vec<ProbeRequest>),
+    /// Once the server is seen to speak any TLS version (1.3 only
+    /// included): probes whose handshake is rustls's.
+    AnyVersion(fn(&Observations, &Target) -> Vec<ProbeRequest>),
 }
 
 /// A grade cap: `grade` at most, because of `what`.
@@ -109,7 +123,7 @@ pub struct GradeCapRule {
 }
 
 /// Every check, in report order ([`VulnId::ALL`]).
-pub const CHECKS: [&Check; 16] = [
+pub const CHECKS: [&Check; 17] = [
     &heartbleed::CHECK,
     &ccs_injection::CHECK,
     &robot::CHECK,
@@ -126,6 +140,7 @@ pub const CHECKS: [&Check; 16] = [
     &fallback_scsv::CHECK,
     &rc4::CHECK,
     &lucky13::CHECK,
+    &starttls_injection::CHECK,
 ];
 
 /// The check `id`.
@@ -166,10 +181,19 @@ impl Planning<'_> {
 
 /// The vulnerability probes still to run, given what the scan has seen
 /// (`speaks`: the versions the scan observed the server to speak). Empty
-/// until the first round has shown a TLS ≤ 1.2 version.
+/// until the first round has shown a version the server speaks; the probes
+/// built on a crafted hello wait for a TLS ≤ 1.2 one.
 pub fn plan(obs: &Observations, target: &Target, speaks: &[ProtocolVersion]) -> Vec<ProbeRequest> {
-    let Some(version) = best_legacy(speaks) else {
+    if speaks.is_empty() {
         return Vec::new();
+    }
+    // Checks whose probes need only a server that speaks TLS at all.
+    let any_version = CHECKS.iter().filter_map(|c| match c.plan {
+        Plan::AnyVersion(plan) => Some(plan(obs, target)),
+        _ => None,
+    });
+    let Some(version) = best_legacy(speaks) else {
+        return any_version.flatten().collect();
     };
     let planning = Planning {
         obs,
@@ -180,8 +204,12 @@ pub fn plan(obs: &Observations, target: &Target, speaks: &[ProtocolVersion]) -> 
     };
     CHECKS
         .iter()
-        .filter_map(|c| c.plan)
-        .flat_map(|plan| plan(&planning))
+        .filter_map(|c| match c.plan {
+            Plan::Legacy(plan) => Some(plan(&planning)),
+            _ => None,
+        })
+        .chain(any_version)
+        .flatten()
         .collect()
 }
 

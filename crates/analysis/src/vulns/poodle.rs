@@ -14,7 +14,7 @@ pub(super) const CHECK: Check = Check {
         what: "POODLE (CVE-2014-3566): SSL 3.0 with CBC suites",
     }),
     judge,
-    plan: None,
+    plan: Plan::None,
 };
 
 fn judge(acc: &Accepted<'_>) -> VulnCheck {

@@ -11,7 +11,7 @@ pub(super) const CHECK: Check = Check {
     fix: "Remove RC4:\n  nginx:   ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20:!RC4;\n  Apache:  SSLCipherSuite ECDHE+AESGCM:ECDHE+CHACHA20:!RC4\n  HAProxy: ssl-default-bind-ciphers ECDHE+AESGCM:ECDHE+CHACHA20:!RC4",
     grade_cap: None,
     judge,
-    plan: None,
+    plan: Plan::None,
 };
 
 fn judge(acc: &Accepted<'_>) -> VulnCheck {

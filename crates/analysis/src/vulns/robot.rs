@@ -14,7 +14,7 @@ pub(super) const CHECK: Check = Check {
         what: "ROBOT: the server is an RSA padding oracle (Bleichenbacher)",
     }),
     judge,
-    plan: Some(plan),
+    plan: Plan::Legacy(plan),
 };
 
 pub(super) fn robot_name(padding: RsaPadding) -> String {

@@ -11,7 +11,7 @@ pub(super) const CHECK: Check = Check {
     fix: "Remove 64-bit block ciphers:\n  nginx:   ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20:!3DES:!DES:!IDEA:!RC2;\n  Apache:  SSLCipherSuite ECDHE+AESGCM:ECDHE+CHACHA20:!3DES\n  HAProxy: ssl-default-bind-ciphers ECDHE+AESGCM:ECDHE+CHACHA20:!3DES",
     grade_cap: None,
     judge,
-    plan: None,
+    plan: Plan::None,
 };
 
 fn judge(acc: &Accepted<'_>) -> VulnCheck {

@@ -11,7 +11,7 @@ pub(super) const CHECK: Check = Check {
     fix: "Apply F5's fix for K05121675 (BIG-IP 11.6.1 HF2, 12.1.2 HF1, 13.0.0 or later), or until then disable session tickets in the Client SSL profile (Session Ticket: Disabled).",
     grade_cap: None,
     judge,
-    plan: Some(plan),
+    plan: Plan::Legacy(plan),
 };
 
 /// The one-byte session ID of the Ticketbleed hello.

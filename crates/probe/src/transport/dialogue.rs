@@ -39,6 +39,9 @@ pub(crate) struct Dialogue<'a, S> {
     timeout: Duration,
     /// A text protocol: binary first bytes end the dialogue at once.
     text: bool,
+    /// A command line to append to the upgrade command in the same write
+    /// (the STARTTLS injection probe; see [`Dialogue::send_upgrade`]).
+    inject: Option<String>,
 }
 
 /// A dialogue step that did not get what it needed: how the dialogue ends.
@@ -58,6 +61,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Dialogue<'a, S> {
             started: Instant::now(),
             timeout,
             text: true,
+            inject: None,
         }
     }
 
@@ -69,9 +73,33 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Dialogue<'a, S> {
         }
     }
 
+    /// Appends `line` to the upgrade command, in the same write.
+    pub(crate) fn injecting(mut self, line: Option<&str>) -> Self {
+        self.inject = line.map(str::to_string);
+        self
+    }
+
+    /// Sends the upgrade command `command` (a line, without CR LF), followed
+    /// in the same write by the injected line when there is one; each is
+    /// recorded as a line of its own.
+    pub(crate) async fn send_upgrade(&mut self, command: &str) -> Result<(), Stop> {
+        let mut bytes = format!("{command}\r\n");
+        self.record(Sender::Client, command);
+        if let Some(line) = self.inject.clone() {
+            bytes.push_str(&line);
+            bytes.push_str("\r\n");
+            self.record(Sender::Client, &line);
+        }
+        self.write(bytes.as_bytes()).await
+    }
+
     /// Sends `bytes`, recorded as `shown` (credentials never are).
     pub(crate) async fn send(&mut self, bytes: &[u8], shown: &str) -> Result<(), Stop> {
         self.record(Sender::Client, shown);
+        self.write(bytes).await
+    }
+
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), Stop> {
         let write = async {
             self.stream.write_all(bytes).await?;
             self.stream.flush().await

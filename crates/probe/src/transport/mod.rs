@@ -17,6 +17,7 @@ use tokio::net::TcpStream;
 
 use crate::ProbeOptions;
 
+pub(crate) use dialogue::printable;
 pub(crate) use starttls::after_tls;
 
 /// A connection through the target's transport.
@@ -28,12 +29,33 @@ pub(crate) struct Opened {
     pub(crate) transport: Option<TransportObservation>,
     /// The stream, when TCP connected and every dialogue ended ready.
     pub(crate) stream: Option<TcpStream>,
+    /// Bytes the STARTTLS dialogue read past the server's go-ahead, before
+    /// any ClientHello (a patched server sends none).
+    pub(crate) past_go_ahead: Vec<u8>,
+}
+
+/// How the STARTTLS dialogue of one connection departs from the usual.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Upgrade<'a> {
+    /// Append this command line to the upgrade command, in the same write
+    /// (the STARTTLS injection probe). Line-based protocols only.
+    pub(crate) inject: Option<&'a str>,
 }
 
 /// Opens a connection to `target` (whose first hop resolved to `addresses`)
 /// and runs its transport dialogues. Each dialogue has its own deadline
 /// (`options.timeout`).
 pub(crate) async fn open(target: &Target, addresses: &[IpAddr], options: &ProbeOptions) -> Opened {
+    open_with(target, addresses, options, Upgrade::default()).await
+}
+
+/// [`open`], with a STARTTLS dialogue changed as `upgrade` says.
+pub(crate) async fn open_with(
+    target: &Target,
+    addresses: &[IpAddr],
+    options: &ProbeOptions,
+    upgrade: Upgrade<'_>,
+) -> Opened {
     let (_, port) = target.first_hop();
     let (ip, tcp, stream) = crate::connect::connect(addresses, port, options.timeout).await;
     let Some(mut stream) = stream else {
@@ -42,6 +64,7 @@ pub(crate) async fn open(target: &Target, addresses: &[IpAddr], options: &ProbeO
             tcp,
             transport: None,
             stream: None,
+            past_go_ahead: Vec::new(),
         };
     };
     if target.transport.is_plain() {
@@ -50,6 +73,7 @@ pub(crate) async fn open(target: &Target, addresses: &[IpAddr], options: &ProbeO
             tcp,
             transport: None,
             stream: Some(stream),
+            past_go_ahead: Vec::new(),
         };
     }
     let mut observation = TransportObservation::default();
@@ -59,10 +83,19 @@ pub(crate) async fn open(target: &Target, addresses: &[IpAddr], options: &ProbeO
         observation.stages.push(stage);
         carried = rest;
     }
+    let mut past_go_ahead = Vec::new();
     if let (Some(protocol), true) = (target.transport.starttls, observation.ready()) {
-        let stage =
-            starttls::upgrade(&mut stream, protocol, target, options.timeout, carried).await;
+        let (stage, past) = starttls::upgrade(
+            &mut stream,
+            protocol,
+            target,
+            options.timeout,
+            carried,
+            upgrade.inject,
+        )
+        .await;
         observation.stages.push(stage);
+        past_go_ahead = past;
     }
     let ready = observation.ready();
     Opened {
@@ -70,5 +103,6 @@ pub(crate) async fn open(target: &Target, addresses: &[IpAddr], options: &ProbeO
         tcp,
         transport: Some(observation),
         stream: ready.then_some(stream),
+        past_go_ahead,
     }
 }

@@ -20,14 +20,20 @@ use super::dialogue::{printable, Dialogue, Stop};
 const CLIENT_NAME: &str = "tlsdoctor.invalid";
 
 /// Runs the upgrade dialogue of `protocol` on `stream`; `carried` is what
-/// an earlier stage (a proxy) read of the server's first words.
+/// an earlier stage (a proxy) read of the server's first words. With
+/// `inject`, a line-based protocol's upgrade command carries that command
+/// line after it in the same write (the STARTTLS injection probe).
+///
+/// Also returns the bytes the server sent past its answer to the upgrade
+/// command (a patched server sends none before the ClientHello).
 pub(crate) async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     protocol: StartTls,
     target: &Target,
     timeout: Duration,
     carried: Vec<u8>,
-) -> StageObservation {
+    inject: Option<&str>,
+) -> (StageObservation, Vec<u8>) {
     let binary = matches!(
         protocol,
         StartTls::Ldap | StartTls::Postgres | StartTls::Mysql
@@ -37,7 +43,7 @@ pub(crate) async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
     } else {
         Dialogue::new(stream, Stage::StartTls, timeout)
     };
-    let mut d = d.carrying(carried);
+    let mut d = d.carrying(carried).injecting(inject);
     let result = match protocol {
         StartTls::Smtp => smtp(&mut d, "EHLO").await,
         StartTls::Lmtp => smtp(&mut d, "LHLO").await,
@@ -53,7 +59,8 @@ pub(crate) async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
         StartTls::Postgres => super::binary::postgres(&mut d).await,
         StartTls::Mysql => super::binary::mysql(&mut d).await,
     };
-    d.finish(result.unwrap_or_else(|stop| stop))
+    let past = d.pending().to_vec();
+    (d.finish(result.unwrap_or_else(|stop| stop)), past)
 }
 
 /// The protocol's first command inside TLS, or `None` when tlsdoctor does
@@ -194,7 +201,7 @@ async fn smtp<S: AsyncRead + AsyncWrite + Unpin>(
             l.get(4..)
                 .is_some_and(|k| k.trim().eq_ignore_ascii_case("STARTTLS"))
         });
-    d.send(b"STARTTLS\r\n", "STARTTLS").await?;
+    d.send_upgrade("STARTTLS").await?;
     let answer = reply(d, "the reply to STARTTLS").await?;
     Ok(upgrade_answer(
         answer.code == 220,
@@ -223,7 +230,7 @@ async fn ftp<S: AsyncRead + AsyncWrite + Unpin>(
             let l = l.trim().to_ascii_uppercase();
             l.starts_with("AUTH") && l.contains("TLS")
         });
-    d.send(b"AUTH TLS\r\n", "AUTH TLS").await?;
+    d.send_upgrade("AUTH TLS").await?;
     let answer = reply(d, "the reply to AUTH TLS").await?;
     Ok(upgrade_answer(
         answer.code == 234,
@@ -258,7 +265,7 @@ async fn nntp<S: AsyncRead + AsyncWrite + Unpin>(
         .iter()
         .skip(1)
         .any(|l| l.trim().eq_ignore_ascii_case("STARTTLS"));
-    d.send(b"STARTTLS\r\n", "STARTTLS").await?;
+    d.send_upgrade("STARTTLS").await?;
     let answer = d.line("the reply to STARTTLS").await?;
     Ok(upgrade_answer(
         reply_code(&answer) == Some(382),
@@ -306,7 +313,8 @@ async fn imap<S: AsyncRead + AsyncWrite + Unpin>(
             l.split_ascii_whitespace()
                 .any(|w| w.eq_ignore_ascii_case("STARTTLS"))
         });
-    let answer = imap_exchange(d, "b", "STARTTLS").await?;
+    d.send_upgrade("b STARTTLS").await?;
+    let answer = imap_replies(d, "b", "STARTTLS").await?;
     let agreed = answer
         .last()
         .is_some_and(|l| l.to_ascii_uppercase().starts_with("B OK"));
@@ -348,6 +356,15 @@ async fn imap_exchange<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Result<Vec<String>, Stop> {
     let line = format!("{tag} {command}");
     d.send(format!("{line}\r\n").as_bytes(), &line).await?;
+    imap_replies(d, tag, command).await
+}
+
+/// Reads up to the line with `tag` (the answer to `command`).
+async fn imap_replies<S: AsyncRead + AsyncWrite + Unpin>(
+    d: &mut Dialogue<'_, S>,
+    tag: &str,
+    command: &str,
+) -> Result<Vec<String>, Stop> {
     let waiting_for = format!("the reply to {command}");
     let prefix = format!("{} ", tag.to_ascii_uppercase());
     let mut lines = Vec::new();
@@ -393,7 +410,7 @@ async fn pop3<S: AsyncRead + AsyncWrite + Unpin>(
         .iter()
         .skip(1)
         .any(|l| l.trim().eq_ignore_ascii_case("STLS"));
-    d.send(b"STLS\r\n", "STLS").await?;
+    d.send_upgrade("STLS").await?;
     let answer = d.line("the reply to STLS").await?;
     Ok(upgrade_answer(
         answer.starts_with("+OK"),
@@ -430,7 +447,7 @@ async fn sieve<S: AsyncRead + AsyncWrite + Unpin>(
     let advertised = capabilities
         .iter()
         .any(|l| l.trim().eq_ignore_ascii_case("\"STARTTLS\""));
-    d.send(b"STARTTLS\r\n", "STARTTLS").await?;
+    d.send_upgrade("STARTTLS").await?;
     let answer = d.line("the reply to STARTTLS").await?;
     Ok(upgrade_answer(
         answer.to_ascii_uppercase().starts_with("OK"),
@@ -618,8 +635,10 @@ mod tests {
             &target,
             Duration::from_secs(2),
             Vec::new(),
+            None,
         )
         .await
+        .0
     }
 
     #[tokio::test]
@@ -700,8 +719,10 @@ mod tests {
             &target,
             Duration::from_secs(2),
             Vec::new(),
+            None,
         )
-        .await;
+        .await
+        .0;
         match obs.outcome {
             DialogueOutcome::Unexpected { reply, first_bytes } => {
                 assert!(reply.starts_with("a TLS alert record"));
