@@ -4,6 +4,7 @@
 # private config/base_dir/logs in WORKDIR. User "test" / password "test".
 # Prints the dovecot master PID (SIGTERM stops all its children).
 set -eu
+. "$(dirname "$0")/lib.sh"
 W=$(realpath "$1"); P=$2; CERT=$3; KEY=$4; MODE=$5; P2=$6
 chmod 755 "$W"; mkdir -p "$W/home"; chown dovecot:dovecot "$W/home"
 setpriv --reuid=dovecot --regid=dovecot --clear-groups test -x "$W" || { echo "user dovecot cannot traverse $W (a parent dir is not o+x?)" >&2; exit 1; }
@@ -52,20 +53,7 @@ service pop3-login {
 CONF
 setsid dovecot -F -c "$W/dovecot.conf" >"$W/server.log" 2>&1 </dev/null &
 PID=$!
-cat >"$W/stop.sh" <<STOP
-#!/bin/sh
-# stop the server; an exited-but-unreaped (zombie) PID counts as stopped.
-# The server was started with setsid: its PID is also its process-group id.
-kill -TERM $PID 2>/dev/null
-for i in \$(seq 100); do case "\$(ps -o stat= -p $PID)" in ""|Z*) break;; esac; sleep 0.1; done
-case "\$(ps -o stat= -p $PID)" in ""|Z*) ;; *) kill -KILL $PID; sleep 0.2;; esac
-kill -KILL -- -$PID 2>/dev/null   # leftovers in its process group (e.g. per-connection children)
-exit 0
-STOP
-chmod +x "$W/stop.sh"
-for i in $(seq 100); do
-  kill -0 $PID 2>/dev/null || { cat "$W/server.log" "$W/dovecot.log" >&2; exit 1; }
-  (exec 3<>/dev/tcp/127.0.0.1/$P) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/$P2) 2>/dev/null && { echo $PID; exit 0; }
-  sleep 0.1
-done
-echo "timeout waiting for ports $P/$P2" >&2; "$W/stop.sh"; exit 1
+write_stop "$W" "$PID" TERM
+# Both listeners: the POP3 one first, then wait_started on the IMAP one.
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$P2") 2>/dev/null && break; sleep 0.1; done
+wait_started "$W" "$PID" "$P" "$W/server.log" "$W/dovecot.log"

@@ -3,6 +3,7 @@
 # Starts a throw-away PostgreSQL cluster (as user postgres) on 127.0.0.1:PORT.
 # Prints the postmaster PID; WORKDIR/stop.sh stops it (fast shutdown).
 set -eu
+. "$(dirname "$0")/lib.sh"
 W=$(realpath "$1"); P=$2; CERT=$3; KEY=$4; MODE=$5
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 AS_PG="setpriv --reuid=postgres --regid=postgres --init-groups --"
@@ -27,20 +28,5 @@ fsync = off
 CONF
 setsid $AS_PG "$BIN/postgres" -D "$W/data" >"$W/server.log" 2>&1 </dev/null &
 PID=$!
-cat >"$W/stop.sh" <<STOP
-#!/bin/sh
-# stop the server; an exited-but-unreaped (zombie) PID counts as stopped.
-# The server was started with setsid: its PID is also its process-group id.
-kill -INT $PID 2>/dev/null
-for i in \$(seq 100); do case "\$(ps -o stat= -p $PID)" in ""|Z*) break;; esac; sleep 0.1; done
-case "\$(ps -o stat= -p $PID)" in ""|Z*) ;; *) kill -KILL $PID; sleep 0.2;; esac
-kill -KILL -- -$PID 2>/dev/null   # leftovers in its process group (e.g. per-connection children)
-exit 0
-STOP
-chmod +x "$W/stop.sh"
-for i in $(seq 100); do
-  kill -0 $PID 2>/dev/null || { cat "$W/server.log" >&2; exit 1; }
-  (exec 3<>/dev/tcp/127.0.0.1/$P) 2>/dev/null && { echo $PID; exit 0; }
-  sleep 0.1
-done
-echo "timeout waiting for port $P" >&2; "$W/stop.sh"; exit 1
+write_stop "$W" "$PID" INT
+wait_started "$W" "$PID" "$P" "$W/server.log"

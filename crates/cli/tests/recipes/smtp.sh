@@ -4,6 +4,7 @@
 # Exim4 daemon (foreground -bdf, backgrounded) on 127.0.0.1:PORT with a private
 # config (-C) in WORKDIR. Accepts no mail (RCPT denied). Prints the exim PID.
 set -eu
+. "$(dirname "$0")/lib.sh"
 W=$(realpath "$1"); P=$2; CERT=$3; KEY=$4; MODE=$5
 EU=Debian-exim
 chmod 755 "$W"; mkdir -p "$W/log" "$W/spool"
@@ -44,20 +45,5 @@ begin transports
 CONF
 setsid exim4 -C "$W/exim.conf" -bdf -oX "$P" >"$W/server.log" 2>&1 </dev/null &
 PID=$!
-cat >"$W/stop.sh" <<STOP
-#!/bin/sh
-# stop the server; an exited-but-unreaped (zombie) PID counts as stopped.
-# The server was started with setsid: its PID is also its process-group id.
-kill -TERM $PID 2>/dev/null
-for i in \$(seq 100); do case "\$(ps -o stat= -p $PID)" in ""|Z*) break;; esac; sleep 0.1; done
-case "\$(ps -o stat= -p $PID)" in ""|Z*) ;; *) kill -KILL $PID; sleep 0.2;; esac
-kill -KILL -- -$PID 2>/dev/null   # leftovers in its process group (e.g. per-connection children)
-exit 0
-STOP
-chmod +x "$W/stop.sh"
-for i in $(seq 100); do
-  kill -0 $PID 2>/dev/null || { cat "$W/server.log" "$W"/log/* >&2; exit 1; }
-  (exec 3<>/dev/tcp/127.0.0.1/$P) 2>/dev/null && { echo $PID; exit 0; }
-  sleep 0.1
-done
-echo "timeout waiting for port $P" >&2; "$W/stop.sh"; exit 1
+write_stop "$W" "$PID" TERM
+wait_started "$W" "$PID" "$P" "$W/server.log" "$W"/log/*
