@@ -154,3 +154,27 @@ for s in servers:
     print(f'{s:<16} {fastest:<12} {statistics.median(ratios):>6.1f}x {min(ratios):>6.1f}x {max(ratios):>6.1f}x')
 PY
 }
+
+# Whether a tool is installed (testssl.sh under either name).
+tool_available() {
+  case $1 in
+    tlsdoctor) true ;;
+    testssl) command -v testssl >/dev/null || command -v testssl.sh >/dev/null ;;
+    *) command -v "$1" >/dev/null ;;
+  esac
+}
+
+# Every round runs every available tool once against every available
+# server (the script's server_available and run_tool), then says so.
+run_rounds() {
+  for round in $(seq "$ROUNDS"); do
+    for server in $SERVERS; do
+      server_available "$server" || continue
+      for tool in $TOOLS; do
+        tool_available "$tool" || continue
+        run_tool "$tool" "$server" "$round"
+      done
+    done
+    echo "round $round of $ROUNDS done" >&2
+  done
+}

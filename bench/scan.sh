@@ -90,13 +90,6 @@ server_available() {
     *) true ;;
   esac
 }
-tool_available() {
-  case $1 in
-    tlsdoctor) true ;;
-    testssl) command -v testssl >/dev/null || command -v testssl.sh >/dev/null ;;
-    *) command -v "$1" >/dev/null ;;
-  esac
-}
 
 # run_tool TOOL SERVER ROUND -> appends "server tool round ms conns rss" to $RESULTS
 RESULTS=$WORK/results
@@ -139,15 +132,6 @@ run_tool() {
   echo "$server $tool $round $((t1 - t0)) $n $rss" >>"$RESULTS"
 }
 
-for round in $(seq "$ROUNDS"); do
-  for server in $SERVERS; do
-    server_available "$server" || continue
-    for tool in $TOOLS; do
-      tool_available "$tool" || continue
-      run_tool "$tool" "$server" "$round"
-    done
-  done
-  echo "round $round of $ROUNDS done" >&2
-done
+run_rounds
 
 print_table "$RESULTS"

@@ -57,13 +57,6 @@ server_available() {
     postgres) ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 ;;
   esac
 }
-tool_available() {
-  case $1 in
-    tlsdoctor) true ;;
-    testssl) command -v testssl >/dev/null || command -v testssl.sh >/dev/null ;;
-    *) command -v "$1" >/dev/null ;;
-  esac
-}
 # The protocol's name for each tool.
 sslscan_option() { case $1 in postgres) echo --starttls-psql ;; *) echo "--starttls-$1" ;; esac; }
 testssl_proto() { echo "$1"; }
@@ -99,15 +92,6 @@ run_tool() {
   echo "$server $tool $round $((t1 - t0)) $n $rss" >>"$RESULTS"
 }
 
-for round in $(seq "$ROUNDS"); do
-  for server in $SERVERS; do
-    server_available "$server" || continue
-    for tool in $TOOLS; do
-      tool_available "$tool" || continue
-      run_tool "$tool" "$server" "$round"
-    done
-  done
-  echo "round $round of $ROUNDS done" >&2
-done
+run_rounds
 
 print_table "$RESULTS"

@@ -186,35 +186,41 @@ async fn smtp<S: AsyncRead + AsyncWrite + Unpin>(
     d: &mut Dialogue<'_, S>,
     hello: &str,
 ) -> Result<DialogueOutcome, Stop> {
-    let greeting = reply(d, "the greeting").await?;
-    if greeting.code != 220 {
-        return Err(DialogueOutcome::Declined {
-            reply: greeting.text(),
-            code: None,
-        });
-    }
     let hello = format!("{hello} {CLIENT_NAME}");
-    d.send(format!("{hello}\r\n").as_bytes(), &hello).await?;
-    let capabilities = reply(d, "the reply to EHLO").await?;
-    let advertised = capabilities.code == 250
-        && capabilities.lines.iter().skip(1).any(|l| {
-            l.get(4..)
-                .is_some_and(|k| k.trim().eq_ignore_ascii_case("STARTTLS"))
-        });
-    d.send_upgrade("STARTTLS").await?;
-    let answer = reply(d, "the reply to STARTTLS").await?;
-    Ok(upgrade_answer(
-        answer.code == 220,
-        advertised,
-        &capabilities.text(),
-        answer.text(),
-    ))
+    let listed = |r: &Reply| {
+        r.code == 250
+            && r.lines.iter().skip(1).any(|l| {
+                l.get(4..)
+                    .is_some_and(|k| k.trim().eq_ignore_ascii_case("STARTTLS"))
+            })
+    };
+    numbered_upgrade(d, &hello, listed, "STARTTLS", 220).await
 }
 
 /// RFC 4217 §4: `AUTH TLS`, after `FEAT` (RFC 2389) to see whether it is
 /// offered.
 async fn ftp<S: AsyncRead + AsyncWrite + Unpin>(
     d: &mut Dialogue<'_, S>,
+) -> Result<DialogueOutcome, Stop> {
+    let listed = |r: &Reply| {
+        r.code == 211
+            && r.lines.iter().any(|l| {
+                let l = l.trim().to_ascii_uppercase();
+                l.starts_with("AUTH") && l.contains("TLS")
+            })
+    };
+    numbered_upgrade(d, "FEAT", listed, "AUTH TLS", 234).await
+}
+
+/// The dialogue of the protocols with numbered replies (SMTP, LMTP, FTP):
+/// a `220` greeting, `ask` for the capabilities (`listed` says whether
+/// they offer the upgrade), then `upgrade`, answered `go_ahead` to proceed.
+async fn numbered_upgrade<S: AsyncRead + AsyncWrite + Unpin>(
+    d: &mut Dialogue<'_, S>,
+    ask: &str,
+    listed: impl Fn(&Reply) -> bool,
+    upgrade: &str,
+    go_ahead: u16,
 ) -> Result<DialogueOutcome, Stop> {
     let greeting = reply(d, "the greeting").await?;
     if greeting.code != 220 {
@@ -223,19 +229,16 @@ async fn ftp<S: AsyncRead + AsyncWrite + Unpin>(
             code: None,
         });
     }
-    d.send(b"FEAT\r\n", "FEAT").await?;
-    let features = reply(d, "the reply to FEAT").await?;
-    let advertised = features.code == 211
-        && features.lines.iter().any(|l| {
-            let l = l.trim().to_ascii_uppercase();
-            l.starts_with("AUTH") && l.contains("TLS")
-        });
-    d.send_upgrade("AUTH TLS").await?;
-    let answer = reply(d, "the reply to AUTH TLS").await?;
+    d.send(format!("{ask}\r\n").as_bytes(), ask).await?;
+    let command = ask.split(' ').next().unwrap_or(ask);
+    let capabilities = reply(d, &format!("the reply to {command}")).await?;
+    let advertised = listed(&capabilities);
+    d.send_upgrade(upgrade).await?;
+    let answer = reply(d, &format!("the reply to {upgrade}")).await?;
     Ok(upgrade_answer(
-        answer.code == 234,
+        answer.code == go_ahead,
         advertised,
-        &features.text(),
+        &capabilities.text(),
         answer.text(),
     ))
 }
