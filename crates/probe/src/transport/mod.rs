@@ -7,8 +7,8 @@
 
 mod binary;
 mod dialogue;
-mod proxy;
-mod starttls;
+pub(crate) mod proxy;
+pub(crate) mod starttls;
 
 use std::net::IpAddr;
 
