@@ -234,19 +234,27 @@ async fn one_handshake(
                     // none is coming. Servers without TLS 1.3 tickets
                     // (PostgreSQL, Dovecot, nginx with tickets off) no
                     // longer hold the scan for the whole wait.
+                    // The exchange ends as soon as a ticket is stored: a
+                    // server may not answer at all (`openssl s_server -www`
+                    // ignores HEAD), and a one-connection-at-a-time server
+                    // serves nobody else meanwhile.
                     let wait = options.timeout.min(TICKET_WAIT);
-                    match target.transport.starttls {
-                        Some(protocol) => {
-                            let _ = tokio::time::timeout(
-                                wait,
-                                crate::transport::after_tls(&mut tls, protocol, target, wait),
-                            )
-                            .await;
+                    let host = crate::http::host_header(&target.host, target.port);
+                    let exchange = async {
+                        match target.transport.starttls {
+                            Some(protocol) => {
+                                let _ =
+                                    crate::transport::after_tls(&mut tls, protocol, target, wait)
+                                        .await;
+                            }
+                            None => {
+                                let _ = crate::http::request(&mut tls, &host, "HEAD", wait).await;
+                            }
                         }
-                        None => {
-                            let host = crate::http::host_header(&target.host, target.port);
-                            let _ = crate::http::request(&mut tls, &host, "HEAD", wait).await;
-                        }
+                    };
+                    tokio::select! {
+                        _ = exchange => {}
+                        _ = sessions.notify.notified() => {}
                     }
                     if !sessions.stored() {
                         wait_for_session(&mut tls, sessions, LATE_TICKET_WAIT).await;
