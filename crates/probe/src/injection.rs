@@ -21,11 +21,15 @@ use wire::registry::{CipherSuite, ProtocolVersion};
 use crate::tee::Received;
 use crate::{elapsed_ms, ProbeOptions};
 
-/// How long to wait inside TLS for an answer to the injected command. A
+/// The longest wait inside TLS for an answer to the injected command. A
 /// vulnerable server answers as soon as the handshake is done (its reply
-/// was waiting in its buffer); a patched one stays silent, so this is also
-/// the price of every "not vulnerable".
+/// was waiting in its buffer), one round trip after its last handshake
+/// flight; a patched one stays silent, so the wait is the price of every
+/// "not vulnerable": [`WAIT_ROUND_TRIPS`] handshakes' time, at least
+/// [`MIN_INJECTION_WAIT`], at most this.
 pub(crate) const INJECTION_WAIT: Duration = Duration::from_millis(1500);
+pub(crate) const MIN_INJECTION_WAIT: Duration = Duration::from_millis(300);
+const WAIT_ROUND_TRIPS: u32 = 8;
 /// Never keep more than this of what the server sends unasked.
 const MAX_READ: usize = 4096;
 /// The most lines kept, and the most characters of each.
@@ -69,6 +73,7 @@ where
         wait_ms: 0,
     };
     let mut flight = ServerFlight::default();
+    let handshake_started = Instant::now();
     match crate::handshake::channel(stream, target, sni, options, &received).await {
         Ok(mut tls) => {
             let (_, conn) = tls.get_ref();
@@ -80,7 +85,9 @@ where
                     .negotiated_cipher_suite()
                     .map(|s| CipherSuite(u16::from(s.suite()))),
             };
-            let wait = INJECTION_WAIT.min(options.timeout);
+            let wait = (handshake_started.elapsed() * WAIT_ROUND_TRIPS)
+                .clamp(MIN_INJECTION_WAIT, INJECTION_WAIT)
+                .min(options.timeout);
             let (data, end) = read_unasked(&mut tls, wait).await;
             injection.after_tls = lines(&data);
             injection.after_tls_bytes = data.len() as u64;
@@ -310,6 +317,7 @@ mod tests {
             matches!(i.end, Some(ConnectionEnd::Timeout { .. })),
             "{i:?}"
         );
-        assert_eq!(i.wait_ms, 1500);
+        // A loopback handshake takes milliseconds: the shortest wait.
+        assert_eq!(i.wait_ms, MIN_INJECTION_WAIT.as_millis() as u64);
     }
 }
