@@ -319,7 +319,13 @@ pub(crate) fn transport_text(stage: &model::StageObservation) -> String {
         model::DialogueOutcome::Declined { reply, .. } => {
             format!("{what} refused: {}", crate::text::sanitize(reply))
         }
-        model::DialogueOutcome::NotOffered { .. } => format!("{what}: not offered"),
+        model::DialogueOutcome::NotOffered {
+            capabilities,
+            reply,
+        } => format!(
+            "{what}: not offered ({})",
+            crate::text::sanitize(reply.as_deref().unwrap_or(capabilities))
+        ),
         model::DialogueOutcome::Unexpected { reply, .. } => {
             format!(
                 "{what}: unexpected answer ({})",

@@ -246,9 +246,18 @@ fn print_scan(
     }
     if !crate::scan::scanned(report) {
         let why = if report.incomplete.iter().any(|n| n.contains("--deadline")) {
-            "the deadline passed before any TLS or SSL hello got a ServerHello"
+            "the deadline passed before any TLS or SSL hello got a ServerHello".to_string()
+        } else if report
+            .incomplete
+            .iter()
+            .any(|n| n.contains("STARTTLS") || n.contains("the proxy"))
+        {
+            format!(
+                "no connection got past the STARTTLS dialogue or the proxy; `tlsdoctor diagnose {}` with the same options says why",
+                args.target.as_deref().unwrap_or("HOST:PORT")
+            )
         } else {
-            "no TLS or SSL handshake got a ServerHello"
+            "no TLS or SSL handshake got a ServerHello".to_string()
         };
         eprintln!("tlsdoctor: the target could not be scanned ({why})");
         return Ok(ExitCode::from(1));
