@@ -72,6 +72,7 @@ pub(crate) fn scan_report(mut protocols: Protocols, chain: ChainReport) -> ScanR
             port: 443,
             ip: None,
             sni: Some("localhost".into()),
+            transport: None,
         },
         protocols,
         signature_algorithms: Vec::new(),

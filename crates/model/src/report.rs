@@ -245,6 +245,10 @@ pub struct TargetReport {
     pub port: u16,
     pub ip: Option<IpAddr>,
     pub sni: Option<String>,
+    /// `STARTTLS smtp`, `via http://proxy:3128`: how the server was reached
+    /// when not over plain TCP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<String>,
 }
 
 /// What the chosen client and the server agreed on, when they did.

@@ -24,6 +24,18 @@ impl Transport {
     pub fn is_plain(&self) -> bool {
         self.starttls.is_none() && self.proxy.is_none()
     }
+
+    /// `STARTTLS smtp`, `via socks5://proxy:1080`, both, or `None` on plain TCP.
+    pub fn describe(&self) -> Option<String> {
+        let starttls = self.starttls.map(|p| format!("STARTTLS {p}"));
+        let proxy = self.proxy.as_ref().map(|p| format!("via {}", p.display()));
+        match (starttls, proxy) {
+            (None, None) => None,
+            (Some(s), None) => Some(s),
+            (None, Some(p)) => Some(p),
+            (Some(s), Some(p)) => Some(format!("{s} {p}")),
+        }
+    }
 }
 
 /// The application protocols whose plaintext sessions upgrade to TLS, each

@@ -199,6 +199,7 @@ pub(crate) fn report(obs: &Observations, ctx: &Context) -> Report {
             port: target.as_ref().map(|t| t.port).unwrap_or(0),
             ip: main.and_then(|p| p.ip),
             sni: target.as_ref().and_then(|t| t.sni.clone()),
+            transport: target.as_ref().and_then(|t| t.transport.describe()),
         },
         client: ctx.client.name.to_string(),
         verdict,

@@ -33,12 +33,14 @@ pub fn report(obs: &Observations, ctx: &ScanContext) -> ScanReport {
             port: t.port,
             ip: obs.probes.iter().find_map(|p| p.ip),
             sni: t.sni.clone(),
+            transport: t.transport.describe(),
         },
         None => TargetReport {
             host: String::new(),
             port: 0,
             ip: None,
             sni: None,
+            transport: None,
         },
     };
     if let Some(dns) = &obs.dns {

@@ -17,6 +17,10 @@ pub fn scan(report: &ScanReport, style: Style) -> String {
         Some(sni) => format!("SNI {}", clean(sni)),
         None => "no SNI".into(),
     };
+    let sni = match &t.transport {
+        Some(how) => format!("{sni}, {}", clean(how)),
+        None => sni,
+    };
     let _ = writeln!(
         out,
         "{} {}:{}{} — {}, {} connections in {} ms",

@@ -19,6 +19,10 @@ pub fn diagnosis(report: &Report, style: Style) -> String {
         Some(sni) => format!("SNI {}", clean(sni)),
         None => "no SNI".into(),
     };
+    let sni = match &report.target.transport {
+        Some(how) => format!("{sni}, {}", clean(how)),
+        None => sni,
+    };
     let _ = writeln!(
         out,
         "{} {}:{}{} — as client \"{}\", {}",
