@@ -17,6 +17,7 @@ mod finish;
 pub mod fixes;
 #[cfg(test)]
 mod fixtures;
+pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod grade;

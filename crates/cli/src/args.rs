@@ -68,6 +68,19 @@ pub enum Command {
         after_help = "Example:\n  tlsdoctor explain \"curl: (60) SSL certificate problem: certificate has expired\"\n  journalctl -u nginx | tlsdoctor explain -\n  tlsdoctor explain error.log --json"
     )]
     Explain(ExplainArgs),
+    /// Diagnose or scan a list of endpoints, resumably, into SQLite or PostgreSQL.
+    #[command(
+        after_help = "Example:\n  tlsdoctor batch hosts.txt --concurrency 64 --out results.jsonl\n  tlsdoctor batch hosts.txt --depth scan --db postgres://tlsdoctor@db.internal/fleet\n  tlsdoctor batch --worker --db postgres://tlsdoctor@db.internal/fleet\n  tlsdoctor report --db tlsdoctor.db --expiring 30"
+    )]
+    Batch(BatchArgs),
+    /// What a batch store holds: expiring certificates, grades, failures by code, changes since the previous run.
+    #[command(
+        after_help = "Example:\n  tlsdoctor report --db tlsdoctor.db\n  tlsdoctor report --db tlsdoctor.db --format html > fleet.html"
+    )]
+    Report(ReportArgs),
+    /// Judge every stored result again from its observations, with this version's rules.
+    #[command(after_help = "Example:\n  tlsdoctor rejudge --db tlsdoctor.db")]
+    Rejudge(RejudgeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Example:\n  tlsdoctor completions bash > /etc/bash_completion.d/tlsdoctor"
@@ -269,6 +282,144 @@ pub struct ScanArgs {
     /// certificate verdicts).
     #[arg(long, value_name = "FILE", conflicts_with = "save_observations")]
     pub replay: Option<PathBuf>,
+}
+
+/// How deep `batch` looks at each target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Depth {
+    /// One diagnosis per target (a few connections): does a browser connect, and if not, why.
+    Diagnose,
+    /// A full scan per target: protocols, suites, vulnerabilities, grade.
+    Scan,
+}
+
+impl Depth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Depth::Diagnose => "diagnose",
+            Depth::Scan => "scan",
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct BatchArgs {
+    /// File of targets, one per line (`-` for standard input): HOST[:PORT],
+    /// a URL, or HOST:PORT@IP to connect to IP; `#` comments and blank lines
+    /// are skipped. Not with --worker.
+    #[arg(required_unless_present = "worker", conflicts_with = "worker")]
+    pub targets: Option<String>,
+    /// Where runs and results are kept: a SQLite file, or a postgres:// URL
+    /// shared by workers on many machines.
+    #[arg(long, value_name = "PATH|URL", default_value = "tlsdoctor.db")]
+    pub db: String,
+    /// Diagnose each target, or scan it.
+    #[arg(long, value_enum, default_value_t = Depth::Diagnose)]
+    pub depth: Depth,
+    /// Targets worked on at once, in all.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+    /// Targets worked on at once per host (the IP when the target gives one, else the name).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    pub per_host: u32,
+    /// At most this many targets started per second per host (0: no limit);
+    /// a host that answers like a rate limiter is slowed down further.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub per_host_rate: f64,
+    /// Also write each result as a JSON line to this file (rewritten from the
+    /// store when a run resumes, so it holds each result once).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print nothing on standard output (results stay in the store).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Work on the store's unfinished runs (PostgreSQL queue) instead of
+    /// adding a list: start any number, on any machines.
+    #[arg(long)]
+    pub worker: bool,
+    /// Only add the list to the store as a run; `batch --worker` processes do the work.
+    #[arg(long, conflicts_with = "worker")]
+    pub enqueue_only: bool,
+    /// Take only the targets whose position modulo N is I (e.g. `--shard 2/8`
+    /// for the third of eight indexed jobs).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
+    /// Seconds a claimed target stays with this process without a renewal;
+    /// a killed worker's targets go back to the queue after it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0)]
+    pub lease: f64,
+    /// Seconds to wait for each network step.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub timeout: f64,
+    /// Bound on each target's scan, in seconds (--depth scan).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub deadline: f64,
+    /// Extra trusted root certificates (PEM).
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Ask this DNS server (IP or IP:PORT, port 53 by default) instead of the system resolver.
+    #[arg(long, value_name = "IP[:PORT]", value_parser = parse_resolver)]
+    pub resolver: Option<std::net::SocketAddr>,
+    /// Never ask anyone but the targets (no AIA, OCSP or CRL fetches).
+    #[arg(long)]
+    pub no_fetch: bool,
+}
+
+pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("--shard {text:?}: use I/N, e.g. 0/4"))?;
+    let i: u64 = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("--shard {text:?}: I is not a number"))?;
+    let n: u64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("--shard {text:?}: N is not a number"))?;
+    if n == 0 || i >= n {
+        return Err(format!(
+            "--shard {text:?}: I must be 0 to N-1 and N at least 1"
+        ));
+    }
+    Ok((i, n))
+}
+
+/// Output formats of `report`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+    Html,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// The batch store: a SQLite file or a postgres:// URL.
+    #[arg(long, value_name = "PATH|URL", default_value = "tlsdoctor.db")]
+    pub db: String,
+    /// The run to report (its id); the newest by default.
+    #[arg(long, value_name = "ID")]
+    pub run: Option<String>,
+    /// List certificates that expire within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub expiring: i64,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+#[derive(Args)]
+pub struct RejudgeArgs {
+    /// The batch store: a SQLite file or a postgres:// URL.
+    #[arg(long, value_name = "PATH|URL", default_value = "tlsdoctor.db")]
+    pub db: String,
+    /// Only this run (its id); every run by default.
+    #[arg(long, value_name = "ID")]
+    pub run: Option<String>,
+    /// Extra trusted root certificates (PEM).
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Args)]

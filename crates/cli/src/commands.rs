@@ -34,6 +34,9 @@ pub async fn run(command: Command, style: Style) -> Result<ExitCode> {
         Command::Listen(args) => listen(args, style).await,
         Command::Compare(args) => compare(args, style).await,
         Command::Explain(args) => explain(args, style),
+        Command::Batch(args) => crate::batch::batch(args).await,
+        Command::Report(args) => crate::batch::report(args, style).await,
+        Command::Rejudge(args) => crate::batch::rejudge(args).await,
     }
 }
 

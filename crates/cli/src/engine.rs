@@ -227,7 +227,17 @@ impl Planner for DiagnosePlan<'_> {
 
 /// Runs a diagnosis and returns the report with the observations behind it.
 pub async fn diagnose(job: &Diagnose) -> (Report, Observations) {
-    let (mut report, obs) = run(&job.target, &job.probe, None, &DiagnosePlan(&job.context)).await;
+    diagnose_with(&job.target, &job.probe, &job.context).await
+}
+
+/// [`diagnose`] with borrowed parts: `batch` shares one context (its trust
+/// stores) among all the diagnoses it runs at once.
+pub async fn diagnose_with(
+    target: &Target,
+    probe: &ProbeOptions,
+    context: &Context,
+) -> (Report, Observations) {
+    let (mut report, obs) = run(target, probe, None, &DiagnosePlan(context)).await;
     report.elapsed_ms = obs.elapsed_ms.unwrap_or_default();
     (report, obs)
 }

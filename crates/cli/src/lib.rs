@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod args;
+pub mod batch;
 pub mod capture;
 pub mod commands;
 pub mod compare;

@@ -57,13 +57,17 @@ impl Planner for ScanPlan<'_> {
 
 /// Runs a scan and returns the report with the observations behind it.
 pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
-    let (report, obs) = crate::engine::run(
-        &job.target,
-        &job.probe,
-        job.deadline,
-        &ScanPlan(&job.context),
-    )
-    .await;
+    scan_with(&job.target, &job.probe, job.deadline, &job.context).await
+}
+
+/// [`scan`] with borrowed parts, for `batch` (one context for all scans).
+pub async fn scan_with(
+    target: &Target,
+    probe: &ProbeOptions,
+    deadline: Option<Duration>,
+    context: &ScanContext,
+) -> (ScanReport, Observations) {
+    let (report, obs) = crate::engine::run(target, probe, deadline, &ScanPlan(context)).await;
     (scan::complete(report, &obs), obs)
 }
 

@@ -1,6 +1,7 @@
 //! Reports for people (terminal) and programs (JSON).
 
 pub mod explain;
+pub mod fleet;
 pub mod scan;
 pub mod terminal;
 mod vulns;
