@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use model::{Observations, Report, ScanReport, Verdict};
+use model::{Code, Observations, Report, ScanReport, Verdict};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -91,17 +91,21 @@ pub fn diagnosis_facts(report: &Report, obs: &Observations) -> TargetFacts {
     }
 }
 
-/// The facts of a `scan` result: failed when no hello got a ServerHello,
-/// warning when the first chain has a verdict (a client would refuse it).
-pub fn scan_facts(report: &ScanReport) -> TargetFacts {
+/// The facts of a `scan` result: failed when no hello got a ServerHello
+/// (with the connection's failure as the code: `dns_failed`,
+/// `tcp_refused`, `tcp_timeout`, else `not_tls`), warning when the first
+/// chain has a verdict (a client would refuse it).
+pub fn scan_facts(report: &ScanReport, obs: &Observations) -> TargetFacts {
     let scanned = report
         .protocols
         .iter()
         .any(|(_, p)| p.supported == Some(true));
     let chain = report.certificates.first();
-    let code = chain
-        .and_then(|c| c.verdict)
-        .map(|c| c.as_str().to_string());
+    let code = match chain.and_then(|c| c.verdict) {
+        Some(code) => Some(code.as_str().to_string()),
+        None if !scanned => Some(unreached_code(obs).to_string()),
+        None => None,
+    };
     let status = if !scanned {
         Status::Failed
     } else if code.is_some() {
@@ -135,6 +139,34 @@ pub struct RunInfo {
     pub finished: Option<OffsetDateTime>,
     /// The run the changes are measured against.
     pub previous: Option<String>,
+}
+
+/// Why a scan reached no TLS server, in the codes `diagnose` gives for the
+/// same connection outcomes (judge/tcp.rs).
+fn unreached_code(obs: &Observations) -> &'static str {
+    use model::TcpOutcome;
+    if obs
+        .dns
+        .as_ref()
+        .is_some_and(|d| d.error.is_some() && d.addresses.is_empty())
+    {
+        return Code::DnsFailed.as_str();
+    }
+    if obs
+        .probes
+        .iter()
+        .any(|p| matches!(p.tcp, TcpOutcome::Connected { .. }))
+    {
+        // Connected, yet no ServerHello anywhere: not a TLS port (or a
+        // STARTTLS / proxy dialogue that failed, which the report notes).
+        return Code::NotTls.as_str();
+    }
+    match obs.probes.first().map(|p| &p.tcp) {
+        Some(TcpOutcome::Refused { .. }) => Code::TcpRefused.as_str(),
+        Some(TcpOutcome::NotAttempted) => Code::DnsFailed.as_str(),
+        Some(_) => Code::TcpTimeout.as_str(),
+        None => Code::NotTls.as_str(),
+    }
 }
 
 /// One stored result, as the summary reads it.

@@ -318,6 +318,97 @@ fn postgres_workers_share_one_queue_without_duplicates() {
         assert_eq!(summary["summary"]["results"], 210, "{summary:#}");
         assert!(summary["run"]["finished"].is_string(), "{summary:#}");
     }
+    // Static shards: three processes started at once with the same list
+    // share one run (the next generation) and split it.
+    let outs: Vec<_> = (0..3)
+        .map(|i| fleet.pki.dir.path(&format!("shard-{i}.jsonl")))
+        .collect();
+    let children = outs
+        .iter()
+        .enumerate()
+        .map(|(i, out)| {
+            tlsdoctor()
+                .args(batch_args(&fleet, &url))
+                .arg(&fleet.list)
+                .args(["--shard", &format!("{i}/3"), "--quiet", "--out"])
+                .arg(out)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("shard starts")
+        })
+        .collect();
+    wait_all(children, Duration::from_secs(120));
+    let mut seen = BTreeMap::new();
+    for (i, out) in outs.iter().enumerate() {
+        let mut mine = BTreeMap::new();
+        lines(out, &mut mine);
+        assert!(
+            mine.keys().all(|seq| seq % 3 == i as i64),
+            "shard {i} took another's target"
+        );
+        for (seq, line) in mine {
+            assert!(seen.insert(seq, line).is_none());
+        }
+    }
+    check_complete(&fleet, &seen);
+    let summary = report(&url);
+    assert!(
+        summary["run"]["id"].as_str().unwrap().ends_with("-3"),
+        "{summary:#}"
+    );
+    assert!(summary["run"]["finished"].is_string(), "{summary:#}");
+}
+
+#[test]
+fn scan_depth_stores_grades_and_reports_them() {
+    let Some(fleet) = fleet("batch-scan", 7) else {
+        return;
+    };
+    let db = fleet.pki.dir.path("scan.db").display().to_string();
+    let out = tlsdoctor()
+        .args(batch_args(&fleet, &db))
+        .arg(&fleet.list)
+        .args(["--depth", "scan"])
+        .output()
+        .expect("batch runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut seen = BTreeMap::new();
+    let path = fleet
+        .pki
+        .dir
+        .write("scan.jsonl", &String::from_utf8_lossy(&out.stdout));
+    lines(&path, &mut seen);
+    check_complete(&fleet, &seen);
+    for (seq, line) in &seen {
+        if line["status"] == "ok" {
+            assert!(
+                line["grade"].is_string(),
+                "result {seq} has no grade: {line}"
+            );
+            assert!(
+                line["report"]["protocols"].is_object(),
+                "result {seq}: a scan report"
+            );
+        } else {
+            assert!(
+                line["grade"].is_null(),
+                "an unreachable target is not graded: {line}"
+            );
+        }
+    }
+    let summary = report(&db);
+    let graded: u64 = summary["summary"]["grades"]
+        .as_object()
+        .expect("grades")
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(graded, 6, "{summary:#}");
 }
 
 #[test]

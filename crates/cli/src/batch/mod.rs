@@ -509,7 +509,10 @@ pub async fn rejudge(args: RejudgeArgs) -> Result<ExitCode> {
                     client_identity: false,
                 };
                 let report = crate::scan::judge(&obs, &context);
-                (fleet::scan_facts(&report), serde_json::to_string(&report)?)
+                (
+                    fleet::scan_facts(&report, &obs),
+                    serde_json::to_string(&report)?,
+                )
             } else {
                 let context = analysis::Context {
                     now,

@@ -283,7 +283,7 @@ async fn run_target(
         Depth::Scan => {
             let (report, obs) =
                 crate::scan::scan_with(&target, &settings.probe, settings.deadline, &scan).await;
-            let facts = fleet::scan_facts(&report);
+            let facts = fleet::scan_facts(&report, &obs);
             (
                 serde_json::to_string(&report),
                 serde_json::to_string(&obs),
