@@ -383,6 +383,47 @@ mod tests {
         }
     }
 
+    /// Observations as a scan records them: one SSLv2 version probe with
+    /// this TCP outcome (recorded from `scan` against a closed port).
+    fn probe_with(tcp: serde_json::Value, dns_error: bool) -> Observations {
+        serde_json::from_value(serde_json::json!({
+            "target": null,
+            "dns": {"skipped": false, "addresses": if dns_error { serde_json::json!([]) } else { serde_json::json!(["127.0.0.1"]) },
+                    "error": if dns_error { serde_json::json!("no such host") } else { serde_json::Value::Null }, "elapsed_ms": 0},
+            "probes": if dns_error { serde_json::json!([]) } else { serde_json::json!([{
+                "request": {"purpose": "version", "version": 2, "kind": {"type": "ssl2", "cipher_specs": [65664]}},
+                "ip": "127.0.0.1", "tcp": tcp, "flight": null, "handshake": null, "elapsed_ms": 0}]) },
+        }))
+        .expect("recorded observations")
+    }
+
+    #[test]
+    fn an_unreached_scan_names_the_connections_failure() {
+        let empty = crate::fixtures::scan_report(
+            model::Protocols::default(),
+            crate::fixtures::chain("RSA", 2048, true),
+        );
+        let facts = |obs: &Observations| scan_facts(&empty, obs);
+        let refused = probe_with(
+            serde_json::json!({"outcome": "refused", "message": "Connection refused (os error 111)"}),
+            false,
+        );
+        assert_eq!(facts(&refused).status, Some(Status::Failed));
+        assert_eq!(facts(&refused).code.as_deref(), Some("tcp_refused"));
+        let timeout = probe_with(
+            serde_json::json!({"outcome": "timeout", "after_ms": 5000}),
+            false,
+        );
+        assert_eq!(facts(&timeout).code.as_deref(), Some("tcp_timeout"));
+        let plain = probe_with(
+            serde_json::json!({"outcome": "connected", "elapsed_ms": 0}),
+            false,
+        );
+        assert_eq!(facts(&plain).code.as_deref(), Some("not_tls"));
+        let dns = probe_with(serde_json::Value::Null, true);
+        assert_eq!(facts(&dns).code.as_deref(), Some("dns_failed"));
+    }
+
     #[test]
     fn summary_counts_groups_and_windows() {
         let now = datetime!(2026-12-01 0:00 UTC);
