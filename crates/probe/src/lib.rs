@@ -110,20 +110,28 @@ async fn run_one(
     // Not a connection to the target: the CA's web server named in a
     // certificate (its issuer, its OCSP responder, its CRL).
     let fetched = match &request.kind {
-        ProbeKind::FetchIssuer { url } => Some(fetch::issuer(url, addresses, options).await),
-        ProbeKind::FetchOcsp { url, request } => {
-            Some(fetch::fetch(url, fetch::Ask::Ocsp { request }, addresses, options).await)
+        ProbeKind::FetchIssuer { url } => {
+            Some(Box::pin(fetch::issuer(url, addresses, options)).await)
         }
+        ProbeKind::FetchOcsp { url, request } => Some(
+            Box::pin(fetch::fetch(
+                url,
+                fetch::Ask::Ocsp { request },
+                addresses,
+                options,
+            ))
+            .await,
+        ),
         ProbeKind::FetchCrl { url } => {
             let ask = fetch::Ask::Get {
                 max_body: fetch::MAX_CRL,
             };
-            Some(fetch::fetch(url, ask, addresses, options).await)
+            Some(Box::pin(fetch::fetch(url, ask, addresses, options)).await)
         }
         _ => None,
     };
     if let ProbeKind::LookupCaa { name } = &request.kind {
-        let caa = caa::lookup(name, options.resolver, options.timeout).await;
+        let caa = Box::pin(caa::lookup(name, options.resolver, options.timeout)).await;
         return ProbeRecord {
             request,
             ip: None,
@@ -160,7 +168,7 @@ async fn run_one(
         }
         _ => transport::Upgrade::default(),
     };
-    let opened = transport::open_with(target, addresses, options, upgrade).await;
+    let opened = Box::pin(transport::open_with(target, addresses, options, upgrade)).await;
     let stream = opened.stream;
     let past_go_ahead = opened.past_go_ahead;
     let mut record = ProbeRecord {
@@ -177,11 +185,13 @@ async fn run_one(
     if let Some(stream) = stream {
         match &record.request.kind {
             ProbeKind::Hello(spec) => {
-                record.flight = Some(hello::exchange(stream, spec, options.timeout).await);
+                record.flight =
+                    Some(Box::pin(hello::exchange(stream, spec, options.timeout)).await);
             }
             ProbeKind::Ssl2 { cipher_specs } => {
-                record.flight =
-                    Some(hello::exchange_ssl2(stream, cipher_specs, options.timeout).await);
+                record.flight = Some(
+                    Box::pin(hello::exchange_ssl2(stream, cipher_specs, options.timeout)).await,
+                );
             }
             // Handled before connecting to the target.
             ProbeKind::FetchIssuer { .. }
@@ -190,22 +200,34 @@ async fn run_one(
             | ProbeKind::LookupCaa { .. } => {}
             ProbeKind::Vulnerability(probe) => {
                 record.flight = Some(
-                    vulns::run(stream, &past_go_ahead, target, addresses, probe, options).await,
+                    Box::pin(vulns::run(
+                        stream,
+                        &past_go_ahead,
+                        target,
+                        addresses,
+                        probe,
+                        options,
+                    ))
+                    .await,
                 );
             }
             ProbeKind::Finish(spec) => {
-                let (flight, handshake) = finish::finish(stream, spec, options.timeout).await;
+                let (flight, handshake) =
+                    Box::pin(finish::finish(stream, spec, options.timeout)).await;
                 record.flight = flight;
                 record.handshake = Some(handshake);
             }
             ProbeKind::Handshake(spec) if spec.resume.is_some() => {
-                let (flight, handshake) =
-                    handshake::resumption(stream, target, addresses, spec, options).await;
+                let (flight, handshake) = Box::pin(handshake::resumption(
+                    stream, target, addresses, spec, options,
+                ))
+                .await;
                 record.flight = flight;
                 record.handshake = Some(handshake);
             }
             ProbeKind::Handshake(spec) => {
-                let (flight, handshake) = handshake::handshake(stream, target, spec, options).await;
+                let (flight, handshake) =
+                    Box::pin(handshake::handshake(stream, target, spec, options)).await;
                 record.flight = flight;
                 record.handshake = Some(handshake);
             }
@@ -219,4 +241,28 @@ async fn run_one(
 
 fn elapsed_ms(since: Instant) -> u64 {
     since.elapsed().as_millis().try_into().unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod task_size {
+    use super::*;
+
+    /// Every probe is a task, and a fleet run keeps hundreds waiting on
+    /// their servers: the task's own size is memory per open connection.
+    /// Each probe kind's work is boxed, so a task holds only the kind it runs.
+    #[test]
+    fn a_probe_task_stays_small() {
+        let target = Target::new("localhost", 443);
+        let options = ProbeOptions::default();
+        let request = ProbeRequest {
+            purpose: model::Purpose::Handshake,
+            kind: ProbeKind::Ssl2 {
+                cipher_specs: Vec::new(),
+            },
+        };
+        let task = run_one(&target, &[], request, &options);
+        let size = std::mem::size_of_val(&task);
+        eprintln!("run_one future: {size} bytes");
+        assert!(size <= 4096, "run_one's future is {size} bytes");
+    }
 }
