@@ -323,6 +323,46 @@ impl Store {
         shard: Option<(u64, u64)>,
     ) -> Result<Vec<Claimed>> {
         let now = now_ms();
+        // Pending targets first, then expired leases: two conditions on
+        // one state each, so that both are range scans of the
+        // (run_id, state, seq) index and a claim costs the rows it takes,
+        // not the run's length (an OR over both states scanned every done
+        // row again on each claim: quadratic in the list).
+        let mut claimed = self
+            .claim_where(run_id, owner, lease, limit, shard, "state = 'pending'", now)
+            .await?;
+        let missing = limit - claimed.len() as i64;
+        if missing > 0 {
+            claimed.extend(
+                self.claim_where(
+                    run_id,
+                    owner,
+                    lease,
+                    missing,
+                    shard,
+                    "state = 'leased' AND lease_until_ms < $4",
+                    now,
+                )
+                .await?,
+            );
+        }
+        claimed.sort_by_key(|c| c.seq);
+        Ok(claimed)
+    }
+
+    /// Leases up to `limit` targets that meet `condition` (SQL over the
+    /// targets row; `$4` is now).
+    #[allow(clippy::too_many_arguments)]
+    async fn claim_where(
+        &self,
+        run_id: &str,
+        owner: &str,
+        lease: Duration,
+        limit: i64,
+        shard: Option<(u64, u64)>,
+        condition: &str,
+        now: i64,
+    ) -> Result<Vec<Claimed>> {
         let (index, count) = shard.unwrap_or((0, 1));
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -332,9 +372,7 @@ impl Store {
             "UPDATE targets SET state = 'leased', lease_owner = $1, lease_until_ms = $2, attempts = attempts + 1
              WHERE run_id = $3 AND seq IN (
                SELECT seq FROM targets
-               WHERE run_id = $3
-                 AND (state = 'pending' OR (state = 'leased' AND lease_until_ms < $4))
-                 AND seq % $5 = $6
+               WHERE run_id = $3 AND {condition} AND seq % $5 = $6
                ORDER BY seq LIMIT $7{lock})
              RETURNING seq, spec"
         );
@@ -348,8 +386,7 @@ impl Store {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        let mut claimed = rows
-            .iter()
+        rows.iter()
             .map(|row| {
                 Ok(Claimed {
                     run_id: run_id.to_string(),
@@ -357,9 +394,7 @@ impl Store {
                     spec: row.try_get("spec")?,
                 })
             })
-            .collect::<Result<Vec<_>>>()?;
-        claimed.sort_by_key(|c| c.seq);
-        Ok(claimed)
+            .collect()
     }
 
     /// Renews every lease `owner` holds.
