@@ -261,7 +261,7 @@ mod task_size {
             },
         };
         let task = run_one(&target, &[], request, &options);
-        let size = std::mem::size_of_val(&task);
+        let size = size_of_val(&task);
         eprintln!("run_one future: {size} bytes");
         assert!(size <= 4096, "run_one's future is {size} bytes");
     }
