@@ -472,12 +472,6 @@ pub async fn rejudge(args: RejudgeArgs) -> Result<ExitCode> {
     };
     let (mut judged, mut changed, mut unreadable) = (0u64, 0u64, 0u64);
     for run in &runs {
-        let before: std::collections::HashMap<String, TargetFacts> = store
-            .result_rows(&run.id)
-            .await?
-            .into_iter()
-            .map(|r| (r.target, r.facts))
-            .collect();
         let options: Option<RunOptions> = serde_json::from_str(&run.options).ok();
         let fetch = !options.as_ref().is_some_and(|o| o.no_fetch);
         // The run's own --ca-file, unless one is given now.
@@ -496,12 +490,12 @@ pub async fn rejudge(args: RejudgeArgs) -> Result<ExitCode> {
             system: system.clone(),
             ca_file,
         };
-        for (seq, spec, finished_ms, observations) in store.observations(&run.id).await? {
-            let Ok(obs) = serde_json::from_str::<model::Observations>(&observations) else {
+        for stored in store.observations(&run.id).await? {
+            let Ok(obs) = serde_json::from_str::<model::Observations>(&stored.observations) else {
                 unreadable += 1;
                 continue;
             };
-            let now = store::from_ms(finished_ms);
+            let now = store::from_ms(stored.finished_ms);
             let (facts, report) = if run.depth == Depth::Scan.as_str() {
                 let context = analysis::scan::ScanContext {
                     now,
@@ -528,11 +522,11 @@ pub async fn rejudge(args: RejudgeArgs) -> Result<ExitCode> {
                     serde_json::to_string(&report)?,
                 )
             };
-            if before.get(&spec) != Some(&facts) {
+            if stored.facts != facts {
                 changed += 1;
             }
             store
-                .update_judgement(&run.id, seq, &facts, &report)
+                .update_judgement(&run.id, stored.seq, &facts, &report)
                 .await?;
             judged += 1;
         }

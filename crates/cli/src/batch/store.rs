@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use analysis::fleet::{ResultRow, RunInfo, Status, TargetFacts};
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{AnyPool, Row};
@@ -71,6 +71,16 @@ pub struct NewResult {
     pub elapsed_ms: i64,
     pub facts: TargetFacts,
     pub report: String,
+    pub observations: String,
+}
+
+/// A stored result as `rejudge` reads it: its facts as judged then, and
+/// the observations to judge again.
+#[derive(Clone, Debug)]
+pub struct StoredObservations {
+    pub seq: i64,
+    pub finished_ms: i64,
+    pub facts: TargetFacts,
     pub observations: String,
 }
 
@@ -586,23 +596,23 @@ impl Store {
             .collect()
     }
 
-    /// Every result of a run with what rejudging needs: (seq, target,
-    /// finished_ms, observations JSON).
-    pub async fn observations(&self, run_id: &str) -> Result<Vec<(i64, String, i64, String)>> {
+    /// Every result of a run with what rejudging needs, in list order.
+    pub async fn observations(&self, run_id: &str) -> Result<Vec<StoredObservations>> {
         let rows = sqlx::query(
-            "SELECT seq, spec, finished_ms, observations FROM results WHERE run_id = $1 ORDER BY seq",
+            "SELECT seq, finished_ms, status, code, grade, not_after_ms, leaf_sha256, issuer, observations
+             FROM results WHERE run_id = $1 ORDER BY seq",
         )
         .bind(run_id)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|row| {
-                Ok((
-                    row.try_get("seq")?,
-                    row.try_get("spec")?,
-                    row.try_get("finished_ms")?,
-                    row.try_get("observations")?,
-                ))
+                Ok(StoredObservations {
+                    seq: row.try_get("seq")?,
+                    finished_ms: row.try_get("finished_ms")?,
+                    facts: facts_from(row)?,
+                    observations: row.try_get("observations")?,
+                })
             })
             .collect()
     }
@@ -652,24 +662,11 @@ impl Store {
     }
 }
 
-/// COUNT and SUM come back as BIGINT on PostgreSQL (NUMERIC for SUM: cast
-/// in SQL would differ per dialect, so both integer widths are read).
+/// COUNT(*) and SUM over integer columns are BIGINT on PostgreSQL and
+/// INTEGER on SQLite: both read as i64.
 fn get_count(row: &AnyRow, column: &str) -> Result<i64> {
-    if let Ok(v) = row.try_get::<i64, _>(column) {
-        return Ok(v);
-    }
-    if let Ok(v) = row.try_get::<i32, _>(column) {
-        return Ok(i64::from(v));
-    }
-    if let Ok(v) = row.try_get::<f64, _>(column) {
-        return Ok(v as i64);
-    }
-    if let Ok(v) = row.try_get::<String, _>(column) {
-        return v
-            .parse()
-            .map_err(|_| anyhow::anyhow!("{column} is not a number: {v}"));
-    }
-    bail!("cannot read the count {column}")
+    row.try_get::<i64, _>(column)
+        .with_context(|| format!("cannot read the count {column}"))
 }
 
 fn facts_from(row: &AnyRow) -> Result<TargetFacts> {
