@@ -4,10 +4,35 @@
 //! enumerations and the vulnerability probes all build their hellos here.
 
 use model::{HelloSpec, Target};
-use wire::registry::{CipherSuite, GroupKind, NamedGroup, ProtocolVersion, SignatureScheme};
+use wire::registry::{
+    CipherSuite, GroupKind, KeyExchange, NamedGroup, ProtocolVersion, SignatureScheme,
+};
 
-/// Every suite the registry knows that is usable at `version`, except SCSVs.
+/// Every suite the registry knows that is usable at `version`, except SCSVs,
+/// in offer order ([`offer_rank`]). The scan planner asks for these lists
+/// many times per round, so each version's list is built once.
 pub fn suites(version: ProtocolVersion) -> Vec<CipherSuite> {
+    static BY_VERSION: std::sync::OnceLock<Vec<(ProtocolVersion, Vec<CipherSuite>)>> =
+        std::sync::OnceLock::new();
+    let lists = BY_VERSION.get_or_init(|| {
+        [
+            ProtocolVersion::SSL3,
+            ProtocolVersion::TLS1_0,
+            ProtocolVersion::TLS1_1,
+            ProtocolVersion::TLS1_2,
+            ProtocolVersion::TLS1_3,
+        ]
+        .into_iter()
+        .map(|v| (v, registry_suites(v)))
+        .collect()
+    });
+    match lists.iter().find(|(v, _)| *v == version) {
+        Some((_, list)) => list.clone(),
+        None => registry_suites(version),
+    }
+}
+
+fn registry_suites(version: ProtocolVersion) -> Vec<CipherSuite> {
     let mut suites: Vec<CipherSuite> = CipherSuite::ALL
         .iter()
         .filter(|info| info.min_version <= version && version <= info.max_version)
@@ -15,6 +40,25 @@ pub fn suites(version: ProtocolVersion) -> Vec<CipherSuite> {
         .filter(|s| !s.is_scsv())
         .collect();
     suites.sort_by_key(|s| offer_rank(*s));
+    suites
+}
+
+/// The same suites, those cheapest for the server to answer first: for a
+/// probe that asks about something other than the key exchange (extensions,
+/// ALPN, encrypt-then-MAC, the default certificate, heartbeat, CCS), a
+/// server that follows the client's order then picks a suite whose first
+/// flight carries no signature (RSA key transport, static (EC)DH: RFC 5246
+/// §7.4.3, the ServerKeyExchange is omitted) instead of signing an ECDHE
+/// share or, worst, generating a DHE key. A one-core server answers a scan
+/// sooner; the offer still holds every suite, so what the server accepts is
+/// unchanged, and a server that enforces its own order picks as before.
+pub fn cheap_first(mut suites: Vec<CipherSuite>) -> Vec<CipherSuite> {
+    suites.sort_by_key(|s| match s.info().map(|i| i.kx) {
+        Some(KeyExchange::Rsa | KeyExchange::Dh | KeyExchange::Ecdh) => 0,
+        Some(KeyExchange::Ecdhe) => 1,
+        Some(KeyExchange::Dhe) => 3,
+        _ => 2,
+    });
     suites
 }
 

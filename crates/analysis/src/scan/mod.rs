@@ -17,10 +17,13 @@
 //!   of the enumeration *is* the server's order, since each offer held every
 //!   remaining accepted suite.
 //! * alongside: the same offer-and-remove for groups (TLS 1.3 through
-//!   HelloRetryRequest with no key share: no signature, cheap), for ECDHE
-//!   curves and signature schemes at the best TLS ≤ 1.2, one hello each for
-//!   DHE parameters, the default certificate (no SNI), extensions, encrypt-
-//!   then-MAC, and TLS_FALLBACK_SCSV.
+//!   HelloRetryRequest with no key share: no signature, cheap; the TLS 1.3
+//!   suite steps do the same once the server has shown it answers so), for
+//!   ECDHE curves and signature schemes at the best TLS ≤ 1.2, one hello
+//!   each for the default certificate (no SNI), extensions, encrypt-then-
+//!   MAC, and TLS_FALLBACK_SCSV (offering the suites cheapest for the server
+//!   first, see [`offers::cheap_first`]), and one for DHE parameters only
+//!   when an interrupted enumeration did not show them.
 //! * ALPN: offer-and-remove over [`model::ALPN_CANDIDATES`] (accepted + 1
 //!   connections; one for a server that ignores ALPN), crafted hellos at the
 //!   best TLS ≤ 1.2, real TLS 1.3 handshakes when only TLS 1.3 is spoken
@@ -356,6 +359,17 @@ fn walk<T: PartialEq + Copy>(
     purpose: impl Fn(u16) -> Purpose,
     pick: impl Fn(&ProbeRecord) -> Option<T>,
 ) -> Chain<T> {
+    walk_offers(obs, purpose, pick, |_, _| true)
+}
+
+/// [`walk`], where a pick the probe did not offer (`offered` says) is an
+/// anomaly like a pick seen before.
+fn walk_offers<T: PartialEq + Copy>(
+    obs: &Observations,
+    purpose: impl Fn(u16) -> Purpose,
+    pick: impl Fn(&ProbeRecord) -> Option<T>,
+    offered: impl Fn(&ProbeRecord, &T) -> bool,
+) -> Chain<T> {
     let mut chain = Chain {
         picks: Vec::new(),
         rounds: 0,
@@ -366,7 +380,7 @@ fn walk<T: PartialEq + Copy>(
     while let Some(record) = obs.probe(&purpose(chain.rounds)) {
         chain.rounds += 1;
         match pick(record) {
-            Some(t) if !chain.picks.contains(&t) => chain.picks.push(t),
+            Some(t) if !chain.picks.contains(&t) && offered(record, &t) => chain.picks.push(t),
             Some(_) => {
                 chain.ended = true;
                 chain.anomaly = true;
@@ -669,6 +683,40 @@ fn split_now(obs: &Observations, version: ProtocolVersion, scan: &SuiteScan) -> 
         && remaining_chunk(scan, version).len() > 2 * usize::from(PARTS)
 }
 
+/// The hello of a suite enumeration step after the first. At TLS 1.3, once
+/// the server has answered a hello without key shares with a
+/// HelloRetryRequest (the group enumeration's first step does that), the
+/// steps offer no key share either: the HelloRetryRequest names the chosen
+/// suite (RFC 8446 §4.1.4) before the server computes a share or signs
+/// anything, where a ServerHello costs it both. Until then, and below TLS
+/// 1.3, the usual hello.
+fn suite_hello(
+    obs: &Observations,
+    target: &Target,
+    version: ProtocolVersion,
+    offer: Vec<CipherSuite>,
+) -> HelloSpec {
+    let hello = offers::hello(target, version, offer);
+    if version != ProtocolVersion::TLS1_3 || !retries_without_share(obs) {
+        return hello;
+    }
+    HelloSpec {
+        key_shares: Vec::new(),
+        ..hello
+    }
+}
+
+/// Whether the server has answered a TLS 1.3 hello that carried no key
+/// share with a HelloRetryRequest.
+fn retries_without_share(obs: &Observations) -> bool {
+    obs.probes.iter().any(|p| {
+        matches!(&p.request.kind, ProbeKind::Hello(h) if h.key_shares.is_empty())
+            && p.flight
+                .as_ref()
+                .is_some_and(|f| f.hello_retry_suite.is_some())
+    })
+}
+
 fn suite_requests(
     obs: &Observations,
     target: &Target,
@@ -706,7 +754,7 @@ fn suite_requests(
                     version,
                     round: scan.rounds,
                 },
-                offers::hello(target, version, offer),
+                suite_hello(obs, target, version, offer),
             ));
         }
     }
@@ -719,7 +767,7 @@ fn suite_requests(
         reversed.reverse();
         out.push(request(
             order.clone(),
-            offers::hello(target, version, reversed),
+            suite_hello(obs, target, version, reversed),
         ));
     }
     if scan.chunked && scan.done && scan.accepted.len() >= 2 {
@@ -760,7 +808,119 @@ fn groups_purpose(version: ProtocolVersion) -> impl Fn(u16) -> Purpose {
 }
 
 pub(crate) fn group_chain(obs: &Observations, version: ProtocolVersion) -> Chain<NamedGroup> {
-    walk(obs, groups_purpose(version), picked_group)
+    walk_offers(
+        obs,
+        groups_purpose(version),
+        picked_group,
+        |record, group| hello_of(record).is_none_or(|h| h.groups.contains(group)),
+    )
+}
+
+/// The hello a probe sent, if it was a crafted hello.
+fn hello_of(record: &ProbeRecord) -> Option<&HelloSpec> {
+    match &record.request.kind {
+        ProbeKind::Hello(spec) => Some(spec),
+        _ => None,
+    }
+}
+
+/// The records of a chain's steps, in order, as far as they go.
+fn chain_records<'a>(
+    obs: &'a Observations,
+    purpose: impl Fn(u16) -> Purpose + 'a,
+) -> impl Iterator<Item = &'a ProbeRecord> + 'a {
+    (0..).map_while(move |r| obs.probe(&purpose(r)))
+}
+
+/// The groups seen accepted at `version`: the group enumeration's picks,
+/// then, at TLS 1.2, the curves the signature enumeration's hellos showed
+/// (each of its ServerKeyExchanges names a curve as well as a signature;
+/// see [`signature_request`]).
+pub(crate) fn known_groups(obs: &Observations, version: ProtocolVersion) -> Vec<NamedGroup> {
+    let mut known = group_chain(obs, version).picks;
+    if version == ProtocolVersion::TLS1_2 {
+        for group in chain_records(obs, signatures_purpose).filter_map(picked_group) {
+            if !known.contains(&group) {
+                known.push(group);
+            }
+        }
+    }
+    known
+}
+
+/// The signature schemes seen accepted at TLS 1.2, in the order they were
+/// learnt: the TLS 1.2 group enumeration's first hello (every scheme), then
+/// round by round the signature enumeration's pick and the group
+/// enumeration's. For a server that picks by its own preference this is
+/// that preference: every hello after the first still holds every scheme
+/// or every unseen one, so it names its favourite among them.
+pub(crate) fn known_signatures(obs: &Observations) -> Vec<SignatureScheme> {
+    let signatures = signature_chain(obs).picks;
+    let from_groups: Vec<Option<SignatureScheme>> =
+        chain_records(obs, groups_purpose(ProtocolVersion::TLS1_2))
+            .map(picked_signature)
+            .collect();
+    let mut known = Vec::new();
+    let learnt = from_groups.first().copied().flatten().into_iter().chain(
+        (0..signatures.len().max(from_groups.len())).flat_map(|round| {
+            [
+                signatures.get(round).copied(),
+                from_groups.get(round + 1).copied().flatten(),
+            ]
+            .into_iter()
+            .flatten()
+        }),
+    );
+    for scheme in learnt {
+        if !known.contains(&scheme) {
+            known.push(scheme);
+        }
+    }
+    known
+}
+
+/// Whether the server is seen taking the client's first acceptable
+/// signature scheme: a TLS 1.2 group hello after the first (every scheme,
+/// the unseen ones first) got a scheme other than the one the first got,
+/// which a server picking by its own preference would have named again.
+pub(crate) fn signatures_in_client_order(obs: &Observations) -> bool {
+    let mut picks =
+        chain_records(obs, groups_purpose(ProtocolVersion::TLS1_2)).map(picked_signature);
+    let Some(Some(first)) = picks.next() else {
+        return false;
+    };
+    picks.flatten().any(|s| s != first)
+}
+
+/// `all` with what is `known` moved to the end and the rest reversed: the
+/// other enumeration's list in a hello that enumerates one thing. It still
+/// holds every value (a refusal is about the enumerated list alone), but a
+/// server that takes the client's first acceptable value now names one
+/// neither enumeration has seen (the other one offers the rest forwards).
+fn unknown_first_reversed<T: PartialEq + Copy>(all: Vec<T>, known: &[T]) -> Vec<T> {
+    let mut out: Vec<T> = all
+        .iter()
+        .rev()
+        .filter(|v| !known.contains(v))
+        .copied()
+        .collect();
+    out.extend(known.iter().filter(|v| all.contains(v)));
+    out
+}
+
+/// What the group enumeration has left to offer at `version`.
+fn group_offer(obs: &Observations, version: ProtocolVersion) -> Vec<NamedGroup> {
+    let known = known_groups(obs, version);
+    offers::groups(version)
+        .into_iter()
+        .filter(|g| !known.contains(g))
+        .collect()
+}
+
+/// Whether the group enumeration at `version` is over: refused, or nothing
+/// is left to offer.
+pub(crate) fn groups_complete(obs: &Observations, version: ProtocolVersion) -> bool {
+    group_chain(obs, version).ended || group_offer(obs, version).is_empty()
 }
 
 /// A hello that makes the server name a group: TLS 1.3 with no key share
@@ -799,15 +959,14 @@ fn group_requests(
     let chain = group_chain(obs, version);
     let mut out = Vec::new();
     if !chain.ended {
-        let offer: Vec<NamedGroup> = offers::groups(version)
-            .into_iter()
-            .filter(|g| !chain.picks.contains(g))
-            .collect();
+        let offer = group_offer(obs, version);
         if !offer.is_empty() {
-            out.push(request(
-                groups_purpose(version)(chain.rounds),
-                group_hello(target, version, offer),
-            ));
+            let mut hello = group_hello(target, version, offer);
+            if version == ProtocolVersion::TLS1_2 && chain.rounds > 0 {
+                hello.signature_algorithms =
+                    unknown_first_reversed(offers::signature_schemes(), &known_signatures(obs));
+            }
+            out.push(request(groups_purpose(version)(chain.rounds), hello));
         }
     }
     let order = Purpose::GroupOrder { version };
@@ -834,7 +993,27 @@ fn signatures_purpose(r: u16) -> Purpose {
 }
 
 pub(crate) fn signature_chain(obs: &Observations) -> Chain<SignatureScheme> {
-    walk(obs, signatures_purpose, picked_signature)
+    walk_offers(
+        obs,
+        signatures_purpose,
+        picked_signature,
+        |record, scheme| hello_of(record).is_none_or(|h| h.signature_algorithms.contains(scheme)),
+    )
+}
+
+/// What the signature enumeration has left to offer.
+fn signature_offer(obs: &Observations) -> Vec<SignatureScheme> {
+    let known = known_signatures(obs);
+    offers::signature_schemes()
+        .into_iter()
+        .filter(|s| !known.contains(s))
+        .collect()
+}
+
+/// Whether the signature enumeration is over: refused, or nothing is left
+/// to offer.
+pub(crate) fn signatures_complete(obs: &Observations) -> bool {
+    signature_chain(obs).ended || signature_offer(obs).is_empty()
 }
 
 /// Suites whose ServerKeyExchange carries the server's signature.
@@ -850,26 +1029,52 @@ fn signed_kx_suites(version: ProtocolVersion) -> Vec<CipherSuite> {
         .collect()
 }
 
+/// The next step of the signature enumeration at TLS 1.2. It shares what it
+/// learns with the group enumeration: both hellos hold the other's whole
+/// list, but in an order that makes a server taking the client's first
+/// acceptable value name one not seen yet ([`unknown_first_reversed`]), so
+/// each ServerKeyExchange (one signature each, the costly part for the
+/// server) can teach a new group and a new scheme at once. It starts one
+/// round after the group enumeration, whose first hello (every scheme)
+/// already names a scheme.
 fn signature_request(obs: &Observations, target: &Target) -> Option<ProbeRequest> {
     let chain = signature_chain(obs);
     if chain.ended {
         return None;
     }
-    let offer: Vec<SignatureScheme> = offers::signature_schemes()
-        .into_iter()
-        .filter(|s| !chain.picks.contains(s))
-        .collect();
+    let version = ProtocolVersion::TLS1_2;
+    let groups = group_chain(obs, version);
+    if groups.rounds == 0 && !groups.ended {
+        return None;
+    }
+    let offer = signature_offer(obs);
     if offer.is_empty() {
         return None;
     }
-    let version = ProtocolVersion::TLS1_2;
     Some(request(
         signatures_purpose(chain.rounds),
         HelloSpec {
             signature_algorithms: offer,
+            groups: unknown_first_reversed(offers::groups(version), &known_groups(obs, version)),
             ..offers::hello(target, version, signed_kx_suites(version))
         },
     ))
+}
+
+/// Whether the DHE parameters need a hello of their own: the suite
+/// enumeration records the ServerKeyExchange of every DHE suite it picks, so
+/// once it has finished without interruption it has either shown the
+/// parameters or shown that no DHE suite is accepted. Only an interrupted
+/// enumeration leaves them to the dedicated probe.
+fn dh_params_unseen(obs: &Observations, version: ProtocolVersion) -> bool {
+    let dhe_seen = obs.probes.iter().any(|p| {
+        p.flight
+            .as_ref()
+            .and_then(|f| f.key_exchange.as_ref())
+            .is_some_and(|kx| kx.kind == "dhe")
+    });
+    let scan = suite_scan(obs, version);
+    !dhe_seen && scan.done && (scan.interrupted.is_some() || scan.anomaly)
 }
 
 /// One-off hellos at the best TLS ≤ 1.2 version: DHE parameters, the
@@ -887,7 +1092,7 @@ fn single_requests(
                 .filter(|s| s.info().is_some_and(keep))
                 .collect()
         };
-    if !obs.has(&Purpose::DhParams) {
+    if !obs.has(&Purpose::DhParams) && dh_params_unseen(obs, version) {
         let dhe = suites_where(&|i| i.kx == KeyExchange::Dhe);
         if !dhe.is_empty() {
             out.push(request(
@@ -907,7 +1112,11 @@ fn single_requests(
                     alpn: crate::plan::alpn_for(target, &ALPN.map(String::from)),
                     heartbeat: true,
                     compression_methods: vec![1, 0],
-                    ..offers::hello(target, version, offers::suites(version))
+                    ..offers::hello(
+                        target,
+                        version,
+                        offers::cheap_first(offers::suites(version)),
+                    )
                 },
             ));
         }
@@ -920,7 +1129,7 @@ fn single_requests(
                 etm,
                 HelloSpec {
                     encrypt_then_mac: true,
-                    ..offers::hello(target, version, cbc)
+                    ..offers::hello(target, version, offers::cheap_first(cbc))
                 },
             ));
         }
@@ -944,7 +1153,11 @@ fn no_sni_request(
             Purpose::NoSni,
             HelloSpec {
                 sni: None,
-                ..offers::hello(target, version, offers::suites(version))
+                ..offers::hello(
+                    target,
+                    version,
+                    offers::cheap_first(offers::suites(version)),
+                )
             },
         ));
     }
@@ -1027,7 +1240,11 @@ fn alpn_request(
             purpose,
             HelloSpec {
                 alpn: offer,
-                ..offers::hello(target, version, offers::suites(version))
+                ..offers::hello(
+                    target,
+                    version,
+                    offers::cheap_first(offers::suites(version)),
+                )
             },
         ));
     }
@@ -1097,7 +1314,11 @@ fn fallback_request(obs: &Observations, target: &Target) -> Option<ProbeRequest>
         purpose,
         HelloSpec {
             fallback_scsv: true,
-            ..offers::hello(target, version, offers::suites(version))
+            ..offers::hello(
+                target,
+                version,
+                offers::cheap_first(offers::suites(version)),
+            )
         },
     ))
 }
@@ -1609,6 +1830,101 @@ mod tests {
         for (name, p) in report.protocols.iter() {
             assert_eq!(p.supported, None, "{name}: {}", p.evidence);
         }
+    }
+
+    /// Answers as a TLS 1.2 server with one ECDHE suite that takes the
+    /// client's first acceptable group and signature scheme.
+    fn answer_groups_and_signatures(
+        req: ProbeRequest,
+        groups: &[u16],
+        schemes: &[u16],
+    ) -> ProbeRecord {
+        let suite = CipherSuite(0xc02f);
+        let mut record = answer(req, &[suite.0], false);
+        let ProbeKind::Hello(spec) = &record.request.kind else {
+            return record;
+        };
+        let group = spec.groups.iter().find(|g| groups.contains(&g.0)).copied();
+        let scheme = spec
+            .signature_algorithms
+            .iter()
+            .find(|s| schemes.contains(&s.0))
+            .copied();
+        let flight = record.flight.as_mut().unwrap();
+        if flight.server_hello.is_some() {
+            match (group, scheme) {
+                (Some(group), Some(scheme)) => {
+                    flight.key_exchange = Some(model::KeyExchangeObservation {
+                        kind: "ecdhe".into(),
+                        group: Some(group),
+                        dh_prime_bits: None,
+                        dh_prime: None,
+                        dh_generator: None,
+                        signature_scheme: Some(scheme),
+                    });
+                }
+                _ => {
+                    flight.server_hello = None;
+                    flight.end = FlightEnd::Alert;
+                }
+            }
+        }
+        record
+    }
+
+    /// The group and signature enumerations at TLS 1.2 share what each
+    /// ServerKeyExchange shows: the lists are whole, in offer order, and
+    /// take fewer signed answers than one enumeration after the other.
+    #[test]
+    fn group_and_signature_enumerations_share_their_answers() {
+        let groups = [23, 24, 29];
+        let schemes = [0x0804, 0x0805, 0x0401, 0x0501, 0x0201];
+        let mut obs = observations();
+        let report = loop {
+            match next(&obs, &ctx()) {
+                ScanNext::Probe(reqs) => obs.probes.extend(
+                    reqs.into_iter()
+                        .map(|r| answer_groups_and_signatures(r, &groups, &schemes)),
+                ),
+                ScanNext::Done(report) => break *report,
+            }
+        };
+        let tls12 = &report.protocols.tls1_2;
+        let names = |codes: &[u16], order: Vec<u16>| -> Vec<String> {
+            order
+                .into_iter()
+                .filter(|c| codes.contains(c))
+                .map(|c| NamedGroup(c).name())
+                .collect()
+        };
+        let group_order: Vec<u16> = offers::groups(ProtocolVersion::TLS1_2)
+            .iter()
+            .map(|g| g.0)
+            .collect();
+        assert_eq!(tls12.groups, names(&groups, group_order));
+        assert_eq!(tls12.groups_interrupted, None);
+        let scheme_names: Vec<String> = offers::signature_schemes()
+            .into_iter()
+            .filter(|s| schemes.contains(&s.0))
+            .map(|s| s.name())
+            .collect();
+        assert_eq!(report.signature_algorithms, scheme_names);
+        assert_eq!(report.signature_algorithms_interrupted, None);
+        let enumerating = obs
+            .probes
+            .iter()
+            .filter(|p| {
+                matches!(
+                    p.request.purpose,
+                    Purpose::ScanGroups {
+                        version: ProtocolVersion::TLS1_2,
+                        ..
+                    } | Purpose::ScanSignatures { .. }
+                )
+            })
+            .count();
+        // One after the other: 3 + 1 and 5 + 1 hellos.
+        assert!(enumerating <= 8, "{enumerating} hellos");
     }
 
     #[test]

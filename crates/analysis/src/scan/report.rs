@@ -9,10 +9,13 @@ use model::{
 use wire::registry::{AlertDescription, ExtensionType, KeyExchange, ProtocolVersion};
 
 use super::{
-    best_legacy_version, fallback_version, group_chain, group_server_order, recovered_order,
-    server_order, signature_chain, suite_scan, support, ScanContext, TLS_VERSIONS,
+    best_legacy_version, fallback_version, group_chain, group_server_order, groups_complete,
+    known_groups, known_signatures, recovered_order, server_order, signature_chain,
+    signatures_complete, signatures_in_client_order, suite_scan, support, ScanContext,
+    TLS_VERSIONS,
 };
 use crate::certs::{self, PathResult, Store};
+use crate::offers;
 use crate::platform_roots::Platform;
 
 const EXT_STATUS_REQUEST: u16 = 5;
@@ -81,9 +84,9 @@ pub fn report(obs: &Observations, ctx: &ScanContext) -> ScanReport {
         incomplete.push("the server chose a signature scheme it had already been refused; the signature list may be incomplete".into());
     }
     let signatures_interrupted = signatures.interrupted.clone().or_else(|| {
-        // Planned at TLS 1.2 only; started but not ended means the scan
+        // Planned at TLS 1.2 only; started but not over means the scan
         // stopped before it could finish.
-        (signatures.rounds > 0 && !signatures.ended)
+        (signatures.rounds > 0 && !signatures_complete(obs))
             .then(|| "the enumeration did not finish".to_string())
     });
     if let Some(why) = &signatures_interrupted {
@@ -96,7 +99,7 @@ pub fn report(obs: &Observations, ctx: &ScanContext) -> ScanReport {
         schema_version: model::SCHEMA_VERSION,
         target,
         protocols,
-        signature_algorithms: signatures.picks.iter().map(|s| s.name()).collect(),
+        signature_algorithms: signature_list(obs).iter().map(|s| s.name()).collect(),
         signature_algorithms_interrupted: signatures_interrupted,
         dh: dh_report(obs),
         certificates: chains(obs, ctx),
@@ -353,9 +356,18 @@ fn fill_protocol(
             "{name}: the server chose a group it had already chosen; the group list may be incomplete"
         ));
     }
-    slot.groups = chain.picks.iter().map(|g| g.name()).collect();
+    slot.group_server_order = group_server_order(obs, group_version);
+    // A server that picks by its own preference named its groups in that
+    // order; otherwise the list reads best in the order they were offered.
+    let groups = known_groups(obs, group_version);
+    let groups = if slot.group_server_order == Some(true) {
+        groups
+    } else {
+        in_offer_order(groups, &offers::groups(group_version))
+    };
+    slot.groups = groups.iter().map(|g| g.name()).collect();
     let groups_interrupted = chain.interrupted.clone().or_else(|| {
-        (!chain.ended).then(|| {
+        (!groups_complete(obs, group_version)).then(|| {
             if chain.rounds == 0 {
                 "not measured".to_string()
             } else {
@@ -369,10 +381,32 @@ fn fill_protocol(
         ));
     }
     slot.groups_interrupted = groups_interrupted;
-    slot.group_server_order = group_server_order(obs, group_version);
     if group_version != version {
         slot.groups_measured_at = group_version.name().map(str::to_string);
     }
+}
+
+/// The accepted signature schemes: in the order they were learnt (the
+/// server's preference, when it has one), or in offer order when the server
+/// is seen taking the client's first acceptable scheme.
+fn signature_list(obs: &Observations) -> Vec<wire::registry::SignatureScheme> {
+    let known = known_signatures(obs);
+    if signatures_in_client_order(obs) {
+        in_offer_order(known, &offers::signature_schemes())
+    } else {
+        known
+    }
+}
+
+/// `seen` in the order of `offered` (anything not offered last, as seen).
+fn in_offer_order<T: PartialEq + Copy>(seen: Vec<T>, offered: &[T]) -> Vec<T> {
+    let mut out: Vec<T> = offered
+        .iter()
+        .filter(|v| seen.contains(v))
+        .copied()
+        .collect();
+    out.extend(seen.iter().filter(|v| !offered.contains(v)));
+    out
 }
 
 /// Why a protocol probe got no ServerHello, in a few words.

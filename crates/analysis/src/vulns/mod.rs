@@ -159,7 +159,9 @@ struct Planning<'a> {
     target: &'a Target,
     speaks: &'a [ProtocolVersion],
     version: ProtocolVersion,
-    /// Every suite usable at `version`.
+    /// Every suite usable at `version`, cheapest for the server first
+    /// ([`offers::cheap_first`]): the probes that offer it ask about
+    /// heartbeat, ChangeCipherSpec and tickets, not the key exchange.
     all: Vec<CipherSuite>,
 }
 
@@ -200,7 +202,7 @@ pub fn plan(obs: &Observations, target: &Target, speaks: &[ProtocolVersion]) -> 
         target,
         speaks,
         version,
-        all: offers::suites(version),
+        all: offers::cheap_first(offers::suites(version)),
     };
     CHECKS
         .iter()
