@@ -170,6 +170,7 @@ impl RefusalKind {
             | Purpose::Suites { .. }
             | Purpose::SuitePart { .. }
             | Purpose::SuiteOrder { .. }
+            | Purpose::SuiteOrderFull { .. }
             | Purpose::SuiteOrderRound { .. } => Self::Suites,
             Purpose::Groups | Purpose::ScanGroups { .. } | Purpose::GroupOrder { .. } => {
                 Self::Groups

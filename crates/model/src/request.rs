@@ -33,6 +33,10 @@ pub enum Purpose {
     /// Scan: the accepted suites offered in reverse order, to learn whether
     /// the server enforces its own preference.
     SuiteOrder { version: ProtocolVersion },
+    /// Scan: the whole list reversed, when the first order hello (DHE
+    /// suites last) could not tell: the server accepts a single suite other
+    /// than DHE ones.
+    SuiteOrderFull { version: ProtocolVersion },
     /// Scan: once the server is seen to follow the client's order, the
     /// suites not yet accepted are split into parts enumerated side by side
     /// (round `round` of part `part`'s offer-and-remove), so the rounds do

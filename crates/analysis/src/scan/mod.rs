@@ -649,12 +649,55 @@ pub(crate) fn server_order(obs: &Observations, version: ProtocolVersion) -> Opti
         return None;
     }
     let pick = order_pick(obs, version)?;
-    let first = if scan.chunked {
-        *recovered_order(obs, version).picks.first()?
-    } else {
-        scan.accepted[0]
-    };
-    Some(pick == first)
+    if scan.chunked {
+        return Some(pick == *recovered_order(obs, version).picks.first()?);
+    }
+    let first = scan.accepted[0];
+    if pick != first {
+        return Some(false);
+    }
+    // The order hello offered DHE last: a client-order server that accepts
+    // one other suite picks that one, its first pick too.
+    if !scan.done && non_dhe(&scan.accepted) <= 1 {
+        return None;
+    }
+    if !order_inconclusive(&scan) {
+        return Some(true);
+    }
+    let full = obs.probe(&Purpose::SuiteOrderFull { version })?;
+    Some(picked_suite(full, version)? == first)
+}
+
+fn is_dhe(suite: &CipherSuite) -> bool {
+    suite.info().is_some_and(|i| i.kx == KeyExchange::Dhe)
+}
+
+fn non_dhe(suites: &[CipherSuite]) -> usize {
+    suites.iter().filter(|s| !is_dhe(s)).count()
+}
+
+/// The hello that tells server from client order: the whole list reversed,
+/// so a client-order server picks the last suite it accepts where a
+/// server-order server picks its favourite again, but with the DHE suites
+/// moved to the end. Reversed as they are, they would come first, and a
+/// client-order server would answer with a DHE key and a signature, the
+/// costliest answer there is; this way it picks a suite from the other end
+/// of the list, usually one with RSA key transport (no signature). When the
+/// server accepts a single suite besides DHE ones that pick would be its
+/// first pick as well, and [`order_inconclusive`] asks again with the plain
+/// reversal.
+fn order_offer(version: ProtocolVersion) -> Vec<CipherSuite> {
+    let mut reversed = offers::suites(version);
+    reversed.reverse();
+    let (dhe, rest): (Vec<CipherSuite>, Vec<CipherSuite>) = reversed.into_iter().partition(is_dhe);
+    rest.into_iter().chain(dhe).collect()
+}
+
+/// Whether the order hello cannot tell the orders apart: a finished
+/// enumeration with exactly one accepted suite besides DHE ones (and at
+/// least one of those).
+fn order_inconclusive(scan: &SuiteScan) -> bool {
+    scan.done && non_dhe(&scan.accepted) == 1 && scan.accepted.len() >= 2
 }
 
 /// The server's order recovered after chunked enumeration.
@@ -760,15 +803,23 @@ fn suite_requests(
     }
     let order = Purpose::SuiteOrder { version };
     if !scan.chunked && scan.accepted.len() == 1 && !scan.done && !obs.has(&order) {
-        // Alongside the second step: the whole list reversed. A client-order
-        // server now picks the last suite it accepts, a server-order server
-        // its favourite again.
-        let mut reversed = offers::suites(version);
-        reversed.reverse();
+        // Alongside the second step: the list reversed (DHE last). A
+        // client-order server now picks the last suite it accepts, a
+        // server-order server its favourite again.
         out.push(request(
             order.clone(),
-            suite_hello(obs, target, version, reversed),
+            suite_hello(obs, target, version, order_offer(version)),
         ));
+    }
+    let full = Purpose::SuiteOrderFull { version };
+    if !scan.chunked
+        && order_inconclusive(&scan)
+        && order_pick(obs, version) == scan.accepted.first().copied()
+        && !obs.has(&full)
+    {
+        let mut reversed = offers::suites(version);
+        reversed.reverse();
+        out.push(request(full, suite_hello(obs, target, version, reversed)));
     }
     if scan.chunked && scan.done && scan.accepted.len() >= 2 {
         // The accepted set reversed, and (first step of the order recovery)
@@ -1829,6 +1880,46 @@ mod tests {
         let (report, _) = run_failing(&[0xc030], |_| true, closed_before_any_answer);
         for (name, p) in report.protocols.iter() {
             assert_eq!(p.supported, None, "{name}: {}", p.evidence);
+        }
+    }
+
+    /// The order hello offers DHE last, so a client-order server answers it
+    /// without a DHE key; one that accepts a single other suite is asked
+    /// again with the plain reversal, and both orders are still told apart.
+    #[test]
+    fn the_order_hello_spares_dhe_and_still_tells_the_orders_apart() {
+        let many = [0xc02f, 0x009c, 0x002f, 0x009e, 0x0033];
+        let one_besides_dhe = [0xc02f, 0x009e, 0x009f];
+        for (suites, server_order) in [
+            (&many[..], false),
+            (&many[..], true),
+            (&one_besides_dhe[..], false),
+            (&one_besides_dhe[..], true),
+        ] {
+            let mut obs = observations();
+            let report = loop {
+                match next(&obs, &ctx()) {
+                    ScanNext::Probe(reqs) => obs
+                        .probes
+                        .extend(reqs.into_iter().map(|r| answer(r, suites, server_order))),
+                    ScanNext::Done(report) => break *report,
+                }
+            };
+            let tls12 = &report.protocols.tls1_2;
+            assert_eq!(tls12.server_order, Some(server_order), "{suites:x?}");
+            assert_eq!(tls12.cipher_suites.len(), suites.len());
+            let order_pick = order_pick(&obs, ProtocolVersion::TLS1_2).unwrap();
+            let full = obs.has(&Purpose::SuiteOrderFull {
+                version: ProtocolVersion::TLS1_2,
+            });
+            if suites.len() == many.len() {
+                assert!(!full);
+                if !server_order {
+                    assert!(!is_dhe(&order_pick), "{order_pick}");
+                }
+            } else {
+                assert_eq!(full, order_pick == CipherSuite(0xc02f));
+            }
         }
     }
 
