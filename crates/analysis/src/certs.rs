@@ -372,12 +372,12 @@ impl Store {
     }
 
     /// Anchors given as DER, `None` for Mozilla's (compiled in).
-    pub(crate) fn anchors_der(self, stores: &TrustStores) -> Option<&[Vec<u8>]> {
+    pub(crate) fn anchors_der(self, stores: &TrustStores) -> Option<Vec<&[u8]>> {
         match self {
             Store::Mozilla => None,
-            Store::System => Some(&stores.system),
-            Store::CaFile => Some(&stores.ca_file),
-            Store::Platform(p) => Some(p.roots()),
+            Store::System => Some(stores.system.iter().map(Vec::as_slice).collect()),
+            Store::CaFile => Some(stores.ca_file.iter().map(Vec::as_slice).collect()),
+            Store::Platform(p) => Some(p.roots().to_vec()),
         }
     }
 }
@@ -420,11 +420,22 @@ pub fn verify_path(
         .iter()
         .map(|c| CertificateDer::from(c.as_slice()))
         .collect();
+    // Only roots named as the issuer of a certificate in the chain can end
+    // a path (webpki matches anchors by exactly these bytes), so only those
+    // are converted: a report verifies each chain against twelve stores.
+    let issuers: Vec<&[u8]> = chain
+        .iter()
+        .filter_map(|c| crate::der::issuer_and_subject(c).map(|(issuer, _)| issuer))
+        .collect();
     let owned_der: Vec<CertificateDer<'_>> = store
         .anchors_der(stores)
         .unwrap_or_default()
-        .iter()
-        .map(|c| CertificateDer::from(c.as_slice()))
+        .into_iter()
+        .filter(|root| {
+            crate::der::issuer_and_subject(root)
+                .is_none_or(|(_, subject)| issuers.contains(&subject))
+        })
+        .map(CertificateDer::from)
         .collect();
     let owned: Vec<TrustAnchor<'_>> = owned_der
         .iter()
@@ -570,6 +581,27 @@ pub fn signed_by(cert: &[u8], issuer_spki: &[u8]) -> Option<bool> {
 }
 
 /// The DER SubjectPublicKeyInfo of a certificate.
+/// What a trust anchor is matched by: its subject (with its SEQUENCE
+/// header, as [`CertInfo::subject_der`] holds it), its SubjectPublicKeyInfo
+/// and its subjectKeyIdentifier, from one parse (a whole [`parse`] per root,
+/// fingerprints and names included, was most of a report's time).
+pub(crate) fn anchor_parts(cert: &[u8]) -> Option<AnchorParts> {
+    let (_, cert) = X509Certificate::from_der(cert).ok()?;
+    let tbs = &cert.tbs_certificate;
+    Some(AnchorParts {
+        subject: tbs.subject.as_raw().to_vec(),
+        spki: tbs.subject_pki.raw.to_vec(),
+        ski: key_ids(&cert).0,
+    })
+}
+
+/// See [`anchor_parts`].
+pub(crate) struct AnchorParts {
+    pub(crate) subject: Vec<u8>,
+    pub(crate) spki: Vec<u8>,
+    pub(crate) ski: Option<Vec<u8>>,
+}
+
 pub fn spki_der(cert: &[u8]) -> Option<Vec<u8>> {
     let (_, cert) = X509Certificate::from_der(cert).ok()?;
     Some(cert.tbs_certificate.subject_pki.raw.to_vec())

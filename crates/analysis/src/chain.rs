@@ -180,14 +180,14 @@ struct Anchor {
 }
 
 fn anchors(trust: &TrustStores, store: Store) -> Vec<Anchor> {
-    let from_certs = |ders: &[Vec<u8>]| -> Vec<Anchor> {
+    let from_certs = |ders: Vec<&[u8]>| -> Vec<Anchor> {
         ders.iter()
             .filter_map(|der| {
-                let info = certs::parse(der)?;
+                let parts = certs::anchor_parts(der)?;
                 Some(Anchor {
-                    subject: info.subject_der,
-                    spki: certs::spki_der(der)?,
-                    ski: info.subject_key_id,
+                    subject: parts.subject,
+                    spki: parts.spki,
+                    ski: parts.ski,
                 })
             })
             .collect()

@@ -72,6 +72,24 @@ pub(crate) fn integer_sequence(der: &[u8]) -> Option<Vec<u64>> {
     Some(out)
 }
 
+/// The issuer and subject Names of an X.509 certificate (RFC 5280 §4.1),
+/// each the whole element with its header, read without parsing the rest:
+/// enough to tell which roots of a store could have issued a certificate.
+pub(crate) fn issuer_and_subject(cert: &[u8]) -> Option<(&[u8], &[u8])> {
+    let certificate = element(cert)?;
+    let tbs = element(certificate.value)?;
+    let mut field = element(tbs.value)?;
+    // version [0] EXPLICIT is optional; serialNumber, signature follow.
+    if field.tag == 0xa0 {
+        field = element(field.rest)?;
+    }
+    let signature = element(field.rest)?;
+    let issuer = element(signature.rest)?;
+    let validity = element(issuer.rest)?;
+    let subject = element(validity.rest)?;
+    Some((issuer.whole, subject.whole))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +107,27 @@ mod tests {
         assert!(element(&[0x30, 5, 1]).is_none(), "past the end");
         assert!(element(&[0x1f, 0x81, 0x01, 0]).is_none(), "multi-byte tag");
         assert!(element(&[]).is_none());
+    }
+
+    /// The Names read by walking the DER are the ones x509-parser finds,
+    /// for every root of a shipped store (v1 roots without the version
+    /// field among them), and a truncated certificate gives none.
+    #[test]
+    fn issuer_and_subject_match_x509_parser() {
+        use x509_parser::prelude::{FromDer, X509Certificate};
+        let roots = crate::platform_roots::Platform::ALL
+            .iter()
+            .flat_map(|p| p.roots().iter().copied());
+        let mut seen = 0;
+        for der in roots {
+            let (_, cert) = X509Certificate::from_der(der).unwrap();
+            let (issuer, subject) = issuer_and_subject(der).unwrap();
+            assert_eq!(issuer, cert.tbs_certificate.issuer.as_raw());
+            assert_eq!(subject, cert.tbs_certificate.subject.as_raw());
+            assert!(issuer_and_subject(&der[..der.len() / 3]).is_none());
+            seen += 1;
+        }
+        assert!(seen > 1000, "{seen} roots");
     }
 
     #[test]

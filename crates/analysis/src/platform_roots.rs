@@ -99,9 +99,9 @@ impl Platform {
         )
     }
 
-    /// The store's roots, DER.
-    pub fn roots(self) -> &'static [Vec<u8>] {
-        static PARSED: [OnceLock<Vec<Vec<u8>>>; 9] = [const { OnceLock::new() }; 9];
+    /// The store's roots, DER (slices of the embedded store, not copies).
+    pub fn roots(self) -> &'static [&'static [u8]] {
+        static PARSED: [OnceLock<Vec<&'static [u8]>>; 9] = [const { OnceLock::new() }; 9];
         let index = Self::ALL
             .iter()
             .position(|p| *p == self)
@@ -137,14 +137,14 @@ impl serde::Serialize for Platform {
     }
 }
 
-fn split(mut blob: &[u8]) -> Vec<Vec<u8>> {
+fn split(mut blob: &'static [u8]) -> Vec<&'static [u8]> {
     let mut roots = Vec::new();
     while let Some((len, rest)) = blob.split_first_chunk::<4>() {
         let len = u32::from_be_bytes(*len) as usize;
         let Some((der, rest)) = rest.split_at_checked(len) else {
             break;
         };
-        roots.push(der.to_vec());
+        roots.push(der);
         blob = rest;
     }
     roots

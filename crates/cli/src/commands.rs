@@ -97,6 +97,17 @@ fn context(
     now: Option<&str>,
     ca_file: Option<&PathBuf>,
 ) -> Result<analysis::Context> {
+    context_with_roots(client, now, ca_file, crate::trust::system_roots)
+}
+
+/// [`context`] with this machine's roots from `system` (empty for a scan,
+/// which reads them while it runs: [`crate::trust::SystemRootsLoader`]).
+fn context_with_roots(
+    client: &str,
+    now: Option<&str>,
+    ca_file: Option<&PathBuf>,
+    system: impl FnOnce() -> Vec<Vec<u8>>,
+) -> Result<analysis::Context> {
     let client = analysis::profiles::by_name(client).with_context(|| {
         let names: Vec<&str> = analysis::profiles::all().iter().map(|p| p.name).collect();
         format!(
@@ -123,7 +134,7 @@ fn context(
         now_overridden,
         client,
         trust: analysis::TrustStores {
-            system: crate::trust::system_roots(),
+            system: system(),
             ca_file,
         },
         client_identity: false,
@@ -191,9 +202,16 @@ fn print_diagnosis(report: &model::Report, json: bool, style: Style) -> Result<E
 }
 
 async fn scan(args: ScanArgs, style: Style) -> Result<ExitCode> {
-    let base = context("browser", args.now.as_deref(), args.server.ca_file.as_ref())?;
+    let roots = crate::trust::SystemRootsLoader::start();
+    let mut base = context_with_roots(
+        "browser",
+        args.now.as_deref(),
+        args.server.ca_file.as_ref(),
+        Vec::new,
+    )?;
     let identity = args.identity.load()?;
     if let Some(path) = &args.replay {
+        base.trust.system = roots.get().to_vec();
         let text = crate::input::read_bounded(path, crate::input::MAX_FILE)?;
         let observations: model::Observations = serde_json::from_slice(&text)
             .with_context(|| format!("{} is not a tlsdoctor observations file", path.display()))?;
@@ -221,6 +239,7 @@ async fn scan(args: ScanArgs, style: Style) -> Result<ExitCode> {
             ..args.server.probe_options()?
         },
         deadline: deadline(args.deadline)?,
+        system_roots: Some(roots),
     };
     let now = job.context.now;
     let (report, observations) = crate::scan::scan(&job).await;
@@ -477,6 +496,7 @@ fn scan_job(
         },
         probe,
         deadline: Some(crate::scan::DEFAULT_DEADLINE),
+        system_roots: None,
     })
 }
 

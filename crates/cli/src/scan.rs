@@ -3,13 +3,15 @@
 //! deadline; then the grade and the client simulation are applied to the
 //! report, the same way for a live scan and a replayed one. Also `--fail-on`.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use analysis::scan::{self, ScanContext, ScanNext};
+use analysis::scan::{self, ScanContext};
 use model::{Observations, ProbeRequest, ScanReport, Target};
 use probe::ProbeOptions;
 
 use crate::engine::{Planner, Step};
+use crate::trust::SystemRootsLoader;
 
 /// The default bound on a whole scan (`--deadline`).
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
@@ -21,23 +23,47 @@ pub struct Scan {
     pub probe: ProbeOptions,
     /// Bound on the whole scan; `None`: no bound.
     pub deadline: Option<Duration>,
+    /// This machine's roots being read while the scan runs, to be put in
+    /// `context.trust.system` for the report; `None`: they are there.
+    pub system_roots: Option<SystemRootsLoader>,
 }
 
-/// Analysis's scan plan, for the engine.
-struct ScanPlan<'a>(&'a ScanContext);
+/// Analysis's scan plan, for the engine. Planning never reads the trust
+/// stores, so the report alone waits for roots still being read.
+struct ScanPlan<'a> {
+    context: &'a ScanContext,
+    system_roots: Option<&'a SystemRootsLoader>,
+    with_roots: OnceLock<ScanContext>,
+}
+
+impl ScanPlan<'_> {
+    /// The context the report is made with.
+    fn judging(&self) -> &ScanContext {
+        let Some(roots) = self.system_roots else {
+            return self.context;
+        };
+        self.with_roots.get_or_init(|| {
+            let mut context = self.context.clone();
+            context.trust.system = roots.get().to_vec();
+            context
+        })
+    }
+}
 
 impl Planner for ScanPlan<'_> {
     type Report = ScanReport;
 
     fn next(&self, obs: &Observations) -> Step<ScanReport> {
-        match scan::next(obs, self.0) {
-            ScanNext::Probe(requests) => Step::Probe(requests),
-            ScanNext::Done(report) => Step::Done(*report),
+        let requests = scan::plan(obs, self.context);
+        if requests.is_empty() {
+            Step::Done(scan::report(obs, self.judging()))
+        } else {
+            Step::Probe(requests)
         }
     }
 
     fn report(&self, obs: &Observations) -> ScanReport {
-        scan::report(obs, self.0)
+        scan::report(obs, self.judging())
     }
 
     /// A scan of a server with every suite of the registry needs a few
@@ -57,7 +83,13 @@ impl Planner for ScanPlan<'_> {
 
 /// Runs a scan and returns the report with the observations behind it.
 pub async fn scan(job: &Scan) -> (ScanReport, Observations) {
-    scan_with(&job.target, &job.probe, job.deadline, &job.context).await
+    let plan = ScanPlan {
+        context: &job.context,
+        system_roots: job.system_roots.as_ref(),
+        with_roots: OnceLock::new(),
+    };
+    let (report, obs) = crate::engine::run(&job.target, &job.probe, job.deadline, &plan).await;
+    (scan::complete(report, &obs), obs)
 }
 
 /// [`scan`] with borrowed parts, for `batch` (one context for all scans).
@@ -67,7 +99,12 @@ pub async fn scan_with(
     deadline: Option<Duration>,
     context: &ScanContext,
 ) -> (ScanReport, Observations) {
-    let (report, obs) = crate::engine::run(target, probe, deadline, &ScanPlan(context)).await;
+    let plan = ScanPlan {
+        context,
+        system_roots: None,
+        with_roots: OnceLock::new(),
+    };
+    let (report, obs) = crate::engine::run(target, probe, deadline, &plan).await;
     (scan::complete(report, &obs), obs)
 }
 

@@ -137,7 +137,9 @@ const TLS_VERSIONS: [ProtocolVersion; 5] = [
     ProtocolVersion::TLS1_3,
 ];
 
-fn plan(obs: &Observations, ctx: &ScanContext) -> Vec<ProbeRequest> {
+/// The next round's probes (empty: the scan is complete). Reads nothing of
+/// `ctx.trust`: a caller may fill the trust stores in only for [`report`].
+pub fn plan(obs: &Observations, ctx: &ScanContext) -> Vec<ProbeRequest> {
     let (Some(target), Some(dns)) = (obs.target.as_ref(), obs.dns.as_ref()) else {
         return Vec::new();
     };
@@ -220,6 +222,19 @@ fn first_round(target: &Target, ctx: &ScanContext) -> Vec<ProbeRequest> {
             kind: ProbeKind::Hello(offers::hello(target, version, offers::suites(version))),
         });
     }
+    // The TLS 1.3 group enumeration's first step, before TLS 1.3 support
+    // is known (a refusal costs a server that lacks it nothing): once it
+    // has drawn a HelloRetryRequest, the TLS 1.3 suite steps of the next
+    // round carry no key share either ([`suite_hello`]), and the server
+    // signs nothing for them.
+    out.push(request(
+        groups_purpose(ProtocolVersion::TLS1_3)(0),
+        group_hello(
+            target,
+            ProtocolVersion::TLS1_3,
+            offers::groups(ProtocolVersion::TLS1_3),
+        ),
+    ));
     out.push(ProbeRequest {
         purpose: Purpose::Handshake,
         kind: ProbeKind::Handshake(HandshakeSpec {

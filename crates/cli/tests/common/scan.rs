@@ -32,6 +32,7 @@ pub fn scan_job(host: &str, port: u16, ca_files: &[&Path]) -> tlsdoctor::scan::S
         // Tests run on a busy machine: a generous bound that still ends a
         // scan of a stalling server.
         deadline: Some(Duration::from_secs(300)),
+        system_roots: None,
     }
 }
 
