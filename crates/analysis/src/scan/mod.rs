@@ -873,10 +873,31 @@ fn groups_purpose(version: ProtocolVersion) -> impl Fn(u16) -> Purpose {
     }
 }
 
+/// The steps of the group enumeration at `version`. Below TLS 1.3, when
+/// the version hello got an ECDHE suite, that answer is the first step: it
+/// offered every curve (and every signature scheme), so the curve it names
+/// is the one a first group hello would have drawn, and the server need
+/// not sign another. Otherwise the group hellos are all the steps.
+fn group_steps(obs: &Observations, version: ProtocolVersion) -> impl Fn(u16) -> Purpose {
+    let seeded = version < ProtocolVersion::TLS1_3
+        && obs
+            .probe(&Purpose::Version { version })
+            .and_then(picked_group)
+            .is_some();
+    move |r| match (seeded, r) {
+        (true, 0) => Purpose::Version { version },
+        (true, r) => Purpose::ScanGroups { version, round: r },
+        (false, r) => Purpose::ScanGroups {
+            version,
+            round: r + 1,
+        },
+    }
+}
+
 pub(crate) fn group_chain(obs: &Observations, version: ProtocolVersion) -> Chain<NamedGroup> {
     walk_offers(
         obs,
-        groups_purpose(version),
+        group_steps(obs, version),
         picked_group,
         |record, group| hello_of(record).is_none_or(|h| h.groups.contains(group)),
     )
@@ -923,7 +944,7 @@ pub(crate) fn known_groups(obs: &Observations, version: ProtocolVersion) -> Vec<
 pub(crate) fn known_signatures(obs: &Observations) -> Vec<SignatureScheme> {
     let signatures = signature_chain(obs).picks;
     let from_groups: Vec<Option<SignatureScheme>> =
-        chain_records(obs, groups_purpose(ProtocolVersion::TLS1_2))
+        chain_records(obs, group_steps(obs, ProtocolVersion::TLS1_2))
             .map(picked_signature)
             .collect();
     let mut known = Vec::new();
@@ -951,7 +972,7 @@ pub(crate) fn known_signatures(obs: &Observations) -> Vec<SignatureScheme> {
 /// which a server picking by its own preference would have named again.
 pub(crate) fn signatures_in_client_order(obs: &Observations) -> bool {
     let mut picks =
-        chain_records(obs, groups_purpose(ProtocolVersion::TLS1_2)).map(picked_signature);
+        chain_records(obs, group_steps(obs, ProtocolVersion::TLS1_2)).map(picked_signature);
     let Some(Some(first)) = picks.next() else {
         return false;
     };
@@ -1032,16 +1053,45 @@ fn group_requests(
                 hello.signature_algorithms =
                     unknown_first_reversed(offers::signature_schemes(), &known_signatures(obs));
             }
-            out.push(request(groups_purpose(version)(chain.rounds), hello));
+            out.push(request(group_steps(obs, version)(chain.rounds), hello));
         }
     }
     let order = Purpose::GroupOrder { version };
-    if chain.picks.len() == 1 && !chain.ended && !obs.has(&order) {
+    if version == ProtocolVersion::TLS1_2 {
+        // The signature enumeration's first hello tells the order (see
+        // `group_order_record`); asked separately only when it could not.
+        let told = obs
+            .probe(&signatures_purpose(0))
+            .map(|r| picked_group(r).is_some());
+        if told == Some(false) && chain.picks.len() >= 2 && !obs.has(&order) {
+            let mut reversed = offers::groups(version);
+            reversed.reverse();
+            out.push(request(order, group_hello(target, version, reversed)));
+        }
+    } else if chain.picks.len() == 1 && !chain.ended && !obs.has(&order) {
         let mut reversed = offers::groups(version);
         reversed.reverse();
         out.push(request(order, group_hello(target, version, reversed)));
     }
     out
+}
+
+/// The hello that shows whether the server picks groups by its own
+/// preference at `version`: the group order hello (every group reversed),
+/// or at TLS 1.2 the signature enumeration's first hello. That one starts
+/// once the group enumeration has its first pick, and offers the other
+/// groups reversed, then that pick ([`unknown_first_reversed`]): a server
+/// that follows the client's order names another group (when it accepts
+/// two), one that enforces its own names its favourite, the first pick,
+/// again. It costs the server one signature fewer than a hello of its own.
+fn group_order_record(obs: &Observations, version: ProtocolVersion) -> Option<&ProbeRecord> {
+    obs.probe(&Purpose::GroupOrder { version }).or_else(|| {
+        if version != ProtocolVersion::TLS1_2 {
+            return None;
+        }
+        obs.probe(&signatures_purpose(0))
+            .filter(|r| picked_group(r).is_some())
+    })
 }
 
 /// Whether the server picks groups by its own preference.
@@ -1050,7 +1100,7 @@ pub(crate) fn group_server_order(obs: &Observations, version: ProtocolVersion) -
     if chain.picks.len() < 2 {
         return None;
     }
-    let pick = picked_group(obs.probe(&Purpose::GroupOrder { version })?)?;
+    let pick = picked_group(group_order_record(obs, version)?)?;
     Some(pick == chain.picks[0])
 }
 
@@ -1943,6 +1993,7 @@ mod tests {
     fn answer_groups_and_signatures(
         req: ProbeRequest,
         groups: &[u16],
+        groups_in_server_order: bool,
         schemes: &[u16],
     ) -> ProbeRecord {
         let suite = CipherSuite(0xc02f);
@@ -1950,7 +2001,14 @@ mod tests {
         let ProbeKind::Hello(spec) = &record.request.kind else {
             return record;
         };
-        let group = spec.groups.iter().find(|g| groups.contains(&g.0)).copied();
+        let group = if groups_in_server_order {
+            groups
+                .iter()
+                .map(|g| NamedGroup(*g))
+                .find(|g| spec.groups.contains(g))
+        } else {
+            spec.groups.iter().find(|g| groups.contains(&g.0)).copied()
+        };
         let scheme = spec
             .signature_algorithms
             .iter()
@@ -1983,19 +2041,33 @@ mod tests {
     /// take fewer signed answers than one enumeration after the other.
     #[test]
     fn group_and_signature_enumerations_share_their_answers() {
-        let groups = [23, 24, 29];
+        for server_order in [false, true] {
+            group_and_signature_enumerations(server_order);
+        }
+    }
+
+    fn group_and_signature_enumerations(groups_in_server_order: bool) {
+        let groups = [29, 23, 24];
         let schemes = [0x0804, 0x0805, 0x0401, 0x0501, 0x0201];
         let mut obs = observations();
         let report = loop {
             match next(&obs, &ctx()) {
-                ScanNext::Probe(reqs) => obs.probes.extend(
-                    reqs.into_iter()
-                        .map(|r| answer_groups_and_signatures(r, &groups, &schemes)),
-                ),
+                ScanNext::Probe(reqs) => obs.probes.extend(reqs.into_iter().map(|r| {
+                    answer_groups_and_signatures(r, &groups, groups_in_server_order, &schemes)
+                })),
                 ScanNext::Done(report) => break *report,
             }
         };
         let tls12 = &report.protocols.tls1_2;
+        // The signature enumeration's first hello told the order.
+        assert_eq!(tls12.group_server_order, Some(groups_in_server_order));
+        assert!(!obs.has(&Purpose::GroupOrder {
+            version: ProtocolVersion::TLS1_2
+        }));
+        if groups_in_server_order {
+            let names: Vec<String> = groups.iter().map(|g| NamedGroup(*g).name()).collect();
+            assert_eq!(tls12.groups, names);
+        }
         let names = |codes: &[u16], order: Vec<u16>| -> Vec<String> {
             order
                 .into_iter()
@@ -2007,7 +2079,9 @@ mod tests {
             .iter()
             .map(|g| g.0)
             .collect();
-        assert_eq!(tls12.groups, names(&groups, group_order));
+        if !groups_in_server_order {
+            assert_eq!(tls12.groups, names(&groups, group_order));
+        }
         assert_eq!(tls12.groups_interrupted, None);
         let scheme_names: Vec<String> = offers::signature_schemes()
             .into_iter()
@@ -2030,7 +2104,7 @@ mod tests {
             })
             .count();
         // One after the other: 3 + 1 and 5 + 1 hellos.
-        assert!(enumerating <= 8, "{enumerating} hellos");
+        assert!(enumerating <= 9, "{enumerating} hellos");
     }
 
     #[test]
