@@ -307,8 +307,9 @@ pub enum VulnProbe {
     /// Client-initiated renegotiation: a complete TLS 1.2 ECDHE/AES-GCM
     /// handshake (tlsdoctor's own minimal client), then, under encryption, a
     /// new ClientHello whose renegotiation_info carries the client's
-    /// verify_data (RFC 5746 §3.5). The hello's suites and groups are limited
-    /// to what that client can run.
+    /// verify_data (RFC 5746 §3.5). The first handshake offers the hello's
+    /// suites and groups that client can run; the renegotiation hello, which
+    /// is never completed, offers every suite of the hello in its order.
     Renegotiate { hello: HelloSpec },
     /// STARTTLS command injection (CVE-2011-0411 and its kin): the STARTTLS
     /// dialogue sends its upgrade command with `command` appended in the

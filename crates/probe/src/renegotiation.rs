@@ -162,14 +162,29 @@ pub(crate) fn random32() -> Result<[u8; 32], String> {
     Ok(r)
 }
 
-/// A TLS 1.2-only hello for our suites, without extended_master_secret so
-/// that the RFC 5246 master secret applies.
-fn client_hello(spec: &HelloSpec, random: [u8; 32], renegotiated_connection: &[u8]) -> Vec<u8> {
+/// Which suites a hello offers: those our client can complete (the first
+/// handshake), or every suite of the spec (the renegotiation hello, whose
+/// answer is only recorded: a spec offering suites without a signed key
+/// exchange first spares the server a signature).
+#[derive(Clone, Copy)]
+enum Offer {
+    Completable,
+    AsSpecified,
+}
+
+/// A TLS 1.2-only hello, without extended_master_secret so that the RFC 5246
+/// master secret applies.
+fn client_hello(
+    spec: &HelloSpec,
+    offer: Offer,
+    random: [u8; 32],
+    renegotiated_connection: &[u8],
+) -> Vec<u8> {
     let mut suites: Vec<_> = spec
         .cipher_suites
         .iter()
         .copied()
-        .filter(|s| tls12::SUITES.contains(s))
+        .filter(|s| matches!(offer, Offer::AsSpecified) || tls12::SUITES.contains(s))
         .collect();
     if suites.is_empty() {
         suites = tls12::SUITES.to_vec();
@@ -209,7 +224,7 @@ async fn run(
 ) -> Result<(), String> {
     // ---- ClientHello → ServerHello … ServerHelloDone
     let client_random = random32()?;
-    let hello = client_hello(spec, client_random, &[]);
+    let hello = client_hello(spec, Offer::Completable, client_random, &[]);
     let mut transcript = hello.clone();
     if let Err(end) = conn
         .send(&write_record(ContentType::Handshake, V12, &hello))
@@ -404,7 +419,7 @@ async fn run(
     f.established = Some(true);
 
     // ---- the renegotiation ClientHello, encrypted
-    let renegotiation = client_hello(spec, random32()?, &client_verify);
+    let renegotiation = client_hello(spec, Offer::AsSpecified, random32()?, &client_verify);
     let record = tx
         .seal(ContentType::Handshake, V12, &renegotiation)
         .map_err(|e| e.to_string())?;

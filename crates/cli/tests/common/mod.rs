@@ -20,8 +20,13 @@ pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     pub fn new(tag: &str) -> Self {
+        // Tests of one binary run on threads side by side: the clock alone
+        // gave two of them the same directory, and one's drop removed the
+        // other's files.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!(
-            "tlsdoctor-test-{tag}-{}-{}",
+            "tlsdoctor-test-{tag}-{}-{}-{n}",
             std::process::id(),
             OffsetDateTime::now_utc().unix_timestamp_nanos()
         ));
