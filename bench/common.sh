@@ -106,8 +106,9 @@ PY
 
 
 # print_table RESULTS: per (server, tool) min/median/max time, connections,
-# peak RSS and whether the suites equal tlsdoctor's (round by round), then
-# tlsdoctor's speed-up over the fastest peer per server.
+# peak RSS, the server's CPU time (median, when the script records it) and
+# whether the suites equal tlsdoctor's (round by round), then tlsdoctor's
+# speed-up over the fastest peer per server.
 print_table() {
 python3 - "$1" "$WORK" <<'PY'
 import sys, statistics, filecmp, os
@@ -133,7 +134,7 @@ def agree(s, t):
                 ' '.join(sorted(x.strip().replace(' ', ':') for x in a - b)[:6]) or '-', t,
                 ' '.join(sorted(x.strip().replace(' ', ':') for x in b - a)[:6]) or '-')
     return f'yes ({n} suites)'
-print(f'{"server":<16} {"tool":<10} {"min_ms":>7} {"median":>7} {"max_ms":>7} {"conns":>6} {"rss_kib":>8}  suites equal tlsdoctor\'s')
+print(f'{"server":<16} {"tool":<10} {"min_ms":>7} {"median":>7} {"max_ms":>7} {"conns":>6} {"rss_kib":>8} {"srv_cpu":>7}  suites equal tlsdoctor\'s')
 for s in servers:
     for t in tools:
         rs = runs(s, t)
@@ -141,7 +142,9 @@ for s in servers:
         ms = [int(r[3]) for r in rs]
         conns = statistics.median(int(r[4]) for r in rs)
         rss = rs[0][5]
-        print(f'{s:<16} {t:<10} {min(ms):>7} {statistics.median(ms):>7.0f} {max(ms):>7} {conns:>6.0f} {rss:>8}  {agree(s, t)}')
+        cpu = [int(r[6]) for r in rs if len(r) > 6]
+        cpu = f'{statistics.median(cpu):.0f}' if cpu else '-'
+        print(f'{s:<16} {t:<10} {min(ms):>7} {statistics.median(ms):>7.0f} {max(ms):>7} {conns:>6.0f} {rss:>8} {cpu:>7}  {agree(s, t)}')
 print()
 print('speed-up = fastest peer\'s time / tlsdoctor\'s time, per round (same round, same server)')
 print(f'{"server":<16} {"fastest peer":<12} {"median":>7} {"min":>7} {"max":>7}')

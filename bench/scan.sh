@@ -11,8 +11,10 @@
 #
 # Each round runs every tool once against every server (a fresh server, on a
 # fresh port, per run). The table prints per (server, tool): wall time
-# min/median/max over the rounds, TCP connections, tlsdoctor's peak RSS, and
-# whether the tool's accepted suites per protocol equal tlsdoctor's. Then, per
+# min/median/max over the rounds, TCP connections, tlsdoctor's peak RSS, the
+# CPU time the server spent answering the tool (srv_cpu, ms: what bounds a
+# scan of a one-core server), and whether the tool's accepted suites per
+# protocol equal tlsdoctor's. Then, per
 # server, tlsdoctor's speed-up over the fastest peer (the peer's time divided
 # by tlsdoctor's: median, and the worst and best round).
 #
@@ -91,12 +93,18 @@ server_available() {
   esac
 }
 
-# run_tool TOOL SERVER ROUND -> appends "server tool round ms conns rss" to $RESULTS
+# The CPU time a process has used so far, in ms (schedstat: ns on the CPU).
+cpu_ms() { awk '{ printf "%d", $1 / 1000000 }' "/proc/$1/schedstat" 2>/dev/null || echo 0; }
+
+# run_tool TOOL SERVER ROUND -> appends "server tool round ms conns rss
+# server_cpu_ms" to $RESULTS (every server here is one process: the CPU it
+# spent answering the tool, where a one-core server's scan time goes)
 RESULTS=$WORK/results
 run_tool() {
   local tool=$1 server=$2 round=$3
   start_server "$server"
-  local out=$WORK/$server.$tool.$round rss=- t0 t1
+  local out=$WORK/$server.$tool.$round rss=- t0 t1 c0 c1
+  c0=$(cpu_ms "$SPID")
   t0=$(now_ms)
   case $tool in
     tlsdoctor)
@@ -126,10 +134,11 @@ run_tool() {
       t1=$(now_ms)
       suites_testssl "$out.tjson" | sort >"$out.suites" ;;
   esac
+  c1=$(cpu_ms "$SPID")
   sleep 0.2
   local n=$(( $(conns) - BASE ))
   stop_server
-  echo "$server $tool $round $((t1 - t0)) $n $rss" >>"$RESULTS"
+  echo "$server $tool $round $((t1 - t0)) $n $rss $((c1 - c0))" >>"$RESULTS"
 }
 
 run_rounds
