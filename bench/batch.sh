@@ -93,33 +93,11 @@ wait_addr() {
 }
 find_program() { command -v "$1" 2>/dev/null || { [ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"; } || true; }
 
-start_nginx() { # IP PORT
-  local prefix=$WORK/nginx.$1
-  mkdir -p "$prefix/logs"
-  cat >"$prefix/nginx.conf" <<EOF
-worker_processes 1;
-worker_rlimit_nofile 4096;
-events { worker_connections 2048; }
-http {
-  access_log off;
-  client_body_temp_path $prefix; proxy_temp_path $prefix; fastcgi_temp_path $prefix;
-  uwsgi_temp_path $prefix; scgi_temp_path $prefix;
-  server {
-    listen $1:$2 ssl backlog=4096;
-    server_name localhost;
-    ssl_certificate $WORK/cert.pem;
-    ssl_certificate_key $WORK/key.pem;
-    location / { return 200 "ok\n"; }
-  }
+start_nginx_at() { # IP PORT
+  start_nginx "$WORK/nginx.$1" "$1:$2 ssl backlog=4096" 2048
+  SERVER_PIDS+=("$NGINX_PID")
 }
-EOF
-  "$NGINX" -p "$prefix" -c "$prefix/nginx.conf" \
-    -g "daemon off; master_process off; pid $prefix/nginx.pid; error_log $prefix/error.log;" \
-    </dev/null >/dev/null 2>&1 &
-  PIDS+=("$!")
-  SERVER_PIDS+=("$!")
-}
-start_openssl() { # IP PORT
+start_openssl_at() { # IP PORT
   openssl s_server -accept "$1:$2" -cert "$WORK/cert.pem" -key "$WORK/key.pem" -www -quiet \
     </dev/null >/dev/null 2>&1 &
   PIDS+=("$!")
@@ -129,12 +107,11 @@ start_openssl() { # IP PORT
 # a measurement, divided by its handshakes, says what one handshake costs the
 # servers, next to what it costs the client (from /usr/bin/time).
 server_cpu_ms() {
-  local p ticks=0 hz
-  hz=$(getconf CLK_TCK)
+  local p ms=0
   for p in "${SERVER_PIDS[@]}"; do
-    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+    ms=$((ms + $(cpu_ms "$p")))
   done
-  echo $((ticks * 1000 / hz))
+  echo "$ms"
 }
 # user + system ms from /usr/bin/time -v (or -f '%U %S') outputs.
 client_cpu_ms() {
@@ -149,7 +126,7 @@ start_servers() {
   [ -n "$NGINX" ] || { echo "nginx not found: s_server only" >&2; NGINX_SERVERS=0; }
   for kind in $(printf 'nginx %.0s' $(seq "$NGINX_SERVERS")) $(printf 'openssl %.0s' $(seq "$OPENSSL_SERVERS")); do
     i=$((i + 1)); ip=127.0.0.$i; port=$(free_port_on "$ip")
-    "start_$kind" "$ip" "$port"
+    "start_${kind}_at" "$ip" "$port"
     SERVERS+=("$ip $port $kind")
   done
   for s in "${SERVERS[@]}"; do

@@ -19,6 +19,42 @@ if [ -z "${BIN:-}" ]; then
   BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/tlsdoctor
 fi
 
+# CPU time (ms, user + system) process $1 has used so far, from
+# /proc/PID/schedstat (nanoseconds on the CPU); 0 once it is gone.
+cpu_ms() { awk '{ printf "%d", $1 / 1000000 }' "/proc/$1/schedstat" 2>/dev/null || echo 0; }
+
+# start_nginx PREFIX LISTEN CONNECTIONS: one nginx process (one worker, no
+# master, so its PID is the one doing the work) with its files under PREFIX,
+# serving $WORK/cert.pem and key.pem on LISTEN (the rest of the `listen`
+# directive, e.g. "127.0.0.1:8443 ssl") for up to CONNECTIONS at once.
+# Sets NGINX_PID; needs NGINX (the binary).
+start_nginx() {
+  local prefix=$1 listen=$2 connections=$3
+  mkdir -p "$prefix/logs"
+  cat >"$prefix/nginx.conf" <<EOF
+worker_processes 1;
+worker_rlimit_nofile $((connections * 2));
+events { worker_connections $connections; }
+http {
+  access_log off;
+  client_body_temp_path $prefix; proxy_temp_path $prefix; fastcgi_temp_path $prefix;
+  uwsgi_temp_path $prefix; scgi_temp_path $prefix;
+  server {
+    listen $listen;
+    server_name localhost;
+    ssl_certificate $WORK/cert.pem;
+    ssl_certificate_key $WORK/key.pem;
+    location / { return 200 "ok\n"; }
+  }
+}
+EOF
+  "$NGINX" -p "$prefix" -c "$prefix/nginx.conf" \
+    -g "daemon off; master_process off; pid $prefix/nginx.pid; error_log $prefix/error.log;" \
+    </dev/null >/dev/null 2>&1 &
+  NGINX_PID=$!
+  PIDS+=("$NGINX_PID")
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # Waits until something accepts connections on port $1 (up to 10 s).
 wait_port() {

@@ -50,8 +50,8 @@ EOF
 pki
 
 
-# nginx CONFIG_EXTRA CERT -> PORT, SPID
-start_nginx() {
+# start_nginx_config CONFIG_EXTRA CERT -> PORT, SPID (nginx as packaged: a master and two workers)
+start_nginx_config() {
   PORT=$(free_port)
   local dir="$WORK/nginx-$PORT"
   mkdir -p "$dir/logs"
@@ -108,7 +108,7 @@ for round in $(seq "$ROUNDS"); do
     IFS='|' read -r name kind extra cert <<<"$cfg"
     if [ "$kind" = nginx ]; then
       command -v nginx >/dev/null || continue
-      start_nginx "$extra" "$cert"
+      start_nginx_config "$extra" "$cert"
     else
       start_s_server "$extra" "$cert"
     fi

@@ -55,28 +55,8 @@ start_server() {
         -p "$PORT" </dev/null >/dev/null 2>&1 &
       SPID=$! ;;
     nginx)
-      local prefix=$WORK/nginx.$PORT
-      mkdir -p "$prefix/logs"
-      cat >"$prefix/nginx.conf" <<EOF
-worker_processes 1;
-events { worker_connections 512; }
-http {
-  access_log off;
-  client_body_temp_path $prefix; proxy_temp_path $prefix; fastcgi_temp_path $prefix;
-  uwsgi_temp_path $prefix; scgi_temp_path $prefix;
-  server {
-    listen 127.0.0.1:$PORT ssl;
-    server_name localhost;
-    ssl_certificate $WORK/cert.pem;
-    ssl_certificate_key $WORK/key.pem;
-    location / { return 200 "ok\n"; }
-  }
-}
-EOF
-      "$NGINX" -p "$prefix" -c "$prefix/nginx.conf" \
-        -g "daemon off; master_process off; pid $prefix/nginx.pid; error_log $prefix/error.log;" \
-        </dev/null >/dev/null 2>&1 &
-      SPID=$! ;;
+      start_nginx "$WORK/nginx.$PORT" "127.0.0.1:$PORT ssl" 512
+      SPID=$NGINX_PID ;;
   esac
   PIDS+=("$SPID")
   wait_port "$PORT"
@@ -92,9 +72,6 @@ server_available() {
     *) true ;;
   esac
 }
-
-# The CPU time a process has used so far, in ms (schedstat: ns on the CPU).
-cpu_ms() { awk '{ printf "%d", $1 / 1000000 }' "/proc/$1/schedstat" 2>/dev/null || echo 0; }
 
 # run_tool TOOL SERVER ROUND -> appends "server tool round ms conns rss
 # server_cpu_ms" to $RESULTS (every server here is one process: the CPU it

@@ -141,8 +141,26 @@ pub struct RunInfo {
     pub previous: Option<String>,
 }
 
+/// Whether a result says its host pushed back: it refused the connection,
+/// let it time out, or reset or stalled the handshake. `batch` then leaves
+/// more time between that host's targets.
+pub fn pushed_back(facts: &TargetFacts) -> bool {
+    const PUSHING_BACK: [Code; 4] = [
+        Code::TcpRefused,
+        Code::TcpTimeout,
+        Code::HandshakeReset,
+        Code::HandshakeTimeout,
+    ];
+    facts.status == Some(Status::Failed)
+        && facts
+            .code
+            .as_deref()
+            .is_some_and(|c| PUSHING_BACK.iter().any(|k| k.as_str() == c))
+}
+
 /// Why a scan reached no TLS server, in the codes `diagnose` gives for the
-/// same connection outcomes (judge/tcp.rs).
+/// same outcomes (its DNS step, and its TCP step's
+/// [`failed_connection_code`](crate::judge::failed_connection_code)).
 fn unreached_code(obs: &Observations) -> &'static str {
     use model::TcpOutcome;
     if obs
@@ -162,9 +180,11 @@ fn unreached_code(obs: &Observations) -> &'static str {
         return Code::NotTls.as_str();
     }
     match obs.probes.first().map(|p| &p.tcp) {
-        Some(TcpOutcome::Refused { .. }) => Code::TcpRefused.as_str(),
+        // No address to connect to.
         Some(TcpOutcome::NotAttempted) => Code::DnsFailed.as_str(),
-        Some(_) => Code::TcpTimeout.as_str(),
+        Some(tcp) => crate::judge::failed_connection_code(tcp)
+            .unwrap_or(Code::NotTls)
+            .as_str(),
         None => Code::NotTls.as_str(),
     }
 }
@@ -395,6 +415,24 @@ mod tests {
                 "ip": "127.0.0.1", "tcp": tcp, "flight": null, "handshake": null, "elapsed_ms": 0}]) },
         }))
         .expect("recorded observations")
+    }
+
+    #[test]
+    fn refusals_and_stalls_are_pushing_back() {
+        let failed = |code: &str| row("x:443", Status::Failed, Some(code), None, None, "1").facts;
+        assert!(pushed_back(&failed("tcp_refused")));
+        assert!(pushed_back(&failed("handshake_timeout")));
+        assert!(!pushed_back(&failed("cert_expired")));
+        let warned = row(
+            "x:443",
+            Status::Warning,
+            Some("tcp_timeout"),
+            None,
+            None,
+            "1",
+        )
+        .facts;
+        assert!(!pushed_back(&warned));
     }
 
     #[test]

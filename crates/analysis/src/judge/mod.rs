@@ -25,6 +25,8 @@ mod dns;
 mod finished;
 mod server_hello;
 mod tcp;
+
+pub(crate) use tcp::failed_connection_code;
 mod transport;
 mod warnings;
 

@@ -2,6 +2,21 @@
 
 use super::*;
 
+/// The code of a connection that did not open: refused, or no answer
+/// (timed out, unreachable, another connect error); `None` when it opened
+/// or was never attempted. Diagnose's TCP step names its failures with it,
+/// and so does a fleet result whose scan reached nothing
+/// ([`crate::fleet::scan_facts`]).
+pub(crate) fn failed_connection_code(outcome: &TcpOutcome) -> Option<Code> {
+    match outcome {
+        TcpOutcome::Refused { .. } => Some(Code::TcpRefused),
+        TcpOutcome::Timeout { .. } | TcpOutcome::Unreachable { .. } | TcpOutcome::Error { .. } => {
+            Some(Code::TcpTimeout)
+        }
+        TcpOutcome::Connected { .. } | TcpOutcome::NotAttempted => None,
+    }
+}
+
 pub(super) fn tcp_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
     let Some(main) = main else {
         walk.step(
@@ -24,22 +39,22 @@ pub(super) fn tcp_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
     } else {
         addr
     };
-    match &main.tcp {
-        TcpOutcome::Connected { elapsed_ms } => {
+    match (&main.tcp, failed_connection_code(&main.tcp)) {
+        (TcpOutcome::Connected { elapsed_ms }, _) => {
             walk.step(
                 Step::Tcp,
                 StepStatus::Ok,
                 format!("connected to {addr} in {elapsed_ms} ms"),
             );
         }
-        TcpOutcome::Refused { message } => {
+        (TcpOutcome::Refused { message }, Some(code)) => {
             walk.step(
                 Step::Tcp,
                 StepStatus::Failed,
                 format!("{addr} refused the connection"),
             );
             walk.diagnose(
-                Code::TcpRefused,
+                code,
                 Severity::Error,
                 Step::Tcp,
                 format!("Nothing accepts connections on {addr}: the connection was refused before TLS could start."),
@@ -51,14 +66,14 @@ pub(super) fn tcp_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
                 ],
             );
         }
-        TcpOutcome::Timeout { after_ms } => {
+        (TcpOutcome::Timeout { after_ms }, Some(code)) => {
             walk.step(
                 Step::Tcp,
                 StepStatus::Failed,
                 format!("no answer from {addr} within {after_ms} ms"),
             );
             walk.diagnose(
-                Code::TcpTimeout,
+                code,
                 Severity::Error,
                 Step::Tcp,
                 format!("{addr} did not answer the connection attempt: packets are being dropped on the way or the host is down."),
@@ -69,14 +84,14 @@ pub(super) fn tcp_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
                 ],
             );
         }
-        TcpOutcome::Unreachable { message } | TcpOutcome::Error { message } => {
+        (TcpOutcome::Unreachable { message } | TcpOutcome::Error { message }, Some(code)) => {
             walk.step(
                 Step::Tcp,
                 StepStatus::Failed,
                 format!("cannot reach {addr}: {}", sanitize(message)),
             );
             walk.diagnose(
-                Code::TcpTimeout,
+                code,
                 Severity::Error,
                 Step::Tcp,
                 format!("{addr} cannot be reached from here."),
@@ -84,7 +99,7 @@ pub(super) fn tcp_step(walk: &mut Walk<'_>, main: Option<&ProbeRecord>) {
                 vec!["Client: check the network route (VPN, default gateway, IPv6 connectivity) to the server's address.".into()],
             );
         }
-        TcpOutcome::NotAttempted => {
+        (TcpOutcome::NotAttempted, _) | (_, None) => {
             walk.step(
                 Step::Tcp,
                 StepStatus::NotReached,

@@ -1,7 +1,7 @@
 //! `scan`: everything a server will and will not negotiate, as pure
-//! functions. [`next`] plans the next round of probes from what has been
-//! observed so far; [`report`] turns the observations into a
-//! [`ScanReport`]. Never does I/O.
+//! functions. [`plan`] gives the next round of probes from what has been
+//! observed so far (none: the scan is complete); [`report`] turns the
+//! observations into a [`ScanReport`]. Never does I/O.
 //!
 //! The plan is a set of independent *chains* that advance in lock-step, one
 //! connection per chain per round, so a round runs all its probes at once:
@@ -88,15 +88,6 @@ pub struct ScanContext {
     pub client_identity: bool,
 }
 
-/// The engine's next move.
-#[derive(Debug)]
-pub enum ScanNext {
-    /// Run these probes (concurrently) and ask again.
-    Probe(Vec<ProbeRequest>),
-    /// The scan is complete.
-    Done(Box<ScanReport>),
-}
-
 /// The whole judgement of a scan's observations: the report, then
 /// [`complete`]. The same for a live scan and a replayed one.
 pub fn judge(obs: &Observations, ctx: &ScanContext) -> ScanReport {
@@ -116,16 +107,6 @@ pub fn complete(mut report: ScanReport, obs: &Observations) -> ScanReport {
         report.grade_provisional = report.grade.is_some();
     }
     report
-}
-
-/// Plans the next round, or returns the report when nothing is left to ask.
-pub fn next(obs: &Observations, ctx: &ScanContext) -> ScanNext {
-    let requests = plan(obs, ctx);
-    if requests.is_empty() {
-        ScanNext::Done(Box::new(report(obs, ctx)))
-    } else {
-        ScanNext::Probe(requests)
-    }
 }
 
 /// The protocols a TLS hello can probe (SSL 2.0 has its own hello).
@@ -300,10 +281,7 @@ fn request(purpose: Purpose, spec: HelloSpec) -> ProbeRequest {
 }
 
 fn offered_suites(record: &ProbeRecord) -> &[CipherSuite] {
-    match &record.request.kind {
-        ProbeKind::Hello(spec) => &spec.cipher_suites,
-        _ => &[],
-    }
+    hello_of(record).map_or(&[], |h| &h.cipher_suites)
 }
 
 // ---------------------------------------------------------------- reading
@@ -887,10 +865,7 @@ fn group_steps(obs: &Observations, version: ProtocolVersion) -> impl Fn(u16) -> 
     move |r| match (seeded, r) {
         (true, 0) => Purpose::Version { version },
         (true, r) => Purpose::ScanGroups { version, round: r },
-        (false, r) => Purpose::ScanGroups {
-            version,
-            round: r + 1,
-        },
+        (false, r) => groups_purpose(version)(r),
     }
 }
 
@@ -1177,18 +1152,19 @@ fn signature_request(obs: &Observations, target: &Target) -> Option<ProbeRequest
     ))
 }
 
+/// The probe's ServerKeyExchange, when it carried DHE parameters.
+pub(crate) fn dhe_key_exchange(record: &ProbeRecord) -> Option<&model::KeyExchangeObservation> {
+    let kx = record.flight.as_ref()?.key_exchange.as_ref()?;
+    (kx.kind == "dhe").then_some(kx)
+}
+
 /// Whether the DHE parameters need a hello of their own: the suite
 /// enumeration records the ServerKeyExchange of every DHE suite it picks, so
 /// once it has finished without interruption it has either shown the
 /// parameters or shown that no DHE suite is accepted. Only an interrupted
 /// enumeration leaves them to the dedicated probe.
 fn dh_params_unseen(obs: &Observations, version: ProtocolVersion) -> bool {
-    let dhe_seen = obs.probes.iter().any(|p| {
-        p.flight
-            .as_ref()
-            .and_then(|f| f.key_exchange.as_ref())
-            .is_some_and(|kx| kx.kind == "dhe")
-    });
+    let dhe_seen = obs.probes.iter().any(|p| dhe_key_exchange(p).is_some());
     let scan = suite_scan(obs, version);
     !dhe_seen && scan.done && (scan.interrupted.is_some() || scan.anomaly)
 }
@@ -1513,21 +1489,28 @@ mod tests {
         }
     }
 
-    fn run(suites: &[u16], server_order: bool) -> ScanReport {
-        let mut obs = observations();
-        for _ in 0..100 {
-            match next(&obs, &ctx()) {
-                ScanNext::Probe(reqs) => {
-                    let records: Vec<ProbeRecord> = reqs
-                        .into_iter()
-                        .map(|r| answer(r, suites, server_order))
-                        .collect();
-                    obs.probes.extend(records);
-                }
-                ScanNext::Done(report) => return *report,
+    /// Plans and answers rounds until the plan is empty, as the engine
+    /// does; returns the report and the number of rounds.
+    fn scan_until_done(
+        obs: &mut Observations,
+        mut answer: impl FnMut(ProbeRequest) -> ProbeRecord,
+    ) -> (ScanReport, usize) {
+        for rounds in 0..100 {
+            let requests = plan(obs, &ctx());
+            if requests.is_empty() {
+                return (report(obs, &ctx()), rounds);
+            }
+            for r in requests {
+                let record = answer(r);
+                obs.probes.push(record);
             }
         }
         panic!("the plan did not finish");
+    }
+
+    fn run(suites: &[u16], server_order: bool) -> ScanReport {
+        let mut obs = observations();
+        scan_until_done(&mut obs, |r| answer(r, suites, server_order)).0
     }
 
     #[test]
@@ -1558,18 +1541,7 @@ mod tests {
             .take(30)
             .collect();
         let mut obs = observations();
-        let mut rounds = 0;
-        let report = loop {
-            match next(&obs, &ctx()) {
-                ScanNext::Probe(reqs) => {
-                    rounds += 1;
-                    obs.probes
-                        .extend(reqs.into_iter().map(|r| answer(r, &accepted, false)));
-                }
-                ScanNext::Done(report) => break *report,
-            }
-            assert!(rounds < 100, "the plan did not finish");
-        };
+        let (report, rounds) = scan_until_done(&mut obs, |r| answer(r, &accepted, false));
         let tls12 = &report.protocols.tls1_2;
         let mut got: Vec<u16> = tls12
             .cipher_suites
@@ -1609,22 +1581,15 @@ mod tests {
         how: impl Fn(&mut ProbeRecord),
     ) -> (ScanReport, Observations) {
         let mut obs = observations();
-        for _ in 0..100 {
-            match next(&obs, &ctx()) {
-                ScanNext::Probe(reqs) => {
-                    for r in reqs {
-                        let failing = fails(&r);
-                        let mut record = answer(r, suites, true);
-                        if failing {
-                            how(&mut record);
-                        }
-                        obs.probes.push(record);
-                    }
-                }
-                ScanNext::Done(report) => return (*report, obs),
+        let (report, _) = scan_until_done(&mut obs, |r| {
+            let failing = fails(&r);
+            let mut record = answer(r, suites, true);
+            if failing {
+                how(&mut record);
             }
-        }
-        panic!("the plan did not finish");
+            record
+        });
+        (report, obs)
     }
 
     fn refused(record: &mut ProbeRecord) {
@@ -1856,14 +1821,7 @@ mod tests {
         let answered = answer(obs.probes[i].request.clone(), &suites, true);
         let failed = std::mem::replace(&mut obs.probes[i], answered);
         obs.probes.push(renamed(&failed));
-        let report = loop {
-            match next(&obs, &ctx()) {
-                ScanNext::Probe(reqs) => obs
-                    .probes
-                    .extend(reqs.into_iter().map(|r| answer(r, &suites, true))),
-                ScanNext::Done(report) => break *report,
-            }
-        };
+        let (report, _) = scan_until_done(&mut obs, |r| answer(r, &suites, true));
         let tls12 = &report.protocols.tls1_2;
         assert_eq!(tls12.supported, Some(true));
         let mut got: Vec<u16> = tls12
@@ -1962,14 +1920,7 @@ mod tests {
             (&one_besides_dhe[..], true),
         ] {
             let mut obs = observations();
-            let report = loop {
-                match next(&obs, &ctx()) {
-                    ScanNext::Probe(reqs) => obs
-                        .probes
-                        .extend(reqs.into_iter().map(|r| answer(r, suites, server_order))),
-                    ScanNext::Done(report) => break *report,
-                }
-            };
+            let (report, _) = scan_until_done(&mut obs, |r| answer(r, suites, server_order));
             let tls12 = &report.protocols.tls1_2;
             assert_eq!(tls12.server_order, Some(server_order), "{suites:x?}");
             assert_eq!(tls12.cipher_suites.len(), suites.len());
@@ -2050,14 +2001,9 @@ mod tests {
         let groups = [29, 23, 24];
         let schemes = [0x0804, 0x0805, 0x0401, 0x0501, 0x0201];
         let mut obs = observations();
-        let report = loop {
-            match next(&obs, &ctx()) {
-                ScanNext::Probe(reqs) => obs.probes.extend(reqs.into_iter().map(|r| {
-                    answer_groups_and_signatures(r, &groups, groups_in_server_order, &schemes)
-                })),
-                ScanNext::Done(report) => break *report,
-            }
-        };
+        let (report, _) = scan_until_done(&mut obs, |r| {
+            answer_groups_and_signatures(r, &groups, groups_in_server_order, &schemes)
+        });
         let tls12 = &report.protocols.tls1_2;
         // The signature enumeration's first hello told the order.
         assert_eq!(tls12.group_server_order, Some(groups_in_server_order));

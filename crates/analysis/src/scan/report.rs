@@ -9,10 +9,10 @@ use model::{
 use wire::registry::{AlertDescription, ExtensionType, KeyExchange, ProtocolVersion};
 
 use super::{
-    best_legacy_version, fallback_version, group_chain, group_server_order, groups_complete,
-    known_groups, known_signatures, recovered_order, server_order, signature_chain,
-    signatures_complete, signatures_in_client_order, suite_scan, support, ScanContext,
-    TLS_VERSIONS,
+    best_legacy_version, dhe_key_exchange, fallback_version, group_chain, group_server_order,
+    groups_complete, known_groups, known_signatures, recovered_order, server_order,
+    signature_chain, signatures_complete, signatures_in_client_order, suite_scan, support,
+    ScanContext, TLS_VERSIONS,
 };
 use crate::certs::{self, PathResult, Store};
 use crate::offers;
@@ -438,15 +438,10 @@ fn refusal(record: &ProbeRecord) -> String {
 // ---------------------------------------------------------------- DH
 
 fn dh_report(obs: &Observations) -> Option<DhReport> {
-    let from = |p: &ProbeRecord| {
-        let kx = p.flight.as_ref()?.key_exchange.as_ref()?;
-        (kx.kind == "dhe").then_some(kx)?;
-        Some(kx.clone())
-    };
     let kx = obs
         .probe(&Purpose::DhParams)
-        .and_then(from)
-        .or_else(|| obs.probes.iter().find_map(from))?;
+        .and_then(dhe_key_exchange)
+        .or_else(|| obs.probes.iter().find_map(dhe_key_exchange))?;
     let prime = kx.dh_prime.as_ref()?;
     Some(DhReport {
         prime_bits: kx.dh_prime_bits.unwrap_or(0),

@@ -93,13 +93,8 @@ impl Hosts {
     }
 
     fn observe(&mut self, host: &str, facts: &TargetFacts) {
-        let refused = facts.status == Some(Status::Failed)
-            && matches!(
-                facts.code.as_deref(),
-                Some("tcp_refused" | "tcp_timeout" | "handshake_reset" | "handshake_timeout")
-            );
         let gap = self.extra_gap.entry(host.to_string()).or_default();
-        *gap = if refused {
+        *gap = if fleet::pushed_back(facts) {
             (*gap * 2).max(Duration::from_millis(50)).min(MAX_EXTRA_GAP)
         } else {
             *gap * 9 / 10
